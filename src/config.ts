@@ -1,0 +1,143 @@
+import { z } from "zod";
+
+/** One configuration key: its environment name, default, description and validation. */
+interface KeyDef<T> {
+  env: string;
+  default: string;
+  description: string;
+  schema: z.ZodType<T>;
+}
+
+const int = (min: number, max: number) =>
+  z.coerce.number().int(`must be a whole number`).min(min, `must be ≥ ${min}`).max(max, `must be ≤ ${max}`);
+const num = (min: number, max: number) =>
+  z.coerce.number().refine(Number.isFinite, "must be a finite number").pipe(z.number().min(min, `must be ≥ ${min}`).max(max, `must be ≤ ${max}`));
+const optionalUrl = (protocols: string[]) =>
+  z.string().transform((s, ctx) => {
+    if (s === "") return undefined;
+    try {
+      const url = new URL(s);
+      if (!protocols.includes(url.protocol)) ctx.addIssue({ code: "custom", message: `must start with ${protocols.join(" or ")}//` });
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be a URL" });
+    }
+    return s;
+  });
+const bool = z.enum(["true", "false", "1", "0", "on", "off"], { message: "must be true or false" }).transform((s) => ["true", "1", "on"].includes(s));
+const optionalPath = z.string().transform((s) => (s === "" ? undefined : s));
+
+const FEEDBACK_TYPE_NAMES = ["click", "add_to_cart", "purchase", "dismiss"] as const;
+export type RewardMap = Readonly<Record<(typeof FEEDBACK_TYPE_NAMES)[number], number>>;
+
+const rewardMap = z.string().transform((s, ctx): RewardMap => {
+  const out: Record<string, number> = { click: 1, add_to_cart: 2, purchase: 5, dismiss: -1 };
+  for (const pair of s.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const [name, value] = pair.split("=").map((p) => p.trim());
+    const reward = Number(value);
+    if (!name || !(FEEDBACK_TYPE_NAMES as readonly string[]).includes(name) || value === undefined || !Number.isFinite(reward)) {
+      ctx.addIssue({ code: "custom", message: `"${pair}" is not TYPE=NUMBER with TYPE one of ${FEEDBACK_TYPE_NAMES.join(", ")}` });
+      continue;
+    }
+    out[name] = reward;
+  }
+  return out as RewardMap;
+});
+
+const keys = {
+  host: { env: "RECS_HOST", default: "127.0.0.1", description: "Address the gRPC server binds to.", schema: z.string().min(1, "must not be empty") },
+  port: { env: "RECS_PORT", default: "50051", description: "gRPC port (0 = any free port).", schema: int(0, 65535) },
+  databaseUrl: { env: "DATABASE_URL", default: "", description: "Postgres URL. Unset = embedded PGlite under RECS_DATA_DIR.", schema: optionalUrl(["postgres:", "postgresql:"]) },
+  dataDir: { env: "RECS_DATA_DIR", default: "./.recs-data", description: "Folder of the embedded database (used when DATABASE_URL is unset).", schema: z.string().min(1, "must not be empty") },
+  redisUrl: { env: "REDIS_URL", default: "", description: "Redis URL. Unset = in-memory session state (one replica only).", schema: optionalUrl(["redis:", "rediss:"]) },
+  redisPrefix: { env: "RECS_REDIS_PREFIX", default: "recs:", description: "Prefix of every Redis key the service writes.", schema: z.string().max(64, "must be at most 64 characters") },
+  embeddingDim: { env: "RECS_EMBEDDING_DIM", default: "32", description: "Dimension of item and user embeddings.", schema: int(2, 512) },
+  apiKeys: {
+    env: "RECS_API_KEYS",
+    default: "",
+    description: "Comma-separated API keys; every call but health must carry one as `x-api-key`. Empty = no auth.",
+    schema: z.string().transform((s) => s.split(",").map((k) => k.trim()).filter(Boolean)),
+  },
+  metricsPort: { env: "RECS_METRICS_PORT", default: "0", description: "Port of the Prometheus `/metrics` endpoint (0 = off).", schema: int(0, 65535) },
+  logLevel: {
+    env: "RECS_LOG_LEVEL",
+    default: "info",
+    description: "Log level: fatal, error, warn, info, debug, trace or silent.",
+    schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { message: "must be one of fatal, error, warn, info, debug, trace, silent" }),
+  },
+  tlsCert: { env: "RECS_TLS_CERT", default: "", description: "PEM certificate file; with RECS_TLS_KEY the server speaks TLS.", schema: optionalPath },
+  tlsKey: { env: "RECS_TLS_KEY", default: "", description: "PEM private key file for RECS_TLS_CERT.", schema: optionalPath },
+  tlsClientCa: { env: "RECS_TLS_CLIENT_CA", default: "", description: "PEM CA file; when set, clients must present a certificate it signed.", schema: optionalPath },
+  sessionWindow: { env: "RECS_SESSION_WINDOW", default: "50", description: "Events kept per session window.", schema: int(1, 1000) },
+  sessionTtlS: { env: "RECS_SESSION_TTL_S", default: "1800", description: "Idle seconds before a session window expires.", schema: int(1, 30 * 86400) },
+  rewardWaitMs: {
+    env: "RECS_REWARD_WAIT_MS",
+    default: "600000",
+    description: "How long a recommendation waits for feedback before its unrewarded items get the default reward.",
+    schema: int(1, 7 * 86400_000),
+  },
+  defaultReward: { env: "RECS_DEFAULT_REWARD", default: "0", description: "Reward of an item shown but not acted on within the wait window.", schema: num(-1e6, 1e6) },
+  rewards: {
+    env: "RECS_REWARDS",
+    default: "click=1,add_to_cart=2,purchase=5,dismiss=-1",
+    description: "Reward per feedback type; an explicit `reward` in the event overrides it.",
+    schema: rewardMap,
+  },
+  alpha: { env: "RECS_ALPHA", default: "0.5", description: "LinUCB exploration width α.", schema: num(0, 100) },
+  epsilon: { env: "RECS_EPSILON", default: "0.05", description: "Probability that a slot is filled uniformly at random.", schema: num(0, 1) },
+  candidates: { env: "RECS_CANDIDATES", default: "200", description: "Candidates retrieved by similarity when the request names none.", schema: int(1, 10_000) },
+  excludeSessionItems: {
+    env: "RECS_EXCLUDE_SESSION_ITEMS",
+    default: "true",
+    description: "Leave out items the shopper already acted on in this session.",
+    schema: bool,
+  },
+  learningRate: { env: "RECS_LEARNING_RATE", default: "0.1", description: "How far one event moves the long-term embedding toward (or away from) the item.", schema: num(0, 1) },
+  userCacheSize: { env: "RECS_USER_CACHE_SIZE", default: "100000", description: "Users kept in the in-process cache.", schema: int(0, 10_000_000) },
+  snapshotIntervalS: { env: "RECS_SNAPSHOT_INTERVAL_S", default: "60", description: "Seconds between model snapshots (also taken at shutdown).", schema: int(1, 86400) },
+  eventRetentionDays: { env: "RECS_EVENT_RETENTION_DAYS", default: "90", description: "Days of event log kept.", schema: int(1, 3650) },
+  storeTimeoutMs: { env: "RECS_STORE_TIMEOUT_MS", default: "50", description: "Deadline of each store read on the Recommend path.", schema: int(1, 60_000) },
+  maxInFlight: { env: "RECS_MAX_IN_FLIGHT", default: "256", description: "Calls served at once; more get RESOURCE_EXHAUSTED.", schema: int(1, 100_000) },
+  loadSampleCatalog: {
+    env: "RECS_LOAD_SAMPLE_CATALOG",
+    default: "auto",
+    description: "Load data/catalog.jsonl into an empty catalog at start: auto (embedded store only), always or never.",
+    schema: z.enum(["auto", "always", "never"], { message: "must be auto, always or never" }),
+  },
+} satisfies Record<string, KeyDef<unknown>>;
+
+type Keys = typeof keys;
+export type Config = Readonly<{ [K in keyof Keys]: z.output<Keys[K]["schema"]> }>;
+
+/** The configuration keys, for documentation (`recs config`). */
+export const CONFIG_KEYS: ReadonlyArray<{ name: string; env: string; default: string; description: string }> = Object.entries(keys).map(
+  ([name, def]) => ({ name, env: def.env, default: def.default, description: def.description }),
+);
+
+/** A configuration value that failed validation; the message names the variable and how to fix it. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * Reads and validates every key once; the result is frozen. `overrides` (by key name) win over the
+ * environment, which tests and embedded callers use.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [name, def] of Object.entries(keys) as [keyof Keys, KeyDef<unknown>][]) {
+    if (name in overrides) {
+      out[name] = overrides[name];
+      continue;
+    }
+    const raw = env[def.env] ?? def.default;
+    const parsed = def.schema.safeParse(raw);
+    if (parsed.success) out[name] = parsed.data;
+    else problems.push(`${def.env}=${JSON.stringify(raw)} ${parsed.error.issues.map((i) => i.message).join("; ")} (${def.description})`);
+  }
+  if (out.tlsCert && !out.tlsKey) problems.push("RECS_TLS_CERT is set but RECS_TLS_KEY is not: set both to serve TLS, or neither");
+  if (out.tlsKey && !out.tlsCert) problems.push("RECS_TLS_KEY is set but RECS_TLS_CERT is not: set both to serve TLS, or neither");
+  if (out.tlsClientCa && !out.tlsCert) problems.push("RECS_TLS_CLIENT_CA needs RECS_TLS_CERT and RECS_TLS_KEY");
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
+  return Object.freeze(out) as Config;
+}

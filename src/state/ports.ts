@@ -1,0 +1,261 @@
+/**
+ * The ports between the engine and its state. The engine talks to stores only through these
+ * interfaces; adapters (redis/, postgres/ which also serves PGlite, memory/) own their connections and
+ * expose none of them. Every adapter of a port passes the same contract suite in test/state/.
+ */
+
+/** What a shopper did with an item. `unspecified` is an event that carried only an explicit reward. */
+export type FeedbackKind = "unspecified" | "click" | "add_to_cart" | "purchase" | "dismiss";
+
+/** One entry of a session window. */
+export interface SessionEvent {
+  itemId: string;
+  type: FeedbackKind;
+  atMs: number;
+}
+
+/**
+ * Short-term session state: the last N events of a session. Adapters are built with the window length
+ * and idle TTL (RECS_SESSION_WINDOW, RECS_SESSION_TTL_S).
+ */
+export interface SessionStore {
+  /**
+   * Appends one event, trims the window to its bound and refreshes the TTL, atomically and in one
+   * round trip: concurrent appenders never lose an event, and the window never exceeds its bound.
+   */
+  append(sessionId: string, event: SessionEvent): Promise<void>;
+  /** The window, newest first; empty for an unknown or expired session. Undecodable entries are skipped. */
+  window(sessionId: string): Promise<SessionEvent[]>;
+  close(): Promise<void>;
+}
+
+/** The features one item was served with, kept so a later reward updates the model with exactly them. */
+export interface ServedItem {
+  itemId: string;
+  position: number;
+  propensity: number;
+  /** The shared-model feature vector φ(context, item). */
+  shared: Float32Array;
+  /** The per-item (arm) feature vector of hybrid LinUCB. */
+  arm: Float32Array;
+}
+
+/** Everything a recommendation was served with. */
+export interface ServingContext {
+  recommendationId: string;
+  userId: string;
+  sessionId: string;
+  modelVersion: string;
+  servedAtMs: number;
+  items: ServedItem[];
+}
+
+/** A serving context whose reward wait window has passed, claimed by exactly one caller. */
+export interface DueServingContext {
+  context: ServingContext;
+  /** Items that received feedback before the claim; the others get the default reward. */
+  rewardedItemIds: string[];
+}
+
+/**
+ * Serving contexts by recommendation id, held for the reward wait window (RECS_REWARD_WAIT_MS) plus a
+ * margin, then gone. Adapters are built with the wait window.
+ */
+export interface ServingContextStore {
+  /** Stores the context and schedules it to become due at `servedAtMs + rewardWaitMs`. */
+  put(context: ServingContext): Promise<void>;
+  /** The context, or null when unknown, expired, already claimed, or undecodable. Does not consume it. */
+  get(recommendationId: string): Promise<ServingContext | null>;
+  /** Records that an item of the recommendation received feedback, so it gets no default reward. */
+  markRewarded(recommendationId: string, itemId: string): Promise<void>;
+  /**
+   * Claims up to `limit` contexts due at or before `nowMs` and removes them. Across replicas sharing a
+   * store, each context is claimed by exactly one caller.
+   */
+  claimDue(nowMs: number, limit: number): Promise<DueServingContext[]>;
+  close(): Promise<void>;
+}
+
+/** A shopper's long-term state. */
+export interface UserProfile {
+  userId: string;
+  /** Unit-length long-term embedding, or null before the first event that moved it. */
+  embedding: Float32Array | null;
+  interactionCount: number;
+  updatedAtMs: number;
+}
+
+/** Durable user profiles. Writes arrive through `EventLog.appendFeedback`, in the event's transaction. */
+export interface UserRepository {
+  /** Null for an unknown user. A stored embedding of the wrong dimension reads as null (and is logged). */
+  get(userId: string): Promise<UserProfile | null>;
+}
+
+/** One catalog item. */
+export interface CatalogItem {
+  itemId: string;
+  embedding: Float32Array;
+  category: string;
+  attributes: Record<string, string>;
+  available: boolean;
+}
+
+/** A page of catalog changes and the cursor to ask from next time. */
+export interface CatalogChanges {
+  items: CatalogItem[];
+  /** Opaque; pass back to `changesSince`. Unchanged when `items` is empty. */
+  cursor: string | null;
+}
+
+/** The durable catalog. Every replica mirrors it in memory and polls `changesSince` for others' upserts. */
+export interface ItemStore {
+  /** Inserts or replaces the items, all or none. */
+  upsert(items: CatalogItem[]): Promise<void>;
+  get(itemId: string): Promise<CatalogItem | null>;
+  /** Items upserted after `cursor` (all items for null), oldest change first, at most `limit`. */
+  changesSince(cursor: string | null, limit: number): Promise<CatalogChanges>;
+  count(): Promise<number>;
+}
+
+/** One recommendation as logged: what was shown, where, and with what probability. */
+export interface ImpressionRecord {
+  recommendationId: string;
+  userId: string;
+  sessionId: string;
+  occurredAtMs: number;
+  modelVersion: string;
+  context: Record<string, string>;
+  /** How many candidates were ranked. */
+  candidateCount: number;
+  items: Array<{ itemId: string; position: number; propensity: number; score: number; explored: boolean }>;
+}
+
+/** An update the bandit applied: logged so a restart can replay it after the last snapshot. */
+export interface ModelUpdate {
+  itemId: string;
+  shared: Float32Array;
+  arm: Float32Array;
+  reward: number;
+}
+
+/** An accepted feedback event as logged. */
+export interface FeedbackRecord {
+  eventId: string;
+  userId: string;
+  sessionId: string;
+  itemId: string;
+  type: FeedbackKind;
+  /** Null for organic feedback. */
+  recommendationId: string | null;
+  reward: number;
+  occurredAtMs: number;
+  /** The bandit update this event causes, when it answers a recommendation whose context is held. */
+  modelUpdate: ModelUpdate | null;
+}
+
+/** A feedback record and the user write that goes with it if (and only if) it is not a duplicate. */
+export interface FeedbackEntry {
+  record: FeedbackRecord;
+  /** The user's new long-term embedding (or null to leave it), stored with interaction_count + 1. */
+  userEmbedding: Float32Array | null;
+}
+
+/** The default reward given to a shown item nobody acted on, logged with its update. */
+export interface DefaultRewardRecord {
+  recommendationId: string;
+  userId: string;
+  occurredAtMs: number;
+  update: ModelUpdate;
+}
+
+/** A logged model update with its position in the log. */
+export interface LoggedModelUpdate extends ModelUpdate {
+  /** Position in the event log (decimal string of a bigint), increasing. */
+  seq: string;
+}
+
+/** One logged decision of the service, joined to its reward, for offline evaluation of its own logs. */
+export interface LoggedDecision {
+  occurredAtMs: number;
+  userId: string;
+  sessionId: string;
+  context: Record<string, string>;
+  itemId: string;
+  position: number;
+  propensity: number;
+  reward: number;
+}
+
+/**
+ * The append-only event log: every impression, every accepted feedback event, every default reward.
+ * Idempotent by event id: when two callers (two replicas) insert the same id at once, exactly one is
+ * accepted and the other learns it was a duplicate. A returned promise resolves only once durable.
+ */
+export interface EventLog {
+  appendImpressions(records: ImpressionRecord[]): Promise<void>;
+  /**
+   * Appends the batch in one transaction. For each entry, in order: "accepted" (logged now, and the
+   * user's interaction count incremented and embedding stored in the same transaction) or "duplicate"
+   * (logged before; nothing changed).
+   */
+  appendFeedback(entries: FeedbackEntry[]): Promise<Array<"accepted" | "duplicate">>;
+  /** Logs default rewards; a (recommendation, item) pair logged before is skipped. Returns those logged now. */
+  appendDefaultRewards(records: DefaultRewardRecord[]): Promise<DefaultRewardRecord[]>;
+  /** Model updates (feedback and default rewards) after `afterSeq` ("0" = from the start), in log order. */
+  modelUpdatesSince(afterSeq: string, limit: number): Promise<LoggedModelUpdate[]>;
+  /** The position of the newest logged entry ("0" when empty). */
+  latestSeq(): Promise<string>;
+  /** Drops what is older than the retention window, by whole days; returns the rows removed. */
+  enforceRetention(nowMs: number, retentionDays: number): Promise<number>;
+  /** Decisions the service logged (each shown item with its propensity) joined to the reward it got. */
+  loggedDecisions(limit: number, afterMs?: number): Promise<LoggedDecision[]>;
+}
+
+/** A saved copy of the bandit's statistics and the log position it includes. */
+export interface ModelSnapshot {
+  modelVersion: string;
+  /** Every model update with seq ≤ this is in the snapshot. */
+  eventSeq: string;
+  createdAtMs: number;
+  data: Uint8Array;
+}
+
+export interface SnapshotStore {
+  /** Saves a snapshot; older ones beyond the newest few are pruned. */
+  save(snapshot: ModelSnapshot): Promise<void>;
+  latest(): Promise<ModelSnapshot | null>;
+}
+
+/**
+ * Carries model updates between replicas (a Redis Stream). Sums commute, so replicas applying the same
+ * set in any order hold the same model. The memory adapter delivers nothing (one replica).
+ */
+export interface ModelUpdateBus {
+  /** Publishes this replica's updates. */
+  publish(updates: ModelUpdate[]): Promise<void>;
+  /** Delivers other replicas' updates (never this replica's own) until closed. */
+  subscribe(onUpdates: (updates: ModelUpdate[]) => void): void;
+  close(): Promise<void>;
+}
+
+/** The Postgres-side stores (Postgres or PGlite) as one unit sharing a connection pool. */
+export interface DurableStores {
+  users: UserRepository;
+  items: ItemStore;
+  events: EventLog;
+  snapshots: SnapshotStore;
+  /** Runs pending migrations (idempotent; safe when several replicas start at once). */
+  migrate(): Promise<void>;
+  /** Cheap liveness check. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The Redis-side stores (Redis or memory) as one unit sharing a connection. */
+export interface EphemeralStores {
+  sessions: SessionStore;
+  servingContexts: ServingContextStore;
+  modelBus: ModelUpdateBus;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
