@@ -1,0 +1,225 @@
+import { createHash } from "node:crypto";
+import { Redis, type RedisOptions } from "ioredis";
+import { describeError, Unavailable } from "../../errors";
+import type { Logger } from "../../log";
+
+/**
+ * The few Redis calls the Redis-side stores make, so the stores never see ioredis and a test can read
+ * exactly what they depend on (like bullmq's `redis-client.ts`). Writes go through Lua scripts so each
+ * is atomic and one round trip; every script touches keys of one hash slot only, so it runs on a cluster.
+ */
+export interface RedisClient {
+  /** Runs a script (EVALSHA, loading it on NOSCRIPT); bulk replies arrive as UTF-8 strings. */
+  runScript(script: LuaScript, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown>;
+  /** Same, with bulk replies as Buffers, for binary values. */
+  runScriptBinary(script: LuaScript, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown>;
+  lrange(key: string, start: number, stop: number): Promise<string[]>;
+  getBinary(key: string): Promise<Buffer | null>;
+  setBinary(key: string, value: Buffer, ttlMs: number): Promise<void>;
+  /** The id of a stream's newest entry, or null when the stream is empty or missing. */
+  lastStreamId(key: string): Promise<string | null>;
+  /** Entries after `afterId`, waiting up to `blockMs` for the first; empty on timeout. */
+  readStream(key: string, afterId: string, blockMs: number, count: number): Promise<StreamEntry[]>;
+  ping(): Promise<void>;
+  /**
+   * A new connection to the same server for blocking reads, which would otherwise hold up every other
+   * command. It reconnects forever in the background and connects on first use.
+   */
+  duplicateForBlocking(): RedisClient;
+  /** Closes the connection; pending commands are rejected. */
+  close(): Promise<void>;
+}
+
+export type RedisArg = string | number | Buffer;
+
+export interface StreamEntry {
+  id: string;
+  fields: Map<string, Buffer>;
+}
+
+export interface LuaScript {
+  readonly source: string;
+  readonly sha1: string;
+}
+
+export function luaScript(source: string): LuaScript {
+  return { source, sha1: createHash("sha1").update(source).digest("hex") };
+}
+
+export interface ConnectOptions {
+  url: string;
+  logger: Logger;
+  /** Bounds every command so a stalled server fails a request instead of hanging it. */
+  commandTimeoutMs?: number;
+  connectTimeoutMs?: number;
+}
+
+/** Hides the password of a Redis URL for messages and logs. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(unparseable URL)";
+  }
+}
+
+/**
+ * Connects once, failing fast with a message that says how to fix it. After that first connection the
+ * client reconnects in the background for as long as it lives, and while Redis is away every command
+ * fails at once (no offline queue, no retries) instead of piling up behind the outage.
+ */
+export async function connectRedis(options: ConnectOptions): Promise<RedisClient> {
+  const { url, logger } = options;
+  let connectedOnce = false;
+  let lastError: unknown = null;
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: options.commandTimeoutMs ?? 5_000,
+    connectTimeout: options.connectTimeoutMs ?? 3_000,
+    keepAlive: 10_000,
+    // Before the first connection a failure is the operator's to fix; after it, an outage is waited out.
+    retryStrategy: (attempt) => (connectedOnce ? reconnectDelayMs(attempt) : null),
+  });
+  watchConnection(redis, logger, "redis", (err) => (lastError = err));
+  try {
+    await withTimeout(redis.connect().then(() => redis.ping()), (options.connectTimeoutMs ?? 3_000) * 2);
+  } catch (err) {
+    redis.disconnect();
+    const reason = describeCause(lastError ?? err);
+    throw new Unavailable(
+      `REDIS_URL ${redactRedisUrl(url)} is unreachable (${reason}): start Redis or unset REDIS_URL to use in-memory session state`,
+      { cause: lastError ?? err },
+    );
+  }
+  connectedOnce = true;
+  return new IoRedisClient(redis, logger);
+}
+
+function reconnectDelayMs(attempt: number): number {
+  return Math.min(50 * 2 ** Math.min(attempt, 10), 2_000);
+}
+
+function describeCause(err: unknown): string {
+  if (err instanceof Error) return err.message.replace(/^connect /, "");
+  return String(err);
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Logs an outage once when it starts and once when it ends, not on every failed reconnect attempt. */
+function watchConnection(redis: Redis, logger: Logger, name: string, onError: (err: unknown) => void): void {
+  let down = false;
+  redis.on("error", (err: unknown) => {
+    onError(err);
+    if (!down) logger.warn({ connection: name, err: describeError(err) }, "Redis connection failed; reconnecting in the background");
+    down = true;
+  });
+  redis.on("ready", () => {
+    if (down) logger.info({ connection: name }, "Redis connection restored");
+    down = false;
+  });
+}
+
+class IoRedisClient implements RedisClient {
+  constructor(
+    private readonly redis: Redis,
+    private readonly logger: Logger,
+  ) {}
+
+  async runScript(script: LuaScript, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown> {
+    try {
+      return await this.redis.evalsha(script.sha1, keys.length, ...keys, ...args);
+    } catch (err) {
+      if (!isNoScript(err)) throw err;
+      return this.redis.eval(script.source, keys.length, ...keys, ...args);
+    }
+  }
+
+  async runScriptBinary(script: LuaScript, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown> {
+    try {
+      return await this.redis.callBuffer("EVALSHA", script.sha1, keys.length, ...keys, ...args);
+    } catch (err) {
+      if (!isNoScript(err)) throw err;
+      return this.redis.callBuffer("EVAL", script.source, keys.length, ...keys, ...args);
+    }
+  }
+
+  lrange(key: string, start: number, stop: number): Promise<string[]> {
+    return this.redis.lrange(key, start, stop);
+  }
+
+  getBinary(key: string): Promise<Buffer | null> {
+    return this.redis.getBuffer(key);
+  }
+
+  async setBinary(key: string, value: Buffer, ttlMs: number): Promise<void> {
+    await this.redis.set(key, value, "PX", ttlMs);
+  }
+
+  async lastStreamId(key: string): Promise<string | null> {
+    const newest = await this.redis.xrevrange(key, "+", "-", "COUNT", 1);
+    return newest[0]?.[0] ?? null;
+  }
+
+  async readStream(key: string, afterId: string, blockMs: number, count: number): Promise<StreamEntry[]> {
+    if (this.redis.status === "wait" || this.redis.status === "end") await this.redis.connect();
+    const reply = await this.redis.xreadBuffer("COUNT", count, "BLOCK", blockMs, "STREAMS", key, afterId);
+    const entries: StreamEntry[] = [];
+    for (const [, streamEntries] of reply ?? []) {
+      for (const [id, flat] of streamEntries) {
+        const fields = new Map<string, Buffer>();
+        for (let i = 0; i + 1 < flat.length; i += 2) fields.set(flat[i]!.toString("utf8"), flat[i + 1]!);
+        entries.push({ id: id.toString("utf8"), fields });
+      }
+    }
+    return entries;
+  }
+
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
+  duplicateForBlocking(): RedisClient {
+    const overrides: RedisOptions = {
+      lazyConnect: true,
+      commandTimeout: undefined,
+      // A blocked read on a dead connection must still end: BLOCK time plus this grace.
+      blockingTimeout: 1,
+      blockingTimeoutGrace: 2_000,
+      retryStrategy: reconnectDelayMs,
+    };
+    const blocking = this.redis.duplicate(overrides);
+    watchConnection(blocking, this.logger, "redis-blocking", () => undefined);
+    return new IoRedisClient(blocking, this.logger);
+  }
+
+  async close(): Promise<void> {
+    if (this.redis.status === "ready") {
+      try {
+        await withTimeout(this.redis.quit(), 1_000);
+        return;
+      } catch {
+        // Fall through: a server that does not answer QUIT is simply cut off.
+      }
+    }
+    this.redis.disconnect();
+  }
+}
+
+function isNoScript(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith("NOSCRIPT");
+}

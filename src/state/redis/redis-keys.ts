@@ -1,0 +1,27 @@
+/**
+ * Every key the Redis-side stores write, under one configurable prefix. The `{...}` hash tag keeps each
+ * logical object (a session window; a serving context and its rewarded set) in one cluster slot, so the
+ * Lua script that touches it is cluster-safe; the due set and the model stream are objects of their own.
+ */
+export interface RedisKeys {
+  /** List of encoded session events, newest first. */
+  session(sessionId: string): string;
+  /** Binary serving context blob. */
+  servingContext(recommendationId: string): string;
+  /** Set of item ids that received feedback, in the serving context's slot. */
+  rewardedItems(recommendationId: string): string;
+  /** Sorted set of recommendation ids scored by the time they become due. */
+  readonly dueContexts: string;
+  /** Stream of model update batches shared by the replicas. */
+  readonly modelUpdates: string;
+}
+
+export function redisKeys(prefix: string): RedisKeys {
+  return {
+    session: (sessionId) => `${prefix}{s:${sessionId}}`,
+    servingContext: (recommendationId) => `${prefix}{rc:${recommendationId}}`,
+    rewardedItems: (recommendationId) => `${prefix}{rc:${recommendationId}}:r`,
+    dueContexts: `${prefix}{due}`,
+    modelUpdates: `${prefix}{model-updates}`,
+  };
+}

@@ -1,0 +1,129 @@
+import { describeError } from "../../errors";
+import type { Logger } from "../../log";
+import type { DueServingContext, ServingContext, ServingContextStore } from "../ports";
+import { luaScript, type RedisClient } from "./redis-client";
+import type { RedisKeys } from "./redis-keys";
+import { decodeServingContext, encodeServingContext } from "./serving-context-codec";
+
+/** Adds to the due set and keeps the set alive at least as long as its newest context. */
+const SCHEDULE = luaScript(`
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+`);
+
+/**
+ * Marks an item only while its context is held, and lets the mark expire with the context, so a late or
+ * unknown recommendation id leaves nothing behind.
+ */
+const MARK_REWARDED = luaScript(`
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl == -2 then return 0 end
+if ttl < 0 then ttl = tonumber(ARGV[2]) end
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('PEXPIRE', KEYS[2], ttl)
+return 1
+`);
+
+/**
+ * Picks the due ids and removes them in one atomic step: whichever caller's script runs first owns them,
+ * so two replicas never claim the same context.
+ */
+const CLAIM_DUE = luaScript(`
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+for i = 1, #ids, 500 do
+  redis.call('ZREM', KEYS[1], unpack(ids, i, math.min(i + 499, #ids)))
+end
+return ids
+`);
+
+/** Reads a claimed context and its rewarded set, then deletes both. */
+const TAKE = luaScript(`
+local blob = redis.call('GET', KEYS[1])
+local rewarded = redis.call('SMEMBERS', KEYS[2])
+redis.call('DEL', KEYS[1], KEYS[2])
+return {blob, rewarded}
+`);
+
+/** Keeps one claim's Lua script short, so it never stalls Redis for long. */
+const MAX_CLAIM_BATCH = 1_000;
+
+export interface RedisServingContextStoreOptions {
+  rewardWaitMs: number;
+  /** How long a context is kept (from `servingContextTtlMs`). */
+  contextTtlMs: number;
+  logger: Logger;
+  onCorrupt: (what: string) => void;
+}
+
+/**
+ * Serving contexts as binary blobs with a TTL, a sorted set of due times, and a set of rewarded items per
+ * context. A claim that fails half way (Redis lost mid-claim) can drop a context: it then gets no default
+ * reward, which is the safe side (never a double update). The connection belongs to `openRedisStores`.
+ */
+export class RedisServingContextStore implements ServingContextStore {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: RedisKeys,
+    private readonly options: RedisServingContextStoreOptions,
+  ) {}
+
+  async put(context: ServingContext): Promise<void> {
+    const { contextTtlMs, rewardWaitMs } = this.options;
+    // Two slots, so two commands; sent together they still cost one round trip.
+    await Promise.all([
+      this.redis.setBinary(this.keys.servingContext(context.recommendationId), encodeServingContext(context), contextTtlMs),
+      this.redis.runScript(SCHEDULE, [this.keys.dueContexts], [context.servedAtMs + rewardWaitMs, context.recommendationId, contextTtlMs]),
+    ]);
+  }
+
+  async get(recommendationId: string): Promise<ServingContext | null> {
+    const blob = await this.redis.getBinary(this.keys.servingContext(recommendationId));
+    return blob === null ? null : this.decode(recommendationId, blob);
+  }
+
+  async markRewarded(recommendationId: string, itemId: string): Promise<void> {
+    await this.redis.runScript(
+      MARK_REWARDED,
+      [this.keys.servingContext(recommendationId), this.keys.rewardedItems(recommendationId)],
+      [itemId, this.options.contextTtlMs],
+    );
+  }
+
+  async claimDue(nowMs: number, limit: number): Promise<DueServingContext[]> {
+    const batch = Math.min(Math.floor(limit), MAX_CLAIM_BATCH);
+    if (!(batch > 0)) return [];
+    const ids = (await this.redis.runScript(CLAIM_DUE, [this.keys.dueContexts], [nowMs, batch])) as string[];
+    const taken = await Promise.allSettled(
+      ids.map((id) => this.redis.runScriptBinary(TAKE, [this.keys.servingContext(id), this.keys.rewardedItems(id)], [])),
+    );
+    const failed = taken.filter((outcome) => outcome.status === "rejected");
+    if (failed.length > 0) {
+      // These ids left the due set but could not be read: they get no default reward.
+      this.options.logger.warn({ lost: failed.length, err: describeError(failed[0]!.reason) }, "claimed serving contexts could not be read");
+      if (failed.length === ids.length) throw failed[0]!.reason;
+    }
+    const claimed: DueServingContext[] = [];
+    taken.forEach((outcome, i) => {
+      if (outcome.status === "rejected") return;
+      const [blob, rewarded] = outcome.value as [Buffer | null, Buffer[]];
+      // Expired before anyone claimed it: nothing left to reward.
+      if (blob === null) return;
+      const context = this.decode(ids[i]!, blob);
+      if (context) claimed.push({ context, rewardedItemIds: rewarded.map((item) => item.toString("utf8")) });
+    });
+    return claimed;
+  }
+
+  async close(): Promise<void> {}
+
+  private decode(recommendationId: string, blob: Buffer): ServingContext | null {
+    try {
+      return decodeServingContext(recommendationId, blob);
+    } catch (err) {
+      this.options.onCorrupt("serving_context");
+      this.options.logger.warn({ recommendationId, err: describeError(err) }, "serving context is undecodable; treating it as missing");
+      return null;
+    }
+  }
+}

@@ -1,0 +1,43 @@
+import type { ServingContext } from "../ports";
+import { ByteReader, ByteWriter, CorruptValue } from "./binary-codec";
+
+/** Bumped when the layout changes; a blob of another version reads as corrupt (and so as missing). */
+const FORMAT_VERSION = 1;
+
+/**
+ * Serving context as a compact blob: version, served-at time, ids, then per item its id, position,
+ * propensity and the two feature vectors as raw Float32 bytes. The recommendation id is the key, so it is
+ * not repeated inside.
+ */
+export function encodeServingContext(context: ServingContext): Buffer {
+  const writer = new ByteWriter()
+    .u8(FORMAT_VERSION)
+    .f64(context.servedAtMs)
+    .string(context.userId)
+    .string(context.sessionId)
+    .string(context.modelVersion)
+    .u32(context.items.length);
+  for (const item of context.items) {
+    writer.string(item.itemId).u32(item.position).f64(item.propensity).float32s(item.shared).float32s(item.arm);
+  }
+  return writer.toBuffer();
+}
+
+/** Throws `CorruptValue` for anything `encodeServingContext` did not write. */
+export function decodeServingContext(recommendationId: string, blob: Buffer): ServingContext {
+  const reader = new ByteReader(blob);
+  const version = reader.u8();
+  if (version !== FORMAT_VERSION) throw new CorruptValue(`unknown serving context format ${version}`);
+  const servedAtMs = reader.f64();
+  const userId = reader.string();
+  const sessionId = reader.string();
+  const modelVersion = reader.string();
+  const count = reader.u32();
+  const items: ServingContext["items"] = [];
+  for (let i = 0; i < count; i++) {
+    items.push({ itemId: reader.string(), position: reader.u32(), propensity: reader.f64(), shared: reader.float32s(), arm: reader.float32s() });
+  }
+  reader.end();
+  if (!Number.isFinite(servedAtMs)) throw new CorruptValue("served-at time is not a number");
+  return { recommendationId, userId, sessionId, modelVersion, servedAtMs, items };
+}
