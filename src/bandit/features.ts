@@ -1,0 +1,161 @@
+import { FNV_OFFSET, fmix32, fnv1aUpdate } from "./hashing";
+
+/** Which parts of φ are on, and the sizes they imply. */
+export interface FeatureLayoutOptions {
+  /** Embedding dimension d. */
+  dim: number;
+  /** Width H of the hashed context × item block. */
+  hashBuckets: number;
+  /** Session part on (default). Off writes zeros there: the "without session features" ablation. */
+  useSession?: boolean;
+  /** Long-term part on (default). Off writes zeros there: the "without long-term features" ablation. */
+  useLongTerm?: boolean;
+}
+
+/**
+ * The layout of φ(context, item) (DESIGN §3 step 5).
+ * Shared z = [ s⊙v (d) | l⊙v (d) | hashed crosses (H) | bias 1 ], so sharedDim = 2d + H + 1.
+ * Arm x = [ 1, s·v, l·v ], so armDim = 3: each item learns its own base rate and its own trust in
+ * session versus long-term similarity.
+ */
+export interface FeatureSpec {
+  readonly dim: number;
+  readonly hashBuckets: number;
+  readonly useSession: boolean;
+  readonly useLongTerm: boolean;
+  readonly sharedDim: number;
+  readonly armDim: number;
+  /** Where each block of z starts. */
+  readonly sessionOffset: number;
+  readonly longTermOffset: number;
+  readonly hashedOffset: number;
+  readonly biasOffset: number;
+}
+
+/** The feature layout for an embedding dimension and hash width. */
+export function featureLayout(options: FeatureLayoutOptions): FeatureSpec {
+  const { dim, hashBuckets } = options;
+  if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`dim must be a positive integer, got ${dim}`);
+  if (!Number.isInteger(hashBuckets) || hashBuckets < 0) throw new RangeError(`hashBuckets must be an integer ≥ 0, got ${hashBuckets}`);
+  return Object.freeze({
+    dim,
+    hashBuckets,
+    useSession: options.useSession ?? true,
+    useLongTerm: options.useLongTerm ?? true,
+    sharedDim: 2 * dim + hashBuckets + 1,
+    armDim: 3,
+    sessionOffset: 0,
+    longTermOffset: dim,
+    hashedOffset: 2 * dim,
+    biasOffset: 2 * dim + hashBuckets,
+  });
+}
+
+/** A request's context, hashed once so each candidate only hashes its own fields. */
+export interface HashedContext {
+  /** FNV-1a of `${key}=${value}`, one per entry: the context-only features. */
+  readonly pairHashes: Uint32Array;
+  /** FNV-1a state after `${key}=${value}×`, one per entry: the prefix of each cross. */
+  readonly crossPrefixes: Uint32Array;
+}
+
+/** Hashes a request context once per request. */
+export function hashContext(context: Readonly<Record<string, string>>): HashedContext {
+  const keys = Object.keys(context);
+  const pairHashes = new Uint32Array(keys.length);
+  const crossPrefixes = new Uint32Array(keys.length);
+  keys.forEach((key, i) => {
+    const pair = fnv1aUpdate(fnv1aUpdate(fnv1aUpdate(FNV_OFFSET, key), "="), context[key]!);
+    pairHashes[i] = pair;
+    crossPrefixes[i] = fnv1aUpdate(pair, "×");
+  });
+  return { pairHashes, crossPrefixes };
+}
+
+/** What φ reads from an item (a catalog item fits). */
+export interface FeatureItem {
+  embedding: Float32Array | Float64Array;
+  category: string;
+  attributes: Readonly<Record<string, string>>;
+}
+
+/** A session or long-term vector of length d, or null when absent (its part is zeros). */
+export type StateVector = Float32Array | Float64Array | null;
+
+/** Caller-owned feature rows for `count` candidates. */
+export function allocateFeatures(spec: FeatureSpec, count: number): { z: Float64Array; x: Float64Array } {
+  return { z: new Float64Array(count * spec.sharedDim), x: new Float64Array(count * spec.armDim) };
+}
+
+/**
+ * Writes φ(context, item) into row `row` of `zOut` (at row·sharedDim) and `xOut` (at row·armDim),
+ * allocating nothing. The hashed block holds one signed ±1/√T term per context entry and per
+ * (context entry × item field) cross, item fields being `category=<category>` (when non-empty) and
+ * `<name>=<value>` per attribute; T is the number of terms, so the block has unit norm without
+ * collisions and ‖z‖ stays bounded whatever the context and attribute counts, as LinUCB's confidence
+ * bound assumes. Cross hash: fmix32(FNV-1a of `${ctxKey}=${ctxValue}×${field}=${value}`), bucket =
+ * hash mod H, sign = bit 31.
+ */
+export function buildFeatures(
+  spec: FeatureSpec,
+  session: StateVector,
+  longTerm: StateVector,
+  context: HashedContext,
+  item: FeatureItem,
+  zOut: Float64Array,
+  xOut: Float64Array,
+  row: number,
+): void {
+  const d = spec.dim;
+  const v = item.embedding;
+  if (v.length !== d) throw new RangeError(`item embedding has ${v.length} dimensions, the layout expects ${d}`);
+  const zBase = row * spec.sharedDim;
+  const xBase = row * spec.armDim;
+  const sessionSimilarity = writeProduct(spec.useSession ? session : null, v, d, zOut, zBase + spec.sessionOffset, "session");
+  const longTermSimilarity = writeProduct(spec.useLongTerm ? longTerm : null, v, d, zOut, zBase + spec.longTermOffset, "long-term");
+  writeHashed(spec, context, item, zOut, zBase + spec.hashedOffset);
+  zOut[zBase + spec.biasOffset] = 1;
+  xOut[xBase] = 1;
+  xOut[xBase + 1] = sessionSimilarity;
+  xOut[xBase + 2] = longTermSimilarity;
+}
+
+/** out[base + i] = a_i·v_i (zeros when a is null); returns a·v. */
+function writeProduct(a: StateVector, v: Float32Array | Float64Array, d: number, out: Float64Array, base: number, what: string): number {
+  if (a === null) {
+    out.fill(0, base, base + d);
+    return 0;
+  }
+  if (a.length !== d) throw new RangeError(`${what} vector has ${a.length} dimensions, the layout expects ${d}`);
+  let similarity = 0;
+  for (let i = 0; i < d; i++) {
+    const p = a[i]! * v[i]!;
+    out[base + i] = p;
+    similarity += p;
+  }
+  return similarity;
+}
+
+function writeHashed(spec: FeatureSpec, context: HashedContext, item: FeatureItem, out: Float64Array, base: number): void {
+  const buckets = spec.hashBuckets;
+  out.fill(0, base, base + buckets);
+  const entries = context.pairHashes.length;
+  if (buckets === 0 || entries === 0) return;
+  let fields = item.category === "" ? 0 : 1;
+  for (const name in item.attributes) if (Object.hasOwn(item.attributes, name)) fields++;
+  const weight = 1 / Math.sqrt(entries * (1 + fields));
+  for (let c = 0; c < entries; c++) {
+    addTerm(out, base, buckets, fmix32(context.pairHashes[c]!), weight);
+    const prefix = context.crossPrefixes[c]!;
+    if (item.category !== "") addTerm(out, base, buckets, fmix32(fnv1aUpdate(fnv1aUpdate(prefix, "category="), item.category)), weight);
+    for (const name in item.attributes) {
+      if (!Object.hasOwn(item.attributes, name)) continue;
+      const field = fnv1aUpdate(fnv1aUpdate(prefix, name), "=");
+      addTerm(out, base, buckets, fmix32(fnv1aUpdate(field, item.attributes[name]!)), weight);
+    }
+  }
+}
+
+function addTerm(out: Float64Array, base: number, buckets: number, hash: number, weight: number): void {
+  out[base + (hash % buckets)]! += hash >= 0x80000000 ? -weight : weight;
+}

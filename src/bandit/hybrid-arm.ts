@@ -1,0 +1,77 @@
+import { addOuter, cholesky, invertLowerInPlace, invertSpd, scaledIdentity, shermanMorrison, type Vector } from "./dense";
+
+/**
+ * One item's statistics in hybrid LinUCB (Li et al. 2010, Algorithm 2), all sums over that item's
+ * updates: A_a = λI + Σ xxᵀ, B_a = Σ x zᵀ, b_a = Σ r·x. Memory: 8·(2k² + k·n + k) bytes for arm
+ * dimension k and shared dimension n.
+ */
+export class ArmStats {
+  /** A_a, k×k. */
+  readonly a: Float64Array;
+  /** A_a⁻¹, kept by Sherman–Morrison and recomputed every `refreshEvery` updates of this arm. */
+  readonly aInverse: Float64Array;
+  /** B_a, k×n row-major. */
+  readonly bMatrix: Float64Array;
+  /** b_a. */
+  readonly b: Float64Array;
+  /** Updates this arm holds. */
+  updates = 0;
+  private sinceRefresh = 0;
+
+  constructor(readonly armDim: number, readonly sharedDim: number, lambda: number) {
+    this.a = scaledIdentity(armDim, lambda);
+    this.aInverse = scaledIdentity(armDim, 1 / lambda);
+    this.bMatrix = new Float64Array(armDim * sharedDim);
+    this.b = new Float64Array(armDim);
+  }
+
+  /** Adds one observation to the arm's sums and keeps A_a⁻¹ current. */
+  add(z: Vector, zOffset: number, x: Vector, xOffset: number, reward: number, refreshEvery: number, scratch: Float64Array): void {
+    const k = this.armDim;
+    const n = this.sharedDim;
+    addOuter(this.a, k, x, xOffset, 1);
+    for (let i = 0; i < k; i++) {
+      const xi = x[xOffset + i]!;
+      this.b[i]! += reward * xi;
+      if (xi === 0) continue;
+      const row = i * n;
+      for (let j = 0; j < n; j++) this.bMatrix[row + j]! += xi * z[zOffset + j]!;
+    }
+    this.updates++;
+    if (++this.sinceRefresh >= refreshEvery) this.refresh();
+    else shermanMorrison(this.aInverse, k, x, xOffset, 1, scratch);
+  }
+
+  /** Recomputes A_a⁻¹ from A_a exactly. */
+  refresh(): void {
+    if (!invertSpd(this.a, this.armDim, this.aInverse, new Float64Array(this.armDim * this.armDim))) {
+      throw new Error("HybridLinUCB: an item's A is not positive definite; the statistics are corrupt");
+    }
+    this.sinceRefresh = 0;
+  }
+
+  /**
+   * The arm's part of the shared statistics as k vectors v_j (rows of L⁻¹B_a, where A_a = LLᵀ) and
+   * the vector B_aᵀA_a⁻¹b_a: B_aᵀA_a⁻¹B_a = Σ_j v_j v_jᵀ. Used to hand the arm's evidence back to the
+   * shared model when the arm is evicted.
+   */
+  sharedContribution(): { rows: Float64Array; vector: Float64Array } {
+    const k = this.armDim;
+    const n = this.sharedDim;
+    const lowerInverse = new Float64Array(k * k);
+    if (!cholesky(this.a, k, lowerInverse)) throw new Error("HybridLinUCB: an item's A is not positive definite");
+    invertLowerInPlace(lowerInverse, k);
+    const rows = new Float64Array(k * n);
+    const lb = new Float64Array(k);
+    for (let i = 0; i < k; i++) {
+      for (let m = 0; m <= i; m++) {
+        const l = lowerInverse[i * k + m]!;
+        lb[i]! += l * this.b[m]!;
+        for (let j = 0; j < n; j++) rows[i * n + j]! += l * this.bMatrix[m * n + j]!;
+      }
+    }
+    const vector = new Float64Array(n);
+    for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) vector[j]! += rows[i * n + j]! * lb[i]!;
+    return { rows, vector };
+  }
+}

@@ -1,0 +1,252 @@
+import { ArmStats } from "./hybrid-arm";
+import { checkAlpha, checkDim, checkFinite, checkLambda, checkRefreshEvery } from "./checks";
+import { addOuter, dot, invertSpd, matVec, quadraticForm, scaledIdentity, shermanMorrison, type Vector } from "./dense";
+import type { Score, ScoreBuffers } from "./linucb";
+import { decodeHybridState, encodeHybridState } from "./hybrid-snapshot";
+
+export interface HybridLinUCBOptions {
+  /** Dimension n of the shared features z. */
+  sharedDim: number;
+  /** Dimension k of the per-item features x (small: 3–4). */
+  armDim: number;
+  /** Exploration width α ≥ 0. */
+  alpha: number;
+  /** Ridge prior λ > 0 for A0 and every A_a. Default 1. */
+  lambda?: number;
+  /** Recompute A0⁻¹ (and each A_a⁻¹) exactly after this many updates (of that arm). Default 1000. */
+  refreshEvery?: number;
+  /** Most items holding per-item statistics; past it the least recently updated is evicted. Default 10,000. */
+  maxArms?: number;
+}
+
+/**
+ * Hybrid LinUCB (Li et al. 2010, Algorithm 2): a shared linear model over z plus a per-item model
+ * over x, created on an item's first update (before it, an item scores with the prior and the shared
+ * part). The algorithm's A0 = λI + Σ zzᵀ − Σ_a B_aᵀA_a⁻¹B_a and b0 = Σ r·z − Σ_a B_aᵀA_a⁻¹b_a are
+ * functions of sums only, so replicas applying the same updates in any order agree — except that
+ * eviction (which items hold state) depends on the order once more than `maxArms` items are updated.
+ *
+ * Each update moves A0 by the rank-1 term eeᵀ/(1+s), e = z − B_aᵀA_a⁻¹x, s = xᵀA_a⁻¹x (the Schur
+ * complement's update), so A0⁻¹ follows by one Sherman–Morrison step. An evicted item hands its
+ * evidence back to the shared model (A0 += B_aᵀA_a⁻¹B_a), as if it never had per-item features.
+ */
+export class HybridLinUCB {
+  readonly sharedDim: number;
+  readonly armDim: number;
+  readonly alpha: number;
+  readonly lambda: number;
+  readonly refreshEvery: number;
+  readonly maxArms: number;
+  private readonly a0: Float64Array;
+  private readonly a0Inverse: Float64Array;
+  private readonly b0: Float64Array;
+  /** In least-recently-updated-first order (a Map keeps insertion order; updates re-insert). */
+  private readonly arms = new Map<string, ArmStats>();
+  private readonly cachedBeta: Float64Array;
+  private betaStale = true;
+  private updates = 0;
+  private sinceRefresh = 0;
+  private readonly sharedScratch: Float64Array;
+  private readonly sharedScratch2: Float64Array;
+  private readonly armScratch: Float64Array;
+  private readonly armScratch2: Float64Array;
+
+  constructor(options: HybridLinUCBOptions) {
+    this.sharedDim = checkDim("sharedDim", options.sharedDim);
+    this.armDim = checkDim("armDim", options.armDim);
+    this.alpha = checkAlpha(options.alpha);
+    this.lambda = checkLambda(options.lambda ?? 1);
+    this.refreshEvery = checkRefreshEvery(options.refreshEvery ?? 1000);
+    this.maxArms = checkDim("maxArms", options.maxArms ?? 10_000);
+    this.a0 = scaledIdentity(this.sharedDim, this.lambda);
+    this.a0Inverse = scaledIdentity(this.sharedDim, 1 / this.lambda);
+    this.b0 = new Float64Array(this.sharedDim);
+    this.cachedBeta = new Float64Array(this.sharedDim);
+    this.sharedScratch = new Float64Array(this.sharedDim);
+    this.sharedScratch2 = new Float64Array(this.sharedDim);
+    this.armScratch = new Float64Array(this.armDim);
+    this.armScratch2 = new Float64Array(this.armDim);
+  }
+
+  /** How many updates the statistics hold (evicted items' included). */
+  get updateCount(): number {
+    return this.updates;
+  }
+
+  /** How many items hold per-item statistics (≤ maxArms). */
+  get armCount(): number {
+    return this.arms.size;
+  }
+
+  /** Whether the item holds per-item statistics. */
+  hasArm(itemId: string): boolean {
+    return this.arms.has(itemId);
+  }
+
+  /** Scores one item with shared features z and per-item features x (read at the given offsets). */
+  score(itemId: string, z: Vector, x: Vector, zOffset = 0, xOffset = 0): Score {
+    const arm = this.arms.get(itemId);
+    const mean = this.expected(arm, z, zOffset, x, xOffset);
+    const bonus = this.alpha * Math.sqrt(this.variance(arm, z, zOffset, x, xOffset));
+    return { mean, bonus, ucb: mean + bonus };
+  }
+
+  /** Scores items back to back (z rows in `zFlat`, x rows in `xFlat`) into `out`; the hot path. */
+  scoreMany(itemIds: readonly string[], zFlat: Vector, xFlat: Vector, out: ScoreBuffers): void {
+    for (let c = 0; c < itemIds.length; c++) {
+      const arm = this.arms.get(itemIds[c]!);
+      const zOffset = c * this.sharedDim;
+      const xOffset = c * this.armDim;
+      const mean = this.expected(arm, zFlat, zOffset, xFlat, xOffset);
+      const bonus = this.alpha * Math.sqrt(this.variance(arm, zFlat, zOffset, xFlat, xOffset));
+      out.mean[c] = mean;
+      out.bonus[c] = bonus;
+      out.ucb[c] = mean + bonus;
+    }
+  }
+
+  /** Adds one observation of `itemId`. Throws (changing nothing) on a non-finite input. */
+  update(itemId: string, z: Vector, x: Vector, reward: number, zOffset = 0, xOffset = 0): void {
+    checkFinite("reward", reward);
+    for (let i = 0; i < this.sharedDim; i++) checkFinite("z", z[zOffset + i]!);
+    for (let i = 0; i < this.armDim; i++) checkFinite("x", x[xOffset + i]!);
+    const arm = this.touchArm(itemId);
+    const n = this.sharedDim;
+    const y = this.armScratch;
+    matVec(arm.aInverse, this.armDim, this.armDim, x, xOffset, y);
+    const s = dot(y, x, xOffset, this.armDim);
+    const g = dot(y, arm.b, 0, this.armDim);
+    // e = z − B_aᵀA_a⁻¹x, with the arm's statistics before this observation.
+    const e = this.sharedScratch2;
+    for (let j = 0; j < n; j++) e[j] = z[zOffset + j]!;
+    for (let i = 0; i < this.armDim; i++) {
+      const yi = y[i]!;
+      const row = i * n;
+      for (let j = 0; j < n; j++) e[j]! -= arm.bMatrix[row + j]! * yi;
+    }
+    const c = 1 / (1 + s);
+    addOuter(this.a0, n, e, 0, c);
+    const bScale = (reward - g) * c;
+    for (let j = 0; j < n; j++) this.b0[j]! += bScale * e[j]!;
+    if (++this.sinceRefresh >= this.refreshEvery) this.refreshShared();
+    else shermanMorrison(this.a0Inverse, n, e, 0, c, this.sharedScratch);
+    arm.add(z, zOffset, x, xOffset, reward, this.refreshEvery, this.armScratch2);
+    this.updates++;
+    this.betaStale = true;
+  }
+
+  /** Recomputes A0⁻¹ and every item's A_a⁻¹ exactly (Cholesky), discarding Sherman–Morrison rounding. */
+  refresh(): void {
+    for (const arm of this.arms.values()) arm.refresh();
+    this.refreshShared();
+  }
+
+  private refreshShared(): void {
+    const n = this.sharedDim;
+    if (!invertSpd(this.a0, n, this.a0Inverse, new Float64Array(n * n))) {
+      throw new Error("HybridLinUCB: A0 is not positive definite; the statistics are corrupt");
+    }
+    this.sinceRefresh = 0;
+    this.betaStale = true;
+  }
+
+  /** β̂ = A0⁻¹b0, the shared coefficients (a copy). */
+  beta(): Float64Array {
+    return this.beta0().slice();
+  }
+
+  /** The whole model as bytes, for snapshots; restores to identical scores. */
+  exportState(): Uint8Array {
+    return encodeHybridState({
+      options: { sharedDim: this.sharedDim, armDim: this.armDim, alpha: this.alpha, lambda: this.lambda, refreshEvery: this.refreshEvery, maxArms: this.maxArms },
+      updateCount: this.updates,
+      a0: this.a0,
+      b0: this.b0,
+      arms: this.arms,
+    });
+  }
+
+  /** A model from `exportState` output (inverses recomputed exactly). */
+  static fromState(bytes: Uint8Array): HybridLinUCB {
+    const state = decodeHybridState(bytes);
+    const model = new HybridLinUCB(state.options);
+    model.a0.set(state.a0);
+    model.b0.set(state.b0);
+    model.updates = state.updateCount;
+    for (const [itemId, arm] of state.arms) model.arms.set(itemId, arm);
+    model.refreshShared();
+    return model;
+  }
+
+  /** zᵀβ̂ + xᵀθ̂_a with θ̂_a = A_a⁻¹(b_a − B_aβ̂) (zero for an item without statistics). */
+  private expected(arm: ArmStats | undefined, z: Vector, zOffset: number, x: Vector, xOffset: number): number {
+    const beta = this.beta0();
+    let mean = dot(beta, z, zOffset, this.sharedDim);
+    if (arm === undefined) return mean;
+    const k = this.armDim;
+    const residual = this.armScratch;
+    matVec(arm.bMatrix, k, this.sharedDim, beta, 0, residual);
+    for (let i = 0; i < k; i++) residual[i] = arm.b[i]! - residual[i]!;
+    const thetaA = this.armScratch2;
+    matVec(arm.aInverse, k, k, residual, 0, thetaA);
+    mean += dot(thetaA, x, xOffset, k);
+    return mean;
+  }
+
+  /** Algorithm 2's s = (z − t)ᵀA0⁻¹(z − t) + xᵀA_a⁻¹x with t = B_aᵀA_a⁻¹x (t = 0 without statistics). */
+  private variance(arm: ArmStats | undefined, z: Vector, zOffset: number, x: Vector, xOffset: number): number {
+    const n = this.sharedDim;
+    const k = this.armDim;
+    if (arm === undefined) {
+      let xx = 0;
+      for (let i = 0; i < k; i++) xx += x[xOffset + i]! * x[xOffset + i]!;
+      return Math.max(0, quadraticForm(this.a0Inverse, n, z, zOffset) + xx / this.lambda);
+    }
+    const y = this.armScratch;
+    matVec(arm.aInverse, k, k, x, xOffset, y);
+    const u = this.sharedScratch;
+    for (let j = 0; j < n; j++) u[j] = z[zOffset + j]!;
+    for (let i = 0; i < k; i++) {
+      const yi = y[i]!;
+      const row = i * n;
+      for (let j = 0; j < n; j++) u[j]! -= arm.bMatrix[row + j]! * yi;
+    }
+    return Math.max(0, quadraticForm(this.a0Inverse, n, u, 0) + dot(y, x, xOffset, k));
+  }
+
+  private beta0(): Float64Array {
+    if (this.betaStale) {
+      matVec(this.a0Inverse, this.sharedDim, this.sharedDim, this.b0, 0, this.cachedBeta);
+      this.betaStale = false;
+    }
+    return this.cachedBeta;
+  }
+
+  /** The item's statistics, created (evicting the least recently updated if full) and marked most recent. */
+  private touchArm(itemId: string): ArmStats {
+    let arm = this.arms.get(itemId);
+    if (arm !== undefined) {
+      this.arms.delete(itemId);
+    } else {
+      if (this.arms.size >= this.maxArms) this.evictOldest();
+      arm = new ArmStats(this.armDim, this.sharedDim, this.lambda);
+    }
+    this.arms.set(itemId, arm);
+    return arm;
+  }
+
+  private evictOldest(): void {
+    const oldest = this.arms.entries().next();
+    if (oldest.done === true) return;
+    const [itemId, arm] = oldest.value;
+    this.arms.delete(itemId);
+    const n = this.sharedDim;
+    const { rows, vector } = arm.sharedContribution();
+    for (let i = 0; i < this.armDim; i++) {
+      addOuter(this.a0, n, rows, i * n, 1);
+      shermanMorrison(this.a0Inverse, n, rows, i * n, 1, this.sharedScratch);
+    }
+    for (let j = 0; j < n; j++) this.b0[j]! += vector[j]!;
+    this.betaStale = true;
+  }
+}
