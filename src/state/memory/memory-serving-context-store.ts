@@ -27,7 +27,10 @@ interface HeldContext {
  */
 export class MemoryServingContextStore implements ServingContextStore {
   private readonly contexts = new Map<string, HeldContext>();
-  private readonly due = new MinHeap<HeldContext>((held) => held.dueAtMs);
+  // Ties go by id, as in Redis's sorted set, so both adapters claim in the same order.
+  private readonly due = new MinHeap<HeldContext>(
+    (a, b) => a.dueAtMs < b.dueAtMs || (a.dueAtMs === b.dueAtMs && a.context.recommendationId < b.context.recommendationId),
+  );
   private warnedAboutEviction = false;
 
   constructor(private readonly options: MemoryServingContextStoreOptions) {}

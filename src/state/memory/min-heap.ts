@@ -1,8 +1,9 @@
-/** A binary min-heap ordered by a numeric key: the due queue of the memory serving context store. */
+/** A binary min-heap ordered by a comparator: the due queue of the memory serving context store. */
 export class MinHeap<T> {
   private readonly items: T[] = [];
 
-  constructor(private readonly keyOf: (item: T) => number) {}
+  /** `before(a, b)` is true when `a` must come out first. */
+  constructor(private readonly before: (a: T, b: T) => boolean) {}
 
   get size(): number {
     return this.items.length;
@@ -18,7 +19,7 @@ export class MinHeap<T> {
     let i = items.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (this.keyOf(items[parent]!) <= this.keyOf(items[i]!)) break;
+      if (!this.before(items[i]!, items[parent]!)) break;
       [items[parent], items[i]] = [items[i]!, items[parent]!];
       i = parent;
     }
@@ -35,8 +36,8 @@ export class MinHeap<T> {
       const left = 2 * i + 1;
       const right = left + 1;
       let smallest = i;
-      if (left < items.length && this.keyOf(items[left]!) < this.keyOf(items[smallest]!)) smallest = left;
-      if (right < items.length && this.keyOf(items[right]!) < this.keyOf(items[smallest]!)) smallest = right;
+      if (left < items.length && this.before(items[left]!, items[smallest]!)) smallest = left;
+      if (right < items.length && this.before(items[right]!, items[smallest]!)) smallest = right;
       if (smallest === i) return top;
       [items[smallest], items[i]] = [items[i]!, items[smallest]!];
       i = smallest;

@@ -138,6 +138,8 @@ class IoRedisClient implements RedisClient {
   constructor(
     private readonly redis: Redis,
     private readonly logger: Logger,
+    /** A blocked read holds the connection, so QUIT would wait behind it: such a connection is cut instead. */
+    private readonly blocking = false,
   ) {}
 
   async runScript(script: LuaScript, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown> {
@@ -171,12 +173,13 @@ class IoRedisClient implements RedisClient {
   }
 
   async lastStreamId(key: string): Promise<string | null> {
+    await this.connectIfIdle();
     const newest = await this.redis.xrevrange(key, "+", "-", "COUNT", 1);
     return newest[0]?.[0] ?? null;
   }
 
   async readStream(key: string, afterId: string, blockMs: number, count: number): Promise<StreamEntry[]> {
-    if (this.redis.status === "wait" || this.redis.status === "end") await this.redis.connect();
+    await this.connectIfIdle();
     const reply = await this.redis.xreadBuffer("COUNT", count, "BLOCK", blockMs, "STREAMS", key, afterId);
     const entries: StreamEntry[] = [];
     for (const [, streamEntries] of reply ?? []) {
@@ -187,6 +190,11 @@ class IoRedisClient implements RedisClient {
       }
     }
     return entries;
+  }
+
+  /** A lazily connected client (the blocking one) connects on first use; without an offline queue it must. */
+  private async connectIfIdle(): Promise<void> {
+    if (this.redis.status === "wait") await this.redis.connect();
   }
 
   async ping(): Promise<void> {
@@ -204,11 +212,11 @@ class IoRedisClient implements RedisClient {
     };
     const blocking = this.redis.duplicate(overrides);
     watchConnection(blocking, this.logger, "redis-blocking", () => undefined);
-    return new IoRedisClient(blocking, this.logger);
+    return new IoRedisClient(blocking, this.logger, true);
   }
 
   async close(): Promise<void> {
-    if (this.redis.status === "ready") {
+    if (this.redis.status === "ready" && !this.blocking) {
       try {
         await withTimeout(this.redis.quit(), 1_000);
         return;
