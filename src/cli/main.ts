@@ -1,0 +1,52 @@
+import { Command, CommanderError } from "commander";
+import { CONFIG_KEYS, ConfigError, loadConfig } from "../config";
+import { createLogger } from "../log";
+import { registerDataCommands } from "./data-commands";
+import { runServe } from "./serve";
+
+/** The `recs` command. Exit codes: 0 done, 1 failed, 2 bad configuration or usage. */
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command("recs")
+    .description("A stateful, online-learning recommendation engine served over gRPC")
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command("serve")
+    .description("Run the gRPC service (configuration from the environment; see `recs config`)")
+    .action(async () => runServe());
+
+  program
+    .command("config")
+    .description("List every configuration variable with its default and meaning")
+    .option("--markdown", "print a Markdown table (as in the README)")
+    .action((opts: { markdown?: boolean }) => {
+      if (opts.markdown) {
+        console.log("| Variable | Default | Meaning |\n| --- | --- | --- |");
+        for (const key of CONFIG_KEYS) console.log(`| \`${key.env}\` | ${key.default === "" ? "(unset)" : `\`${key.default}\``} | ${key.description} |`);
+      } else {
+        for (const key of CONFIG_KEYS) console.log(`${key.env.padEnd(28)} ${(key.default || "(unset)").padEnd(44)} ${key.description}`);
+      }
+    });
+
+  registerDataCommands(program);
+
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (err instanceof ConfigError) {
+      console.error(`recs: ${err.message}`);
+      process.exitCode = 2;
+      return;
+    }
+    createLogger().error({ err }, err instanceof Error ? err.message : String(err));
+    console.error(`recs: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  }
+}
+
+export { loadConfig };

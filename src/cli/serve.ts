@@ -1,0 +1,32 @@
+import { loadConfig } from "../config";
+import { createLogger } from "../log";
+import { startService } from "../service";
+
+/** Runs the service until SIGTERM or SIGINT, then shuts down gracefully and exits 0 (within 10 s). */
+export async function runServe(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const service = await startService(config, logger);
+  // Machine-readable for scripts and tests that start the server on port 0.
+  console.log(JSON.stringify({ event: "listening", port: service.port, metricsPort: service.metricsPort }));
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, "shutting down");
+      const hardStop = setTimeout(() => {
+        logger.error("shutdown took longer than 9.5 s; exiting anyway");
+        process.exit(1);
+      }, 9_500);
+      hardStop.unref();
+      service.stop(6_000).then(
+        () => resolve(),
+        (err: unknown) => {
+          logger.error({ err }, "shutdown failed");
+          process.exitCode = 1;
+          resolve();
+        },
+      );
+    };
+    process.once("SIGTERM", onSignal);
+    process.once("SIGINT", onSignal);
+  });
+}

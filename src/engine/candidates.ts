@@ -1,0 +1,55 @@
+import type { CatalogItem, SessionEvent } from "../state/ports";
+import type { CatalogMirror } from "./catalog-mirror";
+import type { RecommendInput } from "./types";
+
+export interface CandidateOptions {
+  /** How many to retrieve by similarity when the request names none. */
+  retrieve: number;
+  /** Leave out items the session already acted on. */
+  excludeSessionItems: boolean;
+}
+
+/**
+ * The candidate set (DESIGN §3 step 4): the request's `candidate_ids` when given (unknown ids are
+ * skipped), else the items nearest the session and long-term vectors plus the popular ones. Never an
+ * unavailable item, an excluded one, or one outside the requested category.
+ */
+export function selectCandidates(
+  catalog: CatalogMirror,
+  input: RecommendInput,
+  window: SessionEvent[],
+  session: Float32Array | null,
+  longTerm: Float32Array | null,
+  options: CandidateOptions,
+): CatalogItem[] {
+  const excluded = new Set(input.excludeIds);
+  const eligible = (item: CatalogItem | undefined): item is CatalogItem =>
+    item !== undefined && item.available && !excluded.has(item.itemId) && (input.category === "" || item.category === input.category);
+
+  if (input.candidateIds.length > 0) {
+    const seen = new Set<string>();
+    const out: CatalogItem[] = [];
+    for (const id of input.candidateIds) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const item = catalog.get(id);
+      if (eligible(item)) out.push(item);
+    }
+    return out;
+  }
+
+  if (options.excludeSessionItems) for (const event of window) excluded.add(event.itemId);
+  const keep = (index: number) => eligible(catalog.at(index));
+  const picked = new Set<number>(catalog.nearest([session, longTerm], options.retrieve, keep));
+  // Popular items widen the set, so a shopper with no state still gets candidates and the model can
+  // learn about items outside the shopper's neighbourhood.
+  const popularQuota = Math.max(20, Math.ceil(options.retrieve / 4));
+  let added = 0;
+  for (const index of catalog.popularIndices(catalog.size)) {
+    if (added >= popularQuota && picked.size >= Math.min(options.retrieve, 50)) break;
+    if (picked.has(index) || !keep(index)) continue;
+    picked.add(index);
+    added++;
+  }
+  return Array.from(picked, (index) => catalog.at(index));
+}

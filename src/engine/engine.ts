@@ -1,0 +1,281 @@
+import { randomInt } from "node:crypto";
+import type { Registry } from "prom-client";
+import { seededRandom } from "../bandit/rng";
+import type { Config } from "../config";
+import { InvalidArgument, Unavailable } from "../errors";
+import type { Logger } from "../log";
+import type { CatalogItem, DurableStores, EphemeralStores, ImpressionRecord } from "../state/ports";
+import { Batcher } from "./batcher";
+import { CatalogMirror } from "./catalog-mirror";
+import { DefaultRewardSweeper } from "./default-rewards";
+import { FeedbackFlow } from "./feedback";
+import { validateItem, type RawItem } from "./item-validation";
+import { EngineMetrics } from "./metrics";
+import type { OnlineModel } from "./model";
+import { restoreModel, saveSnapshot } from "./model-persistence";
+import { recommend, type RecommendDeps } from "./recommend";
+import { StoreGuard } from "./store-guard";
+import { MAX_LISTED_REJECTIONS, type BulkSummary, type FeedbackInput, type FeedbackResult, type RecommendInput, type RecommendOutput, type UserStateOutput } from "./types";
+import { UserCache } from "./user-cache";
+import { Timers } from "./timers";
+
+/** One message of a client stream after decoding: a value, or why it was rejected. */
+export type StreamEntry<T> = { id: string; value: T } | { id: string; error: string };
+
+export interface EngineOptions {
+  config: Config;
+  durable: DurableStores;
+  ephemeral: EphemeralStores;
+  logger: Logger;
+  registry: Registry;
+  /** Seed of the exploration random source; random by default. */
+  seed?: number;
+}
+
+/** Feedback events of one IngestFeedback stream handled at once. */
+const STREAM_CONCURRENCY = 512;
+
+/**
+ * The domain: recommend and feedback flows over the state ports, the online model, and the background
+ * work that keeps them current (catalog polling, default rewards, model exchange, snapshots, retention).
+ */
+export class Engine {
+  readonly metrics: EngineMetrics;
+  private readonly timers = new Timers();
+  private closed = false;
+
+  private constructor(
+    private readonly options: EngineOptions,
+    readonly catalog: CatalogMirror,
+    readonly model: OnlineModel,
+    private readonly guard: StoreGuard,
+    private readonly users: UserCache,
+    private readonly feedbackFlow: FeedbackFlow,
+    private readonly impressions: Batcher<ImpressionRecord, void>,
+    private readonly sweeper: DefaultRewardSweeper,
+    private readonly recommendDeps: RecommendDeps,
+    metrics: EngineMetrics,
+  ) {
+    this.metrics = metrics;
+  }
+
+  /** Loads the catalog and the model (snapshot + replay), then starts the background work. */
+  static async start(options: EngineOptions): Promise<Engine> {
+    const { config, durable, ephemeral, logger } = options;
+    const metrics = new EngineMetrics(options.registry);
+    const guard = new StoreGuard({
+      timeoutMs: config.storeTimeoutMs,
+      onFailure: (store) => metrics.storeErrors.inc({ store, operation: "call" }),
+    });
+    const catalog = new CatalogMirror(config.embeddingDim);
+    await catalog.pull(durable.items);
+    const modelOptions = { dim: config.embeddingDim, alpha: config.alpha };
+    const restored = await restoreModel(durable.snapshots, durable.events, modelOptions, logger);
+    logger.info({ items: catalog.size, modelVersion: restored.model.version, replayed: restored.replayed }, "engine state loaded");
+    metrics.banditUpdates.inc({ source: "replay" }, restored.replayed);
+    const model = restored.model;
+    const users = new UserCache(durable.users, config.userCacheSize);
+    const impressions = new Batcher<ImpressionRecord, void>({
+      flush: async (records) => {
+        await durable.events.appendImpressions(records);
+        return records.map(() => undefined);
+      },
+      maxBatch: 500,
+      maxDelayMs: 20,
+      maxQueued: 50_000,
+    });
+    impressions.onFlush = (size, seconds) => {
+      metrics.eventBatchSize.observe({ log: "impressions" }, size);
+      metrics.eventFlushSeconds.observe({ log: "impressions" }, seconds);
+    };
+    const common = { catalog, users, guard, metrics, model };
+    const feedbackFlow = new FeedbackFlow({
+      ...common,
+      events: durable.events,
+      sessions: ephemeral.sessions,
+      servingContexts: ephemeral.servingContexts,
+      log: logger.child({ flow: "feedback" }),
+      rewards: config.rewards,
+      learningRate: config.learningRate,
+      servingReadTimeoutMs: Math.max(config.storeTimeoutMs, 200),
+    });
+    const sweeper = new DefaultRewardSweeper({
+      servingContexts: ephemeral.servingContexts,
+      events: durable.events,
+      model,
+      guard,
+      metrics,
+      log: logger.child({ flow: "default-rewards" }),
+      defaultReward: config.defaultReward,
+    });
+    const recommendDeps: RecommendDeps = {
+      ...common,
+      sessions: ephemeral.sessions,
+      servingContexts: ephemeral.servingContexts,
+      impressions,
+      log: logger.child({ flow: "recommend" }),
+      rng: seededRandom(options.seed ?? randomInt(2 ** 31)),
+      epsilon: config.epsilon,
+      candidates: { retrieve: config.candidates, excludeSessionItems: config.excludeSessionItems },
+      servingWriteTimeoutMs: Math.max(config.storeTimeoutMs, 200),
+    };
+    const engine = new Engine(options, catalog, model, guard, users, feedbackFlow, impressions, sweeper, recommendDeps, metrics);
+    engine.startBackgroundWork();
+    return engine;
+  }
+
+  recommend(input: RecommendInput): Promise<RecommendOutput> {
+    return recommend(this.recommendDeps, input);
+  }
+
+  feedback(input: FeedbackInput): Promise<FeedbackResult> {
+    return this.feedbackFlow.handle(input);
+  }
+
+  /** Bulk feedback: each event is accepted, a duplicate, or rejected with its reason; the rest go on. */
+  async ingestFeedback(stream: AsyncIterable<StreamEntry<FeedbackInput>>): Promise<BulkSummary> {
+    const summary = emptySummary();
+    const inFlight = new Set<Promise<void>>();
+    let index = 0;
+    for await (const entry of stream) {
+      const at = index++;
+      summary.received++;
+      if ("error" in entry) {
+        reject(summary, at, entry.id, entry.error);
+        this.metrics.feedback.inc({ outcome: "rejected" });
+        continue;
+      }
+      const task = this.feedbackFlow.handle(entry.value).then(
+        (result) => void (result.duplicate ? summary.duplicates++ : summary.accepted++),
+        (err: unknown) => reject(summary, at, entry.id, err instanceof Error ? err.message : String(err)),
+      );
+      inFlight.add(task);
+      void task.finally(() => inFlight.delete(task));
+      if (inFlight.size >= STREAM_CONCURRENCY) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    summary.rejections.sort((a, b) => a.index - b.index);
+    return summary;
+  }
+
+  /** The user's long-term state and the session window (newest first). */
+  async userState(userId: string, sessionId: string): Promise<UserStateOutput> {
+    const profile = await this.guard.run("user_store", () => this.users.get(userId), 2_000).catch((err: unknown) => {
+      throw new Unavailable("the user store is unavailable: retry later", { cause: err });
+    });
+    const session =
+      sessionId === ""
+        ? []
+        : await this.guard.run("session_store", () => this.options.ephemeral.sessions.window(sessionId), 2_000).catch((err: unknown) => {
+            throw new Unavailable("the session store is unavailable: retry later", { cause: err });
+          });
+    return {
+      userId,
+      longTermEmbedding: profile?.embedding ? Array.from(profile.embedding) : [],
+      interactionCount: profile?.interactionCount ?? 0,
+      session,
+      updatedAtMs: profile?.updatedAtMs ?? 0,
+    };
+  }
+
+  /** Validates and upserts a stream of items in batches; bad items are rejected, the rest go in. */
+  async upsertItems(stream: AsyncIterable<StreamEntry<RawItem>>): Promise<BulkSummary> {
+    const summary = emptySummary();
+    let batch: CatalogItem[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const items = batch;
+      batch = [];
+      try {
+        await this.options.durable.items.upsert(items);
+      } catch (err) {
+        throw new Unavailable(`the item store failed after ${summary.accepted} items were upserted; upserts are idempotent, so resend the stream`, { cause: err });
+      }
+      this.catalog.apply(items);
+      summary.accepted += items.length;
+    };
+    let index = 0;
+    for await (const entry of stream) {
+      const at = index++;
+      summary.received++;
+      if ("error" in entry) {
+        reject(summary, at, entry.id, entry.error);
+        continue;
+      }
+      try {
+        batch.push(validateItem(entry.value, this.options.config.embeddingDim));
+      } catch (err) {
+        if (!(err instanceof InvalidArgument)) throw err;
+        reject(summary, at, entry.id, err.message);
+      }
+      if (batch.length >= 500) await flush();
+    }
+    await flush();
+    return summary;
+  }
+
+  getItem(itemId: string): CatalogItem | undefined {
+    return this.catalog.get(itemId);
+  }
+
+  /** Writes everything pending, saves a final snapshot, and stops the background work. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.timers.stopAll();
+    this.sweeper.stop();
+    const { durable, ephemeral, logger } = this.options;
+    await Promise.allSettled([this.feedbackFlow.drain(), this.impressions.drain()]);
+    await this.publishOutgoing();
+    try {
+      const saved = await saveSnapshot(this.model, durable.snapshots, durable.events, [this.feedbackFlow.batcher, this.sweeper]);
+      logger.info({ position: saved.position, bytes: saved.bytes, modelVersion: this.model.version }, "final model snapshot saved");
+    } catch (err) {
+      logger.error({ err }, "final model snapshot failed; the next start replays the event log instead");
+    }
+    void ephemeral;
+  }
+
+  private startBackgroundWork(): void {
+    const { config, durable, ephemeral, logger } = this.options;
+    ephemeral.modelBus.subscribe((updates) => {
+      let applied = 0;
+      for (const update of updates) if (this.model.apply(update)) applied++;
+      this.metrics.banditUpdates.inc({ source: "replica" }, applied);
+    });
+    this.timers.every(50, () => this.publishOutgoing());
+    this.timers.every(2_000, async () => {
+      await this.catalog.pull(durable.items);
+    });
+    this.sweeper.start(Math.min(1_000, Math.max(10, Math.floor(config.rewardWaitMs / 10))));
+    this.timers.every(config.snapshotIntervalS * 1000, async () => {
+      const saved = await saveSnapshot(this.model, durable.snapshots, durable.events, [this.feedbackFlow.batcher, this.sweeper]);
+      this.metrics.snapshotSaved(Date.now());
+      logger.debug({ position: saved.position, bytes: saved.bytes }, "model snapshot saved");
+    });
+    this.timers.every(3_600_000, async () => {
+      const removed = await durable.events.enforceRetention(Date.now(), config.eventRetentionDays);
+      if (removed > 0) logger.info({ removed }, "event log retention applied");
+    }, true);
+    this.timers.onError = (err) => logger.warn({ err }, "background task failed; it will run again");
+    this.metrics.modelUpdates.set(this.model.updateCount);
+  }
+
+  private async publishOutgoing(): Promise<void> {
+    this.metrics.modelUpdates.set(this.model.updateCount);
+    const outgoing = this.model.takeOutgoing();
+    if (outgoing.length === 0) return;
+    await this.options.ephemeral.modelBus.publish(outgoing).catch((err: unknown) => {
+      this.options.logger.warn({ err, updates: outgoing.length }, "model updates not published to other replicas");
+    });
+  }
+}
+
+function emptySummary(): BulkSummary {
+  return { received: 0, accepted: 0, duplicates: 0, rejected: 0, rejections: [] };
+}
+
+function reject(summary: BulkSummary, index: number, id: string, reason: string): void {
+  summary.rejected++;
+  if (summary.rejections.length < MAX_LISTED_REJECTIONS) summary.rejections.push({ index, id, reason });
+}

@@ -1,0 +1,183 @@
+import { NotFound, Unavailable } from "../errors";
+import type { Logger } from "../log";
+import type { EventLog, FeedbackEntry, ModelUpdate, SessionStore, ServingContextStore, UserProfile } from "../state/ports";
+import type { RewardMap } from "../config";
+import { Batcher } from "./batcher";
+import type { CatalogMirror } from "./catalog-mirror";
+import type { EngineMetrics } from "./metrics";
+import type { OnlineModel } from "./model";
+import { rewardFor } from "./rewards";
+import { moveLongTerm } from "./session-vector";
+import type { StoreGuard } from "./store-guard";
+import type { FeedbackInput, FeedbackResult } from "./types";
+import type { UserCache } from "./user-cache";
+
+export interface FeedbackDeps {
+  catalog: CatalogMirror;
+  users: UserCache;
+  events: EventLog;
+  sessions: SessionStore;
+  servingContexts: ServingContextStore;
+  model: OnlineModel;
+  guard: StoreGuard;
+  metrics: EngineMetrics;
+  log: Logger;
+  rewards: RewardMap;
+  learningRate: number;
+  /** Deadline of the serving-context read on the feedback path. */
+  servingReadTimeoutMs: number;
+}
+
+/**
+ * The feedback path (DESIGN §3): validate against the catalog, log durably (group commit, with the
+ * user's new profile in the same transaction), then update session, model and caches. Nothing but the
+ * log write can fail the call, and nothing is applied before the log write succeeds.
+ */
+export class FeedbackFlow {
+  private readonly log: Batcher<FeedbackEntry, "accepted" | "duplicate">;
+  /** Per user, the event currently before its log write. */
+  private readonly userTurns = new Map<string, Promise<void>>();
+
+  constructor(private readonly deps: FeedbackDeps) {
+    this.log = new Batcher({
+      flush: (entries) => deps.events.appendFeedback(entries),
+      maxBatch: 500,
+      maxDelayMs: 1,
+      maxQueued: 20_000,
+    });
+    this.log.onFlush = (size, seconds) => {
+      deps.metrics.eventBatchSize.observe({ log: "feedback" }, size);
+      deps.metrics.eventFlushSeconds.observe({ log: "feedback" }, seconds);
+    };
+  }
+
+  /** Runs `fn` with no feedback write in flight and none starting (for consistent model snapshots). */
+  get batcher(): Batcher<FeedbackEntry, "accepted" | "duplicate"> {
+    return this.log;
+  }
+
+  /**
+   * Handles one event. Events of one user go through the steps before the log write one at a time, in
+   * arrival order, so their session appends and profile changes keep that order; the log write itself
+   * is shared (group commit), and its results come back in the same order.
+   */
+  async handle(input: FeedbackInput): Promise<FeedbackResult> {
+    const previous = this.userTurns.get(input.userId);
+    let release!: () => void;
+    const turn = new Promise<void>((resolve) => (release = resolve));
+    this.userTurns.set(input.userId, turn);
+    try {
+      if (previous) await previous;
+      const pending = await this.prepare(input);
+      release();
+      return await this.commit(input, pending);
+    } finally {
+      release();
+      if (this.userTurns.get(input.userId) === turn) this.userTurns.delete(input.userId);
+    }
+  }
+
+  /** Checks the event and queues its log write; the returned promise is the write's outcome. */
+  private async prepare(input: FeedbackInput): Promise<{ outcome: Promise<"accepted" | "duplicate">; modelUpdate: ModelUpdate | null; reward: number }> {
+    const { catalog, metrics } = this.deps;
+    const item = catalog.get(input.itemId);
+    if (!item) {
+      metrics.feedback.inc({ outcome: "rejected" });
+      throw new NotFound(`item_id "${input.itemId}" is not in the catalog; upsert it through Catalog.UpsertItems first`);
+    }
+    const reward = rewardFor(input.type, input.reward, this.deps.rewards);
+    const modelUpdate = await this.servedUpdate(input, reward);
+    const base = await this.profile(input.userId);
+
+    // The new profile is cached before the write, so concurrent events of one user chain on each other;
+    // if the write fails or turns out a duplicate, the cache entry is dropped and re-read from the store.
+    const embedding = moveLongTerm(base.embedding, item.embedding, reward, this.deps.learningRate);
+    const speculative: UserProfile = { userId: input.userId, embedding, interactionCount: base.interactionCount + 1, updatedAtMs: input.occurredAtMs };
+    this.deps.users.remember(speculative);
+
+    const outcome = this.log.add({
+        record: {
+          eventId: input.eventId,
+          userId: input.userId,
+          sessionId: input.sessionId,
+          itemId: input.itemId,
+          type: input.type,
+          recommendationId: input.recommendationId,
+          reward,
+          occurredAtMs: input.occurredAtMs,
+          modelUpdate,
+        },
+        userEmbedding: embedding === base.embedding ? null : embedding,
+      });
+    // Settled by commit(); this keeps an early failure from counting as unhandled meanwhile.
+    outcome.catch(() => undefined);
+    return { outcome, modelUpdate, reward };
+  }
+
+  private async commit(input: FeedbackInput, pending: { outcome: Promise<"accepted" | "duplicate">; modelUpdate: ModelUpdate | null; reward: number }): Promise<FeedbackResult> {
+    const { catalog, model, metrics } = this.deps;
+    const { modelUpdate, reward } = pending;
+    let outcome: "accepted" | "duplicate";
+    try {
+      outcome = await pending.outcome;
+    } catch (err) {
+      this.deps.users.forget(input.userId);
+      if (err instanceof Unavailable || (err as { kind?: string }).kind === "resource_exhausted") throw err;
+      throw new Unavailable("the event log is unavailable; nothing was applied: retry the same event_id later", { cause: err });
+    }
+    if (outcome === "duplicate") {
+      this.deps.users.forget(input.userId);
+      metrics.feedback.inc({ outcome: "duplicate" });
+      return { duplicate: true, appliedToModel: false };
+    }
+    metrics.feedback.inc({ outcome: "accepted" });
+    if (reward > 0) catalog.recordPositive(input.itemId, Math.min(reward, 5));
+    if (modelUpdate) {
+      model.applyLocal(modelUpdate);
+      metrics.banditUpdates.inc({ source: "feedback" });
+      void this.deps.guard
+        .run("serving_store", () => this.deps.servingContexts.markRewarded(input.recommendationId as string, input.itemId), 1000)
+        .catch((err: unknown) => this.deps.log.warn({ err }, "could not mark an item rewarded; it may also get the default reward"));
+    }
+    await this.appendToSession(input);
+    return { duplicate: false, appliedToModel: modelUpdate !== null };
+  }
+
+  /** Writes everything queued. */
+  drain(): Promise<void> {
+    return this.log.drain();
+  }
+
+  /** The update this event makes, with the features its item was served with, if that context is held. */
+  private async servedUpdate(input: FeedbackInput, reward: number): Promise<ModelUpdate | null> {
+    if (input.recommendationId === null) return null;
+    const recommendationId = input.recommendationId;
+    const { value: context } = await this.deps.guard.orElse("serving_store", () => this.deps.servingContexts.get(recommendationId), null, this.deps.servingReadTimeoutMs);
+    const served = context?.items.find((i) => i.itemId === input.itemId);
+    return served ? { itemId: served.itemId, shared: served.shared, arm: served.arm, reward } : null;
+  }
+
+  /** The profile to build on: cached (including this replica's unflushed events), else stored. */
+  private async profile(userId: string): Promise<UserProfile> {
+    const empty: UserProfile = { userId, embedding: null, interactionCount: 0, updatedAtMs: 0 };
+    const cached = this.deps.users.peek(userId);
+    if (cached) return cached;
+    let loaded: UserProfile | null;
+    try {
+      loaded = await this.deps.guard.run("user_store", () => this.deps.users.get(userId), 2_000);
+    } catch (err) {
+      throw new Unavailable("the user store is unavailable; nothing was applied: retry the same event_id later", { cause: err });
+    }
+    return this.deps.users.peek(userId) ?? loaded ?? empty;
+  }
+
+  private async appendToSession(input: FeedbackInput): Promise<void> {
+    const { failed } = await this.deps.guard.orElse(
+      "session_store",
+      () => this.deps.sessions.append(input.sessionId, { itemId: input.itemId, type: input.type, atMs: input.occurredAtMs }),
+      undefined,
+      500,
+    );
+    if (failed) this.deps.metrics.sessionUpdatesSkipped.inc();
+  }
+}

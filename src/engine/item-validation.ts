@@ -1,0 +1,64 @@
+import { InvalidArgument } from "../errors";
+import type { CatalogItem } from "../state/ports";
+
+/** The limits an item must meet, shared by Catalog.UpsertItems and `recs load-catalog`. */
+const ITEM_LIMITS = { idBytes: 256, categoryBytes: 256, attributes: 64, attributeBytes: 256 } as const;
+
+/** An item as it arrives, before validation (from the wire or a JSON line). */
+export interface RawItem {
+  itemId: unknown;
+  embedding: unknown;
+  category?: unknown;
+  attributes?: unknown;
+  available?: unknown;
+}
+
+const byteLength = (s: string) => Buffer.byteLength(s, "utf8");
+
+/** Checks an id-like string: non-empty and at most `maxBytes` bytes of UTF-8. */
+export function checkId(field: string, value: unknown, maxBytes = ITEM_LIMITS.idBytes): string {
+  if (typeof value !== "string" || value.length === 0) throw new InvalidArgument(`${field} is required`);
+  if (byteLength(value) > maxBytes) throw new InvalidArgument(`${field} must be at most ${maxBytes} bytes, got ${byteLength(value)}`);
+  return value;
+}
+
+/**
+ * Validates one item: a non-empty id of at most 256 bytes, an embedding of exactly `dim` finite
+ * numbers, a category and attributes within limits. Throws InvalidArgument naming the field.
+ */
+export function validateItem(raw: RawItem, dim: number): CatalogItem {
+  const itemId = checkId("item_id", raw.itemId);
+  if (!Array.isArray(raw.embedding) && !(raw.embedding instanceof Float32Array)) throw new InvalidArgument("embedding is required");
+  const values = raw.embedding as ArrayLike<unknown>;
+  if (values.length !== dim) throw new InvalidArgument(`embedding must have exactly ${dim} values (RECS_EMBEDDING_DIM), got ${values.length}`);
+  const embedding = new Float32Array(dim);
+  for (let i = 0; i < dim; i++) {
+    const v = values[i];
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new InvalidArgument(`embedding[${i}] must be a finite number, got ${String(v)}`);
+    if (Math.abs(v) > 3.4e38) throw new InvalidArgument(`embedding[${i}] is out of float range`);
+    embedding[i] = v;
+  }
+  const category = raw.category === undefined || raw.category === null ? "" : raw.category;
+  if (typeof category !== "string") throw new InvalidArgument("category must be a string");
+  if (byteLength(category) > ITEM_LIMITS.categoryBytes) throw new InvalidArgument(`category must be at most ${ITEM_LIMITS.categoryBytes} bytes`);
+  const attributes = checkStringMap("attributes", raw.attributes ?? {}, ITEM_LIMITS.attributes, ITEM_LIMITS.attributeBytes);
+  if (raw.available !== undefined && raw.available !== null && typeof raw.available !== "boolean") throw new InvalidArgument("available must be a boolean");
+  return { itemId, embedding, category, attributes, available: raw.available !== false };
+}
+
+/** Checks a string→string map: at most `maxEntries`, keys non-empty, keys and values at most `maxBytes`. */
+export function checkStringMap(field: string, value: unknown, maxEntries: number, maxBytes: number): Record<string, string> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new InvalidArgument(`${field} must be a map of strings`);
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length > maxEntries) throw new InvalidArgument(`${field} must have at most ${maxEntries} entries, got ${entries.length}`);
+  const out: Record<string, string> = {};
+  for (const [key, v] of entries) {
+    if (key.length === 0) throw new InvalidArgument(`${field} keys must not be empty`);
+    if (byteLength(key) > maxBytes) throw new InvalidArgument(`${field} key "${key.slice(0, 32)}…" must be at most ${maxBytes} bytes`);
+    const text = typeof v === "number" && Number.isFinite(v) ? String(v) : v;
+    if (typeof text !== "string") throw new InvalidArgument(`${field}["${key}"] must be a string`);
+    if (byteLength(text) > maxBytes) throw new InvalidArgument(`${field}["${key}"] must be at most ${maxBytes} bytes`);
+    out[key] = text;
+  }
+  return out;
+}

@@ -1,0 +1,66 @@
+import type { Logger } from "../log";
+import type { EventLog, SnapshotStore } from "../state/ports";
+
+/** Something that writes model updates to the log and can hold its writes while `fn` runs. */
+export interface WriteHold {
+  hold<T>(fn: () => Promise<T>): Promise<T>;
+}
+import { OnlineModel, type ModelOptions } from "./model";
+
+/**
+ * Loads the latest snapshot that fits today's feature layout and replays every logged model update
+ * after it (DESIGN §4), so a crash loses no acknowledged update. Returns the model and the log position
+ * it holds.
+ */
+export async function restoreModel(
+  snapshots: SnapshotStore,
+  events: EventLog,
+  options: ModelOptions,
+  log: Logger,
+): Promise<{ model: OnlineModel; position: string; replayed: number }> {
+  const snapshot = await snapshots.latest();
+  let model: OnlineModel | null = null;
+  let position = "0";
+  if (snapshot) {
+    model = OnlineModel.fromSnapshot(snapshot.data, options);
+    if (model) position = snapshot.eventSeq;
+    else log.warn({ modelVersion: snapshot.modelVersion }, "latest model snapshot was made for another feature layout (RECS_EMBEDDING_DIM changed?); rebuilding from the event log");
+  }
+  model ??= OnlineModel.create(options);
+  let replayed = 0;
+  for (;;) {
+    const page = await events.modelUpdatesSince(position, 5000);
+    for (const update of page) if (model.apply(update)) replayed++;
+    if (page.length === 0) break;
+    position = page[page.length - 1]!.seq;
+    if (page.length < 5000) break;
+  }
+  model.takeOutgoing();
+  return { model, position, replayed };
+}
+
+/**
+ * Saves a snapshot that is consistent with the log: while it is taken no feedback write is in flight or
+ * starts, so every update logged up to the position read is already in the model, and none after it.
+ * (Other replicas' updates still in transit at that moment are the one exception; see DESIGN §4.)
+ */
+export async function saveSnapshot(
+  model: OnlineModel,
+  snapshots: SnapshotStore,
+  events: EventLog,
+  heldWrites: WriteHold[],
+): Promise<{ position: string; bytes: number }> {
+  const take = async () => {
+    const position = await events.latestSeq();
+    const data = model.exportSnapshot();
+    return { position, data, version: model.version };
+  };
+  let run: () => Promise<{ position: string; data: Uint8Array; version: string }> = take;
+  for (const writer of heldWrites) {
+    const inner = run;
+    run = () => writer.hold(inner);
+  }
+  const { position, data, version } = await run();
+  await snapshots.save({ modelVersion: version, eventSeq: position, createdAtMs: Date.now(), data });
+  return { position, bytes: data.length };
+}

@@ -1,0 +1,96 @@
+import { HybridLinUCB } from "../bandit/hybrid";
+import { featureLayout, type FeatureSpec } from "../bandit/features";
+import type { ModelUpdate } from "../state/ports";
+
+/** Hashed context×item buckets in φ. */
+export const HASH_BUCKETS = 16;
+
+export interface ModelOptions {
+  dim: number;
+  alpha: number;
+  lambda?: number;
+  useSession?: boolean;
+  useLongTerm?: boolean;
+  maxArms?: number;
+}
+
+const SNAPSHOT_MAGIC = 0x52454353; // "RECS"
+
+/**
+ * The served model: hybrid LinUCB over the feature layout φ, with this replica's own updates queued
+ * for publication to the others. Its version names the number of updates it holds.
+ */
+export class OnlineModel {
+  readonly spec: FeatureSpec;
+  private outgoing: ModelUpdate[] = [];
+
+  private constructor(
+    readonly bandit: HybridLinUCB,
+    spec: FeatureSpec,
+  ) {
+    this.spec = spec;
+  }
+
+  static create(options: ModelOptions): OnlineModel {
+    const spec = featureLayout({ dim: options.dim, hashBuckets: HASH_BUCKETS, useSession: options.useSession, useLongTerm: options.useLongTerm });
+    const bandit = new HybridLinUCB({ sharedDim: spec.sharedDim, armDim: spec.armDim, alpha: options.alpha, lambda: options.lambda ?? 1, maxArms: options.maxArms });
+    return new OnlineModel(bandit, spec);
+  }
+
+  /** A short, monotonic name for the model's state: it changes with every update. */
+  get version(): string {
+    return `hlinucb-d${this.spec.dim}-u${this.bandit.updateCount}`;
+  }
+
+  get updateCount(): number {
+    return this.bandit.updateCount;
+  }
+
+  /** Applies an update made by this replica and queues it for the other replicas. */
+  applyLocal(update: ModelUpdate): void {
+    this.apply(update);
+    if (this.outgoing.length < 100_000) this.outgoing.push(update);
+  }
+
+  /** Applies an update made elsewhere (another replica, or the log on replay). Malformed ones are skipped. */
+  apply(update: ModelUpdate): boolean {
+    if (update.shared.length !== this.spec.sharedDim || update.arm.length !== this.spec.armDim) return false;
+    this.bandit.update(update.itemId, update.shared, update.arm, update.reward);
+    return true;
+  }
+
+  /** This replica's updates since the last call, to publish. */
+  takeOutgoing(): ModelUpdate[] {
+    const out = this.outgoing;
+    this.outgoing = [];
+    return out;
+  }
+
+  /** The model's statistics with a header naming the layout they belong to. */
+  exportSnapshot(): Uint8Array {
+    const state = this.bandit.exportState();
+    const out = new Uint8Array(16 + state.length);
+    const view = new DataView(out.buffer);
+    view.setUint32(0, SNAPSHOT_MAGIC);
+    view.setUint32(4, this.spec.dim);
+    view.setUint32(8, this.spec.hashBuckets);
+    view.setUint32(12, this.spec.armDim);
+    out.set(state, 16);
+    return out;
+  }
+
+  /**
+   * A model from a snapshot, or null when the snapshot was made for another layout (for example
+   * RECS_EMBEDDING_DIM changed): such a model cannot score today's features.
+   */
+  static fromSnapshot(bytes: Uint8Array, options: ModelOptions): OnlineModel | null {
+    if (bytes.length < 16) return null;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (view.getUint32(0) !== SNAPSHOT_MAGIC || view.getUint32(4) !== options.dim || view.getUint32(8) !== HASH_BUCKETS) return null;
+    const fresh = OnlineModel.create(options);
+    if (view.getUint32(12) !== fresh.spec.armDim) return null;
+    const bandit = HybridLinUCB.fromState(bytes.subarray(16));
+    if (bandit.sharedDim !== fresh.spec.sharedDim) return null;
+    return new OnlineModel(bandit, fresh.spec);
+  }
+}

@@ -1,0 +1,118 @@
+import { randomUUID } from "node:crypto";
+import { hashContext } from "../bandit/features";
+import type { Random } from "../bandit/rng";
+import type { Logger } from "../log";
+import type { ImpressionRecord, ServingContextStore, SessionStore } from "../state/ports";
+import type { Batcher } from "./batcher";
+import { selectCandidates, type CandidateOptions } from "./candidates";
+import type { CatalogMirror } from "./catalog-mirror";
+import type { EngineMetrics } from "./metrics";
+import type { OnlineModel } from "./model";
+import { rankSlate } from "./ranker";
+import { sessionVector } from "./session-vector";
+import type { StoreGuard } from "./store-guard";
+import type { DegradedStore, RecommendInput, RecommendOutput } from "./types";
+import type { UserCache } from "./user-cache";
+
+export interface RecommendDeps {
+  catalog: CatalogMirror;
+  users: UserCache;
+  sessions: SessionStore;
+  servingContexts: ServingContextStore;
+  impressions: Batcher<ImpressionRecord, void>;
+  model: OnlineModel;
+  guard: StoreGuard;
+  metrics: EngineMetrics;
+  log: Logger;
+  rng: Random;
+  epsilon: number;
+  candidates: CandidateOptions;
+  /** Deadline of the serving-context write. */
+  servingWriteTimeoutMs: number;
+}
+
+/**
+ * The recommend path (DESIGN §3): state under deadlines (a failed store is skipped and named in
+ * `degraded`), candidates, φ, LinUCB, the ε-greedy slate, then the serving context and impression.
+ */
+export async function recommend(deps: RecommendDeps, input: RecommendInput): Promise<RecommendOutput> {
+  const degraded: DegradedStore[] = [];
+  const [windowRead, userRead] = await Promise.all([
+    input.sessionId === "" ? { value: [], failed: false } : deps.guard.orElse("session_store", () => deps.sessions.window(input.sessionId), []),
+    cachedOrLoad(deps, input.userId),
+  ]);
+  if (windowRead.failed) degraded.push("session_store");
+  if (userRead.failed) degraded.push("user_store");
+  for (const reason of degraded) deps.metrics.degraded.inc({ reason });
+
+  const session = sessionVector(windowRead.value, deps.catalog);
+  const longTerm = userRead.value?.embedding ?? null;
+  const candidates = selectCandidates(deps.catalog, input, windowRead.value, session, longTerm, deps.candidates);
+  const model = deps.model;
+  const slots = rankSlate(model.bandit, model.spec, {
+    candidates,
+    session,
+    longTerm,
+    context: hashContext(input.context),
+    k: input.k,
+    epsilon: deps.epsilon,
+    rng: deps.rng,
+  });
+
+  const recommendationId = randomUUID();
+  const servedAtMs = Date.now();
+  const modelVersion = model.version;
+  if (slots.length > 0) {
+    const stored = await deps.guard.orElse(
+      "serving_store",
+      () =>
+        deps.servingContexts.put({
+          recommendationId,
+          userId: input.userId,
+          sessionId: input.sessionId,
+          modelVersion,
+          servedAtMs,
+          items: slots.map((s) => ({ itemId: s.item.itemId, position: s.position, propensity: s.propensity, shared: s.shared, arm: s.arm })),
+        }),
+      undefined,
+    );
+    if (stored.failed) deps.log.warn({ recommendationId }, "serving context not stored: feedback on this recommendation will not train the model");
+    deps.impressions
+      .add({
+        recommendationId,
+        userId: input.userId,
+        sessionId: input.sessionId,
+        occurredAtMs: servedAtMs,
+        modelVersion,
+        context: input.context,
+        candidateCount: candidates.length,
+        items: slots.map((s) => ({ itemId: s.item.itemId, position: s.position, propensity: s.propensity, score: s.score, explored: s.explored })),
+      })
+      .catch((err: unknown) => deps.log.warn({ err, recommendationId }, "impression not logged"));
+  }
+  return {
+    recommendationId,
+    modelVersion,
+    degraded,
+    items: slots.map((s) => ({
+      itemId: s.item.itemId,
+      position: s.position,
+      score: s.score,
+      expectedReward: s.expectedReward,
+      explorationBonus: s.explorationBonus,
+      propensity: s.propensity,
+      explored: s.explored,
+    })),
+  };
+}
+
+/** The user's profile from the cache, else the store under its deadline (a miss is not a failure). */
+async function cachedOrLoad(deps: RecommendDeps, userId: string) {
+  const cached = deps.users.peek(userId);
+  if (cached) {
+    deps.metrics.userCache.inc({ result: "hit" });
+    return { value: cached, failed: false };
+  }
+  deps.metrics.userCache.inc({ result: "miss" });
+  return deps.guard.orElse("user_store", () => deps.users.get(userId), null);
+}

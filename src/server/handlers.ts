@@ -1,0 +1,67 @@
+import { InvalidArgument, NotFound } from "../errors";
+import { type RawItem } from "../engine/item-validation";
+import type { Engine, StreamEntry } from "../engine/engine";
+import type { CatalogHandlers } from "./generated/recs/v1/Catalog";
+import type { FeedbackEvent__Output } from "./generated/recs/v1/FeedbackEvent";
+import type { Item, Item__Output } from "./generated/recs/v1/Item";
+import type { RecommenderHandlers } from "./generated/recs/v1/Recommender";
+import { clientStream, unary, type CallPolicy } from "./calls";
+import { toFeedbackInput, toRecommendInput, toUserStateQuery, WIRE_BY_KIND } from "./validation";
+
+/** Thin handlers: decode, validate, call one engine function, encode. */
+export function recommenderHandlers(engine: Engine, policy: CallPolicy): RecommenderHandlers {
+  return {
+    Recommend: unary(policy, "Recommend", async (request) => {
+      const out = await engine.recommend(toRecommendInput(request));
+      return { recommendationId: out.recommendationId, items: out.items, modelVersion: out.modelVersion, degraded: out.degraded };
+    }),
+    Feedback: unary(policy, "Feedback", async (event: FeedbackEvent__Output) => engine.feedback(toFeedbackInput(event, Date.now()))),
+    IngestFeedback: clientStream(policy, "IngestFeedback", async (stream: AsyncIterable<FeedbackEvent__Output>) =>
+      engine.ingestFeedback(mapStream(stream, (event) => event.eventId, (event) => toFeedbackInput(event, Date.now()))),
+    ),
+    GetUserState: unary(policy, "GetUserState", async (request) => {
+      const query = toUserStateQuery(request);
+      const state = await engine.userState(query.userId, query.sessionId);
+      return {
+        userId: state.userId,
+        longTermEmbedding: state.longTermEmbedding,
+        interactionCount: state.interactionCount,
+        session: state.session.map((e) => ({ itemId: e.itemId, type: WIRE_BY_KIND[e.type] as never, atMs: e.atMs })),
+        updatedAtMs: state.updatedAtMs,
+      };
+    }),
+  };
+}
+
+export function catalogHandlers(engine: Engine, policy: CallPolicy): CatalogHandlers {
+  return {
+    UpsertItems: clientStream(policy, "UpsertItems", async (stream: AsyncIterable<Item__Output>) => {
+      const summary = await engine.upsertItems(mapStream(stream, (item) => item.itemId, wireToRawItem));
+      return { received: summary.received, upserted: summary.accepted, rejected: summary.rejected, rejections: summary.rejections };
+    }),
+    GetItem: unary(policy, "GetItem", async (request): Promise<Item> => {
+      if (!request.itemId) throw new InvalidArgument("item_id is required");
+      const item = engine.getItem(request.itemId);
+      if (!item) throw new NotFound(`item_id "${request.itemId}" is not in the catalog`);
+      return { itemId: item.itemId, embedding: Array.from(item.embedding), category: item.category, attributes: item.attributes, available: item.available };
+    }),
+  };
+}
+
+function wireToRawItem(item: Item__Output): RawItem {
+  return { itemId: item.itemId, embedding: item.embedding, category: item.category, attributes: item.attributes, available: item.available };
+}
+
+/** Decodes each stream message; a message that fails validation becomes a rejection, not an error. */
+async function* mapStream<In, Out>(stream: AsyncIterable<In>, idOf: (message: In) => string, decode: (message: In) => Out): AsyncIterable<StreamEntry<Out>> {
+  for await (const message of stream) {
+    let entry: StreamEntry<Out>;
+    try {
+      entry = { id: idOf(message), value: decode(message) };
+    } catch (err) {
+      if (!(err instanceof InvalidArgument)) throw err;
+      entry = { id: idOf(message), error: err.message };
+    }
+    yield entry;
+  }
+}

@@ -1,0 +1,91 @@
+import { readFileSync } from "node:fs";
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { HealthImplementation } from "grpc-health-check";
+import { ReflectionService } from "@grpc/reflection";
+import type { Config } from "../config";
+import type { Engine } from "../engine/engine";
+import type { Logger } from "../log";
+import { callsInFlight, hashApiKey, type CallPolicy } from "./calls";
+import { catalogHandlers, recommenderHandlers } from "./handlers";
+import { LIMITS } from "./limits";
+import type { ServerMetrics } from "./metrics";
+import { loadRecsProto } from "./proto";
+
+/** The services whose health is reported; "" is the server as a whole. */
+const HEALTH_SERVICES = ["", "recs.v1.Recommender", "recs.v1.Catalog"] as const;
+
+export interface RecsServer {
+  /** The bound port (useful with RECS_PORT=0). */
+  port: number;
+  /** Marks every service SERVING or NOT_SERVING. */
+  setServing(serving: boolean): void;
+  /** Stops taking calls and waits for in-flight calls, or forces them closed after `graceMs`. */
+  drain(graceMs: number): Promise<void>;
+}
+
+/** TLS when configured (and client-certificate checks with a client CA), else plaintext. */
+function credentials(config: Config): ServerCredentials {
+  if (!config.tlsCert || !config.tlsKey) return ServerCredentials.createInsecure();
+  const read = (path: string, key: string) => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new Error(`${key}=${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}): point it at a PEM file`);
+    }
+  };
+  const ca = config.tlsClientCa ? read(config.tlsClientCa, "RECS_TLS_CLIENT_CA") : null;
+  return ServerCredentials.createSsl(ca, [{ cert_chain: read(config.tlsCert, "RECS_TLS_CERT"), private_key: read(config.tlsKey, "RECS_TLS_KEY") }], ca !== null);
+}
+
+/** Builds the gRPC server with every service, binds it, and reports NOT_SERVING until told otherwise. */
+export async function startGrpcServer(engine: Engine, config: Config, logger: Logger, metrics: ServerMetrics): Promise<RecsServer> {
+  const { definition, grpc } = loadRecsProto();
+  const server = new Server({
+    "grpc.max_receive_message_length": LIMITS.messageBytes,
+    "grpc.max_send_message_length": LIMITS.messageBytes,
+  });
+  const policy: CallPolicy = { logger, metrics, apiKeyHashes: config.apiKeys.map(hashApiKey), maxInFlight: config.maxInFlight };
+  server.addService(grpc.recs.v1.Recommender.service, recommenderHandlers(engine, policy));
+  server.addService(grpc.recs.v1.Catalog.service, catalogHandlers(engine, policy));
+  const health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((name) => [name, "NOT_SERVING"])));
+  health.addToServer(server);
+  new ReflectionService(definition).addToServer(server);
+
+  const address = `${config.host.includes(":") ? `[${config.host}]` : config.host}:${config.port}`;
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(address, credentials(config), (err, bound) =>
+      err ? reject(new Error(`cannot listen on ${address} (${err.message}): pick another RECS_PORT or stop what holds it`)) : resolve(bound),
+    ),
+  );
+
+  return {
+    port,
+    setServing(serving) {
+      for (const name of HEALTH_SERVICES) health.setStatus(name, serving ? "SERVING" : "NOT_SERVING");
+    },
+    async drain(graceMs) {
+      await new Promise<void>((resolve) => {
+        let finished = false;
+        const finish = (force: boolean) => {
+          if (finished) return;
+          finished = true;
+          clearTimeout(timer);
+          clearInterval(poll);
+          if (force) server.forceShutdown();
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          if (callsInFlight(policy) > 0) logger.warn({ graceMs, inFlight: callsInFlight(policy) }, "in-flight calls did not finish in time; closing them");
+          finish(true);
+        }, graceMs);
+        // Health watches never end by themselves; once the service's own calls are done, close them.
+        const poll = setInterval(() => {
+          if (callsInFlight(policy) === 0) finish(true);
+        }, 20);
+        timer.unref();
+        poll.unref();
+        server.tryShutdown(() => finish(false));
+      });
+    },
+  };
+}

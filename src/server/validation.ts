@@ -1,0 +1,77 @@
+import { InvalidArgument } from "../errors";
+import { checkId, checkStringMap } from "../engine/item-validation";
+import type { FeedbackInput, RecommendInput } from "../engine/types";
+import type { FeedbackKind } from "../state/ports";
+import type { FeedbackEvent__Output } from "./generated/recs/v1/FeedbackEvent";
+import type { GetUserStateRequest__Output } from "./generated/recs/v1/GetUserStateRequest";
+import type { RecommendRequest__Output } from "./generated/recs/v1/RecommendRequest";
+import { LIMITS } from "./limits";
+
+const KIND_BY_WIRE: Record<string, FeedbackKind> = {
+  FEEDBACK_TYPE_UNSPECIFIED: "unspecified",
+  CLICK: "click",
+  ADD_TO_CART: "add_to_cart",
+  PURCHASE: "purchase",
+  DISMISS: "dismiss",
+};
+
+/** The wire name of a feedback kind. */
+export const WIRE_BY_KIND: Record<FeedbackKind, string> = {
+  unspecified: "FEEDBACK_TYPE_UNSPECIFIED",
+  click: "CLICK",
+  add_to_cart: "ADD_TO_CART",
+  purchase: "PURCHASE",
+  dismiss: "DISMISS",
+};
+
+function checkIdList(field: string, ids: string[], max: number): string[] {
+  if (ids.length > max) throw new InvalidArgument(`${field} must have at most ${max} ids, got ${ids.length}`);
+  ids.forEach((id, i) => checkId(`${field}[${i}]`, id, LIMITS.idBytes));
+  return ids;
+}
+
+export function toRecommendInput(req: RecommendRequest__Output): RecommendInput {
+  const userId = checkId("user_id", req.userId, LIMITS.idBytes);
+  const sessionId = req.sessionId === "" ? "" : checkId("session_id", req.sessionId, LIMITS.idBytes);
+  if (req.k > LIMITS.maxK) throw new InvalidArgument(`k must be at most ${LIMITS.maxK} (0 means ${LIMITS.defaultK}), got ${req.k}`);
+  const category = req.category;
+  if (Buffer.byteLength(category) > LIMITS.categoryBytes) throw new InvalidArgument(`category must be at most ${LIMITS.categoryBytes} bytes`);
+  return {
+    userId,
+    sessionId,
+    k: req.k === 0 ? LIMITS.defaultK : req.k,
+    context: checkStringMap("context", req.context, LIMITS.contextEntries, LIMITS.contextEntryBytes),
+    candidateIds: checkIdList("candidate_ids", req.candidateIds, LIMITS.candidateIds),
+    excludeIds: checkIdList("exclude_ids", req.excludeIds, LIMITS.excludeIds),
+    category,
+  };
+}
+
+/** Validates a feedback event; `nowMs` fills an unset occurred_at_ms. */
+export function toFeedbackInput(event: FeedbackEvent__Output, nowMs: number): FeedbackInput {
+  const eventId = checkId("event_id", event.eventId, LIMITS.idBytes);
+  const userId = checkId("user_id", event.userId, LIMITS.idBytes);
+  const sessionId = checkId("session_id", event.sessionId, LIMITS.idBytes);
+  const itemId = checkId("item_id", event.itemId, LIMITS.idBytes);
+  // With enums as strings, a number outside the enum arrives as the bare number.
+  const type = typeof event.type === "string" ? KIND_BY_WIRE[event.type] : undefined;
+  if (type === undefined) throw new InvalidArgument(`type ${String(event.type)} is not a FeedbackType (CLICK=1, ADD_TO_CART=2, PURCHASE=3, DISMISS=4)`);
+  const hasReward = event.reward !== undefined && event.reward !== null;
+  if (type === "unspecified" && !hasReward) throw new InvalidArgument("type is required unless reward is set");
+  let reward: number | null = null;
+  if (hasReward) {
+    reward = Number(event.reward);
+    if (!Number.isFinite(reward)) throw new InvalidArgument(`reward must be a finite number, got ${String(event.reward)}`);
+    if (Math.abs(reward) > LIMITS.maxAbsReward) throw new InvalidArgument(`reward must be within ±${LIMITS.maxAbsReward}, got ${reward}`);
+  }
+  const recommendationId = event.recommendationId === "" ? null : checkId("recommendation_id", event.recommendationId, LIMITS.idBytes);
+  const occurred = Number(event.occurredAtMs);
+  if (!Number.isSafeInteger(occurred) || occurred < 0) throw new InvalidArgument(`occurred_at_ms must be a non-negative time in ms, got ${String(event.occurredAtMs)}`);
+  return { eventId, userId, sessionId, itemId, type, recommendationId, reward, occurredAtMs: occurred === 0 ? nowMs : occurred };
+}
+
+export function toUserStateQuery(req: GetUserStateRequest__Output): { userId: string; sessionId: string } {
+  const userId = checkId("user_id", req.userId, LIMITS.idBytes);
+  const sessionId = req.sessionId === "" ? "" : checkId("session_id", req.sessionId, LIMITS.idBytes);
+  return { userId, sessionId };
+}

@@ -1,0 +1,93 @@
+import { createServer, type Server as HttpServer } from "node:http";
+import { fileURLToPath } from "node:url";
+import type { Config } from "./config";
+import { loadCatalogFile } from "./engine/catalog-loader";
+import { Engine } from "./engine/engine";
+import type { Logger } from "./log";
+import { ServerMetrics } from "./server/metrics";
+import { startGrpcServer, type RecsServer } from "./server/server";
+import { openStores, type Stores } from "./state/open-stores";
+
+/** The sample catalog loaded into an empty embedded store on first start. */
+export const SAMPLE_CATALOG = fileURLToPath(new URL("../data/catalog.jsonl", import.meta.url));
+
+export interface RunningService {
+  port: number;
+  metricsPort: number | null;
+  engine: Engine;
+  stores: Stores;
+  /** Health NOT_SERVING, no new calls, in-flight calls finish, writes flushed, stores closed. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Starts the whole service: stores (migrated), the sample catalog when due, the engine, the gRPC
+ * server (NOT_SERVING until everything is ready), and the metrics endpoint.
+ */
+export async function startService(config: Config, logger: Logger, options: { seed?: number } = {}): Promise<RunningService> {
+  const metrics = new ServerMetrics();
+  const stores = await openStores(config, logger, (what) => logger.warn({ what }, "corrupt stored value treated as missing"));
+  let engine: Engine | null = null;
+  let server: RecsServer | null = null;
+  let metricsServer: HttpServer | null = null;
+  try {
+    await loadSampleCatalogIfDue(config, stores, logger);
+    engine = await Engine.start({ config, durable: stores.durable, ephemeral: stores.ephemeral, logger, registry: metrics.registry, seed: options.seed });
+    server = await startGrpcServer(engine, config, logger, metrics);
+    metricsServer = config.metricsPort > 0 ? await serveMetrics(metrics, config, logger) : null;
+    server.setServing(true);
+    logger.info({ port: server.port, items: engine.catalog.size, embedded: stores.embeddedDurable }, "recs is serving");
+  } catch (err) {
+    await server?.drain(0);
+    await engine?.close();
+    await stores.close().catch(() => undefined);
+    throw err;
+  }
+  const running = { engine, server, metricsServer };
+  let stopping: Promise<void> | null = null;
+  return {
+    port: server.port,
+    metricsPort: metricsServer ? ((metricsServer.address() as { port: number }).port ?? null) : null,
+    engine,
+    stores,
+    stop(graceMs = 7_000) {
+      stopping ??= (async () => {
+        running.server.setServing(false);
+        await running.server.drain(graceMs);
+        await running.engine.close();
+        await new Promise<void>((resolve) => (running.metricsServer ? running.metricsServer.close(() => resolve()) : resolve()));
+        await stores.close();
+        logger.info("recs stopped");
+      })();
+      return stopping;
+    },
+  };
+}
+
+async function loadSampleCatalogIfDue(config: Config, stores: Stores, logger: Logger): Promise<void> {
+  const due = config.loadSampleCatalog === "always" || (config.loadSampleCatalog === "auto" && stores.embeddedDurable);
+  if (!due || (await stores.durable.items.count()) > 0) return;
+  const result = await loadCatalogFile(SAMPLE_CATALOG, stores.durable.items, config.embeddingDim);
+  logger.info({ file: SAMPLE_CATALOG, upserted: result.accepted, rejected: result.rejected }, "empty catalog: loaded the sample catalog");
+}
+
+async function serveMetrics(metrics: ServerMetrics, config: Config, logger: Logger): Promise<HttpServer> {
+  const server = createServer((req, res) => {
+    if (req.url !== "/metrics") {
+      res.writeHead(404).end("only /metrics is served here\n");
+      return;
+    }
+    metrics.registry.metrics().then(
+      (body) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(body),
+      (err: unknown) => {
+        logger.error({ err }, "metrics collection failed");
+        res.writeHead(500).end();
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err) => reject(new Error(`cannot serve metrics on ${config.host}:${config.metricsPort} (${err.message}): pick another RECS_METRICS_PORT`)));
+    server.listen(config.metricsPort, config.host, () => resolve());
+  });
+  return server;
+}

@@ -1,0 +1,49 @@
+import type { Config } from "../config";
+import type { Logger } from "../log";
+import { openMemoryStores } from "./memory/open-memory-stores";
+import { openPostgresStores } from "./postgres/open-postgres-stores";
+import type { DurableStores, EphemeralStores } from "./ports";
+import { openRedisStores } from "./redis/open-redis-stores";
+
+export interface Stores {
+  durable: DurableStores;
+  ephemeral: EphemeralStores;
+  /** True when running on the embedded default (PGlite + memory). */
+  embeddedDurable: boolean;
+  embeddedEphemeral: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the stores the configuration names: Postgres or embedded PGlite, Redis or in-memory. Runs the
+ * migrations. Whatever opened before a failure is closed again.
+ */
+export async function openStores(config: Config, logger: Logger, onCorrupt: (what: string) => void): Promise<Stores> {
+  const durable = await openPostgresStores(
+    config.databaseUrl
+      ? { url: config.databaseUrl, embeddingDim: config.embeddingDim, logger, onCorrupt }
+      : { dataDir: config.dataDir, embeddingDim: config.embeddingDim, logger, onCorrupt },
+  );
+  let ephemeral: EphemeralStores;
+  try {
+    await durable.migrate();
+    const windowOptions = { sessionWindow: config.sessionWindow, sessionTtlS: config.sessionTtlS, rewardWaitMs: config.rewardWaitMs, logger, onCorrupt };
+    ephemeral = config.redisUrl
+      ? await openRedisStores({ url: config.redisUrl, prefix: config.redisPrefix, ...windowOptions })
+      : await openMemoryStores(windowOptions);
+  } catch (err) {
+    await durable.close().catch(() => undefined);
+    throw err;
+  }
+  return {
+    durable,
+    ephemeral,
+    embeddedDurable: !config.databaseUrl,
+    embeddedEphemeral: !config.redisUrl,
+    async close() {
+      const results = await Promise.allSettled([ephemeral.close(), durable.close()]);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) throw failed.reason;
+    },
+  };
+}
