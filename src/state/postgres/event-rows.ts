@@ -1,0 +1,147 @@
+import type { DefaultRewardRecord, FeedbackRecord, ImpressionRecord, LoggedDecision, LoggedModelUpdate, ModelUpdate } from "../ports";
+import type { SqlExecutor } from "./sql-client";
+import { bigintText, bytesParam, bytesToVector, chunks, timeColumn, timeParam, valuesList, vectorToBytes } from "./sql-values";
+
+/** The event_id of a recommendation's impression: one per recommendation, so a retried flush is a no-op. */
+export const impressionEventId = (recommendationId: string): string => `imp:${recommendationId}`;
+/** The event_id of a default reward: one per (recommendation, item), which makes the append idempotent. */
+export const defaultRewardEventId = (recommendationId: string, itemId: string): string => `default:${recommendationId}:${itemId}`;
+
+/** One row to insert into `events`; fields a kind does not use are null. */
+export interface EventInsert {
+  eventId: string;
+  kind: "impression" | "feedback" | "default_reward";
+  occurredAtMs: number;
+  userId: string;
+  sessionId: string | null;
+  itemId: string | null;
+  feedbackType: string | null;
+  recommendationId: string | null;
+  reward: number | null;
+  modelVersion: string | null;
+  context: Record<string, string> | null;
+  candidateCount: number | null;
+  shownItems: ImpressionRecord["items"] | null;
+  update: ModelUpdate | null;
+}
+
+const INSERT_COLUMNS = [
+  ["event_id", "text"],
+  ["kind", "text"],
+  ["occurred_at", "timestamptz"],
+  ["user_id", "text"],
+  ["session_id", "text"],
+  ["item_id", "text"],
+  ["feedback_type", "text"],
+  ["recommendation_id", "text"],
+  ["reward", "float8"],
+  ["model_version", "text"],
+  ["context", "jsonb"],
+  ["candidate_count", "integer"],
+  ["shown_items", "jsonb"],
+  ["update_item_id", "text"],
+  ["update_reward", "float8"],
+  ["update_shared", "bytea"],
+  ["update_arm", "bytea"],
+] as const;
+const ROWS_PER_STATEMENT = 1_000;
+
+function insertParams(row: EventInsert): unknown[] {
+  const update = row.update;
+  return [
+    row.eventId, row.kind, timeParam(row.occurredAtMs), row.userId, row.sessionId, row.itemId, row.feedbackType,
+    row.recommendationId, row.reward, row.modelVersion, row.context === null ? null : JSON.stringify(row.context),
+    row.candidateCount, row.shownItems === null ? null : JSON.stringify(row.shownItems),
+    update?.itemId ?? null, update?.reward ?? null,
+    update ? bytesParam(vectorToBytes(update.shared)) : null, update ? bytesParam(vectorToBytes(update.arm)) : null,
+  ];
+}
+
+/**
+ * Inserts the rows in order (log order is arrival order; of two equal ids in a batch the first wins),
+ * skipping event ids already logged, and returns the ids inserted now.
+ */
+export async function insertEvents(tx: SqlExecutor, rows: readonly EventInsert[]): Promise<Set<string>> {
+  const accepted = new Set<string>();
+  for (const batch of chunks(rows, ROWS_PER_STATEMENT)) {
+    const { rows: inserted } = await tx.query<{ event_id: string }>(
+      `INSERT INTO events (${INSERT_COLUMNS.map(([name]) => name).join(", ")})
+       VALUES ${valuesList(batch.length, INSERT_COLUMNS.map(([, cast]) => cast))}
+       ON CONFLICT (event_id) DO NOTHING
+       RETURNING event_id`,
+      batch.flatMap(insertParams),
+    );
+    for (const row of inserted) accepted.add(row.event_id);
+  }
+  return accepted;
+}
+
+export function feedbackInsert(record: FeedbackRecord): EventInsert {
+  return {
+    eventId: record.eventId, kind: "feedback", occurredAtMs: record.occurredAtMs, userId: record.userId,
+    sessionId: record.sessionId, itemId: record.itemId, feedbackType: record.type, recommendationId: record.recommendationId,
+    reward: record.reward, modelVersion: null, context: null, candidateCount: null, shownItems: null, update: record.modelUpdate,
+  };
+}
+
+export function impressionInsert(record: ImpressionRecord): EventInsert {
+  return {
+    eventId: impressionEventId(record.recommendationId), kind: "impression", occurredAtMs: record.occurredAtMs,
+    userId: record.userId, sessionId: record.sessionId, itemId: null, feedbackType: null, recommendationId: record.recommendationId,
+    reward: null, modelVersion: record.modelVersion, context: record.context, candidateCount: record.candidateCount,
+    shownItems: record.items, update: null,
+  };
+}
+
+export function defaultRewardInsert(record: DefaultRewardRecord): EventInsert {
+  return {
+    eventId: defaultRewardEventId(record.recommendationId, record.update.itemId), kind: "default_reward",
+    occurredAtMs: record.occurredAtMs, userId: record.userId, sessionId: null, itemId: record.update.itemId,
+    feedbackType: null, recommendationId: record.recommendationId, reward: record.update.reward, modelVersion: null,
+    context: null, candidateCount: null, shownItems: null, update: record.update,
+  };
+}
+
+/** A logged model update as both drivers return it. */
+export interface ModelUpdateRow {
+  seq: string;
+  update_item_id: string;
+  update_reward: number;
+  update_shared: Uint8Array;
+  update_arm: Uint8Array;
+}
+
+/** Maps a row to an update; null (to be reported) when a vector is not whole float32 values. */
+export function rowToModelUpdate(row: ModelUpdateRow): LoggedModelUpdate | null {
+  const shared = bytesToVector(row.update_shared);
+  const arm = bytesToVector(row.update_arm);
+  if (!shared || !arm) return null;
+  return { seq: bigintText(row.seq), itemId: row.update_item_id, reward: Number(row.update_reward), shared, arm };
+}
+
+/** One shown item of an impression joined to its reward. */
+export interface LoggedDecisionRow {
+  occurred_at: Date;
+  user_id: string;
+  session_id: string;
+  context: Record<string, unknown> | null;
+  item_id: string;
+  position: number;
+  propensity: number;
+  reward: number;
+}
+
+export function rowToLoggedDecision(row: LoggedDecisionRow): LoggedDecision {
+  const context: Record<string, string> = {};
+  for (const [key, value] of Object.entries(row.context ?? {})) context[key] = String(value);
+  return {
+    occurredAtMs: timeColumn(row.occurred_at),
+    userId: row.user_id,
+    sessionId: row.session_id,
+    context,
+    itemId: row.item_id,
+    position: Number(row.position),
+    propensity: Number(row.propensity),
+    reward: Number(row.reward),
+  };
+}

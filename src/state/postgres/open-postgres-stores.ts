@@ -1,0 +1,114 @@
+import { Unavailable } from "../../errors";
+import { silentLogger, type Logger } from "../../log";
+import type { DurableStores } from "../ports";
+import { runMigrations } from "./migrator";
+import { createPgClient } from "./pg-sql-client";
+import { createPgliteClient } from "./pglite-sql-client";
+import { PostgresEventLog } from "./postgres-event-log";
+import { PostgresItemStore } from "./postgres-item-store";
+import { PostgresSnapshotStore } from "./postgres-snapshot-store";
+import { PostgresUserRepository } from "./postgres-user-repository";
+import type { SqlClient } from "./sql-client";
+
+export interface PostgresStoresOptions {
+  /** A postgres:// URL: a real server through a connection pool. */
+  url?: string;
+  /** Without `url`: embedded PGlite with its files in this folder (created if missing). */
+  dataDir?: string;
+  /** Without `url` or `dataDir`: embedded PGlite in memory (tests; gone at close). */
+  memory?: boolean;
+  /** Schema of every table (created if missing), for isolation of tests or tenants. */
+  schema?: string;
+  /** Width of user and item embeddings; stored vectors of another width read as missing. */
+  embeddingDim: number;
+  logger?: Logger;
+  /** Hears of every stored value that could not be read (besides the log line). */
+  onCorrupt?: (what: string) => void;
+}
+
+/** The URL without its password, fit for messages and logs. */
+export function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "";
+    return parsed.toString();
+  } catch {
+    return "(unparseable URL)";
+  }
+}
+
+/** The useful part of a connection failure: "ECONNREFUSED 127.0.0.1:5432", or the server's message. */
+function connectionProblem(err: unknown): string {
+  // Node reports a host with several addresses (localhost) as an AggregateError of one error each.
+  const first = err instanceof AggregateError && err.errors.length > 0 ? err.errors[0] : err;
+  if (typeof first === "object" && first !== null) {
+    const { code, address, port, message } = first as { code?: unknown; address?: unknown; port?: unknown; message?: unknown };
+    if (typeof code === "string" && typeof address === "string") return `${code} ${address}${port === undefined ? "" : `:${String(port)}`}`;
+    if (typeof message === "string" && message !== "") return typeof code === "string" ? `${code}: ${message}` : message;
+  }
+  return String(err);
+}
+
+async function connect(options: PostgresStoresOptions, logger: Logger): Promise<SqlClient> {
+  if (options.url !== undefined) {
+    const where = redactedUrl(options.url);
+    try {
+      const client = await createPgClient({ url: options.url, logger, ...(options.schema ? { schema: options.schema } : {}) });
+      try {
+        await client.query("SELECT 1");
+      } catch (err) {
+        await client.close().catch(() => undefined);
+        throw err;
+      }
+      return client;
+    } catch (err) {
+      throw new Unavailable(
+        `DATABASE_URL ${where} is unreachable (${connectionProblem(err)}): start Postgres or unset DATABASE_URL to use the embedded store`,
+        { cause: err },
+      );
+    }
+  }
+  const schema = options.schema ? { schema: options.schema } : {};
+  if (options.dataDir !== undefined) return createPgliteClient({ dataDir: options.dataDir, ...schema });
+  if (options.memory) return createPgliteClient(schema);
+  throw new Error("openPostgresStores needs url, dataDir or memory: true");
+}
+
+/** What the stores need besides a connection. */
+export interface DurableStoresSettings {
+  embeddingDim: number;
+  logger: Logger;
+  onCorrupt?: (what: string) => void;
+}
+
+/** The four stores on one SQL client, which they share and `close()` closes. */
+export function durableStoresOn(sql: SqlClient, settings: DurableStoresSettings): DurableStores {
+  const { embeddingDim, logger } = settings;
+  const onCorrupt = (what: string): void => {
+    logger.warn({ store: sql.engine }, what);
+    settings.onCorrupt?.(what);
+  };
+  return {
+    users: new PostgresUserRepository(sql, embeddingDim, onCorrupt),
+    items: new PostgresItemStore(sql, embeddingDim, onCorrupt),
+    events: new PostgresEventLog(sql, onCorrupt),
+    snapshots: new PostgresSnapshotStore(sql),
+    async migrate(): Promise<void> {
+      await runMigrations(sql, logger);
+    },
+    async ping(): Promise<void> {
+      await sql.query("SELECT 1");
+    },
+    close: () => sql.close(),
+  };
+}
+
+/**
+ * Opens the durable stores on Postgres (`url`) or embedded PGlite (`dataDir`, or `memory`). Fails fast
+ * when the server cannot be reached. Does not migrate: call `migrate()` (the service does at start).
+ */
+export async function openPostgresStores(options: PostgresStoresOptions): Promise<DurableStores> {
+  const logger = options.logger ?? silentLogger;
+  const sql = await connect(options, logger);
+  return durableStoresOn(sql, { embeddingDim: options.embeddingDim, logger, ...(options.onCorrupt ? { onCorrupt: options.onCorrupt } : {}) });
+}

@@ -1,0 +1,149 @@
+import type { DefaultRewardRecord, EventLog, FeedbackEntry, ImpressionRecord, LoggedDecision, LoggedModelUpdate } from "../ports";
+import { applyUserWrites, type UserWrite } from "./postgres-user-repository";
+import { sqlState, type SqlClient, type SqlExecutor } from "./sql-client";
+import { bigintText, checkedSeq, timeParam } from "./sql-values";
+import {
+  defaultRewardEventId,
+  defaultRewardInsert,
+  feedbackInsert,
+  impressionInsert,
+  insertEvents,
+  rowToLoggedDecision,
+  rowToModelUpdate,
+  type LoggedDecisionRow,
+  type ModelUpdateRow,
+} from "./event-rows";
+
+const DAY_MS = 86_400_000;
+/** deadlock_detected: Postgres aborted one of two transactions waiting on each other. */
+const DEADLOCK = "40P01";
+const ATTEMPTS = 3;
+/** Rows per retention DELETE: short statements, so retention never holds locks or WAL for long. */
+const RETENTION_BATCH = 5_000;
+
+/** The event log in Postgres/PGlite: one `events` table, idempotent by its unique event_id. */
+export class PostgresEventLog implements EventLog {
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly onCorrupt: (what: string) => void,
+  ) {}
+
+  /**
+   * Runs an append transaction, again if Postgres broke a deadlock by aborting it. Two batches holding
+   * the same event ids in opposite orders (concurrent client retries) can deadlock on the unique index;
+   * the aborted one was rolled back whole, so running it again is safe and then finds the other's rows.
+   */
+  private async appending<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.sql.transaction(fn);
+      } catch (err) {
+        if (sqlState(err) !== DEADLOCK || attempt >= ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  async appendImpressions(records: ImpressionRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.appending((tx) => insertEvents(tx, records.map(impressionInsert)));
+  }
+
+  async appendFeedback(entries: FeedbackEntry[]): Promise<Array<"accepted" | "duplicate">> {
+    if (entries.length === 0) return [];
+    return this.appending(async (tx) => {
+      const inserted = await insertEvents(tx, entries.map((entry) => feedbackInsert(entry.record)));
+      const outcomes: Array<"accepted" | "duplicate"> = [];
+      const counted = new Set<string>();
+      const writes = new Map<string, UserWrite>();
+      for (const { record, userEmbedding } of entries) {
+        // A repeated id within the batch is inserted once: its first occurrence is the accepted one.
+        if (!inserted.has(record.eventId) || counted.has(record.eventId)) {
+          outcomes.push("duplicate");
+          continue;
+        }
+        counted.add(record.eventId);
+        outcomes.push("accepted");
+        const write = writes.get(record.userId) ?? { userId: record.userId, interactions: 0, embedding: null };
+        write.interactions += 1;
+        if (userEmbedding !== null) write.embedding = userEmbedding;
+        writes.set(record.userId, write);
+      }
+      await applyUserWrites(tx, [...writes.values()]);
+      return outcomes;
+    });
+  }
+
+  async appendDefaultRewards(records: DefaultRewardRecord[]): Promise<DefaultRewardRecord[]> {
+    if (records.length === 0) return [];
+    const inserted = await this.appending((tx) => insertEvents(tx, records.map(defaultRewardInsert)));
+    const logged: DefaultRewardRecord[] = [];
+    for (const record of records) {
+      const eventId = defaultRewardEventId(record.recommendationId, record.update.itemId);
+      if (inserted.delete(eventId)) logged.push(record);
+    }
+    return logged;
+  }
+
+  async modelUpdatesSince(afterSeq: string, limit: number): Promise<LoggedModelUpdate[]> {
+    const { rows } = await this.sql.query<ModelUpdateRow>(
+      `SELECT seq, update_item_id, update_reward, update_shared, update_arm
+       FROM events WHERE update_shared IS NOT NULL AND seq > $1::bigint
+       ORDER BY seq LIMIT $2`,
+      [checkedSeq(afterSeq, "afterSeq"), Math.max(0, Math.floor(limit))],
+    );
+    const updates: LoggedModelUpdate[] = [];
+    for (const row of rows) {
+      const update = rowToModelUpdate(row);
+      if (update) updates.push(update);
+      else this.onCorrupt(`event seq ${bigintText(row.seq)}: model update vectors are not whole float32 values; skipped`);
+    }
+    return updates;
+  }
+
+  async latestSeq(): Promise<string> {
+    const { rows } = await this.sql.query<{ seq: string }>("SELECT coalesce(max(seq), 0) AS seq FROM events");
+    return bigintText(rows[0]?.seq ?? "0");
+  }
+
+  /**
+   * Deletes events whose whole UTC day lies before `nowMs - retentionDays`, in batches through the
+   * occurred_at index (each batch its own short statement), until none are left.
+   */
+  async enforceRetention(nowMs: number, retentionDays: number): Promise<number> {
+    const cutoff = Math.floor((nowMs - retentionDays * DAY_MS) / DAY_MS) * DAY_MS;
+    let removed = 0;
+    for (;;) {
+      const { rowCount } = await this.sql.query(
+        `DELETE FROM events WHERE seq IN (
+           SELECT seq FROM events WHERE occurred_at < $1::timestamptz LIMIT ${RETENTION_BATCH})`,
+        [timeParam(cutoff)],
+      );
+      removed += rowCount;
+      if (rowCount < RETENTION_BATCH) return removed;
+    }
+  }
+
+  /**
+   * Each shown item of each impression (oldest first), with the sum of the feedback rewards it got; an
+   * item without feedback has its default reward, or 0 while it has neither.
+   */
+  async loggedDecisions(limit: number, afterMs?: number): Promise<LoggedDecision[]> {
+    const { rows } = await this.sql.query<LoggedDecisionRow>(
+      `SELECT i.occurred_at, i.user_id, i.session_id, i.context, s."itemId" AS item_id, s.position, s.propensity,
+         coalesce(
+           (SELECT sum(f.reward) FROM events f
+             WHERE f.kind = 'feedback' AND f.recommendation_id = i.recommendation_id AND f.item_id = s."itemId"),
+           (SELECT d.reward FROM events d
+             WHERE d.kind = 'default_reward' AND d.recommendation_id = i.recommendation_id AND d.item_id = s."itemId"
+             LIMIT 1),
+           0) AS reward
+       FROM events i
+       CROSS JOIN LATERAL jsonb_to_recordset(i.shown_items) AS s("itemId" text, position integer, propensity float8)
+       WHERE i.kind = 'impression' AND ($1::timestamptz IS NULL OR i.occurred_at > $1::timestamptz)
+       ORDER BY i.occurred_at, i.seq, s.position
+       LIMIT $2`,
+      [afterMs === undefined ? null : timeParam(afterMs), Math.max(0, Math.floor(limit))],
+    );
+    return rows.map(rowToLoggedDecision);
+  }
+}

@@ -1,0 +1,94 @@
+import type { CatalogChanges, CatalogItem, ItemStore } from "../ports";
+import type { SqlClient } from "./sql-client";
+import { bigintNumber, bigintText, checkedSeq, chunks, valuesList, vectorColumn, vectorParam } from "./sql-values";
+
+/** An `items` row as both drivers return it. */
+export interface ItemRow {
+  item_id: string;
+  embedding: number[];
+  category: string;
+  attributes: Record<string, unknown>;
+  available: boolean;
+  change_seq: string;
+}
+
+const ITEM_COLUMNS = "item_id, embedding, category, attributes, available, change_seq";
+/** Serializes catalog writers so change_seq order is commit order (see 001_init.sql). */
+const ITEM_WRITE_LOCK = [0x7265_6373, 1] as const;
+const ROWS_PER_STATEMENT = 1_000;
+
+/** Maps a row to an item; null (and reported) when its embedding does not have the configured width. */
+export function rowToItem(row: ItemRow, embeddingDim: number, onCorrupt: (what: string) => void): CatalogItem | null {
+  if (row.embedding.length !== embeddingDim) {
+    onCorrupt(`item ${row.item_id}: stored embedding has ${row.embedding.length} values, expected ${embeddingDim}; skipped`);
+    return null;
+  }
+  const attributes: Record<string, string> = {};
+  for (const [key, value] of Object.entries(row.attributes)) attributes[key] = String(value);
+  return {
+    itemId: row.item_id,
+    embedding: vectorColumn(row.embedding),
+    category: row.category,
+    attributes,
+    available: row.available,
+  };
+}
+
+/** The catalog in Postgres/PGlite. change_seq is the changesSince cursor. */
+export class PostgresItemStore implements ItemStore {
+  constructor(
+    private readonly sql: SqlClient,
+    private readonly embeddingDim: number,
+    private readonly onCorrupt: (what: string) => void,
+  ) {}
+
+  async upsert(items: CatalogItem[]): Promise<void> {
+    if (items.length === 0) return;
+    // One statement cannot update the same row twice, and the last write of an id is the one that counts.
+    const latest = [...new Map(items.map((item) => [item.itemId, item])).values()];
+    await this.sql.transaction(async (tx) => {
+      await tx.query("SELECT pg_advisory_xact_lock($1, $2)", [...ITEM_WRITE_LOCK]);
+      for (const batch of chunks(latest, ROWS_PER_STATEMENT)) {
+        const params: unknown[] = [];
+        for (const item of batch) {
+          params.push(item.itemId, vectorParam(item.embedding), item.category, JSON.stringify(item.attributes), item.available);
+        }
+        await tx.query(
+          `INSERT INTO items (item_id, embedding, category, attributes, available)
+           VALUES ${valuesList(batch.length, ["text", "real[]", "text", "jsonb", "boolean"])}
+           ON CONFLICT (item_id) DO UPDATE SET
+             embedding = EXCLUDED.embedding, category = EXCLUDED.category, attributes = EXCLUDED.attributes,
+             available = EXCLUDED.available, change_seq = nextval('items_change_seq'), updated_at = now()`,
+          params,
+        );
+      }
+    });
+  }
+
+  async get(itemId: string): Promise<CatalogItem | null> {
+    const { rows } = await this.sql.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM items WHERE item_id = $1`, [itemId]);
+    const row = rows[0];
+    return row ? rowToItem(row, this.embeddingDim, this.onCorrupt) : null;
+  }
+
+  async changesSince(cursor: string | null, limit: number): Promise<CatalogChanges> {
+    const after = cursor === null ? "0" : checkedSeq(cursor, "catalog cursor");
+    const { rows } = await this.sql.query<ItemRow>(
+      `SELECT ${ITEM_COLUMNS} FROM items WHERE change_seq > $1::bigint ORDER BY change_seq LIMIT $2`,
+      [after, Math.max(0, Math.floor(limit))],
+    );
+    const last = rows.at(-1);
+    const items: CatalogItem[] = [];
+    for (const row of rows) {
+      const item = rowToItem(row, this.embeddingDim, this.onCorrupt);
+      if (item) items.push(item);
+    }
+    // The cursor passes skipped (corrupt) rows too, so one bad row cannot stall every poller.
+    return { items, cursor: last ? bigintText(last.change_seq) : cursor };
+  }
+
+  async count(): Promise<number> {
+    const { rows } = await this.sql.query<{ count: string }>("SELECT count(*) AS count FROM items");
+    return bigintNumber(rows[0]?.count ?? "0");
+  }
+}

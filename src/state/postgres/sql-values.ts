@@ -1,0 +1,87 @@
+/**
+ * Conversions between domain values and SQL parameters/columns, shared by the adapters. Both drivers
+ * return timestamptz as Date, int8 as a decimal string, real[] as number[], bytea as a Uint8Array
+ * (a Buffer on node-postgres); these helpers accept the spellings either may use.
+ */
+
+/** A real[] parameter: node-postgres and PGlite both serialize plain arrays, not typed arrays. */
+export function vectorParam(vector: Float32Array): number[] {
+  return Array.from(vector);
+}
+
+/** A real[] column as a Float32Array; float4 prints its shortest exact form, so values round-trip. */
+export function vectorColumn(values: readonly number[]): Float32Array {
+  return Float32Array.from(values);
+}
+
+/** Float32 vector as little-endian bytes (bytea): exact and 4 bytes per value. */
+export function vectorToBytes(vector: Float32Array): Buffer {
+  const bytes = Buffer.allocUnsafe(vector.length * 4);
+  for (let i = 0; i < vector.length; i++) bytes.writeFloatLE(vector[i]!, i * 4);
+  return bytes;
+}
+
+/** The inverse of `vectorToBytes`; null when the length is not a whole number of floats. */
+export function bytesToVector(bytes: Uint8Array): Float32Array | null {
+  if (bytes.byteLength % 4 !== 0) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const vector = new Float32Array(bytes.byteLength / 4);
+  for (let i = 0; i < vector.length; i++) vector[i] = view.getFloat32(i * 4, true);
+  return vector;
+}
+
+/** A bytea parameter; Buffer is what node-postgres sends as binary and PGlite accepts as Uint8Array. */
+export function bytesParam(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** A bytea column as a plain Uint8Array the caller owns. */
+export function bytesColumn(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
+}
+
+/** A timestamptz column (Date, or text on a driver without a date parser) as epoch milliseconds. */
+export function timeColumn(value: Date | string | number): number {
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === "number") return value;
+  return new Date(value).getTime();
+}
+
+/** A timestamptz parameter from epoch milliseconds. */
+export function timeParam(ms: number): Date {
+  return new Date(ms);
+}
+
+/** An int8 column as the decimal string the ports use for log positions. */
+export function bigintText(value: string | number | bigint): string {
+  return typeof value === "string" ? value : value.toString();
+}
+
+/** An int8 column that counts things, as a number (counts stay far below 2^53). */
+export function bigintNumber(value: string | number | bigint): number {
+  return Number(value);
+}
+
+/** A decimal string of a non-negative int8, checked before it reaches SQL as a parameter. */
+export function checkedSeq(seq: string, what: string): string {
+  if (!/^\d{1,19}$/.test(seq)) throw new Error(`${what} must be a non-negative integer as a decimal string, got "${seq}"`);
+  return seq;
+}
+
+/**
+ * `($1::t1, $2::t2), ($3::t1, ...)` for a multi-row INSERT of `rowCount` rows with these column casts
+ * (explicit casts, so both drivers learn every parameter's type from the statement itself).
+ */
+export function valuesList(rowCount: number, casts: readonly string[], firstParam = 1): string {
+  const rows: string[] = [];
+  let n = firstParam;
+  for (let r = 0; r < rowCount; r++) rows.push(`(${casts.map((cast) => `$${n++}::${cast}`).join(", ")})`);
+  return rows.join(", ");
+}
+
+/** Splits `items` into runs of at most `size`, to stay under the 65,535 parameters of one statement. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

@@ -1,0 +1,159 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { DurableStores, LoggedModelUpdate } from "../../../src/state/ports";
+import { DAY_MS, defaultReward, feedback, impression, modelUpdate, NOW_MS, unitVector } from "./fixtures";
+import { openMigrated, TEST_DIM, type DurableHarness } from "./harness";
+
+const plainUpdate = (u: LoggedModelUpdate) => ({ ...u, shared: Array.from(u.shared), arm: Array.from(u.arm) });
+
+export function describeEventLogContract(harness: DurableHarness): void {
+  describe(`EventLog on ${harness.engine}`, () => {
+    afterEach(() => harness.closeAll());
+
+    it("accepts new feedback, reports duplicates, and counts only accepted events on the user", async () => {
+      const { stores } = await openMigrated(harness);
+      const first = unitVector(TEST_DIM, 0);
+      expect(await stores.events.appendFeedback([feedback("e1", {}, first), feedback("e2")])).toEqual(["accepted", "accepted"]);
+      // e2 again carries a new embedding: being a duplicate, it must change nothing.
+      const outcomes = await stores.events.appendFeedback([feedback("e2", {}, unitVector(TEST_DIM, 3)), feedback("e3", { userId: "u2" })]);
+      expect(outcomes).toEqual(["duplicate", "accepted"]);
+      const u1 = await stores.users.get("u1");
+      expect(u1?.interactionCount).toBe(2);
+      expect(Array.from(u1!.embedding!)).toEqual(Array.from(first));
+      expect((await stores.users.get("u2"))?.interactionCount).toBe(1);
+    });
+
+    it("treats a repeated id inside one batch as one accepted event", async () => {
+      const { stores } = await openMigrated(harness);
+      expect(await stores.events.appendFeedback([feedback("x"), feedback("y"), feedback("x")])).toEqual(["accepted", "accepted", "duplicate"]);
+      expect((await stores.users.get("u1"))?.interactionCount).toBe(2);
+    });
+
+    it("stores the last embedding of a batch and writes nothing when the batch fails", async () => {
+      const { stores } = await openMigrated(harness);
+      const outcome = await stores.events.appendFeedback([
+        feedback("a", {}, unitVector(TEST_DIM, 0)),
+        feedback("b", {}, unitVector(TEST_DIM, 1)),
+        feedback("c", {}, null),
+      ]);
+      expect(outcome).toEqual(["accepted", "accepted", "accepted"]);
+      expect(Array.from((await stores.users.get("u1"))!.embedding!)).toEqual([0, 1, 0, 0]);
+
+      // A NUL in text cannot be stored: the whole batch, with its good entry and user write, rolls back.
+      await expect(stores.events.appendFeedback([feedback("good", { userId: "v" }), feedback("bad", { sessionId: "s\u0000" })])).rejects.toThrow();
+      expect(await stores.users.get("v")).toBeNull();
+      expect(await stores.events.appendFeedback([feedback("good", { userId: "v" })])).toEqual(["accepted"]);
+    });
+
+    it("accepts the same event id exactly once when two writers insert it at the same moment", async () => {
+      const { stores, replica } = await openMigrated(harness);
+      const other: DurableStores = replica ? await replica() : stores;
+      for (let round = 0; round < 20; round++) {
+        const entry = feedback(`race-${round}`, { userId: "racer" }, unitVector(TEST_DIM, round));
+        const outcomes = await Promise.all([stores.events.appendFeedback([entry]), other.events.appendFeedback([entry])]);
+        expect(outcomes.flat().sort()).toEqual(["accepted", "duplicate"]);
+      }
+      expect((await stores.users.get("racer"))?.interactionCount).toBe(20);
+    });
+
+    it("adds up interaction counts written concurrently by two replicas", async () => {
+      const { stores, replica } = await openMigrated(harness);
+      const other: DurableStores = replica ? await replica() : stores;
+      const writes: Array<Promise<unknown>> = [];
+      for (let i = 0; i < 15; i++) {
+        writes.push(stores.events.appendFeedback([feedback(`a${i}`, { userId: "shared" }), feedback(`a${i}-x`, { userId: `only-a-${i % 3}` })]));
+        writes.push(other.events.appendFeedback([feedback(`b${i}-x`, { userId: `only-b-${i % 3}` }), feedback(`b${i}`, { userId: "shared" })]));
+      }
+      await Promise.all(writes);
+      expect((await stores.users.get("shared"))?.interactionCount).toBe(30);
+      expect((await other.users.get("only-a-0"))?.interactionCount).toBe(5);
+      expect((await other.users.get("only-b-2"))?.interactionCount).toBe(5);
+    });
+
+    it("logs each (recommendation, item) default reward once", async () => {
+      const { stores } = await openMigrated(harness);
+      const r1a = defaultReward("r1", "a");
+      const r1b = defaultReward("r1", "b");
+      expect(await stores.events.appendDefaultRewards([r1a, r1b, r1a])).toEqual([r1a, r1b]);
+      const r2a = defaultReward("r2", "a");
+      expect(await stores.events.appendDefaultRewards([r1b, r2a])).toEqual([r2a]);
+      expect(await stores.events.appendDefaultRewards([])).toEqual([]);
+      expect(await stores.events.modelUpdatesSince("0", 100)).toHaveLength(3);
+    });
+
+    it("replays model updates in log order, in pages, with exact float32 vectors", async () => {
+      const { stores } = await openMigrated(harness);
+      expect(await stores.events.latestSeq()).toBe("0");
+      const u1 = modelUpdate("i1", 1, 1);
+      const u2 = modelUpdate("i2", 2, 5);
+      const u3 = modelUpdate("i3", 3, -1);
+      await stores.events.appendFeedback([feedback("f1", { itemId: "i1", recommendationId: "r1", modelUpdate: u1 })]);
+      await stores.events.appendImpressions([impression("r9", ["i1"])]);
+      await stores.events.appendFeedback([feedback("organic", { itemId: "i9" })]);
+      await stores.events.appendDefaultRewards([{ recommendationId: "r1", userId: "u1", occurredAtMs: NOW_MS, update: u2 }]);
+      await stores.events.appendFeedback([feedback("f3", { itemId: "i3", recommendationId: "r2", modelUpdate: u3, reward: -1 })]);
+
+      const firstPage = await stores.events.modelUpdatesSince("0", 2);
+      expect(firstPage.map(plainUpdate).map(({ seq: _seq, ...rest }) => rest)).toEqual([u1, u2].map((u) => ({ ...u, shared: Array.from(u.shared), arm: Array.from(u.arm) })));
+      const secondPage = await stores.events.modelUpdatesSince(firstPage[1]!.seq, 2);
+      expect(secondPage.map((u) => [u.itemId, u.reward, Array.from(u.shared)])).toEqual([["i3", -1, Array.from(u3.shared)]]);
+      const seqs = [...firstPage, ...secondPage].map((u) => BigInt(u.seq));
+      expect(seqs).toEqual([...seqs].sort((a, b) => (a < b ? -1 : 1)));
+      expect(await stores.events.modelUpdatesSince(secondPage[0]!.seq, 2)).toEqual([]);
+      expect(await stores.events.latestSeq()).toBe(secondPage[0]!.seq);
+      // Impressions are log entries too, though not model updates.
+      await stores.events.appendImpressions([impression("r10", ["i1"])]);
+      expect(BigInt(await stores.events.latestSeq())).toBeGreaterThan(BigInt(secondPage[0]!.seq));
+    });
+
+    it("drops whole days older than the retention window and keeps the rest", async () => {
+      const { stores } = await openMigrated(harness);
+      const cutoffDay = Math.floor((NOW_MS - 90 * DAY_MS) / DAY_MS) * DAY_MS; // start of the UTC day 90 days back
+      const at = (id: string, occurredAtMs: number) => feedback(id, { occurredAtMs, recommendationId: "r", modelUpdate: modelUpdate(id, 1) });
+      await stores.events.appendFeedback([
+        at("ancient", NOW_MS - 400 * DAY_MS),
+        at("day-before-cutoff", cutoffDay - 60_000),
+        at("cutoff-day", cutoffDay + 60_000), // older than 90 days by hours, but its day is partly inside
+        at("recent", NOW_MS - DAY_MS),
+        at("now", NOW_MS),
+      ]);
+      await stores.events.appendImpressions([impression("old-imp", ["a"], { occurredAtMs: NOW_MS - 100 * DAY_MS })]);
+      expect(await stores.events.enforceRetention(NOW_MS, 90)).toBe(3);
+      expect(await stores.events.enforceRetention(NOW_MS, 90)).toBe(0);
+      const left = await stores.events.modelUpdatesSince("0", 100);
+      expect(left.map((u) => u.itemId)).toEqual(["cutoff-day", "recent", "now"]);
+    });
+
+    it("removes more rows than one retention batch", async () => {
+      const { stores } = await openMigrated(harness);
+      const old = Array.from({ length: 5_200 }, (_, i) => feedback(`old-${i}`, { occurredAtMs: NOW_MS - 200 * DAY_MS, userId: `u${i % 50}` }));
+      await stores.events.appendFeedback(old);
+      await stores.events.appendFeedback([feedback("keep", { modelUpdate: modelUpdate("keep", 1), recommendationId: "r" })]);
+      expect(await stores.events.enforceRetention(NOW_MS, 30)).toBe(5_200);
+      expect((await stores.events.modelUpdatesSince("0", 10)).map((u) => u.itemId)).toEqual(["keep"]);
+    });
+
+    it("joins logged decisions to their feedback, default reward, or 0", async () => {
+      const { stores } = await openMigrated(harness);
+      await stores.events.appendImpressions([impression("r1", ["A", "B", "C"], { occurredAtMs: NOW_MS, userId: "ann", sessionId: "s-ann" })]);
+      await stores.events.appendImpressions([impression("r1", ["A", "B", "C"])]); // a retried flush changes nothing
+      await stores.events.appendImpressions([impression("r2", ["A"], { occurredAtMs: NOW_MS + 1000, context: {} })]);
+      await stores.events.appendFeedback([
+        feedback("click-A", { recommendationId: "r1", itemId: "A", reward: 1 }),
+        feedback("buy-A", { recommendationId: "r1", itemId: "A", reward: 5, type: "purchase" }),
+        feedback("organic-B", { recommendationId: null, itemId: "B", reward: 2 }),
+        feedback("other-rec-C", { recommendationId: "r0", itemId: "C", reward: 2 }),
+      ]);
+      await stores.events.appendDefaultRewards([defaultReward("r1", "B", -0.5)]);
+
+      const decisions = await stores.events.loggedDecisions(100);
+      expect(decisions).toEqual([
+        { occurredAtMs: NOW_MS, userId: "ann", sessionId: "s-ann", context: { page: "home", device: "mobile" }, itemId: "A", position: 0, propensity: 1 / 2, reward: 6 },
+        { occurredAtMs: NOW_MS, userId: "ann", sessionId: "s-ann", context: { page: "home", device: "mobile" }, itemId: "B", position: 1, propensity: 1 / 3, reward: -0.5 },
+        { occurredAtMs: NOW_MS, userId: "ann", sessionId: "s-ann", context: { page: "home", device: "mobile" }, itemId: "C", position: 2, propensity: 1 / 4, reward: 0 },
+        { occurredAtMs: NOW_MS + 1000, userId: "u1", sessionId: "s1", context: {}, itemId: "A", position: 0, propensity: 1 / 2, reward: 0 },
+      ]);
+      expect((await stores.events.loggedDecisions(2)).map((d) => d.itemId)).toEqual(["A", "B"]);
+      expect((await stores.events.loggedDecisions(100, NOW_MS)).map((d) => [d.occurredAtMs, d.itemId])).toEqual([[NOW_MS + 1000, "A"]]);
+    });
+  });
+}

@@ -1,0 +1,16 @@
+import { afterAll } from "vitest";
+import { describeEventLogContract } from "./event-log.contract";
+import { pgliteHarness } from "./harness";
+import { describeItemStoreContract } from "./item-store.contract";
+import { describeMigrationsContract } from "./migrations.contract";
+import { describeSnapshotStoreContract } from "./snapshot-store.contract";
+import { describeUserRepositoryContract } from "./user-repository.contract";
+
+const harness = pgliteHarness();
+afterAll(() => harness.dispose());
+
+describeMigrationsContract(harness);
+describeUserRepositoryContract(harness);
+describeItemStoreContract(harness);
+describeEventLogContract(harness);
+describeSnapshotStoreContract(harness);

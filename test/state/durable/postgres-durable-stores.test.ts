@@ -1,0 +1,20 @@
+import { afterAll, describe } from "vitest";
+import { postgresAvailable } from "../../helpers/servers";
+import { describeEventLogContract } from "./event-log.contract";
+import { postgresHarness } from "./harness";
+import { describeItemStoreContract } from "./item-store.contract";
+import { describeMigrationsContract } from "./migrations.contract";
+import { describeSnapshotStoreContract } from "./snapshot-store.contract";
+import { describeUserRepositoryContract } from "./user-repository.contract";
+
+const available = await postgresAvailable();
+const harness = postgresHarness();
+afterAll(() => harness.dispose());
+
+describe.skipIf(!available)("durable stores on real Postgres", () => {
+  describeMigrationsContract(harness);
+  describeUserRepositoryContract(harness);
+  describeItemStoreContract(harness);
+  describeEventLogContract(harness);
+  describeSnapshotStoreContract(harness);
+});
