@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import { allocateFeatures, buildFeatures, featureLayout, hashContext, type FeatureItem } from "../../src/bandit/features";
+import { fnv1a } from "../../src/bandit/hashing";
+import { gaussian, seededRandom } from "../../src/bandit/rng";
+
+/** FNV-1a over UTF-8 bytes and murmur3's fmix32, in BigInt: an independent reference for the bucket rule. */
+function referenceFnv(text: string): bigint {
+  let h = 0x811c9dc5n;
+  for (const byte of new TextEncoder().encode(text)) h = ((h ^ BigInt(byte)) * 0x01000193n) & 0xffffffffn;
+  return h;
+}
+function referenceFmix(hash: bigint): bigint {
+  let h = hash;
+  h = ((h ^ (h >> 16n)) * 0x85ebca6bn) & 0xffffffffn;
+  h = ((h ^ (h >> 13n)) * 0xc2b2ae35n) & 0xffffffffn;
+  return h ^ (h >> 16n);
+}
+function referenceTerm(text: string, buckets: number): { bucket: number; sign: number } {
+  const h = referenceFmix(referenceFnv(text));
+  return { bucket: Number(h % BigInt(buckets)), sign: h >= 0x80000000n ? -1 : 1 };
+}
+
+const d = 8;
+const rng = seededRandom(4);
+const unit = (): Float32Array => {
+  const v = Float32Array.from({ length: d }, () => gaussian(rng));
+  const norm = Math.hypot(...v);
+  return v.map((x) => x / norm);
+};
+const session = unit();
+const longTerm = unit();
+const item: FeatureItem = { embedding: unit(), category: "shoes", attributes: { brand: "acmé", colour: "red" } };
+
+describe("feature hashing", () => {
+  it("is FNV-1a over UTF-8 (published test vectors and non-ASCII)", () => {
+    expect(fnv1a("")).toBe(0x811c9dc5);
+    expect(fnv1a("a")).toBe(0xe40c292c);
+    expect(fnv1a("foobar")).toBe(0xbf9cf968);
+    for (const text of ["page=home×category=shoes", "brand=acmé", "emoji=🛒", "日本"]) expect(BigInt(fnv1a(text))).toBe(referenceFnv(text));
+  });
+});
+
+describe("buildFeatures", () => {
+  const spec = featureLayout({ dim: d, hashBuckets: 32 });
+
+  it("lays out z = [s⊙v | l⊙v | hashed | 1] and x = [1, s·v, l·v]", () => {
+    expect([spec.sharedDim, spec.armDim]).toEqual([2 * d + 32 + 1, 3]);
+    const { z, x } = allocateFeatures(spec, 3);
+    buildFeatures(spec, session, longTerm, hashContext({ page: "home" }), item, z, x, 2);
+    const base = 2 * spec.sharedDim;
+    for (let i = 0; i < d; i++) {
+      expect(z[base + i]).toBe(session[i]! * item.embedding[i]!);
+      expect(z[base + d + i]).toBe(longTerm[i]! * item.embedding[i]!);
+    }
+    expect(z[base + spec.sharedDim - 1]).toBe(1);
+    const sv = session.reduce((sum, s, i) => sum + s * item.embedding[i]!, 0);
+    const lv = longTerm.reduce((sum, l, i) => sum + l * item.embedding[i]!, 0);
+    expect(x[6]).toBe(1);
+    expect(x[7]).toBeCloseTo(sv, 12);
+    expect(x[8]).toBeCloseTo(lv, 12);
+    // Rows 0 and 1 were not written.
+    expect(z.subarray(0, base).every((v) => v === 0)).toBe(true);
+  });
+
+  it("puts each context entry and each context × item-field cross in its hashed bucket with its sign", () => {
+    const { z, x } = allocateFeatures(spec, 1);
+    buildFeatures(spec, session, longTerm, hashContext({ page: "home", device: "mobile" }), item, z, x, 0);
+    const expected = new Float64Array(32);
+    const terms = ["page=home", "device=mobile"].flatMap((pair) => [pair, ...["category=shoes", "brand=acmé", "colour=red"].map((f) => `${pair}×${f}`)]);
+    for (const text of terms) {
+      const { bucket, sign } = referenceTerm(text, 32);
+      expected[bucket]! += sign / Math.sqrt(terms.length);
+    }
+    const hashed = z.subarray(2 * d, 2 * d + 32);
+    hashed.forEach((value, i) => expect(value).toBeCloseTo(expected[i]!, 14));
+    expect(hashed.some((v) => v !== 0)).toBe(true);
+  });
+
+  it("is deterministic, independent of context key order, and overwrites stale rows", () => {
+    const first = allocateFeatures(spec, 1);
+    const second = allocateFeatures(spec, 1);
+    second.z.fill(7);
+    second.x.fill(7);
+    buildFeatures(spec, session, longTerm, hashContext({ page: "home", device: "mobile" }), item, first.z, first.x, 0);
+    buildFeatures(spec, session, longTerm, hashContext({ device: "mobile", page: "home" }), item, second.z, second.x, 0);
+    second.z.forEach((v, i) => expect(v).toBeCloseTo(first.z[i]!, 15));
+    expect(Array.from(second.x)).toEqual(Array.from(first.x));
+  });
+
+  it("writes zeros for an absent vector and for a part switched off (the ablations)", () => {
+    const noSession = featureLayout({ dim: d, hashBuckets: 32, useSession: false });
+    const noLongTerm = featureLayout({ dim: d, hashBuckets: 32, useLongTerm: false });
+    const ctx = hashContext({ page: "home" });
+    const full = allocateFeatures(spec, 1);
+    buildFeatures(spec, session, longTerm, ctx, item, full.z, full.x, 0);
+    for (const [layout, s, l, zeroFrom, zeroArm] of [
+      [noSession, session, longTerm, 0, 1],
+      [spec, null, longTerm, 0, 1],
+      [noLongTerm, session, longTerm, d, 2],
+      [spec, session, null, d, 2],
+    ] as const) {
+      const out = allocateFeatures(layout, 1);
+      out.z.fill(3);
+      buildFeatures(layout, s, l, ctx, item, out.z, out.x, 0);
+      out.z.forEach((v, i) => expect(v).toBe(i >= zeroFrom && i < zeroFrom + d ? 0 : full.z[i]));
+      expect(out.x[zeroArm]).toBe(0);
+      expect(out.x[3 - zeroArm]).toBe(full.x[3 - zeroArm]);
+    }
+  });
+
+  it("has an all-zero hashed block for an empty context, and rejects vectors of the wrong size", () => {
+    const { z, x } = allocateFeatures(spec, 1);
+    buildFeatures(spec, session, longTerm, hashContext({}), item, z, x, 0);
+    expect(z.subarray(2 * d, 2 * d + 32).every((v) => v === 0)).toBe(true);
+    expect(() => buildFeatures(spec, new Float32Array(3), null, hashContext({}), item, z, x, 0)).toThrow(/session vector has 3/);
+    expect(() => buildFeatures(spec, null, null, hashContext({}), { ...item, embedding: new Float32Array(4) }, z, x, 0)).toThrow(/embedding has 4/);
+  });
+});
