@@ -38,7 +38,7 @@ export class MemoryServingContextStore implements ServingContextStore {
   async put(context: ServingContext): Promise<void> {
     const id = context.recommendationId;
     const held: HeldContext = {
-      context: structuredClone(context),
+      context: copyContext(context),
       rewardedItemIds: this.contexts.get(id)?.rewardedItemIds ?? new Set(),
       dueAtMs: context.servedAtMs + this.options.rewardWaitMs,
       expiresAtMs: this.options.now() + this.options.contextTtlMs,
@@ -59,7 +59,7 @@ export class MemoryServingContextStore implements ServingContextStore {
 
   async get(recommendationId: string): Promise<ServingContext | null> {
     const held = this.live(recommendationId);
-    return held ? structuredClone(held.context) : null;
+    return held ? copyContext(held.context) : null;
   }
 
   async markRewarded(recommendationId: string, itemId: string): Promise<void> {
@@ -112,4 +112,9 @@ export class MemoryServingContextStore implements ServingContextStore {
     if (this.due.size <= 2 * this.contexts.size + 1024) return;
     this.due.retain((held) => this.contexts.get(held.context.recommendationId) === held);
   }
+}
+
+/** A deep copy with compact vectors (`slice`), never sharing or dragging along a caller's larger buffer. */
+function copyContext(context: ServingContext): ServingContext {
+  return { ...context, items: context.items.map((item) => ({ ...item, shared: item.shared.slice(), arm: item.arm.slice() })) };
 }
