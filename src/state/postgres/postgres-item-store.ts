@@ -13,8 +13,11 @@ export interface ItemRow {
 }
 
 const ITEM_COLUMNS = "item_id, embedding, category, attributes, available, change_seq";
-/** Serializes catalog writers so change_seq order is commit order (see 001_init.sql). */
-const ITEM_WRITE_LOCK = [0x7265_6373, 1] as const;
+/**
+ * Advisory lock class of catalog writers (the second key is the schema): holding it until commit makes
+ * change_seq order commit order, so a poller never skips a late commit (see 001_init.sql).
+ */
+const ITEM_WRITE_LOCK_CLASS = 0x7265_6374;
 const ROWS_PER_STATEMENT = 1_000;
 
 /** Maps a row to an item; null (and reported) when its embedding does not have the configured width. */
@@ -47,7 +50,7 @@ export class PostgresItemStore implements ItemStore {
     // One statement cannot update the same row twice, and the last write of an id is the one that counts.
     const latest = [...new Map(items.map((item) => [item.itemId, item])).values()];
     await this.sql.transaction(async (tx) => {
-      await tx.query("SELECT pg_advisory_xact_lock($1, $2)", [...ITEM_WRITE_LOCK]);
+      await tx.query("SELECT pg_advisory_xact_lock($1, hashtext(coalesce(current_schema(), '')))", [ITEM_WRITE_LOCK_CLASS]);
       for (const batch of chunks(latest, ROWS_PER_STATEMENT)) {
         const params: unknown[] = [];
         for (const item of batch) {
