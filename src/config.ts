@@ -9,9 +9,9 @@ interface KeyDef<T> {
 }
 
 const int = (min: number, max: number) =>
-  z.coerce.number().int(`must be a whole number`).min(min, `must be ≥ ${min}`).max(max, `must be ≤ ${max}`);
+  z.coerce.number({ message: "must be a number" }).int("must be a whole number").min(min, `must be ≥ ${min}`).max(max, `must be ≤ ${max}`);
 const num = (min: number, max: number) =>
-  z.coerce.number().refine(Number.isFinite, "must be a finite number").pipe(z.number().min(min, `must be ≥ ${min}`).max(max, `must be ≤ ${max}`));
+  z.coerce.number({ message: "must be a number" }).refine(Number.isFinite, "must be a finite number").pipe(z.number().min(min, `must be ≥ ${min}`).max(max, `must be ≤ ${max}`));
 const optionalUrl = (protocols: string[]) =>
   z.string().transform((s, ctx) => {
     if (s === "") return undefined;

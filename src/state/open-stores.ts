@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { Config } from "../config";
 import type { Logger } from "../log";
 import { openMemoryStores } from "./memory/open-memory-stores";
@@ -30,7 +31,7 @@ export async function openStores(config: Config, logger: Logger, onCorrupt: (wha
     const windowOptions = { sessionWindow: config.sessionWindow, sessionTtlS: config.sessionTtlS, rewardWaitMs: config.rewardWaitMs, logger, onCorrupt };
     ephemeral = config.redisUrl
       ? await openRedisStores({ url: config.redisUrl, prefix: config.redisPrefix, ...windowOptions })
-      : await openMemoryStores(windowOptions);
+      : openMemoryStores({ ...windowOptions, persistPath: config.databaseUrl ? undefined : join(config.dataDir, "session-windows.json") });
   } catch (err) {
     await durable.close().catch(() => undefined);
     throw err;

@@ -50,6 +50,26 @@ export class MemorySessionStore implements SessionStore {
     }
   }
 
+  /** The live windows with their expiry, oldest-appended first (to save them across a restart). */
+  exportWindows(): Array<{ sessionId: string; events: SessionEvent[]; expiresAtMs: number }> {
+    this.sweep();
+    return Array.from(this.sessions, ([sessionId, entry]) => ({ sessionId, events: entry.events, expiresAtMs: entry.expiresAtMs }));
+  }
+
+  /** Restores windows saved by `exportWindows`; expired ones and excess entries are dropped. */
+  importWindows(windows: Array<{ sessionId: string; events: SessionEvent[]; expiresAtMs: number }>): void {
+    const now = this.options.now();
+    for (const { sessionId, events, expiresAtMs } of windows) {
+      if (expiresAtMs <= now) continue;
+      this.sessions.delete(sessionId);
+      this.sessions.set(sessionId, { events: events.slice(0, this.options.sessionWindow), expiresAtMs });
+    }
+    for (const oldest of this.sessions.keys()) {
+      if (this.sessions.size <= this.options.maxSessions) break;
+      this.sessions.delete(oldest);
+    }
+  }
+
   get size(): number {
     return this.sessions.size;
   }

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { silentLogger, type Logger } from "../../log";
 import type { EphemeralStores } from "../ports";
 import { servingContextTtlMs } from "../redis/serving-context-retention";
@@ -22,6 +23,11 @@ export interface MemoryStoresOptions {
   onCorrupt?: (what: string) => void;
   /** The clock of TTLs; tests inject one. */
   now?: () => number;
+  /**
+   * A file the session windows are saved to on close and restored from on open, so the embedded
+   * default keeps them across a graceful restart (a crash loses them, as it would lose unsaved RAM).
+   */
+  persistPath?: string;
 }
 
 /**
@@ -43,6 +49,7 @@ export function openMemoryStores(options: MemoryStoresOptions): EphemeralStores 
     now,
     logger: options.logger ?? silentLogger,
   });
+  if (options.persistPath) restoreWindows(sessions, options.persistPath, options.logger ?? silentLogger);
   const modelBus = new MemoryModelBus();
   const sweeper = setInterval(() => {
     sessions.sweep();
@@ -56,7 +63,25 @@ export function openMemoryStores(options: MemoryStoresOptions): EphemeralStores 
     ping: async () => undefined,
     close: async () => {
       clearInterval(sweeper);
+      if (options.persistPath) saveWindows(sessions, options.persistPath);
       await Promise.all([sessions.close(), servingContexts.close(), modelBus.close()]);
     },
   };
+}
+
+function saveWindows(sessions: MemorySessionStore, path: string): void {
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, JSON.stringify({ version: 1, windows: sessions.exportWindows() }));
+  renameSync(tmp, path);
+}
+
+function restoreWindows(sessions: MemorySessionStore, path: string, logger: Logger): void {
+  if (!existsSync(path)) return;
+  try {
+    const saved = JSON.parse(readFileSync(path, "utf8")) as { version?: number; windows?: unknown };
+    if (saved.version !== 1 || !Array.isArray(saved.windows)) throw new Error("unknown format");
+    sessions.importWindows(saved.windows as Parameters<MemorySessionStore["importWindows"]>[0]);
+  } catch (err) {
+    logger.warn({ err, path }, "saved session windows are unreadable; starting with none");
+  }
 }
