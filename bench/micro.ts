@@ -5,6 +5,7 @@
  *
  *   npm run bench:micro
  */
+import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { allocateFeatures, buildFeatures, featureLayout, hashContext, type FeatureItem } from "../src/bandit/features";
 import { HybridLinUCB } from "../src/bandit/hybrid";
@@ -129,7 +130,9 @@ const table = [
   ]),
 ];
 const widths = table[0]!.map((_, col) => Math.max(...table.map((row) => row[col]!.length)));
-console.log(`Node ${process.version}; ${CANDIDATES} candidates, H = ${HASH_BUCKETS}, arm dim 3; medians of ${REPETITIONS} repetitions`);
+// Other processes on the machine skew every figure; the load average says how much to trust them.
+const load = loadavg().map((l) => l.toFixed(2)).join(" ");
+console.log(`Node ${process.version}; ${CANDIDATES} candidates, H = ${HASH_BUCKETS}, arm dim 3; medians of ${REPETITIONS} repetitions; load average ${load}`);
 for (const [i, row] of table.entries()) {
   console.log(row.map((cell, col) => (col < 1 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join("  "));
   if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));

@@ -42,6 +42,17 @@ export class ArmStats {
     else shermanMorrison(this.aInverse, k, x, xOffset, 1, scratch);
   }
 
+  /** out = z − B_aᵀy (z read from `z[zOffset .. zOffset+n)`). */
+  residual(z: Vector, zOffset: number, y: Float64Array, out: Float64Array): void {
+    const n = this.sharedDim;
+    for (let j = 0; j < n; j++) out[j] = z[zOffset + j]!;
+    for (let i = 0; i < this.armDim; i++) {
+      const yi = y[i]!;
+      const row = i * n;
+      for (let j = 0; j < n; j++) out[j]! -= this.bMatrix[row + j]! * yi;
+    }
+  }
+
   /** Recomputes A_a⁻¹ from A_a exactly. */
   refresh(): void {
     if (!invertSpd(this.a, this.armDim, this.aInverse, new Float64Array(this.armDim * this.armDim))) {

@@ -118,12 +118,7 @@ export class HybridLinUCB {
     const g = dot(y, arm.b, 0, this.armDim);
     // e = z − B_aᵀA_a⁻¹x, with the arm's statistics before this observation.
     const e = this.sharedScratch2;
-    for (let j = 0; j < n; j++) e[j] = z[zOffset + j]!;
-    for (let i = 0; i < this.armDim; i++) {
-      const yi = y[i]!;
-      const row = i * n;
-      for (let j = 0; j < n; j++) e[j]! -= arm.bMatrix[row + j]! * yi;
-    }
+    arm.residual(z, zOffset, y, e);
     const c = 1 / (1 + s);
     addOuter(this.a0, n, e, 0, c);
     const bScale = (reward - g) * c;
@@ -141,6 +136,7 @@ export class HybridLinUCB {
     this.refreshShared();
   }
 
+  /** Recomputes A0⁻¹ only: the periodic refresh (item inverses refresh on their own update counts). */
   private refreshShared(): void {
     const n = this.sharedDim;
     if (!invertSpd(this.a0, n, this.a0Inverse, new Float64Array(n * n))) {
@@ -205,12 +201,7 @@ export class HybridLinUCB {
     const y = this.armScratch;
     matVec(arm.aInverse, k, k, x, xOffset, y);
     const u = this.sharedScratch;
-    for (let j = 0; j < n; j++) u[j] = z[zOffset + j]!;
-    for (let i = 0; i < k; i++) {
-      const yi = y[i]!;
-      const row = i * n;
-      for (let j = 0; j < n; j++) u[j]! -= arm.bMatrix[row + j]! * yi;
-    }
+    arm.residual(z, zOffset, y, u);
     return Math.max(0, quadraticForm(this.a0Inverse, n, u, 0) + dot(y, x, xOffset, k));
   }
 
