@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import type { Config } from "./config";
 import { loadCatalogFile } from "./engine/catalog-loader";
 import { Engine } from "./engine/engine";
+import { EngineMetrics } from "./engine/metrics";
 import type { Logger } from "./log";
 import { ServerMetrics } from "./server/metrics";
 import { startGrpcServer, type RecsServer } from "./server/server";
@@ -26,13 +27,17 @@ export interface RunningService {
  */
 export async function startService(config: Config, logger: Logger, options: { seed?: number } = {}): Promise<RunningService> {
   const metrics = new ServerMetrics();
-  const stores = await openStores(config, logger, (what) => logger.warn({ what }, "corrupt stored value treated as missing"));
+  const engineMetrics = new EngineMetrics(metrics.registry);
+  const stores = await openStores(config, logger, (what) => {
+    engineMetrics.corruptState.inc({ what });
+    logger.warn({ what }, "corrupt stored value treated as missing");
+  });
   let engine: Engine | null = null;
   let server: RecsServer | null = null;
   let metricsServer: HttpServer | null = null;
   try {
     await loadSampleCatalogIfDue(config, stores, logger);
-    engine = await Engine.start({ config, durable: stores.durable, ephemeral: stores.ephemeral, logger, registry: metrics.registry, seed: options.seed });
+    engine = await Engine.start({ config, durable: stores.durable, ephemeral: stores.ephemeral, logger, registry: metrics.registry, metrics: engineMetrics, seed: options.seed });
     server = await startGrpcServer(engine, config, logger, metrics);
     metricsServer = config.metricsPort > 0 ? await serveMetrics(metrics, config, logger) : null;
     server.setServing(true);

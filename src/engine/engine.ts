@@ -30,6 +30,8 @@ export interface EngineOptions {
   registry: Registry;
   /** Seed of the exploration random source; random by default. */
   seed?: number;
+  /** Metrics already registered on `registry` (when the stores report into them before the engine starts). */
+  metrics?: EngineMetrics;
 }
 
 /** Feedback events of one IngestFeedback stream handled at once. */
@@ -62,7 +64,7 @@ export class Engine {
   /** Loads the catalog and the model (snapshot + replay), then starts the background work. */
   static async start(options: EngineOptions): Promise<Engine> {
     const { config, durable, ephemeral, logger } = options;
-    const metrics = new EngineMetrics(options.registry);
+    const metrics = options.metrics ?? new EngineMetrics(options.registry);
     const guard = new StoreGuard({
       timeoutMs: config.storeTimeoutMs,
       onFailure: (store) => metrics.storeErrors.inc({ store, operation: "call" }),
