@@ -26,27 +26,35 @@ export interface PostgresStoresOptions {
   onCorrupt?: (what: string) => void;
 }
 
-/** The URL without its password, fit for messages and logs. */
+/** The URL without its password (in the authority or as a `password=` parameter), for messages and logs. */
 export function redactedUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = "";
+    for (const key of [...parsed.searchParams.keys()]) if (/pass/i.test(key)) parsed.searchParams.set(key, "redacted");
     return parsed.toString();
   } catch {
     return "(unparseable URL)";
   }
 }
 
-/** The useful part of a connection failure: "ECONNREFUSED 127.0.0.1:5432", or the server's message. */
-function connectionProblem(err: unknown): string {
+/** Errors of a server that could not be reached at all, as opposed to one that answered with a refusal. */
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ECONNRESET"]);
+
+/** Why connecting failed, in a few words, and whether the server was reached at all. */
+function connectionProblem(err: unknown): { reason: string; unreachable: boolean } {
   // Node reports a host with several addresses (localhost) as an AggregateError of one error each.
   const first = err instanceof AggregateError && err.errors.length > 0 ? err.errors[0] : err;
-  if (typeof first === "object" && first !== null) {
-    const { code, address, port, message } = first as { code?: unknown; address?: unknown; port?: unknown; message?: unknown };
-    if (typeof code === "string" && typeof address === "string") return `${code} ${address}${port === undefined ? "" : `:${String(port)}`}`;
-    if (typeof message === "string" && message !== "") return typeof code === "string" ? `${code}: ${message}` : message;
+  if (typeof first !== "object" || first === null) return { reason: String(first), unreachable: true };
+  const { code, address, port, message } = first as { code?: unknown; address?: unknown; port?: unknown; message?: unknown };
+  const text = typeof message === "string" ? message : String(first);
+  if (typeof code === "string" && NETWORK_CODES.has(code)) {
+    const where = typeof address === "string" ? ` ${address}${port === undefined ? "" : `:${String(port)}`}` : "";
+    return { reason: where ? `${code}${where}` : text, unreachable: true };
   }
-  return String(err);
+  // node-postgres reports its own connect timeout as a plain Error.
+  if (/timeout/i.test(text)) return { reason: text, unreachable: true };
+  return { reason: typeof code === "string" ? `${code}: ${text}` : text, unreachable: false };
 }
 
 async function connect(options: PostgresStoresOptions, logger: Logger): Promise<SqlClient> {
@@ -62,10 +70,11 @@ async function connect(options: PostgresStoresOptions, logger: Logger): Promise<
       }
       return client;
     } catch (err) {
-      throw new Unavailable(
-        `DATABASE_URL ${where} is unreachable (${connectionProblem(err)}): start Postgres or unset DATABASE_URL to use the embedded store`,
-        { cause: err },
-      );
+      const { reason, unreachable } = connectionProblem(err);
+      const message = unreachable
+        ? `DATABASE_URL ${where} is unreachable (${reason}): start Postgres or unset DATABASE_URL to use the embedded store`
+        : `DATABASE_URL ${where} refused the connection (${reason}): fix the URL (user, password, database, sslmode) or unset DATABASE_URL to use the embedded store`;
+      throw new Unavailable(message, { cause: err });
     }
   }
   const schema = options.schema ? { schema: options.schema } : {};

@@ -23,6 +23,20 @@ describe("openPostgresStores", () => {
     expect(message).not.toContain("s3cret");
   });
 
+  it("hides a password given as a URL parameter too", async () => {
+    const attempt = openPostgresStores({ url: "postgres://recs@127.0.0.1:1/recs?password=s3cret-pw&sslmode=disable", embeddingDim: TEST_DIM });
+    const message = await attempt.then(() => "", (err: unknown) => (err as Error).message);
+    expect(message).toMatch(/^DATABASE_URL postgres:\/\/recs@127\.0\.0\.1:1\/recs\?password=redacted&sslmode=disable is unreachable/);
+    expect(message).not.toContain("s3cret");
+  });
+
+  it.skipIf(!available)("tells a server that refuses (no such database) apart from one that is not there", async () => {
+    const url = new URL(TEST_DATABASE_URL);
+    url.pathname = `/${uniqueName("no_such_db")}`;
+    const attempt = openPostgresStores({ url: url.toString(), embeddingDim: TEST_DIM });
+    await expect(attempt).rejects.toThrow(/refused the connection \(3D000: database "no_such_db_[0-9a-f]+" does not exist\): fix the URL/);
+  });
+
   it("refuses a schema name that could not be spliced into SQL safely", async () => {
     await expect(openPostgresStores({ memory: true, schema: "x; DROP TABLE users", embeddingDim: TEST_DIM })).rejects.toThrow(/schema .* must be/);
   });
