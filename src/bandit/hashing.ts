@@ -6,11 +6,15 @@
 /** FNV-1a's offset basis: the state before any byte. */
 export const FNV_OFFSET = 0x811c9dc5;
 
-/** Continues an FNV-1a hash over the UTF-8 bytes of `text` (no allocation, surrogate pairs honoured). */
+/** Continues an FNV-1a hash over the UTF-8 bytes of `text` (no allocation; a lone surrogate hashes as its 3-byte form). */
 export function fnv1aUpdate(hash: number, text: string): number {
   let h = hash;
   for (let i = 0; i < text.length; i++) {
     let code = text.charCodeAt(i);
+    if (code < 0x80) {
+      h = Math.imul(h ^ code, 0x01000193);
+      continue;
+    }
     if (code >= 0xd800 && code < 0xdc00 && i + 1 < text.length) {
       const low = text.charCodeAt(i + 1);
       if (low >= 0xdc00 && low < 0xe000) {
@@ -18,9 +22,7 @@ export function fnv1aUpdate(hash: number, text: string): number {
         i++;
       }
     }
-    if (code < 0x80) {
-      h = Math.imul(h ^ code, 0x01000193);
-    } else if (code < 0x800) {
+    if (code < 0x800) {
       h = Math.imul(h ^ (0xc0 | (code >> 6)), 0x01000193);
       h = Math.imul(h ^ (0x80 | (code & 0x3f)), 0x01000193);
     } else if (code < 0x10000) {
