@@ -4,7 +4,7 @@ import type { ModelUpdate } from "../../../src/state/ports";
 import { openRedisStores } from "../../../src/state/redis/open-redis-stores";
 import { redisAvailable, TEST_REDIS_URL } from "../../helpers/servers";
 import { redisAdapter } from "./harness";
-import { TcpFaultProxy } from "./tcp-fault-proxy";
+import { FaultProxy } from "../../helpers/fault-proxy";
 
 const redisUp = await redisAvailable();
 
@@ -43,7 +43,7 @@ describe("openRedisStores when Redis is unreachable", () => {
 
 describe.runIf(redisUp)("Redis-side stores through an outage", () => {
   const target = new URL(TEST_REDIS_URL);
-  const proxy = new TcpFaultProxy(target.hostname, Number(target.port || 6379));
+  const proxy = new FaultProxy(target.hostname, Number(target.port || 6379));
   let proxiedUrl = "";
 
   beforeAll(async () => {
@@ -61,7 +61,7 @@ describe.runIf(redisUp)("Redis-side stores through an outage", () => {
       await rejectsWithin(1000, () => stores.ping());
       await sleep(300); // several reconnect attempts fail meanwhile
       await rejectsWithin(1000, () => stores.servingContexts.claimDue(now(), 10));
-      await proxy.start();
+      await proxy.pass();
       const recovery = await eventually(() => stores.sessions.append("s", { itemId: "after", type: "click", atMs: now() }), 10_000);
       console.info(`outage: append failed in ${tookAppend} ms, read in ${tookRead} ms; recovered ${recovery} ms after Redis came back`);
       expect((await stores.sessions.window("s")).map((e) => e.itemId)).toEqual(["after", "before"]);
@@ -71,12 +71,12 @@ describe.runIf(redisUp)("Redis-side stores through an outage", () => {
   it("fails a command on a hung server after the command timeout instead of waiting forever", async () => {
     await redisAdapter.withStores({ url: proxiedUrl, commandTimeoutMs: 300 }, async ({ stores, now }) => {
       await stores.sessions.append("s", { itemId: "before", type: "click", atMs: now() });
-      proxy.stall();
+      await proxy.blackhole();
       try {
         const took = await rejectsWithin(1500, () => stores.sessions.window("s"));
         expect(took).toBeGreaterThanOrEqual(250);
       } finally {
-        proxy.resume();
+        await proxy.pass();
       }
       await eventually(async () => {
         expect((await stores.sessions.window("s")).map((e) => e.itemId)).toEqual(["before"]);
@@ -102,7 +102,7 @@ describe.runIf(redisUp)("Redis-side stores through an outage", () => {
         const duringOutage = ++marker;
         await publisher.modelBus.publish(update(duringOutage));
         await sleep(500);
-        await proxy.start();
+        await proxy.pass();
         // The batch published while the subscriber was cut off arrives too: the read resumes where it stopped.
         await eventually(async () => {
           if (!received.some((batch) => batch[0]!.itemId === `sku-${duringOutage}`)) throw new Error("outage batch not delivered yet");
