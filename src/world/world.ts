@@ -150,7 +150,7 @@ export function createWorld(overrides: Partial<WorldParams> = {}, seed: number |
   return {
     params,
     seed: String(seed),
-    categoryNames: Array.from({ length: categories }, (_, c) => `cat_${pad(c, categories)}`),
+    categoryNames: Array.from({ length: categories }, (_, c) => `cat_${padName(c, categories)}`),
     colorNames: COLOR_NAMES.slice(0, params.colors),
     centroids,
     categoryPopularity,
@@ -197,7 +197,7 @@ function createUser(rng: Random, index: number, params: WorldParams, centroids: 
 /** Price band as the catalog shows it ("1" = cheapest), and the other attributes by name. */
 export function itemAttributes(world: World, item: WorldItem): Record<string, string> {
   return {
-    brand: `brand_${pad(item.brand, world.params.brands)}`,
+    brand: `brand_${padName(item.brand, world.params.brands)}`,
     color: world.colorNames[item.color]!,
     price_band: String(item.priceBand + 1),
   };
@@ -218,6 +218,11 @@ function randomUnitVector(rng: Random, dim: number): Float32Array {
   const v = Float32Array.from({ length: dim }, () => rng.normal());
   normalize(v);
   return v;
+}
+
+/** Zero-padded to the digits the count needs (at least 2), for category and brand names. */
+function padName(index: number, count: number): string {
+  return String(index).padStart(Math.max(2, String(Math.max(count - 1, 0)).length), "0");
 }
 
 /** Zero-padded so ids sort in creation order: at least 4 digits, more when the count needs them. */

@@ -34,7 +34,7 @@ describe("createWorld", () => {
     expect(world.users).toHaveLength(5000);
     expect(new Set(world.items.map((i) => i.category)).size).toBe(20);
     for (const item of world.items) expect(dot(item.embedding, item.embedding)).toBeCloseTo(1, 4);
-    expect(itemAttributes(world, world.items[0]!)).toEqual({ brand: expect.stringMatching(/^brand_\d{4}$/), color: expect.any(String), price_band: expect.stringMatching(/^[1-5]$/) });
+    expect(itemAttributes(world, world.items[0]!)).toEqual({ brand: expect.stringMatching(/^brand_\d{2}$/), color: expect.any(String), price_band: expect.stringMatching(/^[1-5]$/) });
   });
 
   it("puts items near their category centroid and users' tastes near their categories", () => {
