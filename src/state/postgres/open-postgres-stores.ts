@@ -8,7 +8,7 @@ import { PostgresEventLog } from "./postgres-event-log";
 import { PostgresItemStore } from "./postgres-item-store";
 import { PostgresSnapshotStore } from "./postgres-snapshot-store";
 import { PostgresUserRepository } from "./postgres-user-repository";
-import type { SqlClient } from "./sql-client";
+import { checkedSchemaName, type SqlClient } from "./sql-client";
 
 export interface PostgresStoresOptions {
   /** A postgres:// URL: a real server through a connection pool. */
@@ -58,6 +58,8 @@ function connectionProblem(err: unknown): { reason: string; unreachable: boolean
 }
 
 async function connect(options: PostgresStoresOptions, logger: Logger): Promise<SqlClient> {
+  // A bad name is a configuration mistake, not a connection problem: say so before connecting.
+  if (options.schema !== undefined) checkedSchemaName(options.schema);
   if (options.url !== undefined) {
     const where = redactedUrl(options.url);
     try {

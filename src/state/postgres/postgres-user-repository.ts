@@ -1,6 +1,8 @@
 import type { UserProfile, UserRepository } from "../ports";
 import type { SqlExecutor } from "./sql-client";
-import { bigintNumber, timeColumn, valuesList, vectorColumn, vectorParam } from "./sql-values";
+import { bigintNumber, chunks, timeColumn, valuesList, vectorColumn, vectorParam } from "./sql-values";
+
+const ROWS_PER_STATEMENT = 1_000;
 
 /** A `users` row as both drivers return it. */
 export interface UserRow {
@@ -45,17 +47,19 @@ export interface UserWrite {
 export async function applyUserWrites(tx: SqlExecutor, writes: readonly UserWrite[]): Promise<void> {
   if (writes.length === 0) return;
   const sorted = [...writes].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
-  const params: unknown[] = [];
-  for (const write of sorted) params.push(write.userId, write.embedding === null ? null : vectorParam(write.embedding), write.interactions);
-  await tx.query(
-    `INSERT INTO users (user_id, embedding, interaction_count)
-     VALUES ${valuesList(sorted.length, ["text", "real[]", "bigint"])}
-     ON CONFLICT (user_id) DO UPDATE SET
-       interaction_count = users.interaction_count + EXCLUDED.interaction_count,
-       embedding = COALESCE(EXCLUDED.embedding, users.embedding),
-       updated_at = now()`,
-    params,
-  );
+  for (const batch of chunks(sorted, ROWS_PER_STATEMENT)) {
+    const params: unknown[] = [];
+    for (const write of batch) params.push(write.userId, write.embedding === null ? null : vectorParam(write.embedding), write.interactions);
+    await tx.query(
+      `INSERT INTO users (user_id, embedding, interaction_count)
+       VALUES ${valuesList(batch.length, ["text", "real[]", "bigint"])}
+       ON CONFLICT (user_id) DO UPDATE SET
+         interaction_count = users.interaction_count + EXCLUDED.interaction_count,
+         embedding = COALESCE(EXCLUDED.embedding, users.embedding),
+         updated_at = now()`,
+      params,
+    );
+  }
 }
 
 /** Reads user profiles; writes arrive through the event log's feedback transaction. */

@@ -24,6 +24,8 @@ export interface DurableHarness {
   engine: "pglite" | "postgres";
   /** Fresh stores on an empty database (own schema, or own in-memory PGlite); `migrate` not yet run. */
   openUnmigrated(embeddingDim?: number): Promise<OpenedStores>;
+  /** A bare SQL client on an empty schema of its own, for the SqlClient contract. */
+  openClient(): Promise<SqlClient>;
   /** Closes everything opened during the test (afterEach). */
   closeAll(): Promise<void>;
   /** Drops what the suite created (afterAll). */
@@ -67,12 +69,14 @@ function schemaView(shared: SqlClient, schema: string): SqlClient {
 /** Embedded PGlite in memory: one database per suite, a new schema per test. */
 export function pgliteHarness(): DurableHarness {
   let shared: Promise<SqlClient> | undefined;
+  const sharedClient = (): Promise<SqlClient> => (shared ??= createPgliteClient({}));
   return {
     engine: "pglite",
+    // The shared client itself (no schema view): what is under test is PGlite's own queueing.
+    openClient: sharedClient,
     async openUnmigrated(embeddingDim = TEST_DIM) {
-      shared ??= createPgliteClient({});
       const schema = uniqueName("recs_test");
-      const db = await shared;
+      const db = await sharedClient();
       await db.exec(`CREATE SCHEMA ${schema}`);
       const corrupt: string[] = [];
       const sql = schemaView(db, schema);
@@ -89,13 +93,21 @@ export function pgliteHarness(): DurableHarness {
 export function postgresHarness(): DurableHarness {
   const open: SqlClient[] = [];
   const schemas: string[] = [];
+  const connectTo = (schema: string): Promise<SqlClient> => {
+    schemas.push(schema);
+    return createPgClient({ url: TEST_DATABASE_URL, schema, logger: silentLogger, maxConnections: 4 });
+  };
   return {
     engine: "postgres",
+    async openClient() {
+      const sql = await connectTo(uniqueName("recs_test"));
+      open.push(sql);
+      return sql;
+    },
     async openUnmigrated(embeddingDim = TEST_DIM) {
       const schema = uniqueName("recs_test");
-      schemas.push(schema);
       const corrupt: string[] = [];
-      const connect = (): Promise<SqlClient> => createPgClient({ url: TEST_DATABASE_URL, schema, logger: silentLogger, maxConnections: 4 });
+      const connect = (): Promise<SqlClient> => connectTo(schema);
       const sql = await connect();
       return {
         stores: tracked(open, sql, embeddingDim, corrupt),

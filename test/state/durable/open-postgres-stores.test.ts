@@ -38,7 +38,11 @@ describe("openPostgresStores", () => {
   });
 
   it("refuses a schema name that could not be spliced into SQL safely", async () => {
-    await expect(openPostgresStores({ memory: true, schema: "x; DROP TABLE users", embeddingDim: TEST_DIM })).rejects.toThrow(/schema .* must be/);
+    for (const target of [{ memory: true }, { url: "postgres://recs@127.0.0.1:1/recs" }]) {
+      await expect(openPostgresStores({ ...target, schema: "x; DROP TABLE users", embeddingDim: TEST_DIM })).rejects.toThrow(
+        /^schema "x; DROP TABLE users" must be 1\.\.63 characters of a-z, 0-9 and _/,
+      );
+    }
   });
 
   it.skipIf(!available)("opens Postgres in a schema it creates, and the stores work there", async () => {

@@ -4,11 +4,13 @@ import { pgliteHarness } from "./harness";
 import { describeItemStoreContract } from "./item-store.contract";
 import { describeMigrationsContract } from "./migrations.contract";
 import { describeSnapshotStoreContract } from "./snapshot-store.contract";
+import { describeSqlClientContract } from "./sql-client.contract";
 import { describeUserRepositoryContract } from "./user-repository.contract";
 
 const harness = pgliteHarness();
 afterAll(() => harness.dispose());
 
+describeSqlClientContract(harness);
 describeMigrationsContract(harness);
 describeUserRepositoryContract(harness);
 describeItemStoreContract(harness);

@@ -5,6 +5,7 @@ import { postgresHarness } from "./harness";
 import { describeItemStoreContract } from "./item-store.contract";
 import { describeMigrationsContract } from "./migrations.contract";
 import { describeSnapshotStoreContract } from "./snapshot-store.contract";
+import { describeSqlClientContract } from "./sql-client.contract";
 import { describeUserRepositoryContract } from "./user-repository.contract";
 
 const available = await postgresAvailable();
@@ -12,6 +13,7 @@ const harness = postgresHarness();
 afterAll(() => harness.dispose());
 
 describe.skipIf(!available)("durable stores on real Postgres", () => {
+  describeSqlClientContract(harness);
   describeMigrationsContract(harness);
   describeUserRepositoryContract(harness);
   describeItemStoreContract(harness);
