@@ -63,20 +63,28 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
   const servedAtMs = Date.now();
   const modelVersion = model.version;
   if (slots.length > 0) {
-    const stored = await deps.guard.orElse(
-      "serving_store",
-      () =>
-        deps.servingContexts.put({
-          recommendationId,
-          userId: input.userId,
-          sessionId: input.sessionId,
-          modelVersion,
-          servedAtMs,
-          items: slots.map((s) => ({ itemId: s.item.itemId, position: s.position, propensity: s.propensity, shared: s.shared, arm: s.arm })),
-        }),
-      undefined,
-    );
-    if (stored.failed) deps.log.warn({ recommendationId }, "serving context not stored: feedback on this recommendation will not train the model");
+    const storing = deps.guard
+      .orElse(
+        "serving_store",
+        () =>
+          deps.servingContexts.put({
+            recommendationId,
+            userId: input.userId,
+            sessionId: input.sessionId,
+            modelVersion,
+            servedAtMs,
+            items: slots.map((s) => ({ itemId: s.item.itemId, position: s.position, propensity: s.propensity, shared: s.shared, arm: s.arm })),
+          }),
+        undefined,
+        deps.servingWriteTimeoutMs,
+      )
+      .then(({ failed }) => {
+        if (failed) deps.log.warn({ recommendationId }, "serving context not stored: feedback on this recommendation will not train the model");
+      });
+    // Waiting lets a fast client's feedback find the context. But the serving contexts live with the
+    // sessions (one Redis): when the session read just failed, waiting would add a second deadline to
+    // the answer, so the write goes on in the background and the answer goes out now.
+    if (!windowRead.failed) await storing;
     deps.impressions
       .add({
         recommendationId,
