@@ -1,5 +1,6 @@
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RecommendResponse__Output } from "../../src/server/generated/recs/v1/RecommendResponse";
 import type { FaultMode } from "../helpers/fault-proxy";
 import { counterTotal, eventually, FAULT_CONFIG, median, realStoresUp, startFaultyStack, timed, type FaultyStack } from "./harness";
 
@@ -32,7 +33,7 @@ describe.runIf(enabled)("Redis down or slow, through a fault proxy", () => {
     await s.redisProxy.set(fault);
     try {
       // The first calls pay the deadline; then the breaker opens and answers come at once.
-      const calls = [];
+      const calls: Awaited<ReturnType<typeof timed<RecommendResponse__Output>>>[] = [];
       for (let i = 0; i < 10; i++) calls.push(await timed(() => s.t.client.recommend({ userId: user, sessionId: session, k: 3 })));
       for (const call of calls) {
         expect(call.error).toBeUndefined();
