@@ -53,19 +53,32 @@ export async function createPgClient(options: PgClientOptions): Promise<SqlClien
     exec: base.exec,
     async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
       const connection = await pool.connect();
+      // The pool listens for errors only on idle connections: one lost mid-transaction (server gone,
+      // network cut) would emit an unhandled 'error' and crash the process. The statement in flight
+      // rejects anyway, so the event only needs a listener; the connection is then released broken.
+      let lost: Error | null = null;
+      const onLost = (err: Error) => {
+        lost = err;
+        options.logger.warn({ err: err.message }, "postgres: connection lost during a transaction");
+      };
+      connection.on("error", onLost);
+      const release = (broken: boolean) => {
+        connection.removeListener("error", onLost);
+        connection.release(broken || lost !== null);
+      };
       try {
         await connection.query("BEGIN");
         const out = await fn(executorOf(connection));
         await connection.query("COMMIT");
-        connection.release();
+        release(false);
         return out;
       } catch (err) {
         try {
           await connection.query("ROLLBACK");
-          connection.release();
+          release(false);
         } catch {
           // The connection is in an unknown state: destroy it rather than hand it to the next caller.
-          connection.release(true);
+          release(true);
         }
         throw err;
       }

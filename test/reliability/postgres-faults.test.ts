@@ -1,0 +1,97 @@
+import { status } from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { counterTotal, eventually, FAULT_CONFIG, realStoresUp, startFaultyStack, timed, type FaultyStack } from "./harness";
+
+const enabled = await realStoresUp();
+const DEADLINE = FAULT_CONFIG.storeTimeoutMs!;
+
+describe.runIf(enabled)("Postgres down, and both stores down, through fault proxies", () => {
+  let s: FaultyStack;
+
+  beforeAll(async () => {
+    s = await startFaultyStack();
+  });
+  afterAll(() => s?.close());
+
+  it("serves from cache, session and popularity; refuses Feedback without half-applying it; a retry lands exactly once", async () => {
+    const engine = s.t.service.engine;
+    // A known user: cached by this replica, with a session and a recommendation to answer.
+    const first = await s.t.client.recommend({ userId: "known", sessionId: "known-s", k: 4 });
+    expect((await s.t.client.feedback({ eventId: "pg-1", userId: "known", sessionId: "known-s", itemId: first.items[0]!.itemId, type: "CLICK", recommendationId: first.recommendationId })).duplicate).toBe(false);
+    const before = await s.t.client.getUserState("known", "known-s");
+    const modelBefore = engine.model.updateCount;
+    const feedbackIdsBefore = await s.db.query("SELECT count(*)::int AS n FROM events WHERE kind = 'feedback'");
+
+    await s.postgresProxy.cut();
+    let retried: { eventId: string; userId: string; sessionId: string; itemId: string; type: "PURCHASE"; recommendationId: string };
+    try {
+      const cached = await timed(() => s.t.client.recommend({ userId: "known", sessionId: "known-s", k: 4 }));
+      expect(cached.error).toBeUndefined();
+      expect(cached.value!.degraded).toEqual([]);
+      expect(cached.value!.items).toHaveLength(4);
+
+      const unknown = await timed(() => s.t.client.recommend({ userId: "never-cached", sessionId: "fresh-s", k: 4 }));
+      expect(unknown.error).toBeUndefined();
+      expect(unknown.value!.degraded).toEqual(["user_store"]);
+      expect(unknown.value!.items).toHaveLength(4);
+      expect(unknown.ms).toBeLessThan(DEADLINE + 250);
+
+      retried = { eventId: "pg-retry", userId: "known", sessionId: "known-s", itemId: cached.value!.items[1]!.itemId, type: "PURCHASE", recommendationId: cached.value!.recommendationId };
+      const refused = await timed(() => s.t.client.feedback(retried));
+      expect(refused.error).toMatchObject({ code: status.UNAVAILABLE, details: expect.stringMatching(/retry the same event_id/) });
+      expect(refused.ms).toBeLessThan(5_000);
+      // Nothing of the refused event reached the model while the log was down.
+      expect(engine.model.updateCount).toBe(modelBefore);
+    } finally {
+      await s.postgresProxy.pass();
+    }
+
+    // After recovery: no session append, no interaction, no model update from the refused event.
+    await eventually(async () => {
+      const after = await s.t.client.getUserState("known", "known-s");
+      expect(after.interactionCount).toBe(before.interactionCount);
+      expect(after.session).toEqual(before.session);
+    }, 10_000);
+    expect(engine.model.updateCount).toBe(modelBefore);
+    expect((await s.db.query("SELECT count(*)::int AS n FROM events WHERE kind = 'feedback'")).rows[0].n).toBe(feedbackIdsBefore.rows[0].n);
+
+    // The client retries the same event_id: it lands once, and only once.
+    const landed = await s.t.client.feedback(retried!);
+    expect(landed).toMatchObject({ duplicate: false, appliedToModel: true });
+    const again = await s.t.client.feedback(retried!);
+    expect(again).toMatchObject({ duplicate: true, appliedToModel: false });
+    const after = await s.t.client.getUserState("known", "known-s");
+    expect(Number(after.interactionCount)).toBe(Number(before.interactionCount) + 1);
+    expect(after.session.map((e) => e.itemId)).toEqual([retried!.itemId, ...before.session.map((e) => e.itemId)]);
+    expect(engine.model.updateCount).toBe(modelBefore + 1);
+  });
+
+  it("with both down, Recommend answers with popularity from memory and Feedback is UNAVAILABLE", async () => {
+    // Make a few items popular, so popularity has something to say.
+    const rec = await s.t.client.recommend({ userId: "pop", sessionId: "pop-s", k: 5 });
+    for (const [i, item] of rec.items.slice(0, 2).entries()) {
+      await s.t.client.feedback({ eventId: `pop-${i}`, userId: `pop-${i}`, sessionId: "pop-s", itemId: item.itemId, type: "PURCHASE" });
+    }
+    const degradedBefore = await counterTotal(s.t.service.engine.metrics.degraded);
+    await Promise.all([s.postgresProxy.cut(), s.redisProxy.cut()]);
+    try {
+      for (let i = 0; i < 8; i++) {
+        const call = await timed(() => s.t.client.recommend({ userId: `stranger-${i}`, sessionId: `stranger-s-${i}`, k: 5 }));
+        expect(call.error).toBeUndefined();
+        expect(call.value!.degraded).toEqual(["session_store", "user_store"]);
+        expect(call.value!.items).toHaveLength(5);
+        expect(call.ms).toBeLessThan(DEADLINE + 250);
+      }
+      expect(await counterTotal(s.t.service.engine.metrics.degraded)).toBe(degradedBefore + 16);
+      const feedback = await s.t.client.feedback({ eventId: "both-down", userId: "pop-9", sessionId: "x", itemId: rec.items[0]!.itemId, type: "CLICK" }).catch((e: { code: number }) => e);
+      expect(feedback).toMatchObject({ code: status.UNAVAILABLE });
+    } finally {
+      await Promise.all([s.postgresProxy.pass(), s.redisProxy.pass()]);
+    }
+    await eventually(async () => {
+      const back = await s.t.client.recommend({ userId: "stranger-0", sessionId: "stranger-s-0", k: 5 });
+      expect(back.degraded).toEqual([]);
+    }, 10_000);
+    expect((await s.t.client.feedback({ eventId: "both-down", userId: "pop-9", sessionId: "x", itemId: rec.items[0]!.itemId, type: "CLICK" })).duplicate).toBe(false);
+  });
+});
