@@ -22,7 +22,7 @@ describe.runIf(enabled)("overload: more calls than RECS_MAX_IN_FLIGHT while the 
     try {
       const calls = await Promise.all(
         Array.from({ length: 200 }, (_, i) =>
-          timed(() =>
+          timed<unknown>(() =>
             i % 4 === 3
               ? s.t.client.feedback({ eventId: `ov-${i}`, userId: `ov-${i}`, sessionId: `ov-${i}`, itemId: item, type: "CLICK" })
               : s.t.client.recommend({ userId: `ov-${i}`, sessionId: `ov-${i}`, k: 3 }),

@@ -9,6 +9,7 @@ import { PostgresItemStore } from "./postgres-item-store";
 import { PostgresSnapshotStore } from "./postgres-snapshot-store";
 import { PostgresUserRepository } from "./postgres-user-repository";
 import { checkedSchemaName, type SqlClient } from "./sql-client";
+import type { CorruptKind, OnCorrupt } from "./sql-values";
 
 export interface PostgresStoresOptions {
   /** A postgres:// URL: a real server through a connection pool. */
@@ -22,8 +23,11 @@ export interface PostgresStoresOptions {
   /** Width of user and item embeddings; stored vectors of another width read as missing. */
   embeddingDim: number;
   logger?: Logger;
-  /** Hears of every stored value that could not be read (besides the log line). */
-  onCorrupt?: (what: string) => void;
+  /**
+   * Hears of every stored value that could not be read (besides the log line): its kind
+   * (`user_embedding`, `item_embedding`, `model_update`; few, so fit for a metric label) and the detail.
+   */
+  onCorrupt?: (kind: CorruptKind, detail: string) => void;
 }
 
 /** The URL without its password (in the authority or as a `password=` parameter), for messages and logs. */
@@ -89,15 +93,16 @@ async function connect(options: PostgresStoresOptions, logger: Logger): Promise<
 export interface DurableStoresSettings {
   embeddingDim: number;
   logger: Logger;
-  onCorrupt?: (what: string) => void;
+  /** As `PostgresStoresOptions.onCorrupt`. */
+  onCorrupt?: (kind: CorruptKind, detail: string) => void;
 }
 
 /** The four stores on one SQL client, which they share and `close()` closes. */
 export function durableStoresOn(sql: SqlClient, settings: DurableStoresSettings): DurableStores {
   const { embeddingDim, logger } = settings;
-  const onCorrupt = (what: string): void => {
-    logger.warn({ store: sql.engine }, what);
-    settings.onCorrupt?.(what);
+  const onCorrupt: OnCorrupt = (kind, detail) => {
+    logger.warn({ store: sql.engine, kind }, detail);
+    settings.onCorrupt?.(kind, detail);
   };
   return {
     users: new PostgresUserRepository(sql, embeddingDim, onCorrupt),

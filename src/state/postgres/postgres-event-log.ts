@@ -1,7 +1,7 @@
 import type { DefaultRewardRecord, EventLog, FeedbackEntry, ImpressionRecord, LoggedDecision, LoggedModelUpdate } from "../ports";
 import { applyUserWrites, type UserWrite } from "./postgres-user-repository";
 import { sqlState, type SqlClient, type SqlExecutor } from "./sql-client";
-import { bigintText, checkedSeq, timeParam } from "./sql-values";
+import { bigintText, checkedSeq, timeParam, type OnCorrupt } from "./sql-values";
 import {
   defaultRewardEventId,
   defaultRewardInsert,
@@ -25,7 +25,7 @@ const RETENTION_BATCH = 5_000;
 export class PostgresEventLog implements EventLog {
   constructor(
     private readonly sql: SqlClient,
-    private readonly onCorrupt: (what: string) => void,
+    private readonly onCorrupt: OnCorrupt,
   ) {}
 
   /**
@@ -95,7 +95,7 @@ export class PostgresEventLog implements EventLog {
     for (const row of rows) {
       const update = rowToModelUpdate(row);
       if (update) updates.push(update);
-      else this.onCorrupt(`event seq ${bigintText(row.seq)}: model update vectors are not whole float32 values; skipped`);
+      else this.onCorrupt("model_update", `event seq ${bigintText(row.seq)}: model update vectors are not whole float32 values; skipped`);
     }
     return updates;
   }

@@ -1,6 +1,6 @@
 import type { CatalogChanges, CatalogItem, ItemStore } from "../ports";
 import type { SqlClient } from "./sql-client";
-import { bigintNumber, bigintText, checkedSeq, chunks, valuesList, vectorColumn, vectorParam } from "./sql-values";
+import { bigintNumber, bigintText, checkedSeq, chunks, valuesList, vectorColumn, vectorParam, type OnCorrupt } from "./sql-values";
 
 /** An `items` row as both drivers return it. */
 export interface ItemRow {
@@ -21,9 +21,9 @@ const ITEM_WRITE_LOCK_CLASS = 0x7265_6374;
 const ROWS_PER_STATEMENT = 1_000;
 
 /** Maps a row to an item; null (and reported) when its embedding does not have the configured width. */
-export function rowToItem(row: ItemRow, embeddingDim: number, onCorrupt: (what: string) => void): CatalogItem | null {
+export function rowToItem(row: ItemRow, embeddingDim: number, onCorrupt: OnCorrupt): CatalogItem | null {
   if (row.embedding.length !== embeddingDim) {
-    onCorrupt(`item ${row.item_id}: stored embedding has ${row.embedding.length} values, expected ${embeddingDim}; skipped`);
+    onCorrupt("item_embedding", `item ${row.item_id}: stored embedding has ${row.embedding.length} values, expected ${embeddingDim}; skipped`);
     return null;
   }
   const attributes: Record<string, string> = {};
@@ -42,7 +42,7 @@ export class PostgresItemStore implements ItemStore {
   constructor(
     private readonly sql: SqlClient,
     private readonly embeddingDim: number,
-    private readonly onCorrupt: (what: string) => void,
+    private readonly onCorrupt: OnCorrupt,
   ) {}
 
   async upsert(items: CatalogItem[]): Promise<void> {

@@ -1,6 +1,6 @@
 import type { UserProfile, UserRepository } from "../ports";
 import type { SqlExecutor } from "./sql-client";
-import { bigintNumber, chunks, timeColumn, valuesList, vectorColumn, vectorParam } from "./sql-values";
+import { bigintNumber, chunks, timeColumn, valuesList, vectorColumn, vectorParam, type OnCorrupt } from "./sql-values";
 
 const ROWS_PER_STATEMENT = 1_000;
 
@@ -16,11 +16,11 @@ export interface UserRow {
  * Maps a row to a profile. An embedding whose length is not `embeddingDim` (a dimension change, a bad
  * manual edit) reads as null so scoring never sees a vector of the wrong width; `onCorrupt` hears of it.
  */
-export function rowToUser(row: UserRow, embeddingDim: number, onCorrupt: (what: string) => void): UserProfile {
+export function rowToUser(row: UserRow, embeddingDim: number, onCorrupt: OnCorrupt): UserProfile {
   let embedding: Float32Array | null = null;
   if (row.embedding !== null) {
     if (row.embedding.length === embeddingDim) embedding = vectorColumn(row.embedding);
-    else onCorrupt(`user ${row.user_id}: stored embedding has ${row.embedding.length} values, expected ${embeddingDim}; read as none`);
+    else onCorrupt("user_embedding", `user ${row.user_id}: stored embedding has ${row.embedding.length} values, expected ${embeddingDim}; read as none`);
   }
   return {
     userId: row.user_id,
@@ -67,7 +67,7 @@ export class PostgresUserRepository implements UserRepository {
   constructor(
     private readonly sql: SqlExecutor,
     private readonly embeddingDim: number,
-    private readonly onCorrupt: (what: string) => void,
+    private readonly onCorrupt: OnCorrupt,
   ) {}
 
   async get(userId: string): Promise<UserProfile | null> {

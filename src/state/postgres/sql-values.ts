@@ -85,3 +85,9 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/** The kinds of stored value that can fail to read; few and fixed, so fit for a metric label. */
+export type CorruptKind = "user_embedding" | "item_embedding" | "model_update";
+
+/** Hears of a stored value read as missing: its kind, and a detail (which row, what was wrong) for the log. */
+export type OnCorrupt = (kind: CorruptKind, detail: string) => void;
