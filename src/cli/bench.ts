@@ -1,0 +1,105 @@
+import { InvalidArgumentError, type Command } from "commander";
+import { seededRandom } from "../bandit/rng";
+import { writeCatalogFile } from "../bench/catalog-file";
+import { reportText } from "../bench/report";
+import { runBench, type BenchOptions } from "../bench/run";
+
+const integer = (name: string, min: number, max: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number in ${min}..${max}`);
+  return n;
+};
+const share = (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError("must be a number in 0..1");
+  return n;
+};
+
+interface BenchFlags {
+  target: string;
+  concurrency: number;
+  duration: number;
+  mix: string;
+  ingest?: boolean;
+  baseline?: boolean;
+  json?: boolean;
+  apiKey?: string;
+  users: number;
+  seed: number;
+  k: number;
+  catalog?: string;
+  streams: number;
+  streamEvents: number;
+  answerShare: number;
+  maxCalls: number;
+  databaseUrl?: string;
+  redisUrl?: string;
+  dim: number;
+}
+
+/** Runs `recs bench` with parsed flags; prints the report (text, or JSON with `json`). */
+export async function runBenchCommand(flags: BenchFlags): Promise<void> {
+  const options: BenchOptions = {
+    target: flags.target,
+    concurrency: flags.concurrency,
+    durationS: flags.duration,
+    mix: flags.mix,
+    ingest: flags.ingest ?? false,
+    baseline: flags.baseline ?? false,
+    apiKey: flags.apiKey ?? process.env.RECS_API_KEY,
+    users: flags.users,
+    seed: flags.seed,
+    k: flags.k,
+    catalog: flags.catalog,
+    streams: flags.streams,
+    streamEvents: flags.streamEvents,
+    answerShare: flags.answerShare,
+    maxCalls: flags.maxCalls,
+    databaseUrl: flags.databaseUrl ?? process.env.DATABASE_URL,
+    redisUrl: flags.redisUrl ?? process.env.REDIS_URL,
+    dim: flags.dim,
+    progress: !flags.json && process.stderr.isTTY === true,
+  };
+  const report = await runBench(options);
+  console.log(flags.json ? JSON.stringify(report, null, 2) : reportText(report));
+}
+
+/** Registers `recs bench` (load against a running server) and `recs bench-catalog` (a synthetic catalog file). */
+export function registerBenchCommand(program: Command): void {
+  program
+    .command("bench")
+    .description("Closed-loop load against a running recs server on this machine, optionally with the machine's floor for comparison")
+    .option("--target <host:port>", "server to load (loopback only)", "127.0.0.1:50051")
+    .option("--concurrency <n>", "concurrent workers, each waiting for its previous call", integer("--concurrency", 1, 1024), 16)
+    .option("--duration <s>", "seconds of load per phase", integer("--duration", 1, 600), 20)
+    .option("--mix <mix>", "RPC shares: recommend, feedback, user_state", "recommend=0.8,feedback=0.2")
+    .option("--ingest", "measure IngestFeedback (events/s acknowledged) instead of the unary mix")
+    .option("--streams <n>", "concurrent IngestFeedback streams (--ingest)", integer("--streams", 1, 64), 4)
+    .option("--stream-events <n>", "events per IngestFeedback stream (--ingest)", integer("--stream-events", 1, 1_000_000), 50_000)
+    .option("--baseline", "also measure the floor: a bare gRPC call doing one Redis GET and one Postgres primary-key SELECT")
+    .option("--database-url <url>", "Postgres of the floor (default DATABASE_URL; loopback only)")
+    .option("--redis-url <url>", "Redis of the floor (default REDIS_URL; loopback only)")
+    .option("--json", "print the report as JSON")
+    .option("--api-key <key>", "x-api-key for the server (default RECS_API_KEY)")
+    .option("--users <n>", "distinct shoppers", integer("--users", 1, 1_000_000), 1000)
+    .option("--seed <n>", "seed of the workload's random choices", integer("--seed", 0, 2 ** 31 - 1), 1)
+    .option("--k <n>", "items per recommendation", integer("--k", 1, 100), 10)
+    .option("--catalog <file>", "upload this JSON Lines catalog through Catalog.UpsertItems first")
+    .option("--answer-share <p>", "share of feedback events answering a recent recommendation", share, 0.9)
+    .option("--max-calls <n>", "hard cap on calls (or events) per phase", integer("--max-calls", 1, 100_000_000), 20_000_000)
+    .option("--dim <n>", "embedding dimension of the floor's rows", integer("--dim", 2, 512), 32)
+    .action(async (flags: BenchFlags) => runBenchCommand(flags));
+
+  program
+    .command("bench-catalog")
+    .argument("<file>", "JSON Lines file to write (load it with `recs load-catalog FILE`)")
+    .description("Write a synthetic catalog of random unit embeddings for benchmarks")
+    .option("--items <n>", "number of items", integer("--items", 1, 10_000_000), 10_000)
+    .option("--dim <n>", "embedding dimension", integer("--dim", 2, 512), 32)
+    .option("--categories <n>", "number of categories", integer("--categories", 1, 10_000), 20)
+    .option("--seed <n>", "random seed", integer("--seed", 0, 2 ** 31 - 1), 1)
+    .action(async (file: string, flags: { items: number; dim: number; categories: number; seed: number }) => {
+      const written = await writeCatalogFile(file, { items: flags.items, dim: flags.dim, categories: flags.categories, rng: seededRandom(flags.seed) });
+      console.log(`${written} items of dimension ${flags.dim} written to ${file}`);
+    });
+}

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LatencyHistogram } from "../../src/bench/histogram";
+import { checkTarget, parseMix, pickRpc } from "../../src/bench/options";
+import { reportText } from "../../src/bench/report";
+import { runBench, type BenchOptions } from "../../src/bench/run";
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from "../helpers/servers";
+import { startTestService, testCatalog, type TestService, type TestStorage } from "../helpers/service";
+import { opsStorage } from "./ops-service";
+
+describe("bench building blocks", () => {
+  it("histogram quantiles are within a bucket (~4.4%) of the exact ones", () => {
+    const histogram = new LatencyHistogram();
+    for (let i = 1; i <= 10_000; i++) histogram.record(i / 10); // 0.1 .. 1000 ms, uniform
+    const summary = histogram.summary();
+    expect(summary.count).toBe(10_000);
+    expect(summary.p50Ms / 500).toBeGreaterThan(0.99);
+    expect(summary.p50Ms / 500).toBeLessThan(1.05);
+    expect(summary.p99Ms / 990).toBeGreaterThan(0.99);
+    expect(summary.p99Ms / 990).toBeLessThan(1.05);
+    expect(summary.maxMs).toBe(1000);
+    expect(summary.meanMs).toBeCloseTo(500.05, 6);
+    expect(histogram.rows().reduce((sum, row) => sum + row.count, 0)).toBe(10_000);
+  });
+
+  it("parses a mix and draws RPCs in its proportions", () => {
+    const mix = parseMix("recommend=3, feedback=1");
+    expect(mix).toEqual({ recommend: 0.75, feedback: 0.25, user_state: 0 });
+    expect(pickRpc(mix, 0.74)).toBe("recommend");
+    expect(pickRpc(mix, 0.76)).toBe("feedback");
+    expect(() => parseMix("recommend=0.8,upsert=0.2")).toThrow(/recommend, feedback, user_state/);
+    expect(() => parseMix("feedback=0")).toThrow(/positive weight/);
+  });
+
+  it("loads only this machine", () => {
+    expect(checkTarget("127.0.0.1:50051")).toBe("127.0.0.1:50051");
+    expect(checkTarget("localhost:1")).toBe("localhost:1");
+    expect(() => checkTarget("10.1.2.3:50051")).toThrow(/only loads this machine/);
+    expect(() => checkTarget("127.0.0.1")).toThrow(/HOST:PORT/);
+  });
+});
+
+describe("recs bench against the real service", () => {
+  let storage: TestStorage;
+  let t: TestService;
+  let base: BenchOptions;
+
+  beforeAll(async () => {
+    storage = await opsStorage();
+    t = await startTestService(storage, { apiKeys: ["bench-key"] });
+    await t.client.upsertItems(testCatalog(60));
+    base = {
+      target: t.target,
+      concurrency: 4,
+      durationS: 2,
+      mix: "recommend=0.7,feedback=0.3",
+      ingest: false,
+      baseline: false,
+      apiKey: "bench-key",
+      users: 50,
+      seed: 3,
+      k: 5,
+      streams: 2,
+      streamEvents: 400,
+      answerShare: 0.9,
+      maxCalls: 100_000,
+      dim: 8,
+      progress: false,
+    };
+  });
+
+  afterAll(async () => {
+    t?.client.close();
+    await t?.service.stop();
+    await storage?.drop();
+  });
+
+  it("runs the mix closed-loop, trains the model, and reports per-RPC latency", async () => {
+    const updatesBefore = t.service.engine.model.updateCount;
+    const report = await runBench(base);
+    expect(report.seeding.itemsDiscovered).toBeGreaterThan(0);
+    expect(report.seeding.eventsAccepted).toBe(150);
+    const service = report.service!;
+    expect(service.errors).toEqual({});
+    expect(service.elapsedS).toBeGreaterThanOrEqual(2);
+    expect(service.elapsedS).toBeLessThan(4);
+    const byRpc = Object.fromEntries(service.rpcs.map((r) => [r.rpc, r]));
+    expect(Object.keys(byRpc).sort()).toEqual(["Feedback", "Recommend"]);
+    expect(byRpc.Recommend!.calls + byRpc.Feedback!.calls).toBe(service.calls);
+    // 70/30 mix: the share is near 0.7 over hundreds of calls.
+    expect(byRpc.Recommend!.calls / service.calls).toBeGreaterThan(0.6);
+    expect(byRpc.Recommend!.calls / service.calls).toBeLessThan(0.8);
+    for (const rpc of service.rpcs) {
+      const l = rpc.latencyMs;
+      expect(rpc.failed).toBe(0);
+      expect(l.p50Ms).toBeGreaterThan(0);
+      expect(l.p50Ms).toBeLessThanOrEqual(l.p95Ms);
+      expect(l.p95Ms).toBeLessThanOrEqual(l.p99Ms);
+      expect(l.p99Ms).toBeLessThanOrEqual(l.maxMs);
+    }
+    // Feedback answered recommendations, so the bandit learned during the run.
+    expect(t.service.engine.model.updateCount - updatesBefore).toBeGreaterThan(byRpc.Feedback!.calls / 4);
+    const text = reportText(report);
+    expect(text).toMatch(/Recommend\s+\d+\s+0\s+\d+/);
+    expect(text).toMatch(/latency histogram/);
+    expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+  });
+
+  it("stops at seeding with UNAUTHENTICATED when the key is wrong", async () => {
+    await expect(runBench({ ...base, apiKey: "not-the-key" })).rejects.toMatchObject({ code: 16 });
+  });
+
+  it("measures IngestFeedback events acknowledged per second over concurrent streams", async () => {
+    const report = await runBench({ ...base, ingest: true, durationS: 1 });
+    const ingest = report.ingest!;
+    expect(report.service).toBeUndefined();
+    expect(ingest.errors).toEqual({});
+    expect(ingest.streamsCompleted).toBeGreaterThanOrEqual(2);
+    expect(ingest.accepted + ingest.duplicates + ingest.rejected).toBe(ingest.sent);
+    expect(ingest.rejected).toBe(0);
+    expect(ingest.acceptedPerS).toBeCloseTo(ingest.accepted / ingest.elapsedS, 6);
+  });
+
+  it("measures the floor in the same run and compares the service with it", async ({ skip }) => {
+    if (storage.kind !== "real") skip();
+    const report = await runBench({ ...base, baseline: true, mix: "recommend=1", databaseUrl: TEST_DATABASE_URL, redisUrl: TEST_REDIS_URL, durationS: 1 });
+    const floor = report.floor!;
+    expect(floor.errors).toEqual({});
+    expect(floor.rpcs.map((r) => r.rpc)).toEqual(["FloorProbe"]);
+    expect(floor.calls).toBeGreaterThan(10);
+    expect(report.vsFloor!.throughput).toBeCloseTo(report.service!.throughputPerS / floor.throughputPerS, 6);
+    expect(report.vsFloor!.p99.Recommend).toBeCloseTo(report.service!.rpcs[0]!.latencyMs.p99Ms / floor.rpcs[0]!.latencyMs.p99Ms, 6);
+  });
+});
