@@ -24,23 +24,47 @@ export const WIRE_BY_KIND: Record<FeedbackKind, string> = {
   dismiss: "DISMISS",
 };
 
+/**
+ * Postgres text and jsonb cannot hold U+0000: a NUL that got past validation would fail the store call,
+ * and with group commit the whole batch (other clients' events too) and the store's circuit breaker
+ * with it. So it is bad input, refused here.
+ */
+function checkNoNul(field: string, value: string): string {
+  if (value.includes("\u0000")) throw new InvalidArgument(`${field} must not contain the NUL character (U+0000)`);
+  return value;
+}
+
+/** A required id within the byte limit and without NUL. */
+function checkWireId(field: string, value: string): string {
+  return checkNoNul(field, checkId(field, value, LIMITS.idBytes));
+}
+
 function checkIdList(field: string, ids: string[], max: number): string[] {
   if (ids.length > max) throw new InvalidArgument(`${field} must have at most ${max} ids, got ${ids.length}`);
-  ids.forEach((id, i) => checkId(`${field}[${i}]`, id, LIMITS.idBytes));
+  ids.forEach((id, i) => checkWireId(`${field}[${i}]`, id));
   return ids;
 }
 
+function checkContext(value: unknown): Record<string, string> {
+  const context = checkStringMap("context", value, LIMITS.contextEntries, LIMITS.contextEntryBytes);
+  for (const [key, text] of Object.entries(context)) {
+    checkNoNul("context keys", key);
+    checkNoNul(`context["${key}"]`, text);
+  }
+  return context;
+}
+
 export function toRecommendInput(req: RecommendRequest__Output): RecommendInput {
-  const userId = checkId("user_id", req.userId, LIMITS.idBytes);
-  const sessionId = req.sessionId === "" ? "" : checkId("session_id", req.sessionId, LIMITS.idBytes);
+  const userId = checkWireId("user_id", req.userId);
+  const sessionId = req.sessionId === "" ? "" : checkWireId("session_id", req.sessionId);
   if (req.k > LIMITS.maxK) throw new InvalidArgument(`k must be at most ${LIMITS.maxK} (0 means ${LIMITS.defaultK}), got ${req.k}`);
-  const category = req.category;
+  const category = checkNoNul("category", req.category);
   if (Buffer.byteLength(category) > LIMITS.categoryBytes) throw new InvalidArgument(`category must be at most ${LIMITS.categoryBytes} bytes`);
   return {
     userId,
     sessionId,
     k: req.k === 0 ? LIMITS.defaultK : req.k,
-    context: checkStringMap("context", req.context, LIMITS.contextEntries, LIMITS.contextEntryBytes),
+    context: checkContext(req.context),
     candidateIds: checkIdList("candidate_ids", req.candidateIds, LIMITS.candidateIds),
     excludeIds: checkIdList("exclude_ids", req.excludeIds, LIMITS.excludeIds),
     category,
@@ -49,10 +73,10 @@ export function toRecommendInput(req: RecommendRequest__Output): RecommendInput 
 
 /** Validates a feedback event; `nowMs` fills an unset occurred_at_ms. */
 export function toFeedbackInput(event: FeedbackEvent__Output, nowMs: number): FeedbackInput {
-  const eventId = checkId("event_id", event.eventId, LIMITS.idBytes);
-  const userId = checkId("user_id", event.userId, LIMITS.idBytes);
-  const sessionId = checkId("session_id", event.sessionId, LIMITS.idBytes);
-  const itemId = checkId("item_id", event.itemId, LIMITS.idBytes);
+  const eventId = checkWireId("event_id", event.eventId);
+  const userId = checkWireId("user_id", event.userId);
+  const sessionId = checkWireId("session_id", event.sessionId);
+  const itemId = checkWireId("item_id", event.itemId);
   // With enums as strings, a number outside the enum arrives as the bare number.
   const type = typeof event.type === "string" ? KIND_BY_WIRE[event.type] : undefined;
   if (type === undefined) throw new InvalidArgument(`type ${String(event.type)} is not a FeedbackType (CLICK=1, ADD_TO_CART=2, PURCHASE=3, DISMISS=4)`);
@@ -64,14 +88,14 @@ export function toFeedbackInput(event: FeedbackEvent__Output, nowMs: number): Fe
     if (!Number.isFinite(reward)) throw new InvalidArgument(`reward must be a finite number, got ${String(event.reward)}`);
     if (Math.abs(reward) > LIMITS.maxAbsReward) throw new InvalidArgument(`reward must be within ±${LIMITS.maxAbsReward}, got ${reward}`);
   }
-  const recommendationId = event.recommendationId === "" ? null : checkId("recommendation_id", event.recommendationId, LIMITS.idBytes);
+  const recommendationId = event.recommendationId === "" ? null : checkWireId("recommendation_id", event.recommendationId);
   const occurred = Number(event.occurredAtMs);
   if (!Number.isSafeInteger(occurred) || occurred < 0) throw new InvalidArgument(`occurred_at_ms must be a non-negative time in ms, got ${String(event.occurredAtMs)}`);
   return { eventId, userId, sessionId, itemId, type, recommendationId, reward, occurredAtMs: occurred === 0 ? nowMs : occurred };
 }
 
 export function toUserStateQuery(req: GetUserStateRequest__Output): { userId: string; sessionId: string } {
-  const userId = checkId("user_id", req.userId, LIMITS.idBytes);
-  const sessionId = req.sessionId === "" ? "" : checkId("session_id", req.sessionId, LIMITS.idBytes);
+  const userId = checkWireId("user_id", req.userId);
+  const sessionId = req.sessionId === "" ? "" : checkWireId("session_id", req.sessionId);
   return { userId, sessionId };
 }
