@@ -1,6 +1,6 @@
 /**
  * Micro-benchmark of the bandit hot paths: scoring 100 candidates and applying updates, for LinUCB
- * (feature dim d) and hybrid LinUCB with the real feature layout (shared dim 2d + H + 1, arm dim 3),
+ * (feature dim d) and hybrid LinUCB with the real feature layout (shared dim 2d + H + 3, arm dim 3),
  * plus building those features. Prints medians over several repetitions.
  *
  *   npm run bench:micro

@@ -14,7 +14,9 @@ export interface FeatureLayoutOptions {
 
 /**
  * The layout of φ(context, item) (DESIGN §3 step 5).
- * Shared z = [ s⊙v (d) | l⊙v (d) | hashed crosses (H) | bias 1 ], so sharedDim = 2d + H + 1.
+ * Shared z = [ s⊙v (d) | l⊙v (d) | hashed crosses (H) | s·v, l·v | bias 1 ], so sharedDim = 2d + H + 3.
+ * The two similarities repeat what the products sum to, as single features: one weight learns "session
+ * similarity matters" from every click, where the d product weights each need their own evidence.
  * Arm x = [ 1, s·v, l·v ], so armDim = 3: each item learns its own base rate and its own trust in
  * session versus long-term similarity.
  */
@@ -29,6 +31,8 @@ export interface FeatureSpec {
   readonly sessionOffset: number;
   readonly longTermOffset: number;
   readonly hashedOffset: number;
+  /** s·v then l·v. */
+  readonly similarityOffset: number;
   readonly biasOffset: number;
 }
 
@@ -42,12 +46,13 @@ export function featureLayout(options: FeatureLayoutOptions): FeatureSpec {
     hashBuckets,
     useSession: options.useSession ?? true,
     useLongTerm: options.useLongTerm ?? true,
-    sharedDim: 2 * dim + hashBuckets + 1,
+    sharedDim: 2 * dim + hashBuckets + 3,
     armDim: 3,
     sessionOffset: 0,
     longTermOffset: dim,
     hashedOffset: 2 * dim,
-    biasOffset: 2 * dim + hashBuckets,
+    similarityOffset: 2 * dim + hashBuckets,
+    biasOffset: 2 * dim + hashBuckets + 2,
   });
 }
 
@@ -114,6 +119,8 @@ export function buildFeatures(
   const sessionSimilarity = writeProduct(spec.useSession ? session : null, v, d, zOut, zBase + spec.sessionOffset, "session");
   const longTermSimilarity = writeProduct(spec.useLongTerm ? longTerm : null, v, d, zOut, zBase + spec.longTermOffset, "long-term");
   writeHashed(spec, context, item, zOut, zBase + spec.hashedOffset);
+  zOut[zBase + spec.similarityOffset] = sessionSimilarity;
+  zOut[zBase + spec.similarityOffset + 1] = longTermSimilarity;
   zOut[zBase + spec.biasOffset] = 1;
   xOut[xBase] = 1;
   xOut[xBase + 1] = sessionSimilarity;

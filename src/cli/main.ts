@@ -2,13 +2,15 @@ import { Command, CommanderError } from "commander";
 import { CONFIG_KEYS, ConfigError, loadConfig } from "../config";
 import { createLogger } from "../log";
 import { registerDataCommands } from "./data-commands";
+import { registerDemoCommand } from "./demo";
 import { runServe } from "./serve";
+import { registerWorldCommands } from "./world-commands";
 
 /** The `recs` command. Exit codes: 0 done, 1 failed, 2 bad configuration or usage. */
 export async function main(argv: string[]): Promise<void> {
   const program = new Command("recs")
     .description("A stateful, online-learning recommendation engine served over gRPC")
-    .showHelpAfterError()
+    .showHelpAfterError("(add --help for usage)")
     .exitOverride();
 
   program
@@ -30,6 +32,8 @@ export async function main(argv: string[]): Promise<void> {
     });
 
   registerDataCommands(program);
+  registerWorldCommands(program);
+  registerDemoCommand(program);
 
   try {
     await program.parseAsync(argv);

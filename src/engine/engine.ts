@@ -216,6 +216,11 @@ export class Engine {
     return summary;
   }
 
+  /** Gives due default rewards now rather than at the next tick (the simulator runs on its own clock). */
+  sweepDefaultRewards(): Promise<number> {
+    return this.sweeper.sweep();
+  }
+
   getItem(itemId: string): CatalogItem | undefined {
     return this.catalog.get(itemId);
   }

@@ -43,8 +43,8 @@ describe("feature hashing", () => {
 describe("buildFeatures", () => {
   const spec = featureLayout({ dim: d, hashBuckets: 32 });
 
-  it("lays out z = [s⊙v | l⊙v | hashed | 1] and x = [1, s·v, l·v]", () => {
-    expect([spec.sharedDim, spec.armDim]).toEqual([2 * d + 32 + 1, 3]);
+  it("lays out z = [s⊙v | l⊙v | hashed | s·v, l·v | 1] and x = [1, s·v, l·v]", () => {
+    expect([spec.sharedDim, spec.armDim]).toEqual([2 * d + 32 + 3, 3]);
     const { z, x } = allocateFeatures(spec, 3);
     buildFeatures(spec, session, longTerm, hashContext({ page: "home" }), item, z, x, 2);
     const base = 2 * spec.sharedDim;
@@ -55,6 +55,8 @@ describe("buildFeatures", () => {
     expect(z[base + spec.sharedDim - 1]).toBe(1);
     const sv = session.reduce((sum, s, i) => sum + s * item.embedding[i]!, 0);
     const lv = longTerm.reduce((sum, l, i) => sum + l * item.embedding[i]!, 0);
+    expect(z[base + spec.similarityOffset]).toBeCloseTo(sv, 12);
+    expect(z[base + spec.similarityOffset + 1]).toBeCloseTo(lv, 12);
     expect(x[6]).toBe(1);
     expect(x[7]).toBeCloseTo(sv, 12);
     expect(x[8]).toBeCloseTo(lv, 12);
@@ -102,7 +104,9 @@ describe("buildFeatures", () => {
       const out = allocateFeatures(layout, 1);
       out.z.fill(3);
       buildFeatures(layout, s, l, ctx, item, out.z, out.x, 0);
-      out.z.forEach((v, i) => expect(v).toBe(i >= zeroFrom && i < zeroFrom + d ? 0 : full.z[i]));
+      // The part's products and its similarity feature are zero; everything else is as in the full layout.
+      const similarity = spec.similarityOffset + zeroArm - 1;
+      out.z.forEach((v, i) => expect(v).toBe((i >= zeroFrom && i < zeroFrom + d) || i === similarity ? 0 : full.z[i]));
       expect(out.x[zeroArm]).toBe(0);
       expect(out.x[3 - zeroArm]).toBe(full.x[3 - zeroArm]);
     }

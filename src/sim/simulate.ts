@@ -1,0 +1,230 @@
+import { Registry } from "prom-client";
+import { loadConfig } from "../config";
+import { Engine } from "../engine/engine";
+import type { FeedbackInput } from "../engine/types";
+import { silentLogger } from "../log";
+import { openMemoryStores } from "../state/memory/open-memory-stores";
+import { openPostgresStores } from "../state/postgres/open-postgres-stores";
+import { clickProbability } from "../world/click-model";
+import { catalogItems } from "../world/log-generator";
+import type { WorldParams } from "../world/params";
+import { createRandom, type Random } from "../world/random";
+import { sessionStream, type DecisionEvent } from "../world/sessions";
+import { createWorld, type World } from "../world/world";
+import { contextFreeBandit, oraclePolicy, popularityPolicy, randomPolicy, type BaselinePolicy } from "./baselines";
+
+export interface SimulationOptions {
+  world?: Partial<WorldParams>;
+  seed?: number;
+  /** Recommendation requests to simulate. */
+  decisions?: number;
+  /** Slots per recommendation. */
+  k?: number;
+  /** Points on the click-rate curve. */
+  windows?: number;
+  alpha?: number;
+  epsilon?: number;
+  /** Called after each window with the decisions done so far. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Click rate per slot of one policy, per window of decisions and overall. */
+export interface PolicyCurve {
+  name: string;
+  windows: number[];
+  overall: number;
+  secondHalf: number;
+}
+
+export interface SimulationResult {
+  decisions: number;
+  k: number;
+  seed: number;
+  windowSize: number;
+  policies: PolicyCurve[];
+  /** (engine − random) / (oracle − random), on the second half. */
+  gapClosed: number;
+  /** Share of the engine's slots in the session's hidden intent category at a session's first request... */
+  intentShareCold: number;
+  /** ...and right after an organic click on the intent category. */
+  intentShareAfterIntentClick: number;
+  engineModelUpdates: number;
+}
+
+/** The real engine (in-process, embedded stores in memory) as a simulated storefront's policy. */
+async function startEngine(world: World, options: Required<Pick<SimulationOptions, "alpha" | "epsilon" | "seed">>) {
+  const config = loadConfig({}, {
+    embeddingDim: world.params.dim,
+    alpha: options.alpha,
+    epsilon: options.epsilon,
+    rewardWaitMs: 1,
+    storeTimeoutMs: 5_000,
+    snapshotIntervalS: 86_400,
+    logLevel: "silent",
+  });
+  const durable = await openPostgresStores({ memory: true, embeddingDim: config.embeddingDim });
+  await durable.migrate();
+  await durable.items.upsert(catalogItems(world));
+  const ephemeral = openMemoryStores({ sessionWindow: config.sessionWindow, sessionTtlS: config.sessionTtlS, rewardWaitMs: config.rewardWaitMs });
+  const engine = await Engine.start({ config, durable, ephemeral, logger: silentLogger, registry: new Registry(), seed: options.seed });
+  return {
+    engine,
+    async close() {
+      await engine.close();
+      await ephemeral.close();
+      await durable.close();
+    },
+  };
+}
+
+/**
+ * Runs the synthetic storefront (DESIGN §7's simulator) against the real engine and four baselines on
+ * the same stream of shoppers: each policy answers every recommendation request, the ground-truth click
+ * model decides the clicks, and each learns from its own outcomes. Deterministic for a seed.
+ */
+export async function simulate(options: SimulationOptions = {}): Promise<SimulationResult> {
+  const seed = options.seed ?? 42;
+  const decisions = options.decisions ?? 20_000;
+  const k = options.k ?? 5;
+  const windows = options.windows ?? 20;
+  const world = createWorld(options.world ?? {}, seed);
+  const root = createRandom(`simulate:${seed}`);
+  const stream = sessionStream(world, root.fork("sessions"));
+  const baselines: Array<{ policy: BaselinePolicy; rng: Random }> = [
+    { policy: randomPolicy(world, root.fork("random-policy")), rng: root.fork("clicks:random") },
+    { policy: popularityPolicy(world), rng: root.fork("clicks:popularity") },
+    { policy: contextFreeBandit(world), rng: root.fork("clicks:context-free") },
+    { policy: oraclePolicy(world), rng: root.fork("clicks:oracle") },
+  ];
+  const engineRng = root.fork("clicks:engine");
+  const { engine, close } = await startEngine(world, { alpha: options.alpha ?? 0.5, epsilon: options.epsilon ?? 0.05, seed });
+  const windowSize = Math.max(1, Math.floor(decisions / windows));
+  const clicks = new Map<string, number[]>([["engine (hybrid LinUCB)", []], ...baselines.map((b) => [b.policy.name, []] as [string, number[]])]);
+  const intent = { coldSlots: 0, coldOnIntent: 0, afterSlots: 0, afterOnIntent: 0 };
+  const lastOrganicOnIntent = new Map<string, boolean>();
+  let eventCounter = 0;
+  const pendingBySession = new Map<string, Promise<unknown>[]>();
+  let inFlight: Promise<unknown>[] = [];
+  /** Sends feedback without waiting for it; at most 256 events are in flight. */
+  async function send(sessionId: string, input: FeedbackInput): Promise<void> {
+    const pending = engine.feedback(input);
+    pendingBySession.set(sessionId, [...(pendingBySession.get(sessionId) ?? []), pending]);
+    inFlight.push(pending);
+    if (inFlight.length >= 256) {
+      await Promise.all(inFlight);
+      inFlight = [];
+    }
+  }
+  let done = 0;
+  try {
+    while (done < decisions) {
+      const event = stream.next().value;
+      const session = event.session;
+      if (event.kind === "browse") {
+        lastOrganicOnIntent.set(session.sessionId, world.items[event.itemIndex]!.category === session.intent);
+        for (const b of baselines) b.policy.observeBrowse(event.itemIndex);
+        await send(session.sessionId, {
+          eventId: `e${eventCounter++}`,
+          userId: session.user.userId,
+          sessionId: session.sessionId,
+          itemId: world.items[event.itemIndex]!.itemId,
+          type: "click",
+          recommendationId: null,
+          reward: null,
+          occurredAtMs: Date.now(),
+        });
+        continue;
+      }
+      const window = Math.floor(done / windowSize);
+      // A session's next request waits for its earlier feedback, as a shopper's next page would;
+      // feedback of different sessions overlaps, so the engine's group commit batches it.
+      await Promise.all(pendingBySession.get(session.sessionId) ?? []);
+      pendingBySession.delete(session.sessionId);
+      const engineClicks = await engineDecision(event, lastOrganicOnIntent.get(session.sessionId));
+      add(clicks.get("engine (hybrid LinUCB)")!, window, engineClicks);
+      for (const b of baselines) {
+        const shown = b.policy.choose(session, event.context, k);
+        let got = 0;
+        shown.forEach((index, position) => {
+          const clicked = b.rng.chance(clickProbability(world, session, world.items[index]!, position, event.context));
+          b.policy.learn(index, clicked ? 1 : 0);
+          if (clicked) got++;
+        });
+        add(clicks.get(b.policy.name)!, window, got);
+      }
+      lastOrganicOnIntent.delete(session.sessionId);
+      done++;
+      if (done % 25 === 0) await engine.sweepDefaultRewards();
+      if (done % windowSize === 0) options.onProgress?.(done, decisions);
+    }
+    await Promise.all([...pendingBySession.values()].flat());
+    await engine.sweepDefaultRewards();
+  } finally {
+    await close();
+  }
+
+  async function engineDecision(event: DecisionEvent, afterOrganic: boolean | undefined): Promise<number> {
+    const { session, context } = event;
+    const rec = await engine.recommend({
+      userId: session.user.userId,
+      sessionId: session.sessionId,
+      k,
+      context: { device: context.device, page: context.page },
+      candidateIds: [],
+      excludeIds: [],
+      category: "",
+    });
+    let got = 0;
+    for (const slot of rec.items) {
+      const index = world.itemIndexById.get(slot.itemId)!;
+      const onIntent = world.items[index]!.category === session.intent ? 1 : 0;
+      if (event.step === 0 && afterOrganic === undefined) {
+        intent.coldSlots++;
+        intent.coldOnIntent += onIntent;
+      } else if (afterOrganic === true) {
+        intent.afterSlots++;
+        intent.afterOnIntent += onIntent;
+      }
+      if (!engineRng.chance(clickProbability(world, session, world.items[index]!, slot.position, context))) continue;
+      got++;
+      await send(session.sessionId, {
+        eventId: `e${eventCounter++}`,
+        userId: session.user.userId,
+        sessionId: session.sessionId,
+        itemId: slot.itemId,
+        type: "click",
+        recommendationId: rec.recommendationId,
+        reward: null,
+        occurredAtMs: Date.now(),
+      });
+    }
+    return got;
+  }
+
+  const policies: PolicyCurve[] = [...clicks].map(([name, perWindow]) => {
+    const rates = perWindow.map((c) => c / (windowSize * k));
+    const half = Math.floor(rates.length / 2);
+    return { name, windows: rates, overall: mean(rates), secondHalf: mean(rates.slice(half)) };
+  });
+  const rate = (name: string) => policies.find((p) => p.name.startsWith(name))!.secondHalf;
+  return {
+    decisions,
+    k,
+    seed,
+    windowSize,
+    policies,
+    gapClosed: (rate("engine") - rate("random")) / (rate("oracle") - rate("random")),
+    intentShareCold: intent.coldOnIntent / Math.max(1, intent.coldSlots),
+    intentShareAfterIntentClick: intent.afterOnIntent / Math.max(1, intent.afterSlots),
+    engineModelUpdates: engine.model.updateCount,
+  };
+}
+
+function add(series: number[], window: number, value: number): void {
+  while (series.length <= window) series.push(0);
+  series[window]! += value;
+}
+
+function mean(values: number[]): number {
+  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+}
