@@ -40,20 +40,26 @@ export class StoreGuard {
     }
   }
 
-  /** The breaker is per store and long-lived; the deadline may differ per call (reads vs writes). */
+  /**
+   * The breakers are long-lived, one per store and deadline. A store that is merely slow fails the tight
+   * Recommend-path reads (50 ms) while it still answers calls that can afford to wait (the feedback
+   * path's 2 s): one shared breaker would let the fast path's timeouts refuse every feedback event. A
+   * store that is down fails every deadline, and each breaker opens after its own few failures.
+   */
   private policy(store: GuardedStore, timeoutMs: number): IPolicy {
-    return wrap(this.breakerFor(store), timeout(timeoutMs, TimeoutStrategy.Aggressive));
+    return wrap(this.breakerFor(store, timeoutMs), timeout(timeoutMs, TimeoutStrategy.Aggressive));
   }
 
-  private readonly breakers = new Map<GuardedStore, IPolicy>();
-  private breakerFor(store: GuardedStore): IPolicy {
-    let breaker = this.breakers.get(store);
+  private readonly breakers = new Map<string, IPolicy>();
+  private breakerFor(store: GuardedStore, timeoutMs: number): IPolicy {
+    const key = `${store}/${timeoutMs}`;
+    let breaker = this.breakers.get(key);
     if (!breaker) {
       breaker = circuitBreaker(handleAll, {
         halfOpenAfter: this.options.halfOpenAfterMs ?? 2_000,
         breaker: new ConsecutiveBreaker(this.options.failuresToOpen ?? 5),
       });
-      this.breakers.set(store, breaker);
+      this.breakers.set(key, breaker);
     }
     return breaker;
   }

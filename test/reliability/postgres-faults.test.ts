@@ -66,6 +66,25 @@ describe.runIf(enabled)("Postgres down, and both stores down, through fault prox
     expect(engine.model.updateCount).toBe(modelBefore + 1);
   });
 
+  it("a Postgres slower than the Recommend deadline degrades Recommend but still takes Feedback", async () => {
+    const item = (await s.t.client.recommend({ userId: "slow-warm", k: 1 })).items[0]!.itemId;
+    // Each way, so a round trip costs more than the Recommend-path deadline but far less than Feedback's.
+    await s.postgresProxy.delay(DEADLINE * 0.8);
+    try {
+      for (let i = 0; i < 8; i++) {
+        const rec = await s.t.client.recommend({ userId: `slow-${i}`, sessionId: `slow-s-${i}`, k: 3 });
+        expect(rec.degraded).toEqual(["user_store"]);
+      }
+      // The Recommend path's breaker is open now; the feedback path, which can wait, is not refused.
+      const ack = await timed(() => s.t.client.feedback({ eventId: "slow-fb", userId: "slow-9", sessionId: "slow-s", itemId: item, type: "CLICK" }));
+      expect(ack.error).toBeUndefined();
+      expect(ack.value!.duplicate).toBe(false);
+    } finally {
+      await s.postgresProxy.pass();
+    }
+    expect((await s.t.client.getUserState("slow-9")).interactionCount).toBe("1");
+  });
+
   it("with both down, Recommend answers with popularity from memory and Feedback is UNAVAILABLE", async () => {
     // Make a few items popular, so popularity has something to say.
     const rec = await s.t.client.recommend({ userId: "pop", sessionId: "pop-s", k: 5 });
