@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { CONFIG_KEYS, ConfigError, loadConfig } from "../config";
 import { createLogger } from "../log";
 import { registerDataCommands } from "./data-commands";
+import { registerBenchCommand } from "./bench";
 import { registerDemoCommand } from "./demo";
 import { runServe } from "./serve";
 import { registerWorldCommands } from "./world-commands";
@@ -34,6 +35,7 @@ export async function main(argv: string[]): Promise<void> {
   registerDataCommands(program);
   registerWorldCommands(program);
   registerDemoCommand(program);
+  registerBenchCommand(program);
 
   try {
     await program.parseAsync(argv);
