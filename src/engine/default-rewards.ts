@@ -61,7 +61,7 @@ export class DefaultRewardSweeper implements WriteHold {
     let applied = 0;
     this.running = (async () => {
       const now = (this.deps.now ?? Date.now)();
-      const { value: due } = await this.deps.guard.orElse("serving_store", () => this.deps.servingContexts.claimDue(now, CLAIM_BATCH), [], 2_000);
+      const { value: due } = await this.deps.guard.orElse("serving_store", "claim_due", () => this.deps.servingContexts.claimDue(now, CLAIM_BATCH), [], 2_000);
       for (const { context, rewardedItemIds } of due) {
         const rewarded = new Set(rewardedItemIds);
         for (const item of context.items) {
@@ -82,7 +82,7 @@ export class DefaultRewardSweeper implements WriteHold {
       if (this.pending.length === 0) return;
       const batch = this.pending.splice(0, 1000);
       try {
-        const logged = await this.deps.guard.run("event_log", () => this.deps.events.appendDefaultRewards(batch), 5_000);
+        const logged = await this.deps.guard.run("event_log", "append_default_rewards", () => this.deps.events.appendDefaultRewards(batch), 5_000);
         for (const record of logged) {
           this.deps.model.applyLocal(record.update);
           applied++;

@@ -67,7 +67,8 @@ export class Engine {
     const metrics = options.metrics ?? new EngineMetrics(options.registry);
     const guard = new StoreGuard({
       timeoutMs: config.storeTimeoutMs,
-      onFailure: (store) => metrics.storeErrors.inc({ store, operation: "call" }),
+      onFailure: (store, operation) => metrics.storeErrors.inc({ store, operation }),
+      onSettled: (store, operation, seconds) => metrics.storeDuration.observe({ store, operation }, seconds),
     });
     const catalog = new CatalogMirror(config.embeddingDim);
     await catalog.pull(durable.items);
@@ -162,13 +163,13 @@ export class Engine {
 
   /** The user's long-term state and the session window (newest first). */
   async userState(userId: string, sessionId: string): Promise<UserStateOutput> {
-    const profile = await this.guard.run("user_store", () => this.users.get(userId), 2_000).catch((err: unknown) => {
+    const profile = await this.guard.run("user_store", "get_user", () => this.users.get(userId), 2_000).catch((err: unknown) => {
       throw new Unavailable("the user store is unavailable: retry later", { cause: err });
     });
     const session =
       sessionId === ""
         ? []
-        : await this.guard.run("session_store", () => this.options.ephemeral.sessions.window(sessionId), 2_000).catch((err: unknown) => {
+        : await this.guard.run("session_store", "read_window", () => this.options.ephemeral.sessions.window(sessionId), 2_000).catch((err: unknown) => {
             throw new Unavailable("the session store is unavailable: retry later", { cause: err });
           });
     return {

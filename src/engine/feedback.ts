@@ -136,7 +136,7 @@ export class FeedbackFlow {
       model.applyLocal(modelUpdate);
       metrics.banditUpdates.inc({ source: "feedback" });
       void this.deps.guard
-        .run("serving_store", () => this.deps.servingContexts.markRewarded(input.recommendationId as string, input.itemId), 1000)
+        .run("serving_store", "mark_rewarded", () => this.deps.servingContexts.markRewarded(input.recommendationId as string, input.itemId), 1000)
         .catch((err: unknown) => this.deps.log.warn({ err }, "could not mark an item rewarded; it may also get the default reward"));
     }
     await this.appendToSession(input);
@@ -152,7 +152,7 @@ export class FeedbackFlow {
   private async servedUpdate(input: FeedbackInput, reward: number): Promise<ModelUpdate | null> {
     if (input.recommendationId === null) return null;
     const recommendationId = input.recommendationId;
-    const { value: context } = await this.deps.guard.orElse("serving_store", () => this.deps.servingContexts.get(recommendationId), null, this.deps.servingReadTimeoutMs);
+    const { value: context } = await this.deps.guard.orElse("serving_store", "get_context", () => this.deps.servingContexts.get(recommendationId), null, this.deps.servingReadTimeoutMs);
     const served = context?.items.find((i) => i.itemId === input.itemId);
     return served ? { itemId: served.itemId, shared: served.shared, arm: served.arm, reward } : null;
   }
@@ -164,7 +164,7 @@ export class FeedbackFlow {
     if (cached) return cached;
     let loaded: UserProfile | null;
     try {
-      loaded = await this.deps.guard.run("user_store", () => this.deps.users.get(userId), 2_000);
+      loaded = await this.deps.guard.run("user_store", "get_user", () => this.deps.users.get(userId), 2_000);
     } catch (err) {
       throw new Unavailable("the user store is unavailable; nothing was applied: retry the same event_id later", { cause: err });
     }
@@ -174,6 +174,7 @@ export class FeedbackFlow {
   private async appendToSession(input: FeedbackInput): Promise<void> {
     const { failed } = await this.deps.guard.orElse(
       "session_store",
+      "append",
       () => this.deps.sessions.append(input.sessionId, { itemId: input.itemId, type: input.type, atMs: input.occurredAtMs }),
       undefined,
       500,

@@ -38,7 +38,7 @@ export interface RecommendDeps {
 export async function recommend(deps: RecommendDeps, input: RecommendInput): Promise<RecommendOutput> {
   const degraded: DegradedStore[] = [];
   const [windowRead, userRead] = await Promise.all([
-    input.sessionId === "" ? { value: [], failed: false } : deps.guard.orElse("session_store", () => deps.sessions.window(input.sessionId), []),
+    input.sessionId === "" ? { value: [], failed: false } : deps.guard.orElse("session_store", "read_window", () => deps.sessions.window(input.sessionId), []),
     cachedOrLoad(deps, input.userId),
   ]);
   if (windowRead.failed) degraded.push("session_store");
@@ -66,6 +66,7 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
     const storing = deps.guard
       .orElse(
         "serving_store",
+        "put_context",
         () =>
           deps.servingContexts.put({
             recommendationId,
@@ -122,5 +123,5 @@ async function cachedOrLoad(deps: RecommendDeps, userId: string) {
     return { value: cached, failed: false };
   }
   deps.metrics.userCache.inc({ result: "miss" });
-  return deps.guard.orElse("user_store", () => deps.users.get(userId), null);
+  return deps.guard.orElse("user_store", "get_user", () => deps.users.get(userId), null);
 }

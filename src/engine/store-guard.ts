@@ -11,7 +11,9 @@ export interface StoreGuardOptions {
   /** How long an open breaker refuses calls before it lets one test call through. */
   halfOpenAfterMs?: number;
   /** Told of every failed or refused call (for metrics and logs). */
-  onFailure?: (store: GuardedStore, err: unknown) => void;
+  onFailure?: (store: GuardedStore, operation: string, err: unknown) => void;
+  /** Told how long every call took, failed or not (for metrics). */
+  onSettled?: (store: GuardedStore, operation: string, seconds: number) => void;
 }
 
 /**
@@ -22,19 +24,24 @@ export class StoreGuard {
   constructor(private readonly options: StoreGuardOptions) {}
 
   /** Runs `call` under the store's deadline and breaker; rejects if either trips. */
-  async run<T>(store: GuardedStore, call: () => Promise<T>, timeoutMs = this.options.timeoutMs): Promise<T> {
+  async run<T>(store: GuardedStore, operation: string, call: () => Promise<T>, timeoutMs = this.options.timeoutMs): Promise<T> {
+    const started = performance.now();
     try {
-      return await this.policy(store, timeoutMs).execute(() => call());
+      // A signal of its own per call: cockatiel otherwise hangs every concurrent call's listener on one
+      // shared signal, and Node warns about a leak past ten.
+      return await this.policy(store, timeoutMs).execute(() => call(), new AbortController().signal);
     } catch (err) {
-      this.options.onFailure?.(store, err);
+      this.options.onFailure?.(store, operation, err);
       throw err;
+    } finally {
+      this.options.onSettled?.(store, operation, (performance.now() - started) / 1000);
     }
   }
 
   /** Like `run`, but a failure yields `fallback` instead of an error. */
-  async orElse<T>(store: GuardedStore, call: () => Promise<T>, fallback: T, timeoutMs?: number): Promise<{ value: T; failed: boolean }> {
+  async orElse<T>(store: GuardedStore, operation: string, call: () => Promise<T>, fallback: T, timeoutMs?: number): Promise<{ value: T; failed: boolean }> {
     try {
-      return { value: await this.run(store, call, timeoutMs), failed: false };
+      return { value: await this.run(store, operation, call, timeoutMs), failed: false };
     } catch {
       return { value: fallback, failed: true };
     }
