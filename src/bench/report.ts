@@ -100,7 +100,9 @@ function phaseText(title: string, phase: PhaseReport): string[] {
 export function reportText(report: BenchReport): string {
   const mix = Object.entries(report.mix).filter(([, w]) => w > 0).map(([rpc, w]) => `${rpc}=${w.toFixed(2)}`).join(",");
   const lines = [
-    `recs bench → ${report.target}: concurrency ${report.concurrency}, ${report.durationS} s, mix ${mix}, ${report.users} users, k ${report.k}, seed ${report.seed}`,
+    report.ingest
+      ? `recs bench → ${report.target}: IngestFeedback, ${report.durationS} s, ${report.users} users, seed ${report.seed}`
+      : `recs bench → ${report.target}: concurrency ${report.concurrency}, ${report.durationS} s, mix ${mix}, ${report.users} users, k ${report.k}, seed ${report.seed}`,
     `machine: ${report.machine.cpus} CPUs, load average ${report.machine.loadAverage1m.toFixed(2)} before the run, node ${report.machine.node}`,
     `seeded: ${report.seeding.itemsDiscovered} items discovered through ${report.seeding.recommendations} recommendations, ${report.seeding.eventsAccepted} organic events`,
   ];

