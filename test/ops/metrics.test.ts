@@ -71,9 +71,9 @@ describe("Prometheus /metrics on RECS_METRICS_PORT", () => {
     expect((await codeOf(client.recommend({ userId: "" }))).code).toBe(status.INVALID_ARGUMENT);
     await client.ingestFeedback(Array.from({ length: 30 }, (_, i) => ({ eventId: `m-bulk-${i}`, userId: "mu-1", sessionId: "ms-1", itemId: `item-${i % 20}`, type: "CLICK" as const })));
 
-    // Wait past the reward window (default rewards) and the snapshot interval.
+    // Wait past the reward window (default rewards), the snapshot interval and the model gauge's 50 ms refresh.
     let after = await scrape();
-    for (let waited = 0; waited < 5_000 && (after.value("recs_model_snapshot_age_seconds") < 0 || after.value("recs_default_rewards_total") - before.value("recs_default_rewards_total") < 14); waited += 200) {
+    for (let waited = 0; waited < 5_000 && (after.value("recs_model_snapshot_age_seconds") < 0 || after.value("recs_default_rewards_total") - before.value("recs_default_rewards_total") < 14 || after.value("recs_model_updates") < 15); waited += 200) {
       await new Promise((resolve) => setTimeout(resolve, 200));
       after = await scrape();
     }
@@ -92,6 +92,12 @@ describe("Prometheus /metrics on RECS_METRICS_PORT", () => {
     expect(delta("recs_feedback_events_total", { outcome: "accepted" })).toBe(31);
     expect(delta("recs_feedback_events_total", { outcome: "duplicate" })).toBe(1);
     expect(delta("recs_feedback_events_total", { outcome: "rejected" })).toBe(1);
+
+    // State-store latency by store and operation: every Recommend read its session window once.
+    expect(delta("recs_store_operation_seconds_count", { store: "session_store", operation: "read_window" })).toBe(5);
+    expect(delta("recs_store_operation_seconds_count", { store: "serving_store", operation: "get_context" })).toBeGreaterThanOrEqual(1);
+    expect(after.text).toContain("# TYPE recs_store_errors_total counter");
+    expect(delta("recs_store_errors_total")).toBe(0);
 
     // Two users over five calls: at least one miss each, and hits once cached.
     expect(delta("recs_user_cache_total", { result: "miss" })).toBeGreaterThanOrEqual(2);
