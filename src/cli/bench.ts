@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { seededRandom } from "../bandit/rng";
 import { writeCatalogFile } from "../bench/catalog-file";
+import { checkTarget, parseMix } from "../bench/options";
 import { reportText } from "../bench/report";
 import { runBench, type BenchOptions } from "../bench/run";
 
@@ -8,6 +9,15 @@ const integer = (name: string, min: number, max: number) => (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number in ${min}..${max}`);
   return n;
+};
+/** Turns a validation error into a usage error, so commander prints it and exits 2. */
+const usage = (check: (value: string) => unknown) => (value: string) => {
+  try {
+    check(value);
+    return value;
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
 };
 const share = (value: string) => {
   const n = Number(value);
@@ -69,10 +79,10 @@ export function registerBenchCommand(program: Command): void {
   program
     .command("bench")
     .description("Closed-loop load against a running recs server on this machine, optionally with the machine's floor for comparison")
-    .option("--target <host:port>", "server to load (loopback only)", "127.0.0.1:50051")
+    .option("--target <host:port>", "server to load (loopback only)", usage(checkTarget), "127.0.0.1:50051")
     .option("--concurrency <n>", "concurrent workers, each waiting for its previous call", integer("--concurrency", 1, 1024), 16)
     .option("--duration <s>", "seconds of load per phase", integer("--duration", 1, 600), 20)
-    .option("--mix <mix>", "RPC shares: recommend, feedback, user_state", "recommend=0.8,feedback=0.2")
+    .option("--mix <mix>", "RPC shares: recommend, feedback, user_state", usage(parseMix), "recommend=0.8,feedback=0.2")
     .option("--ingest", "measure IngestFeedback (events/s acknowledged) instead of the unary mix")
     .option("--streams <n>", "concurrent IngestFeedback streams (--ingest)", integer("--streams", 1, 64), 4)
     .option("--stream-events <n>", "events per IngestFeedback stream (--ingest)", integer("--stream-events", 1, 1_000_000), 50_000)
