@@ -45,7 +45,7 @@ export function selectCandidates(
   // learn about items outside the shopper's neighbourhood.
   const popularQuota = Math.max(20, Math.ceil(options.retrieve / 4));
   let added = 0;
-  for (const index of catalog.popularIndices(catalog.size)) {
+  for (const index of catalog.popularIndices()) {
     if (added >= popularQuota && picked.size >= Math.min(options.retrieve, 50)) break;
     if (picked.has(index) || !keep(index)) continue;
     picked.add(index);

@@ -84,14 +84,14 @@ export class CatalogMirror {
     this.popularityOrder = null;
   }
 
-  /** Item indices by decreasing popularity (cached until popularity or the catalog changes). */
-  popularIndices(limit: number): number[] {
+  /** Every item index by decreasing popularity (cached until popularity or the catalog changes; do not modify). */
+  popularIndices(): readonly number[] {
     if (!this.popularityOrder) {
       const order = Array.from({ length: this.items.length }, (_, i) => i);
       order.sort((a, b) => (this.popularity[b] ?? 0) - (this.popularity[a] ?? 0) || a - b);
       this.popularityOrder = order;
     }
-    return this.popularityOrder.slice(0, limit);
+    return this.popularityOrder;
   }
 
   popularityOf(index: number): number {
@@ -100,7 +100,8 @@ export class CatalogMirror {
 
   /**
    * The `limit` item indices with the highest `Σ q·v` over the query vectors given (null ones are
-   * skipped), restricted to items that pass `keep`.
+   * skipped), restricted to items that pass `keep`, best first. One pass over the packed matrix with a
+   * bounded heap: O(n·d + n·log limit), no per-item allocation.
    */
   nearest(queries: Array<Float32Array | null>, limit: number, keep: (index: number) => boolean): number[] {
     const active = queries.filter((q): q is Float32Array => q !== null);
@@ -108,23 +109,15 @@ export class CatalogMirror {
     const dim = this.dim;
     const combined = new Float32Array(dim);
     for (const q of active) for (let j = 0; j < dim; j++) combined[j]! += q[j]!;
-    const n = this.items.length;
-    const scores = new Float32Array(n);
+    const heap = new TopK(limit);
     const m = this.matrix;
-    for (let i = 0; i < n; i++) {
+    for (let i = 0, n = this.items.length; i < n; i++) {
       let dot = 0;
       const base = i * dim;
       for (let j = 0; j < dim; j++) dot += m[base + j]! * combined[j]!;
-      scores[i] = dot;
+      if (heap.admits(dot) && keep(i)) heap.push(i, dot);
     }
-    const picked: number[] = [];
-    const order = Array.from({ length: n }, (_, i) => i).filter(keep);
-    order.sort((a, b) => scores[b]! - scores[a]! || a - b);
-    for (const i of order) {
-      picked.push(i);
-      if (picked.length >= limit) break;
-    }
-    return picked;
+    return heap.sortedIndices();
   }
 
   private ensureCapacity(count: number): void {
@@ -136,5 +129,59 @@ export class CatalogMirror {
     const popularity = new Float64Array(grownRows);
     popularity.set(this.popularity);
     this.popularity = popularity;
+  }
+}
+
+/** The k largest scores seen, as a min-heap on score (ties: the lower index wins). */
+class TopK {
+  private readonly indices: Int32Array;
+  private readonly scores: Float64Array;
+  private size = 0;
+
+  constructor(private readonly capacity: number) {
+    this.indices = new Int32Array(capacity);
+    this.scores = new Float64Array(capacity);
+  }
+
+  /** Whether a score could enter (cheap pre-check before the caller's filter). */
+  admits(score: number): boolean {
+    return this.size < this.capacity || score > this.scores[0]!;
+  }
+
+  push(index: number, score: number): void {
+    if (this.size < this.capacity) {
+      let i = this.size++;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (this.scores[parent]! <= score) break;
+        this.indices[i] = this.indices[parent]!;
+        this.scores[i] = this.scores[parent]!;
+        i = parent;
+      }
+      this.indices[i] = index;
+      this.scores[i] = score;
+      return;
+    }
+    if (score <= this.scores[0]!) return;
+    let i = 0;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= this.size) break;
+      const right = left + 1;
+      const child = right < this.size && this.scores[right]! < this.scores[left]! ? right : left;
+      if (this.scores[child]! >= score) break;
+      this.indices[i] = this.indices[child]!;
+      this.scores[i] = this.scores[child]!;
+      i = child;
+    }
+    this.indices[i] = index;
+    this.scores[i] = score;
+  }
+
+  /** The kept indices, best score first (ties: lower index first). */
+  sortedIndices(): number[] {
+    const order = Array.from({ length: this.size }, (_, i) => i);
+    order.sort((a, b) => this.scores[b]! - this.scores[a]! || this.indices[a]! - this.indices[b]!);
+    return order.map((i) => this.indices[i]!);
   }
 }

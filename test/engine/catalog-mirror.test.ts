@@ -1,0 +1,61 @@
+import { describe, expect, it } from "vitest";
+import { seededRandom } from "../../src/bandit/rng";
+import { CatalogMirror } from "../../src/engine/catalog-mirror";
+import type { CatalogItem, ItemStore } from "../../src/state/ports";
+
+function randomItems(n: number, dim: number, seed: number): CatalogItem[] {
+  const rng = seededRandom(seed);
+  return Array.from({ length: n }, (_, i) => ({
+    itemId: `it-${i}`,
+    embedding: Float32Array.from({ length: dim }, () => rng() * 2 - 1),
+    category: `c${i % 3}`,
+    attributes: {},
+    available: true,
+  }));
+}
+
+describe("CatalogMirror", () => {
+  it("finds the nearest items exactly as a full sort would, honouring the filter", () => {
+    const dim = 8;
+    const items = randomItems(3000, dim, 1);
+    const mirror = new CatalogMirror(dim);
+    mirror.apply(items);
+    const rng = seededRandom(2);
+    for (let trial = 0; trial < 5; trial++) {
+      const s = Float32Array.from({ length: dim }, () => rng() - 0.5);
+      const l = trial % 2 === 0 ? Float32Array.from({ length: dim }, () => rng() - 0.5) : null;
+      const keep = (i: number) => i % 7 !== 0;
+      const expected = items
+        .map((item, i) => ({ i, score: item.embedding.reduce((sum, v, j) => sum + v * (s[j]! + (l ? l[j]! : 0)), 0) }))
+        .filter(({ i }) => keep(i))
+        .sort((a, b) => b.score - a.score || a.i - b.i)
+        .slice(0, 50)
+        .map(({ i }) => i);
+      expect(mirror.nearest([s, l], 50, keep)).toEqual(expected);
+    }
+    expect(mirror.nearest([null, null], 10, () => true)).toEqual([]);
+  });
+
+  it("replaces items in place and pulls changes from the store by cursor", async () => {
+    const mirror = new CatalogMirror(4);
+    const pages = [
+      { items: randomItems(3, 4, 3), cursor: "3" },
+      { items: [{ ...randomItems(1, 4, 4)[0]!, itemId: "it-1", available: false }], cursor: "4" },
+    ];
+    let call = 0;
+    const store = { changesSince: async () => pages[call++] ?? { items: [], cursor: "4" } } as unknown as ItemStore;
+    expect(await mirror.pull(store)).toBe(3);
+    expect(await mirror.pull(store)).toBe(1);
+    expect(mirror.size).toBe(3);
+    expect(mirror.get("it-1")!.available).toBe(false);
+    expect(Array.from(mirror.embeddingAt(mirror.indexOf("it-1")!))).toEqual(Array.from(pages[1]!.items[0]!.embedding));
+  });
+
+  it("orders by decayed positive feedback", () => {
+    const mirror = new CatalogMirror(4);
+    mirror.apply(randomItems(4, 4, 5));
+    mirror.recordPositive("it-2", 3);
+    mirror.recordPositive("it-3", 1);
+    expect(mirror.popularIndices().slice(0, 3)).toEqual([2, 3, 0]);
+  });
+});
