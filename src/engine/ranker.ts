@@ -63,3 +63,90 @@ export function rankSlate(bandit: HybridLinUCB, spec: FeatureSpec, request: Rank
     };
   });
 }
+
+/** What scoring reads from a request (a RankRequest fits). */
+export type ScoreRequest = Pick<RankRequest, "candidates" | "session" | "longTerm" | "context">;
+
+/** Whether score a (candidate i) ranks above score b (candidate j) in the greedy pick: the order selectSlate uses (higher; NaN lowest; ties to the lower index). */
+function ranksAbove(a: number, i: number, b: number, j: number): boolean {
+  if (Number.isNaN(b)) return !Number.isNaN(a) || i < j;
+  if (Number.isNaN(a)) return false;
+  return a > b || (a === b && i < j);
+}
+
+/**
+ * rankSlate's φ and hybrid-LinUCB scores, into buffers reused across requests: the offline evaluator
+ * scores millions of logged events, where allocating φ and score arrays per event would dominate.
+ * Scores equal rankSlate's for the same model and request; the greedy first pick is the one
+ * `firstSlotDistribution` / `selectSlate` make from them.
+ */
+export class CandidateScorer {
+  private z: Float64Array = new Float64Array(0);
+  private x: Float64Array = new Float64Array(0);
+  private ids: string[] = [];
+  private buffers = { mean: new Float64Array(0), bonus: new Float64Array(0), ucb: new Float64Array(0) };
+
+  constructor(readonly spec: FeatureSpec) {}
+
+  /** UCB of every candidate, in order: a view valid until the next call. */
+  scoreAll(bandit: HybridLinUCB, request: ScoreRequest): Float64Array {
+    const n = request.candidates.length;
+    this.ensureCapacity(n);
+    if (this.ids.length !== n) this.ids.length = n;
+    for (let c = 0; c < n; c++) {
+      const item = request.candidates[c]!;
+      this.ids[c] = item.itemId;
+      buildFeatures(this.spec, request.session, request.longTerm, request.context, item, this.z, this.x, c);
+    }
+    bandit.scoreMany(this.ids, this.z, this.x, this.buffers);
+    return this.buffers.ucb.subarray(0, n);
+  }
+
+  /**
+   * Whether candidate `index` is the greedy first pick (what slot 0 holds when the ε branch is not
+   * taken): `firstAbove(...) === -1`.
+   */
+  isGreedyFirst(bandit: HybridLinUCB, request: ScoreRequest, index: number): boolean {
+    return this.firstAbove(bandit, request, index) === -1;
+  }
+
+  /**
+   * A candidate that ranks above candidate `index` in the greedy order, or -1 when none does (it is the
+   * greedy pick). Scores the candidate, then `hint` (say, the one that ranked above last time), then
+   * the others only until one ranks above it: under a uniform logging policy that is a few candidates
+   * instead of all of them. Which candidate is returned may depend on the hint; whether one is, not.
+   */
+  firstAbove(bandit: HybridLinUCB, request: ScoreRequest, index: number, hint = -1): number {
+    const n = request.candidates.length;
+    this.ensureCapacity(Math.max(n, 1));
+    const own = this.ucbOf(bandit, request, index);
+    if (hint >= 0 && hint < n && hint !== index && ranksAbove(this.ucbOf(bandit, request, hint), hint, own, index)) return hint;
+    for (let c = 0; c < n; c++) {
+      if (c === index || c === hint) continue;
+      if (ranksAbove(this.ucbOf(bandit, request, c), c, own, index)) return c;
+    }
+    return -1;
+  }
+
+  /** φ of candidate `index` as rankSlate serves it (float32, as the serving context stores it), into the given buffers. */
+  servedFeatures(request: ScoreRequest, index: number, shared: Float32Array, arm: Float32Array): void {
+    this.ensureCapacity(1);
+    buildFeatures(this.spec, request.session, request.longTerm, request.context, request.candidates[index]!, this.z, this.x, 0);
+    shared.set(this.z.subarray(0, this.spec.sharedDim));
+    arm.set(this.x.subarray(0, this.spec.armDim));
+  }
+
+  private ucbOf(bandit: HybridLinUCB, request: ScoreRequest, c: number): number {
+    // Row 0 is enough: each candidate's φ is used once, right after it is built.
+    const item = request.candidates[c]!;
+    buildFeatures(this.spec, request.session, request.longTerm, request.context, item, this.z, this.x, 0);
+    return bandit.score(item.itemId, this.z, this.x).ucb;
+  }
+
+  private ensureCapacity(n: number): void {
+    if (this.buffers.ucb.length >= n) return;
+    const size = Math.max(n, this.buffers.ucb.length * 2, 16);
+    ({ z: this.z, x: this.x } = allocateFeatures(this.spec, size));
+    this.buffers = { mean: new Float64Array(size), bonus: new Float64Array(size), ucb: new Float64Array(size) };
+  }
+}

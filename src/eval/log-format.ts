@@ -59,6 +59,10 @@ export interface ReadReport {
   skipped: number;
   /** The first `maxProblems` problems, in file order. */
   problems: LogFormatError[];
+  /** Line number (1-based, blank lines counted) of the row yielded last: where a caller's own check of it points. */
+  lastLine: number;
+  /** Bytes of the file read so far (compressed bytes for .gz), for progress against the file size. */
+  bytesRead: number;
 }
 
 export interface ReadOptions {
@@ -70,7 +74,7 @@ export interface ReadOptions {
 }
 
 export function createReadReport(): ReadReport {
-  return { lines: 0, rowsRead: 0, skipped: 0, problems: [] };
+  return { lines: 0, rowsRead: 0, skipped: 0, problems: [], lastLine: 0, bytesRead: 0 };
 }
 
 /** Reads a log row by row without loading the file; bad lines throw (strict) or land in `report`. */
@@ -107,6 +111,7 @@ async function* readRows<T>(path: string, options: ReadOptions, parse: (record: 
   const source = createReadStream(path);
   const input = path.endsWith(".gz") ? source.pipe(createGunzip()) : source;
   source.on("error", (err) => input.destroy(err));
+  source.on("data", (chunk) => (report.bytesRead += chunk.length));
   const lines = createInterface({ input, crlfDelay: Infinity });
   let lineNumber = 0;
   try {
@@ -137,6 +142,7 @@ async function* readRows<T>(path: string, options: ReadOptions, parse: (record: 
         continue;
       }
       report.rowsRead++;
+      report.lastLine = at;
       yield row;
     }
   } finally {

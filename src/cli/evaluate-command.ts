@@ -1,0 +1,172 @@
+import { Presets, SingleBar } from "cli-progress";
+import { InvalidArgumentError, type Command } from "commander";
+import { statSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { loadConfig } from "../config";
+import { ESTIMATOR_NAMES, type EstimatorName } from "../eval/bootstrap";
+import { catalogFromStore, DB_SOURCE, decisionsFromStore } from "../eval/db-source";
+import { evaluate, type EvaluationResult } from "../eval/evaluate";
+import { createReadReport, readCatalog, readLog, type LoggedDecision } from "../eval/log-format";
+import { parsePolicySpec, type EvalPolicySpec } from "../eval/policy-spec";
+import { logSummaryText, resultChartSvg, resultJson, resultTable } from "../eval/report";
+import { createLogger } from "../log";
+import { openPostgresStores } from "../state/postgres/open-postgres-stores";
+
+export interface EvaluateFlags {
+  catalog?: string;
+  log?: string;
+  policy: EvalPolicySpec[];
+  estimator: EstimatorName[];
+  clip?: number;
+  bootstrap: number;
+  seed: number;
+  json?: string;
+  chart?: string;
+  strict?: boolean;
+  limit?: number;
+  fromDb?: boolean;
+  progress?: boolean;
+}
+
+/** Where the command writes and what environment it reads (tests pass their own). */
+export interface EvaluateIo {
+  out(text: string): void;
+  /** The progress bar's stream. */
+  progress: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+const defaultIo: EvaluateIo = { out: (text) => console.log(text), progress: process.stderr, env: process.env };
+
+const DEFAULT_POLICIES = ["random", "popularity", "egreedy:epsilon=0.1", "linucb:alpha=0.5,epsilon=0.05,session=on,longterm=on"];
+
+const wholeNumber = (name: string, min: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}`);
+  return n;
+};
+
+/** `recs evaluate`: offline evaluation of target policies on a logged-decision file or the service's own event log. */
+export function registerEvaluateCommand(program: Command, io: EvaluateIo = defaultIo): void {
+  program
+    .command("evaluate")
+    .description("Estimate what target policies would earn from logged decisions: replay, IPS, SNIPS and doubly robust, with 95% bootstrap intervals")
+    .option("--catalog <file>", "catalog JSON Lines (.gz read gzipped)")
+    .option("--log <file>", "logged decisions, JSON Lines (.gz read gzipped)")
+    .option("--from-db", "read the service's own event log and catalog (DATABASE_URL, else the embedded store under RECS_DATA_DIR)")
+    .option("--policy <spec>", `target policy, repeatable (default: ${DEFAULT_POLICIES.join(" ")})`, collect(parsePolicyFlag), [])
+    .option("--estimator <name>", `estimator, repeatable: ${ESTIMATOR_NAMES.join(", ")} (default: all)`, collect(parseEstimatorFlag), [])
+    .option("--clip <w>", "clip importance weights at W (IPS, SNIPS, DR); clipped rows are counted", positiveNumber)
+    .option("--bootstrap <n>", "bootstrap resamples for the 95% intervals", wholeNumber("--bootstrap", 10), 200)
+    .option("--seed <s>", "seed of the policies' exploration and of the bootstrap", wholeNumber("--seed", 0), 1)
+    .option("--json <out>", "write the report as JSON")
+    .option("--chart <out.svg>", "write the chart of estimated reward over the log (SVG)")
+    .option("--strict", "stop at the first malformed line (file:line: field) instead of skipping it")
+    .option("--limit <n>", "evaluate at most N decisions", wholeNumber("--limit", 1))
+    .option("--no-progress", "no progress bar")
+    .action(async (flags: EvaluateFlags) => {
+      await runEvaluate(flags, io);
+    });
+}
+
+function collect<T>(parse: (value: string) => T) {
+  return (value: string, previous: T[]) => [...previous, parse(value)];
+}
+
+function parsePolicyFlag(value: string): EvalPolicySpec {
+  try {
+    return parsePolicySpec(value);
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+function parseEstimatorFlag(value: string): EstimatorName {
+  const name = value.trim().toLowerCase();
+  if (!(ESTIMATOR_NAMES as readonly string[]).includes(name)) throw new InvalidArgumentError(`"${value}" is not an estimator; use ${ESTIMATOR_NAMES.join(", ")}`);
+  return name as EstimatorName;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError("must be a positive number");
+  return n;
+}
+
+/** Runs an evaluation with parsed flags: table, summary, and the JSON and chart files asked for. */
+export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = defaultIo): Promise<EvaluationResult> {
+  if (flags.fromDb && (flags.log || flags.catalog)) throw new InvalidArgumentError("--from-db reads the catalog and log from the database: leave out --catalog and --log");
+  if (!flags.fromDb && !(flags.log && flags.catalog)) throw new InvalidArgumentError("give --catalog FILE and --log FILE, or --from-db");
+  const policies = flags.policy.length > 0 ? flags.policy : DEFAULT_POLICIES.map(parsePolicySpec);
+  const estimators = flags.estimator.length > 0 ? [...new Set(flags.estimator)] : [...ESTIMATOR_NAMES];
+  const strict = flags.strict ?? false;
+  const bad = { skipped: 0, problems: [] as string[] };
+  const bar = new SingleBar({ format: "evaluating |{bar}| {percentage}% | {rows} rows", hideCursor: true, stream: io.progress, noTTYOutput: false }, Presets.shades_classic);
+  const showProgress = flags.progress !== false;
+  const base = { policies, estimators, bootstrap: flags.bootstrap, seed: flags.seed, strict, ...(flags.clip === undefined ? {} : { clip: flags.clip }), ...(flags.limit === undefined ? {} : { limit: flags.limit }) };
+
+  let result: EvaluationResult;
+  let source: string;
+  if (flags.fromDb) {
+    const config = loadConfig(io.env);
+    const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
+    const durable = await openPostgresStores(config.databaseUrl ? { url: config.databaseUrl, embeddingDim: config.embeddingDim, logger } : { dataDir: config.dataDir, embeddingDim: config.embeddingDim, logger });
+    let catalog;
+    let rows: LoggedDecision[];
+    try {
+      await durable.migrate();
+      catalog = await catalogFromStore(durable);
+      rows = await decisionsFromStore(durable, flags.limit ?? 1_000_000, {
+        strict,
+        onProblem: (problem) => {
+          bad.skipped++;
+          if (bad.problems.length < 20) bad.problems.push(problem.message);
+        },
+      });
+    } finally {
+      await durable.close();
+    }
+    source = DB_SOURCE;
+    if (catalog.length === 0) throw new InvalidArgumentError("the service's catalog is empty: load one with `recs load-catalog FILE` first");
+    if (showProgress) bar.start(Math.max(rows.length, 1), 0, { rows: 0 });
+    result = await evaluate(rows, {
+      ...base,
+      catalog,
+      source: DB_SOURCE,
+      onProgress: (read) => showProgress && bar.update(read, { rows: read }),
+      state: { sessionWindow: config.sessionWindow, sessionTtlMs: config.sessionTtlS * 1000, learningRate: config.learningRate },
+    });
+  } else {
+    const logPath = flags.log!;
+    const catalog = await readCatalog(flags.catalog!, { strict: true });
+    const report = createReadReport();
+    const size = statSync(logPath).size;
+    if (showProgress) bar.start(size, 0, { rows: 0 });
+    result = await evaluate(readLog(logPath, { strict, report }), {
+      ...base,
+      catalog,
+      locate: () => ({ file: logPath, line: report.lastLine }),
+      onProgress: (read) => showProgress && bar.update(Math.min(report.bytesRead, size), { rows: read }),
+    });
+    if (showProgress) bar.update(size, { rows: result.log.rowsRead });
+    bad.skipped = report.skipped;
+    bad.problems = report.problems.map((p) => p.message);
+    source = logPath;
+  }
+  if (showProgress) bar.stop();
+
+  io.out(resultTable(result));
+  io.out(logSummaryText(result, bad));
+  if (flags.json) {
+    await mkdir(dirname(flags.json), { recursive: true });
+    await writeFile(flags.json, JSON.stringify(resultJson(result, { source, badLines: bad }), null, 2) + "\n");
+    io.out(`JSON report written to ${flags.json}`);
+  }
+  if (flags.chart) {
+    await mkdir(dirname(flags.chart), { recursive: true });
+    await writeFile(flags.chart, resultChartSvg(result));
+    io.out(`chart written to ${flags.chart}`);
+  }
+  return result;
+}

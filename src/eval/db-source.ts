@@ -1,0 +1,52 @@
+import type { CatalogItem, DurableStores } from "../state/ports";
+import { LogFormatError, type LoggedDecision } from "./log-format";
+
+/** Where the service's own rows come from in messages: there is no file, so the "line" is the row number. */
+export const DB_SOURCE = "events (database)";
+
+/** The whole catalog from the item store, page by page. */
+export async function catalogFromStore(durable: DurableStores, pageSize = 5000): Promise<CatalogItem[]> {
+  const items: CatalogItem[] = [];
+  let cursor: string | null = null;
+  for (;;) {
+    const page = await durable.items.changesSince(cursor, pageSize);
+    items.push(...page.items);
+    cursor = page.cursor;
+    if (page.items.length < pageSize) return items;
+  }
+}
+
+/**
+ * The service's logged decisions (each shown item of each impression with its propensity, joined to
+ * its reward) as log rows. The service logs how many candidates it ranked but not which, so rows carry
+ * no candidate list: the evaluator takes every catalog item. A propensity outside (0, 1] is an error
+ * like in a file (strict) or a skipped, reported row.
+ */
+export async function decisionsFromStore(
+  durable: DurableStores,
+  limit: number,
+  options: { strict: boolean; onProblem: (problem: LogFormatError) => void },
+): Promise<LoggedDecision[]> {
+  const rows = await durable.events.loggedDecisions(limit);
+  const out: LoggedDecision[] = [];
+  rows.forEach((row, i) => {
+    if (!(row.propensity > 0 && row.propensity <= 1)) {
+      const problem = new LogFormatError(DB_SOURCE, i + 1, "propensity", `must be in (0, 1], got ${row.propensity}`);
+      if (options.strict) throw problem;
+      options.onProblem(problem);
+      return;
+    }
+    out.push({
+      tsMs: row.occurredAtMs,
+      userId: row.userId,
+      sessionId: row.sessionId,
+      context: row.context,
+      candidates: null,
+      itemId: row.itemId,
+      position: row.position,
+      propensity: row.propensity,
+      reward: row.reward,
+    });
+  });
+  return out;
+}

@@ -1,0 +1,62 @@
+import { randomIndex, type Random } from "../bandit/rng";
+import { firstSlotDistribution } from "../bandit/slate";
+import { OnlineModel } from "../engine/model";
+import { CandidateScorer, type ScoreRequest } from "../engine/ranker";
+import type { Decision, EvalCatalog } from "./decision";
+import type { EvalPolicy } from "./policies";
+import type { EvalPolicySpec } from "./policy-spec";
+
+/**
+ * The service's policy, offline: its OnlineModel (hybrid LinUCB over φ), scored through the ranker's
+ * CandidateScorer (rankSlate's φ and scores) and filled as selectSlate fills slot 0. Learning applies
+ * the same ModelUpdate the feedback path applies: φ of the shown item as served (float32), the reward.
+ */
+export class LinUCBPolicy implements EvalPolicy {
+  readonly learns = true;
+  readonly model: OnlineModel;
+  private readonly scorer: CandidateScorer;
+  private readonly epsilon: number;
+  private readonly shared: Float32Array;
+  private readonly arm: Float32Array;
+  /** Per candidate list, the candidate that last ranked above the logged item: usually the greedy pick, so tried first. */
+  private readonly lastAbove = new WeakMap<object, number>();
+
+  constructor(catalog: EvalCatalog, spec: Extract<EvalPolicySpec, { kind: "linucb" }>, readonly name: string) {
+    this.model = OnlineModel.create({ dim: catalog.dim, alpha: spec.alpha, useSession: spec.session, useLongTerm: spec.longTerm, maxArms: Math.max(10_000, catalog.size) });
+    this.scorer = new CandidateScorer(this.model.spec);
+    this.epsilon = spec.epsilon;
+    this.shared = new Float32Array(this.model.spec.sharedDim);
+    this.arm = new Float32Array(this.model.spec.armDim);
+  }
+
+  /** Replay needs only whether the logged item is the greedy pick, so scoring stops at the first candidate above it. */
+  choosesLogged(decision: Decision, rng: Random): boolean {
+    if (rng() < this.epsilon) return randomIndex(rng, decision.size) === decision.logged;
+    return this.isGreedy(decision);
+  }
+
+  probabilityOfLogged(decision: Decision): number {
+    const greedy = this.epsilon < 1 && this.isGreedy(decision);
+    return this.epsilon / decision.size + (greedy ? 1 - this.epsilon : 0);
+  }
+
+  private isGreedy(decision: Decision): boolean {
+    const hint = this.lastAbove.get(decision.candidates) ?? -1;
+    const above = this.scorer.firstAbove(this.model.bandit, request(decision), decision.logged, hint);
+    if (above >= 0) this.lastAbove.set(decision.candidates, above);
+    return above === -1;
+  }
+
+  distribution(decision: Decision, out: Float64Array): void {
+    out.set(firstSlotDistribution(this.scorer.scoreAll(this.model.bandit, request(decision)), this.epsilon));
+  }
+
+  learn(decision: Decision): void {
+    this.scorer.servedFeatures(request(decision), decision.logged, this.shared, this.arm);
+    this.model.apply({ itemId: decision.row.itemId, shared: this.shared, arm: this.arm, reward: decision.reward });
+  }
+}
+
+function request(decision: Decision): ScoreRequest {
+  return { candidates: decision.candidates.items, session: decision.sessionVector(), longTerm: decision.longTerm(), context: decision.hashedContext() };
+}

@@ -1,0 +1,133 @@
+import { randomIndex, type Random } from "../bandit/rng";
+import { firstSlotDistribution } from "../bandit/slate";
+import type { CatalogItem } from "../state/ports";
+import type { Decision, EvalCatalog } from "./decision";
+import { LinUCBPolicy } from "./linucb-policy";
+import { policySpecName, type EvalPolicySpec } from "./policy-spec";
+
+/**
+ * A target policy as the estimators query it. Every policy fills slot 0 the way the service does
+ * (src/bandit/slate.ts): with probability ε a uniformly random candidate, else the greedy best by its
+ * score (ties to the earlier candidate).
+ */
+export interface EvalPolicy {
+  readonly name: string;
+  /** False when `learn` changes nothing: one instance then serves every estimator. */
+  readonly learns: boolean;
+  /**
+   * Replay: draws the slot-0 choice from `rng` exactly as selectSlate does for slot 0 (one draw for the
+   * ε coin, one more for the uniform pick when it comes up) and tells whether it is the logged item.
+   */
+  choosesLogged(decision: Decision, rng: Random): boolean;
+  /** π(logged item at slot 0 | x): what IPS, SNIPS and DR weigh by. */
+  probabilityOfLogged(decision: Decision): number;
+  /** π(· at slot 0 | x) of every candidate into out[0 .. decision.size): what DR's direct part needs. */
+  distribution(decision: Decision, out: Float64Array): void;
+  /** Learns the logged item's reward (the caller decides on which rows: see `evaluate`). */
+  learn(decision: Decision): void;
+}
+
+/** What an ε-greedy policy over a per-candidate score needs. */
+export interface ScoredPolicyOptions {
+  name: string;
+  epsilon: number;
+  learns: boolean;
+  /** The greedy score of candidate `c` of the decision. */
+  score(decision: Decision, c: number): number;
+  learn?(decision: Decision): void;
+}
+
+/** An ε-greedy policy over a cheap score, through the service's own first-slot distribution. */
+export function scoredPolicy(options: ScoredPolicyOptions): EvalPolicy {
+  const { epsilon } = options;
+  let scores = new Float64Array(64);
+  const distributionOf = (decision: Decision): Float64Array => {
+    const n = decision.size;
+    if (scores.length < n) scores = new Float64Array(Math.max(n, scores.length * 2));
+    for (let c = 0; c < n; c++) scores[c] = options.score(decision, c);
+    return firstSlotDistribution(scores.subarray(0, n), epsilon);
+  };
+  return {
+    name: options.name,
+    learns: options.learns,
+    choosesLogged(decision, rng) {
+      // Scores only when the greedy branch needs them; the draws are selectSlate's either way.
+      if (epsilon === 1 || rng() < epsilon) return randomIndex(rng, decision.size) === decision.logged;
+      const distribution = distributionOf(decision);
+      // The greedy candidate is the one holding more than the uniform share ε/n (ε < 1 here).
+      return distribution[decision.logged]! > epsilon / decision.size;
+    },
+    probabilityOfLogged: (decision) => (epsilon === 1 ? 1 / decision.size : distributionOf(decision)[decision.logged]!),
+    distribution(decision, out) {
+      out.set(epsilon === 1 ? new Float64Array(decision.size).fill(1 / decision.size) : distributionOf(decision));
+    },
+    learn: (decision) => options.learn?.(decision),
+  };
+}
+
+/** A policy that never learns: ε-greedy over a fixed score of each item (and the row, if it likes). */
+export function staticPolicy(name: string, epsilon: number, score: (item: CatalogItem, catalogIndex: number, decision: Decision) => number): EvalPolicy {
+  return scoredPolicy({ name, epsilon, learns: false, score: (d, c) => score(d.candidates.items[c]!, d.candidates.indices[c]!, d) });
+}
+
+/** Uniform over the candidates. */
+export function randomPolicy(): EvalPolicy {
+  return scoredPolicy({ name: "random", epsilon: 1, learns: false, score: () => 0 });
+}
+
+/** The candidate with the most positive rewards among the rows it learned from (ties: the earlier candidate). */
+export function popularityPolicy(catalog: EvalCatalog, epsilon: number, name = "popularity"): EvalPolicy {
+  const positives = new Float64Array(catalog.size);
+  return scoredPolicy({
+    name,
+    epsilon,
+    learns: true,
+    score: (d, c) => positives[d.candidates.indices[c]!]!,
+    learn: (d) => {
+      if (d.reward > 0) positives[d.candidates.indices[d.logged]!]! += 1;
+    },
+  });
+}
+
+/**
+ * Greedy on each item's online mean reward, uniform with probability ε. An item's mean starts at the
+ * overall mean so far, as one pseudo-observation ((sum + m) / (count + 1)): unseen items are neither
+ * favoured nor shunned.
+ */
+export function egreedyPolicy(catalog: EvalCatalog, epsilon: number, name = `egreedy:epsilon=${epsilon}`): EvalPolicy {
+  const sums = new Float64Array(catalog.size);
+  const counts = new Float64Array(catalog.size);
+  let total = 0;
+  let seen = 0;
+  return scoredPolicy({
+    name,
+    epsilon,
+    learns: true,
+    score: (d, c) => {
+      const item = d.candidates.indices[c]!;
+      return (sums[item]! + (seen > 0 ? total / seen : 0)) / (counts[item]! + 1);
+    },
+    learn: (d) => {
+      const item = d.candidates.indices[d.logged]!;
+      sums[item]! += d.reward;
+      counts[item]! += 1;
+      total += d.reward;
+      seen++;
+    },
+  });
+}
+
+/** A fresh policy for a spec (fresh: learning policies start from nothing). */
+export function createPolicy(spec: EvalPolicySpec, catalog: EvalCatalog): EvalPolicy {
+  const name = policySpecName(spec);
+  switch (spec.kind) {
+    case "random":
+      return randomPolicy();
+    case "popularity":
+      return popularityPolicy(catalog, spec.epsilon, name);
+    case "egreedy":
+      return egreedyPolicy(catalog, spec.epsilon, name);
+    case "linucb":
+      return new LinUCBPolicy(catalog, spec, name);
+  }
+}
