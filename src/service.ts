@@ -6,7 +6,7 @@ import { Engine } from "./engine/engine";
 import { EngineMetrics } from "./engine/metrics";
 import type { Logger } from "./log";
 import { ServerMetrics } from "./server/metrics";
-import { startGrpcServer, type RecsServer } from "./server/server";
+import { startGrpcServer } from "./server/server";
 import { openStores, type Stores } from "./state/open-stores";
 
 /** The sample catalog loaded into an empty embedded store on first start. */
@@ -25,25 +25,31 @@ export interface RunningService {
  * Starts the whole service: stores (migrated), the sample catalog when due, the engine, the gRPC
  * server (NOT_SERVING until everything is ready), and the metrics endpoint.
  */
-export async function startService(config: Config, logger: Logger, options: { seed?: number } = {}): Promise<RunningService> {
+export async function startService(config: Config, logger: Logger, options: { seed?: number; onListening?: (port: number) => void } = {}): Promise<RunningService> {
   const metrics = new ServerMetrics();
   const engineMetrics = new EngineMetrics(metrics.registry);
-  const stores = await openStores(config, logger, (what) => {
-    engineMetrics.corruptState.inc({ what });
-    logger.warn({ what }, "corrupt stored value treated as missing");
-  });
+  const server = await startGrpcServer(config, logger, metrics);
+  options.onListening?.(server.port);
+  let stores: Stores;
+  try {
+    stores = await openStores(config, logger, (what) => {
+      engineMetrics.corruptState.inc({ what });
+      logger.warn({ what }, "corrupt stored value treated as missing");
+    });
+  } catch (err) {
+    await server.drain(0);
+    throw err;
+  }
   let engine: Engine | null = null;
-  let server: RecsServer | null = null;
   let metricsServer: HttpServer | null = null;
   try {
     await loadSampleCatalogIfDue(config, stores, logger);
     engine = await Engine.start({ config, durable: stores.durable, ephemeral: stores.ephemeral, logger, registry: metrics.registry, metrics: engineMetrics, seed: options.seed });
-    server = await startGrpcServer(engine, config, logger, metrics);
     metricsServer = config.metricsPort > 0 ? await serveMetrics(metrics, config, logger) : null;
-    server.setServing(true);
+    server.serve(engine);
     logger.info({ port: server.port, items: engine.catalog.size, embedded: stores.embeddedDurable }, "recs is serving");
   } catch (err) {
-    await server?.drain(0);
+    await server.drain(0);
     await engine?.close();
     await stores.close().catch(() => undefined);
     throw err;
@@ -57,7 +63,7 @@ export async function startService(config: Config, logger: Logger, options: { se
     stores,
     stop(graceMs = 7_000) {
       stopping ??= (async () => {
-        running.server.setServing(false);
+        running.server.setNotServing();
         await running.server.drain(graceMs);
         await running.engine.close();
         await new Promise<void>((resolve) => (running.metricsServer ? running.metricsServer.close(() => resolve()) : resolve()));

@@ -6,8 +6,9 @@ import { startService } from "../service";
 export async function runServe(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const service = await startService(config, logger);
-  // Machine-readable for scripts and tests that start the server on port 0.
+  // Machine-readable lines for scripts and tests that start the server on port 0: "bound" as soon as
+  // the port is open (health NOT_SERVING), "listening" once it serves.
+  const service = await startService(config, logger, { onListening: (port) => console.log(JSON.stringify({ event: "bound", port })) });
   console.log(JSON.stringify({ event: "listening", port: service.port, metricsPort: service.metricsPort }));
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {

@@ -8,20 +8,25 @@ import type { RecommenderHandlers } from "./generated/recs/v1/Recommender";
 import { clientStream, unary, type CallPolicy } from "./calls";
 import { toFeedbackInput, toRecommendInput, toUserStateQuery, WIRE_BY_KIND } from "./validation";
 
+/** The engine once it is loaded; until then `ready()` refuses with UNAVAILABLE. */
+export interface EngineSource {
+  ready(): Engine;
+}
+
 /** Thin handlers: decode, validate, call one engine function, encode. */
-export function recommenderHandlers(engine: Engine, policy: CallPolicy): RecommenderHandlers {
+export function recommenderHandlers(engines: EngineSource, policy: CallPolicy): RecommenderHandlers {
   return {
     Recommend: unary(policy, "Recommend", async (request) => {
-      const out = await engine.recommend(toRecommendInput(request));
+      const out = await engines.ready().recommend(toRecommendInput(request));
       return { recommendationId: out.recommendationId, items: out.items, modelVersion: out.modelVersion, degraded: out.degraded };
     }),
-    Feedback: unary(policy, "Feedback", async (event: FeedbackEvent__Output) => engine.feedback(toFeedbackInput(event, Date.now()))),
+    Feedback: unary(policy, "Feedback", async (event: FeedbackEvent__Output) => engines.ready().feedback(toFeedbackInput(event, Date.now()))),
     IngestFeedback: clientStream(policy, "IngestFeedback", async (stream: AsyncIterable<FeedbackEvent__Output>) =>
-      engine.ingestFeedback(mapStream(stream, (event) => event.eventId, (event) => toFeedbackInput(event, Date.now()))),
+      engines.ready().ingestFeedback(mapStream(stream, (event) => event.eventId, (event) => toFeedbackInput(event, Date.now()))),
     ),
     GetUserState: unary(policy, "GetUserState", async (request) => {
       const query = toUserStateQuery(request);
-      const state = await engine.userState(query.userId, query.sessionId);
+      const state = await engines.ready().userState(query.userId, query.sessionId);
       return {
         userId: state.userId,
         longTermEmbedding: state.longTermEmbedding,
@@ -33,15 +38,15 @@ export function recommenderHandlers(engine: Engine, policy: CallPolicy): Recomme
   };
 }
 
-export function catalogHandlers(engine: Engine, policy: CallPolicy): CatalogHandlers {
+export function catalogHandlers(engines: EngineSource, policy: CallPolicy): CatalogHandlers {
   return {
     UpsertItems: clientStream(policy, "UpsertItems", async (stream: AsyncIterable<Item__Output>) => {
-      const summary = await engine.upsertItems(mapStream(stream, (item) => item.itemId, wireToRawItem));
+      const summary = await engines.ready().upsertItems(mapStream(stream, (item) => item.itemId, wireToRawItem));
       return { received: summary.received, upserted: summary.accepted, rejected: summary.rejected, rejections: summary.rejections };
     }),
     GetItem: unary(policy, "GetItem", async (request): Promise<Item> => {
       if (!request.itemId) throw new InvalidArgument("item_id is required");
-      const item = engine.getItem(request.itemId);
+      const item = engines.ready().getItem(request.itemId);
       if (!item) throw new NotFound(`item_id "${request.itemId}" is not in the catalog`);
       return { itemId: item.itemId, embedding: Array.from(item.embedding), category: item.category, attributes: item.attributes, available: item.available };
     }),

@@ -4,9 +4,10 @@ import { HealthImplementation } from "grpc-health-check";
 import { ReflectionService } from "@grpc/reflection";
 import type { Config } from "../config";
 import type { Engine } from "../engine/engine";
+import { Unavailable } from "../errors";
 import type { Logger } from "../log";
 import { callsInFlight, hashApiKey, type CallPolicy } from "./calls";
-import { catalogHandlers, recommenderHandlers } from "./handlers";
+import { catalogHandlers, recommenderHandlers, type EngineSource } from "./handlers";
 import { LIMITS } from "./limits";
 import type { ServerMetrics } from "./metrics";
 import { loadRecsProto } from "./proto";
@@ -17,8 +18,10 @@ const HEALTH_SERVICES = ["", "recs.v1.Recommender", "recs.v1.Catalog"] as const;
 export interface RecsServer {
   /** The bound port (useful with RECS_PORT=0). */
   port: number;
-  /** Marks every service SERVING or NOT_SERVING. */
-  setServing(serving: boolean): void;
+  /** Hands the loaded engine to the handlers and marks every service SERVING. */
+  serve(engine: Engine): void;
+  /** Marks every service NOT_SERVING (draining). */
+  setNotServing(): void;
   /** Stops taking calls and waits for in-flight calls, or forces them closed after `graceMs`. */
   drain(graceMs: number): Promise<void>;
 }
@@ -37,16 +40,26 @@ function credentials(config: Config): ServerCredentials {
   return ServerCredentials.createSsl(ca, [{ cert_chain: read(config.tlsCert, "RECS_TLS_CERT"), private_key: read(config.tlsKey, "RECS_TLS_KEY") }], ca !== null);
 }
 
-/** Builds the gRPC server with every service, binds it, and reports NOT_SERVING until told otherwise. */
-export async function startGrpcServer(engine: Engine, config: Config, logger: Logger, metrics: ServerMetrics): Promise<RecsServer> {
+/**
+ * Builds the gRPC server with every service and binds it at once, so a readiness probe sees
+ * NOT_SERVING (and calls get UNAVAILABLE) while the stores, catalog and model load.
+ */
+export async function startGrpcServer(config: Config, logger: Logger, metrics: ServerMetrics): Promise<RecsServer> {
+  let engine: Engine | null = null;
+  const engines: EngineSource = {
+    ready() {
+      if (!engine) throw new Unavailable("the service is starting (loading state); retry shortly");
+      return engine;
+    },
+  };
   const { definition, grpc } = loadRecsProto();
   const server = new Server({
     "grpc.max_receive_message_length": LIMITS.messageBytes,
     "grpc.max_send_message_length": LIMITS.messageBytes,
   });
   const policy: CallPolicy = { logger, metrics, apiKeyHashes: config.apiKeys.map(hashApiKey), maxInFlight: config.maxInFlight };
-  server.addService(grpc.recs.v1.Recommender.service, recommenderHandlers(engine, policy));
-  server.addService(grpc.recs.v1.Catalog.service, catalogHandlers(engine, policy));
+  server.addService(grpc.recs.v1.Recommender.service, recommenderHandlers(engines, policy));
+  server.addService(grpc.recs.v1.Catalog.service, catalogHandlers(engines, policy));
   const health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((name) => [name, "NOT_SERVING"])));
   health.addToServer(server);
   new ReflectionService(definition).addToServer(server);
@@ -60,8 +73,12 @@ export async function startGrpcServer(engine: Engine, config: Config, logger: Lo
 
   return {
     port,
-    setServing(serving) {
-      for (const name of HEALTH_SERVICES) health.setStatus(name, serving ? "SERVING" : "NOT_SERVING");
+    serve(loaded) {
+      engine = loaded;
+      for (const name of HEALTH_SERVICES) health.setStatus(name, "SERVING");
+    },
+    setNotServing() {
+      for (const name of HEALTH_SERVICES) health.setStatus(name, "NOT_SERVING");
     },
     async drain(graceMs) {
       await new Promise<void>((resolve) => {

@@ -6,7 +6,8 @@ import { createTestStorage, testCatalog, type StoreKind, type TestStorage } from
 
 const kinds: StoreKind[] = ["embedded", "real"];
 
-describe.each(kinds)("recs serve as a process (%s stores)", (kind) => {
+// Real processes start slowly on a busy 2-core machine (tsx, PGlite): generous per-test limits.
+describe.each(kinds)("recs serve as a process (%s stores)", { timeout: 120_000 }, (kind) => {
   let storage: TestStorage;
   let enabled = true;
   const env = () => ({ ...storage.env, RECS_EMBEDDING_DIM: "8", RECS_LOAD_SAMPLE_CATALOG: "never", RECS_SNAPSHOT_INTERVAL_S: "3600" });
@@ -87,4 +88,51 @@ describe.each(kinds)("recs serve as a process (%s stores)", (kind) => {
       await second.signal("SIGTERM");
     }
   });
+});
+
+describe("recs serve start-up on the embedded default", () => {
+  it("binds at once, answers NOT_SERVING and UNAVAILABLE while loading the sample catalog, then SERVING with real recommendations", async () => {
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { spawn } = await import("node:child_process");
+    const { healthClient } = await import("../helpers/service");
+    const dataDir = mkdtempSync(join(tmpdir(), "recs-start-"));
+    const child = spawn(process.execPath, ["bin/recs.js", "serve"], {
+      env: { PATH: process.env.PATH ?? "", RECS_PORT: "0", RECS_DATA_DIR: dataDir, RECS_LOG_LEVEL: "warn" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+      for (let i = 0; i < 600 && !/"event":"bound"/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+      const port = Number(/"event":"bound","port":(\d+)/.exec(out)![1]);
+      const target = `127.0.0.1:${port}`;
+      const health = healthClient(target);
+      const check = () => new Promise<string>((resolve, reject) => health.Check({ service: "" }, (err, res) => (err ? reject(err) : resolve(res!.status))));
+      const client = new RecsClient(target);
+      const statuses: string[] = [await check()];
+      const early = await client.recommend({ userId: "early", sessionId: "e", k: 3 }).then(
+        () => "OK",
+        (err: { code: number; details: string }) => `${err.code} ${err.details}`,
+      );
+      for (let i = 0; i < 600 && statuses[statuses.length - 1] !== "SERVING"; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        statuses.push(await check());
+      }
+      expect(statuses[0]).toBe("NOT_SERVING");
+      expect(early).toMatch(/^14 the service is starting/); // 14 = UNAVAILABLE
+      expect(statuses[statuses.length - 1]).toBe("SERVING");
+      const rec = await client.recommend({ userId: "u", sessionId: "s" });
+      expect(rec.items).toHaveLength(10);
+      expect((await client.getItem(rec.items[0]!.itemId)).embedding).toHaveLength(32);
+      client.close();
+      health.close();
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
