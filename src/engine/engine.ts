@@ -34,8 +34,12 @@ export interface EngineOptions {
   metrics?: EngineMetrics;
 }
 
-/** Feedback events of one IngestFeedback stream handled at once. */
-const STREAM_CONCURRENCY = 512;
+/**
+ * Feedback events of one IngestFeedback stream handled at once. Enough to fill group-commit batches;
+ * more only queues work on the event loop, where the store reads' deadlines expire while their replies
+ * wait their turn (and a reward whose serving context is not read in time never trains the model).
+ */
+const STREAM_CONCURRENCY = 128;
 
 /**
  * The domain: recommend and feedback flows over the state ports, the online model, and the background
@@ -100,7 +104,10 @@ export class Engine {
       log: logger.child({ flow: "feedback" }),
       rewards: config.rewards,
       learningRate: config.learningRate,
-      servingReadTimeoutMs: Math.max(config.storeTimeoutMs, 200),
+      // Not the Recommend deadline: a reward whose serving context is not read in time never trains
+      // the model, so under load this read may wait; a dead store still costs it only until the
+      // breaker opens.
+      servingReadTimeoutMs: Math.max(config.storeTimeoutMs, 2_000),
     });
     const sweeper = new DefaultRewardSweeper({
       servingContexts: ephemeral.servingContexts,

@@ -19,7 +19,8 @@ describe.runIf(enabled)("corrupt state written raw into Redis and Postgres", () 
   let s: FaultyStack;
 
   beforeAll(async () => {
-    s = await startFaultyStack();
+    // No fault injected here: a deadline that a busy test machine cannot miss by accident.
+    s = await startFaultyStack({ storeTimeoutMs: 1_000 });
   });
   afterAll(() => s?.close());
 

@@ -37,8 +37,9 @@ describe.runIf(enabled)("overload: more calls than RECS_MAX_IN_FLIGHT while the 
       expect(ok).toBeGreaterThanOrEqual(MAX_IN_FLIGHT);
       expect(refused.length).toBeGreaterThan(100);
       expect(refused[0]!.error!.details).toMatch(/RECS_MAX_IN_FLIGHT.*retry with backoff/);
-      // A refusal is not queued: it comes back well before a served call could have finished.
-      expect(Math.min(...refused.map((c) => c.ms))).toBeLessThan(300);
+      // A refusal is not queued behind the slow calls: the first comes back before any served call.
+      const served = calls.filter((c) => c.error === undefined);
+      expect(Math.min(...refused.map((c) => c.ms))).toBeLessThan(Math.min(...served.map((c) => c.ms)));
     } finally {
       await s.redisProxy.pass();
     }

@@ -2,7 +2,7 @@ import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RecommendResponse__Output } from "../../src/server/generated/recs/v1/RecommendResponse";
 import type { FaultMode } from "../helpers/fault-proxy";
-import { counterTotal, eventually, FAULT_CONFIG, median, realStoresUp, startFaultyStack, timed, type FaultyStack } from "./harness";
+import { counterTotal, eventually, FAULT_CONFIG, SLACK_MS, median, realStoresUp, startFaultyStack, timed, type FaultyStack } from "./harness";
 
 const enabled = await realStoresUp();
 const DEADLINE = FAULT_CONFIG.storeTimeoutMs!;
@@ -25,8 +25,11 @@ describe.runIf(enabled)("Redis down or slow, through a fault proxy", () => {
   it.each(FAULTS)("$kind: Recommend degrades within the deadline, Feedback is logged, and the service heals itself", async (fault) => {
     const user = `u-${fault.kind}`;
     const session = `s-${fault.kind}`;
-    const warm = await s.t.client.recommend({ userId: user, sessionId: session, k: 3 });
-    expect(warm.degraded).toEqual([]);
+    let warm = await s.t.client.recommend({ userId: user, sessionId: session, k: 3 });
+    await eventually(async () => {
+      warm = await s.t.client.recommend({ userId: user, sessionId: session, k: 3 });
+      expect(warm.degraded).toEqual([]);
+    }, 5_000);
     await click(user, session, warm.items[0]!.itemId, warm.recommendationId);
     const skippedBefore = await counterTotal(s.t.service.engine.metrics.sessionUpdatesSkipped);
 
@@ -39,7 +42,7 @@ describe.runIf(enabled)("Redis down or slow, through a fault proxy", () => {
         expect(call.error).toBeUndefined();
         expect(call.value!.degraded).toContain("session_store");
         expect(call.value!.items).toHaveLength(3);
-        expect(call.ms).toBeLessThan(DEADLINE + 250);
+        expect(call.ms).toBeLessThan(DEADLINE + SLACK_MS);
       }
       const afterBreaker = median(calls.slice(6).map((c) => c.ms));
       console.info(`${fault.kind}: first Recommend ${calls[0]!.ms.toFixed(0)} ms, median after the breaker opened ${afterBreaker.toFixed(1)} ms (deadline ${DEADLINE} ms)`);
