@@ -95,9 +95,11 @@ export async function startGrpcServer(config: Config, logger: Logger, metrics: S
           if (callsInFlight(policy) > 0) logger.warn({ graceMs, inFlight: callsInFlight(policy) }, "in-flight calls did not finish in time; closing them");
           finish(true);
         }, graceMs);
-        // Health watches never end by themselves; once the service's own calls are done, close them.
+        // Health watches never end by themselves; once the service's own calls are done (and watchers
+        // have had a moment to receive NOT_SERVING), close them.
+        const started = Date.now();
         const poll = setInterval(() => {
-          if (callsInFlight(policy) === 0) finish(true);
+          if (callsInFlight(policy) === 0 && Date.now() - started >= 200) finish(true);
         }, 20);
         timer.unref();
         poll.unref();

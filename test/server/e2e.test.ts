@@ -194,7 +194,7 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
       const watch = health.Watch({ service: "" });
       watch.on("data", (res: { status: string }) => statuses.push(res.status));
       watch.on("error", () => undefined);
-      await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 100 && statuses.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
       const stream = extra.client.recommender.IngestFeedback(extra.client.metadata(), (err, summary) => done(err, summary));
       let done!: (err: unknown, summary: unknown) => void;
       const finished = new Promise<{ accepted: string }>((resolve, reject) => (done = (err, s) => (err ? reject(err) : resolve(s as { accepted: string }))));
