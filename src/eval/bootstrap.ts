@@ -97,9 +97,9 @@ export function traceSums(trace: PolicyTrace, rewards: Float64Array, n = trace.l
 }
 
 /**
- * Rows grouped into independent units for resampling: the rows of one session share a shopper and an
- * intent, so their rewards move together, and resampling rows one by one would make intervals too
- * narrow. `clusterOf[i]` is row i's unit (0 .. count-1).
+ * Rows grouped into independent units for resampling: the rows of one user (all their sessions) share
+ * a taste, and those of one session an intent, so their rewards move together and resampling rows one
+ * by one would make intervals too narrow. `clusterOf[i]` is row i's unit (0 .. count-1).
  */
 export interface Clusters {
   clusterOf: Int32Array;
@@ -108,7 +108,7 @@ export interface Clusters {
 
 /**
  * Point estimates and percentile-bootstrap intervals (`confidence`, default 0.95) for every trace and
- * estimator. Each resample draws as many clusters (sessions) as the log holds, with replacement, and
+ * estimator. Each resample draws as many clusters (users) as the log holds, with replacement, and
  * takes all their rows; without clusters, rows one by one. The same resample serves every policy
  * (common random numbers), from `seed`. The resampling treats the policies' choices as fixed: it
  * measures the estimators' sampling noise over the log, not the variance of re-running a learning
@@ -124,17 +124,16 @@ export function bootstrapEstimates(
   const confidence = options.confidence ?? 0.95;
   const rng = seededRandom(options.seed);
   const draws = traces.map(() => estimators.map(() => new Float64Array(options.resamples)));
+  // Every estimator is a function of sums, so each unit's sums are added once here and a resample
+  // adds whole units: the cost is units × resamples, not rows × resamples.
+  const unitSums = traces.map((trace) => sumsByUnit(trace, rewards, n, options.clusters));
+  const units = unitSums[0]?.length ?? 0;
   const sums = traces.map(emptySums);
-  const groups = groupRows(n, options.clusters);
-  const units = groups.starts.length - 1;
   for (let b = 0; b < options.resamples; b++) {
     for (const s of sums) Object.assign(s, emptySums());
     for (let u = 0; u < units; u++) {
       const unit = randomIndex(rng, units);
-      for (let k = groups.starts[unit]!; k < groups.starts[unit + 1]!; k++) {
-        const i = groups.rows[k]!;
-        for (let p = 0; p < traces.length; p++) addRow(sums[p]!, traces[p]!, rewards, i);
-      }
+      for (let p = 0; p < traces.length; p++) addSums(sums[p]!, unitSums[p]![unit]!);
     }
     traces.forEach((_, p) => estimators.forEach((estimator, e) => (draws[p]![e]![b] = valueOf(estimator, sums[p]!))));
   }
@@ -150,16 +149,20 @@ export function bootstrapEstimates(
   });
 }
 
-/** Rows listed unit by unit (compressed: unit u's rows are rows[starts[u] .. starts[u+1])). */
-function groupRows(n: number, clusters: Clusters | undefined): { rows: Int32Array; starts: Int32Array } {
-  if (clusters === undefined) return { rows: Int32Array.from({ length: n }, (_, i) => i), starts: Int32Array.from({ length: n + 1 }, (_, i) => i) };
-  const starts = new Int32Array(clusters.count + 1);
-  for (let i = 0; i < n; i++) starts[clusters.clusterOf[i]! + 1]!++;
-  for (let u = 0; u < clusters.count; u++) starts[u + 1]! += starts[u]!;
-  const fill = starts.slice(0, clusters.count);
-  const rows = new Int32Array(n);
-  for (let i = 0; i < n; i++) rows[fill[clusters.clusterOf[i]!]!++] = i;
-  return { rows, starts };
+/** Each unit's sums (rows one by one without clusters). */
+function sumsByUnit(trace: PolicyTrace, rewards: Float64Array, n: number, clusters: Clusters | undefined): Sums[] {
+  const units = Array.from({ length: clusters?.count ?? n }, emptySums);
+  for (let i = 0; i < n; i++) addRow(units[clusters === undefined ? i : clusters.clusterOf[i]!]!, trace, rewards, i);
+  return units;
+}
+
+function addSums(into: Sums, s: Sums): void {
+  into.matched += s.matched;
+  into.matchedReward += s.matchedReward;
+  into.weight += s.weight;
+  into.weightedReward += s.weightedReward;
+  into.doublyRobust += s.doublyRobust;
+  into.rows += s.rows;
 }
 
 /** The q-quantile of sorted values (linear interpolation); NaN for none. */

@@ -1,3 +1,4 @@
+import { FNV_OFFSET, fnv1aUpdate } from "../bandit/hashing";
 import { seededRandom, type Random } from "../bandit/rng";
 import type { CatalogItem } from "../state/ports";
 import { bootstrapEstimates, PolicyTrace, runningEstimates, type EstimatorName, type IntervalEstimate } from "./bootstrap";
@@ -120,18 +121,20 @@ export async function evaluate(rows: AsyncIterable<LoggedDecision> | Iterable<Lo
   const needsDr = estimators.includes("dr");
   const rewardModel = needsDr ? new OnlineRewardModel(catalog.size) : null;
 
-  const runs: PolicyRun[] = options.policies.map((definition, p) => {
+  const runs: PolicyRun[] = options.policies.map((definition) => {
     const make = () => ("create" in definition ? definition.create(catalog) : createPolicy(definition, catalog));
     const name = "create" in definition ? definition.name : policySpecName(definition);
     const replay = needsReplay ? make() : null;
     const offPolicy = needsWeights ? (replay !== null && !replay.learns ? replay : make()) : null;
-    return { name, replay, offPolicy, rng: seededRandom(seed + 7919 * (p + 1)), trace: new PolicyTrace() };
+    // Seeded by name, so a policy's numbers do not depend on which others run beside it.
+    return { name, replay, offPolicy, rng: seededRandom((seed ^ fnv1aUpdate(FNV_OFFSET, name)) >>> 0), trace: new PolicyTrace() };
   });
 
   const summary: LogSummary = { rowsRead: 0, rowsEvaluated: 0, otherPositions: 0, unknownItems: 0, problems: [], meanReward: 0, uniformLogging: true };
   let rewards = new Float64Array(1024);
   let clusterOf = new Int32Array(1024);
-  const sessionClusters = new Map<string, number>();
+  /** The bootstrap resamples users: rows of one user are not independent (see Clusters). */
+  const userClusters = new Map<string, number>();
   let rewardSum = 0;
   let distribution = new Float64Array(64);
   let predictions = new Float64Array(64);
@@ -182,8 +185,8 @@ export async function evaluate(rows: AsyncIterable<LoggedDecision> | Iterable<Lo
       grownClusters.set(clusterOf);
       clusterOf = grownClusters;
     }
-    let cluster = sessionClusters.get(row.userId);
-    if (cluster === undefined) sessionClusters.set(row.userId, (cluster = sessionClusters.size));
+    let cluster = userClusters.get(row.userId);
+    if (cluster === undefined) userClusters.set(row.userId, (cluster = userClusters.size));
     clusterOf[summary.rowsEvaluated] = cluster;
     rewards[summary.rowsEvaluated++] = row.reward;
     rewardSum += row.reward;
@@ -192,7 +195,7 @@ export async function evaluate(rows: AsyncIterable<LoggedDecision> | Iterable<Lo
   summary.meanReward = summary.rowsEvaluated > 0 ? rewardSum / summary.rowsEvaluated : Number.NaN;
 
   const n = summary.rowsEvaluated;
-  const intervals = bootstrapEstimates(runs.map((r) => r.trace), rewards, n, estimators, { resamples, seed, clusters: { clusterOf, count: sessionClusters.size } });
+  const intervals = bootstrapEstimates(runs.map((r) => r.trace), rewards, n, estimators, { resamples, seed, clusters: { clusterOf, count: userClusters.size } });
   const points = options.chartPoints ?? 200;
   const policies = runs.map((run, p): PolicyResult => {
     const estimates: Partial<Record<EstimatorName, PolicyEstimate>> = {};
