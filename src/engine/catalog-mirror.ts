@@ -15,6 +15,7 @@ export class CatalogMirror {
   /** Exponentially decayed count of positive feedback per item index. */
   private popularity: Float64Array;
   private popularityOrder: number[] | null = null;
+  private popularityOrderAtMs = 0;
 
   constructor(dim: number) {
     this.dim = dim;
@@ -81,12 +82,15 @@ export class CatalogMirror {
     const index = this.indexById.get(itemId);
     if (index === undefined) return;
     this.popularity[index] = (this.popularity[index] ?? 0) * 0.999 + weight;
-    this.popularityOrder = null;
   }
 
-  /** Every item index by decreasing popularity (cached until popularity or the catalog changes; do not modify). */
-  popularIndices(): readonly number[] {
-    if (!this.popularityOrder) {
+  /**
+   * Every item index by decreasing popularity; do not modify. Re-sorted at most once a second (or when
+   * the catalog changes): a whole-catalog sort per positive event showed up in profiles.
+   */
+  popularIndices(nowMs = Date.now()): readonly number[] {
+    if (!this.popularityOrder || nowMs - this.popularityOrderAtMs >= 1000) {
+      this.popularityOrderAtMs = nowMs;
       const order = Array.from({ length: this.items.length }, (_, i) => i);
       order.sort((a, b) => (this.popularity[b] ?? 0) - (this.popularity[a] ?? 0) || a - b);
       this.popularityOrder = order;
