@@ -26,7 +26,15 @@ export interface FeedbackDeps {
   learningRate: number;
   /** Deadline of the serving-context read on the feedback path. */
   servingReadTimeoutMs: number;
+  /**
+   * How long a caller waits for the log write to be confirmed before it is told UNAVAILABLE (default
+   * 5 s, under a client's usual 10 s deadline). The write itself goes on; see `commit`.
+   */
+  commitTimeoutMs?: number;
 }
+
+/** The log write was not confirmed in time; it may still land. */
+class CommitTimeout extends Error {}
 
 /**
  * The feedback path (DESIGN §3): validate against the catalog, log durably (group commit, with the
@@ -115,13 +123,23 @@ export class FeedbackFlow {
   }
 
   private async commit(input: FeedbackInput, pending: { outcome: Promise<"accepted" | "duplicate">; modelUpdate: ModelUpdate | null; reward: number }): Promise<FeedbackResult> {
-    const { catalog, model, metrics } = this.deps;
+    const { metrics } = this.deps;
     const { modelUpdate, reward } = pending;
     let outcome: "accepted" | "duplicate";
     try {
-      outcome = await pending.outcome;
+      outcome = await withinDeadline(pending.outcome, this.deps.commitTimeoutMs ?? 5_000);
     } catch (err) {
       this.deps.users.forget(input.userId);
+      if (err instanceof CommitTimeout) {
+        // A hung log (a Postgres that stopped answering) may still commit this write later. Whatever
+        // it decides, the rest follows the log: applied if it lands, and a retry is then a duplicate.
+        void pending.outcome.then(
+          (late) => (late === "accepted" ? this.applyAccepted(input, modelUpdate, reward) : undefined),
+          () => undefined,
+        );
+        this.deps.log.warn({ eventId: input.eventId }, "event log write not confirmed in time; the client was told to retry");
+        throw new Unavailable("the event log did not confirm the write in time: retry the same event_id later (if this write landed meanwhile, the retry is a duplicate)");
+      }
       if (err instanceof Unavailable || (err as { kind?: string }).kind === "resource_exhausted") throw err;
       throw new Unavailable("the event log is unavailable; nothing was applied: retry the same event_id later", { cause: err });
     }
@@ -130,6 +148,13 @@ export class FeedbackFlow {
       metrics.feedback.inc({ outcome: "duplicate" });
       return { duplicate: true, appliedToModel: false };
     }
+    await this.applyAccepted(input, modelUpdate, reward);
+    return { duplicate: false, appliedToModel: modelUpdate !== null };
+  }
+
+  /** Everything an accepted (logged) event changes besides the log: popularity, model, session. */
+  private async applyAccepted(input: FeedbackInput, modelUpdate: ModelUpdate | null, reward: number): Promise<void> {
+    const { catalog, model, metrics } = this.deps;
     metrics.feedback.inc({ outcome: "accepted" });
     if (reward > 0) catalog.recordPositive(input.itemId, Math.min(reward, 5));
     if (modelUpdate) {
@@ -140,7 +165,6 @@ export class FeedbackFlow {
         .catch((err: unknown) => this.deps.log.warn({ err }, "could not mark an item rewarded; it may also get the default reward"));
     }
     await this.appendToSession(input);
-    return { duplicate: false, appliedToModel: modelUpdate !== null };
   }
 
   /** Writes everything queued. */
@@ -180,5 +204,18 @@ export class FeedbackFlow {
       500,
     );
     if (failed) this.deps.metrics.sessionUpdatesSkipped.inc();
+  }
+}
+
+/** The promise's value, or a CommitTimeout after `ms` (the promise itself is left running). */
+async function withinDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CommitTimeout(`not confirmed within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -85,6 +85,33 @@ describe.runIf(enabled)("Postgres down, and both stores down, through fault prox
     expect((await s.t.client.getUserState("slow-9")).interactionCount).toBe("1");
   });
 
+  it("a hung Postgres: Feedback answers UNAVAILABLE in bounded time, and the late write and the retry add up to exactly once", async () => {
+    const engine = s.t.service.engine;
+    const rec = await s.t.client.recommend({ userId: "hung", sessionId: "hung-s", k: 3 });
+    await s.t.client.feedback({ eventId: "hung-0", userId: "hung", sessionId: "hung-s", itemId: rec.items[0]!.itemId, type: "CLICK" });
+    const modelBefore = engine.model.updateCount;
+    const event = { eventId: "hung-1", userId: "hung", sessionId: "hung-s", itemId: rec.items[1]!.itemId, type: "PURCHASE" as const, recommendationId: rec.recommendationId };
+    await s.postgresProxy.blackhole();
+    try {
+      const refused = await timed(() => s.t.client.feedback(event));
+      expect(refused.error).toMatchObject({ code: status.UNAVAILABLE, details: expect.stringMatching(/retry the same event_id/) });
+      expect(refused.ms).toBeLessThan(5_000 + SLACK_MS);
+    } finally {
+      await s.postgresProxy.pass();
+    }
+    // Whether the held write landed or not, one retry settles it, and the event counts once everywhere.
+    const retry = await s.t.client.feedback(event);
+    const again = await s.t.client.feedback(event);
+    expect(again.duplicate).toBe(true);
+    await eventually(async () => {
+      expect(engine.model.updateCount).toBe(modelBefore + 1);
+      expect((await s.t.client.getUserState("hung")).interactionCount).toBe("2");
+    }, 5_000);
+    const { rows } = await s.db.query("SELECT count(*)::int AS n FROM events WHERE event_id = 'hung-1'");
+    expect(rows[0].n).toBe(1);
+    console.info(`hung Postgres: the first retry was ${retry.duplicate ? "a duplicate (the held write landed late and was applied then)" : "accepted (the held write never landed)"}`);
+  }, 20_000);
+
   it("with both down, Recommend answers with popularity from memory and Feedback is UNAVAILABLE", async () => {
     // Make a few items popular, so popularity has something to say.
     const rec = await s.t.client.recommend({ userId: "pop", sessionId: "pop-s", k: 5 });
