@@ -4,6 +4,7 @@ import { createLogger } from "../log";
 import { registerDataCommands } from "./data-commands";
 import { registerBenchCommand } from "./bench";
 import { registerDemoCommand } from "./demo";
+import { registerEvaluateCommand } from "./evaluate-command";
 import { runServe } from "./serve";
 import { registerWorldCommands } from "./world-commands";
 
@@ -36,6 +37,7 @@ export async function main(argv: string[]): Promise<void> {
   registerWorldCommands(program);
   registerDemoCommand(program);
   registerBenchCommand(program);
+  registerEvaluateCommand(program);
 
   try {
     await program.parseAsync(argv);
