@@ -89,5 +89,5 @@ describe("openPostgresStores", () => {
     } finally {
       await rm(root, { recursive: true, force: true });
     }
-  });
+  }, 120_000); // two on-disk PGlite clusters: slow on a busy machine
 });
