@@ -176,7 +176,8 @@ export class FeedbackFlow {
   private async servedUpdate(input: FeedbackInput, reward: number): Promise<ModelUpdate | null> {
     if (input.recommendationId === null) return null;
     const recommendationId = input.recommendationId;
-    const { value: context } = await this.deps.guard.orElse("serving_store", "get_context", () => this.deps.servingContexts.get(recommendationId), null, this.deps.servingReadTimeoutMs);
+    const { value: context, failed } = await this.deps.guard.orElse("serving_store", "get_context", () => this.deps.servingContexts.get(recommendationId), null, this.deps.servingReadTimeoutMs);
+    if (failed) this.deps.log.warn({ eventId: input.eventId, recommendationId }, "serving context unreadable: the event is logged, but its reward will not train the model");
     const served = context?.items.find((i) => i.itemId === input.itemId);
     return served ? { itemId: served.itemId, shared: served.shared, arm: served.arm, reward } : null;
   }
