@@ -177,8 +177,12 @@ export class FeedbackFlow {
     if (input.recommendationId === null) return null;
     const recommendationId = input.recommendationId;
     const { value: context, failed } = await this.deps.guard.orElse("serving_store", "get_context", () => this.deps.servingContexts.get(recommendationId), null, this.deps.servingReadTimeoutMs);
-    if (failed) this.deps.log.warn({ eventId: input.eventId, recommendationId }, "serving context unreadable: the event is logged, but its reward will not train the model");
+    if (failed) {
+      this.deps.metrics.feedbackUntrained.inc({ reason: "context_unreadable" });
+      this.deps.log.warn({ eventId: input.eventId, recommendationId }, "serving context unreadable: the event is logged, but its reward will not train the model");
+    }
     const served = context?.items.find((i) => i.itemId === input.itemId);
+    if (!failed && !served) this.deps.metrics.feedbackUntrained.inc({ reason: context ? "item_not_served" : "context_gone" });
     return served ? { itemId: served.itemId, shared: served.shared, arm: served.arm, reward } : null;
   }
 

@@ -15,11 +15,21 @@ export interface RawItem {
 
 const byteLength = (s: string) => Buffer.byteLength(s, "utf8");
 
-/** Checks an id-like string: non-empty and at most `maxBytes` bytes of UTF-8. */
+/**
+ * Postgres text and jsonb cannot hold U+0000: a NUL that got past validation would fail the store call,
+ * and with group commit the whole batch (other clients' writes too) and the store's circuit breaker
+ * with it. So it is bad input, refused wherever text comes in.
+ */
+export function checkNoNul(field: string, value: string): string {
+  if (value.includes("\u0000")) throw new InvalidArgument(`${field} must not contain the NUL character (U+0000)`);
+  return value;
+}
+
+/** Checks an id-like string: non-empty, at most `maxBytes` bytes of UTF-8, no NUL. */
 export function checkId(field: string, value: unknown, maxBytes = ITEM_LIMITS.idBytes): string {
   if (typeof value !== "string" || value.length === 0) throw new InvalidArgument(`${field} is required`);
   if (byteLength(value) > maxBytes) throw new InvalidArgument(`${field} must be at most ${maxBytes} bytes, got ${byteLength(value)}`);
-  return value;
+  return checkNoNul(field, value);
 }
 
 /**
@@ -41,6 +51,7 @@ export function validateItem(raw: RawItem, dim: number): CatalogItem {
   const category = raw.category === undefined || raw.category === null ? "" : raw.category;
   if (typeof category !== "string") throw new InvalidArgument("category must be a string");
   if (byteLength(category) > ITEM_LIMITS.categoryBytes) throw new InvalidArgument(`category must be at most ${ITEM_LIMITS.categoryBytes} bytes`);
+  checkNoNul("category", category);
   const attributes = checkStringMap("attributes", raw.attributes ?? {}, ITEM_LIMITS.attributes, ITEM_LIMITS.attributeBytes);
   if (raw.available !== undefined && raw.available !== null && typeof raw.available !== "boolean") throw new InvalidArgument("available must be a boolean");
   return { itemId, embedding, category, attributes, available: raw.available !== false };
@@ -54,10 +65,12 @@ export function checkStringMap(field: string, value: unknown, maxEntries: number
   const out: Record<string, string> = {};
   for (const [key, v] of entries) {
     if (key.length === 0) throw new InvalidArgument(`${field} keys must not be empty`);
+    checkNoNul(`${field} keys`, key);
     if (byteLength(key) > maxBytes) throw new InvalidArgument(`${field} key "${key.slice(0, 32)}…" must be at most ${maxBytes} bytes`);
     const text = typeof v === "number" && Number.isFinite(v) ? String(v) : v;
     if (typeof text !== "string") throw new InvalidArgument(`${field}["${key}"] must be a string`);
     if (byteLength(text) > maxBytes) throw new InvalidArgument(`${field}["${key}"] must be at most ${maxBytes} bytes`);
+    checkNoNul(`${field}["${key}"]`, text);
     out[key] = text;
   }
   return out;

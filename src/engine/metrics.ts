@@ -10,6 +10,7 @@ export class EngineMetrics {
   readonly banditUpdates: Counter<"source">;
   readonly defaultRewards: Counter;
   readonly sessionUpdatesSkipped: Counter;
+  readonly feedbackUntrained: Counter<"reason">;
   readonly corruptState: Counter<"what">;
   readonly modelUpdates: Gauge;
   readonly snapshotAge: Gauge;
@@ -33,6 +34,12 @@ export class EngineMetrics {
     this.banditUpdates = new Counter({ name: "recs_bandit_updates_total", help: "Bandit updates applied, by source (feedback, default_reward, replica, replay)", labelNames: ["source"], registers });
     this.defaultRewards = new Counter({ name: "recs_default_rewards_total", help: "Default rewards given to shown items nobody acted on", registers });
     this.sessionUpdatesSkipped = new Counter({ name: "recs_session_updates_skipped_total", help: "Session-window appends skipped because the session store failed", registers });
+    this.feedbackUntrained = new Counter({
+      name: "recs_feedback_untrained_total",
+      help: "Feedback naming a recommendation whose reward could not train the model, by reason",
+      labelNames: ["reason"],
+      registers,
+    });
     this.corruptState = new Counter({ name: "recs_corrupt_state_total", help: "Stored values that failed to decode and were treated as missing", labelNames: ["what"], registers });
     this.modelUpdates = new Gauge({ name: "recs_model_updates", help: "Updates in the current model (its version)", registers });
     const self = this;

@@ -1,4 +1,4 @@
-import { ConsecutiveBreaker, TimeoutStrategy, circuitBreaker, handleAll, timeout, wrap, type IPolicy } from "cockatiel";
+import { CountBreaker, TimeoutStrategy, circuitBreaker, handleAll, timeout, wrap, type IPolicy } from "cockatiel";
 
 /** The stores whose faults the engine tolerates, as named in `degraded` and in metrics. */
 export type GuardedStore = "session_store" | "user_store" | "serving_store" | "event_log" | "item_store";
@@ -6,8 +6,10 @@ export type GuardedStore = "session_store" | "user_store" | "serving_store" | "e
 export interface StoreGuardOptions {
   /** Deadline of each guarded call. */
   timeoutMs: number;
-  /** Consecutive failures that open the breaker. */
-  failuresToOpen?: number;
+  /** Share of the last `window` calls that must fail to open the breaker (at least 5 calls seen). */
+  failureRatioToOpen?: number;
+  /** How many recent calls the breaker judges by. */
+  window?: number;
   /** How long an open breaker refuses calls before it lets one test call through. */
   halfOpenAfterMs?: number;
   /** Told of every failed or refused call (for metrics and logs). */
@@ -64,7 +66,9 @@ export class StoreGuard {
     if (!breaker) {
       breaker = circuitBreaker(handleAll, {
         halfOpenAfter: this.options.halfOpenAfterMs ?? 2_000,
-        breaker: new ConsecutiveBreaker(this.options.failuresToOpen ?? 5),
+        // A share of recent calls, not a run of consecutive failures: on a CPU-starved machine a few
+        // concurrent calls time out together, and that alone must not cut a healthy store off.
+        breaker: new CountBreaker({ threshold: this.options.failureRatioToOpen ?? 0.5, size: this.options.window ?? 20, minimumNumberOfCalls: 5 }),
       });
       this.breakers.set(key, breaker);
     }

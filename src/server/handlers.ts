@@ -1,5 +1,5 @@
 import { InvalidArgument, NotFound } from "../errors";
-import { type RawItem } from "../engine/item-validation";
+import { checkId, type RawItem } from "../engine/item-validation";
 import type { Engine, StreamEntry } from "../engine/engine";
 import type { CatalogHandlers } from "./generated/recs/v1/Catalog";
 import type { FeedbackEvent__Output } from "./generated/recs/v1/FeedbackEvent";
@@ -45,8 +45,7 @@ export function catalogHandlers(engines: EngineSource, policy: CallPolicy): Cata
       return { received: summary.received, upserted: summary.accepted, rejected: summary.rejected, rejections: summary.rejections };
     }),
     GetItem: unary(policy, "GetItem", async (request): Promise<Item> => {
-      if (!request.itemId) throw new InvalidArgument("item_id is required");
-      const item = engines.ready().getItem(request.itemId);
+      const item = engines.ready().getItem(checkId("item_id", request.itemId));
       if (!item) throw new NotFound(`item_id "${request.itemId}" is not in the catalog`);
       return { itemId: item.itemId, embedding: Array.from(item.embedding), category: item.category, attributes: item.attributes, available: item.available };
     }),

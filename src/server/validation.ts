@@ -1,5 +1,5 @@
 import { InvalidArgument } from "../errors";
-import { checkId, checkStringMap } from "../engine/item-validation";
+import { checkId, checkNoNul, checkStringMap } from "../engine/item-validation";
 import type { FeedbackInput, RecommendInput } from "../engine/types";
 import type { FeedbackKind } from "../state/ports";
 import type { FeedbackEvent__Output } from "./generated/recs/v1/FeedbackEvent";
@@ -24,19 +24,9 @@ export const WIRE_BY_KIND: Record<FeedbackKind, string> = {
   dismiss: "DISMISS",
 };
 
-/**
- * Postgres text and jsonb cannot hold U+0000: a NUL that got past validation would fail the store call,
- * and with group commit the whole batch (other clients' events too) and the store's circuit breaker
- * with it. So it is bad input, refused here.
- */
-function checkNoNul(field: string, value: string): string {
-  if (value.includes("\u0000")) throw new InvalidArgument(`${field} must not contain the NUL character (U+0000)`);
-  return value;
-}
-
-/** A required id within the byte limit and without NUL. */
+/** A required id within the byte limit (and without NUL). */
 function checkWireId(field: string, value: string): string {
-  return checkNoNul(field, checkId(field, value, LIMITS.idBytes));
+  return checkId(field, value, LIMITS.idBytes);
 }
 
 function checkIdList(field: string, ids: string[], max: number): string[] {
@@ -46,12 +36,7 @@ function checkIdList(field: string, ids: string[], max: number): string[] {
 }
 
 function checkContext(value: unknown): Record<string, string> {
-  const context = checkStringMap("context", value, LIMITS.contextEntries, LIMITS.contextEntryBytes);
-  for (const [key, text] of Object.entries(context)) {
-    checkNoNul("context keys", key);
-    checkNoNul(`context["${key}"]`, text);
-  }
-  return context;
+  return checkStringMap("context", value, LIMITS.contextEntries, LIMITS.contextEntryBytes);
 }
 
 export function toRecommendInput(req: RecommendRequest__Output): RecommendInput {

@@ -46,12 +46,15 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
       { itemId: "short", embedding: [1, 2, 3] },
       { itemId: "", embedding: new Array(8).fill(0.5) },
       { itemId: "nan", embedding: [NaN, 0, 0, 0, 0, 0, 0, 0] },
+      { itemId: "nul", embedding: new Array(8).fill(0.5), attributes: { brand: "a\u0000b" } },
     ]);
-    expect(summary).toMatchObject({ received: "4", upserted: "1", rejected: "3" });
+    expect(summary).toMatchObject({ received: "5", upserted: "1", rejected: "4" });
+    expect(summary.rejections[3]).toMatchObject({ index: "4", id: "nul", reason: expect.stringMatching(/must not contain the NUL character/) });
     expect(summary.rejections.map((r) => [r.index, r.id])).toEqual([
       ["1", "short"],
       ["2", ""],
       ["3", "nan"],
+      ["4", "nul"],
     ]);
     expect(summary.rejections[0]!.reason).toMatch(/embedding must have exactly 8 values/);
     expect(summary.rejections[1]!.reason).toMatch(/item_id is required/);
@@ -66,6 +69,7 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
     if (!enabled) skip();
     expect(await codeOf(t.client.getItem("nope"))).toMatchObject({ code: status.NOT_FOUND, details: expect.stringMatching(/nope/) });
     expect(await codeOf(t.client.getItem(""))).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/item_id/) });
+    expect(await codeOf(t.client.getItem("x".repeat(257)))).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/item_id must be at most 256 bytes/) });
   });
 
   it("recommends k distinct available items with scores and exact propensities", async ({ skip }) => {
