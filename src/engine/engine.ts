@@ -5,6 +5,7 @@ import type { Config } from "../config";
 import { InvalidArgument, Unavailable } from "../errors";
 import type { Logger } from "../log";
 import type { CatalogItem, DurableStores, EphemeralStores, ImpressionRecord } from "../state/ports";
+import { CachedServingContextStore } from "../state/cached-serving-context-store";
 import { Batcher } from "./batcher";
 import { CatalogMirror } from "./catalog-mirror";
 import { DefaultRewardSweeper } from "./default-rewards";
@@ -95,12 +96,13 @@ export class Engine {
       metrics.eventBatchSize.observe({ log: "impressions" }, size);
       metrics.eventFlushSeconds.observe({ log: "impressions" }, seconds);
     };
+    const servingContexts = new CachedServingContextStore(ephemeral.servingContexts, config.rewardWaitMs);
     const common = { catalog, users, guard, metrics, model };
     const feedbackFlow = new FeedbackFlow({
       ...common,
       events: durable.events,
       sessions: ephemeral.sessions,
-      servingContexts: ephemeral.servingContexts,
+      servingContexts,
       log: logger.child({ flow: "feedback" }),
       rewards: config.rewards,
       learningRate: config.learningRate,
@@ -110,7 +112,7 @@ export class Engine {
       servingReadTimeoutMs: Math.max(config.storeTimeoutMs, 2_000),
     });
     const sweeper = new DefaultRewardSweeper({
-      servingContexts: ephemeral.servingContexts,
+      servingContexts,
       events: durable.events,
       model,
       guard,
@@ -121,7 +123,7 @@ export class Engine {
     const recommendDeps: RecommendDeps = {
       ...common,
       sessions: ephemeral.sessions,
-      servingContexts: ephemeral.servingContexts,
+      servingContexts,
       impressions,
       log: logger.child({ flow: "recommend" }),
       rng: seededRandom(options.seed ?? randomInt(2 ** 31)),

@@ -1,0 +1,52 @@
+import type { DueServingContext, ServingContext, ServingContextStore } from "./ports";
+
+/**
+ * Keeps this replica's recently served contexts in memory in front of the shared store, so feedback on
+ * them (the common case: it reaches the replica that served it) needs no round trip and no decode.
+ * Safe because a context never changes after `put`: the cache answers only until the context is due
+ * (after that the sweeper may claim it at any moment, so the shared store decides); the rewarded set
+ * and claims always go to the shared store.
+ */
+export class CachedServingContextStore implements ServingContextStore {
+  private readonly recent = new Map<string, ServingContext>();
+
+  constructor(
+    private readonly inner: ServingContextStore,
+    private readonly rewardWaitMs: number,
+    private readonly capacity = 5_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async put(context: ServingContext): Promise<void> {
+    await this.inner.put(context);
+    this.recent.set(context.recommendationId, context);
+    if (this.recent.size > this.capacity) {
+      const oldest = this.recent.keys().next().value;
+      if (oldest !== undefined) this.recent.delete(oldest);
+    }
+  }
+
+  async get(recommendationId: string): Promise<ServingContext | null> {
+    const cached = this.recent.get(recommendationId);
+    if (cached) {
+      if (this.now() < cached.servedAtMs + this.rewardWaitMs) return cached;
+      this.recent.delete(recommendationId);
+    }
+    return this.inner.get(recommendationId);
+  }
+
+  markRewarded(recommendationId: string, itemId: string): Promise<void> {
+    return this.inner.markRewarded(recommendationId, itemId);
+  }
+
+  async claimDue(nowMs: number, limit: number): Promise<DueServingContext[]> {
+    const claimed = await this.inner.claimDue(nowMs, limit);
+    for (const { context } of claimed) this.recent.delete(context.recommendationId);
+    return claimed;
+  }
+
+  close(): Promise<void> {
+    this.recent.clear();
+    return this.inner.close();
+  }
+}
