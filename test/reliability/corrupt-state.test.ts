@@ -39,9 +39,12 @@ describe.runIf(enabled)("corrupt state written raw into Redis and Postgres", () 
 
   it("an undecodable serving context reads as missing: the feedback is accepted, not applied to the model, and counted", async () => {
     const rec = await s.t.client.recommend({ userId: "sc-user", sessionId: "sc-s", k: 3 });
-    await s.redis.set(`${s.prefix}{rc:${rec.recommendationId}}`, Buffer.from([0xff, 0x00, 0x13, 0x37]));
+    // A replica answers feedback on its own recommendations from memory, so the corrupt blob stands for
+    // a context another replica served: the shared store is the only copy.
+    const elsewhere = "served-by-another-replica";
+    await s.redis.set(`${s.prefix}{rc:${elsewhere}}`, Buffer.from([0xff, 0x00, 0x13, 0x37]));
     const before = await totalCorrupt(s);
-    const ack = await s.t.client.feedback({ eventId: "sc-1", userId: "sc-user", sessionId: "sc-s", itemId: rec.items[0]!.itemId, type: "CLICK", recommendationId: rec.recommendationId });
+    const ack = await s.t.client.feedback({ eventId: "sc-1", userId: "sc-user", sessionId: "sc-s", itemId: rec.items[0]!.itemId, type: "CLICK", recommendationId: elsewhere });
     expect(ack).toMatchObject({ duplicate: false, appliedToModel: false });
     expect(await totalCorrupt(s)).toBe(before + 1);
     expect((await corruptCounts(s)).get("serving_context")).toBeGreaterThanOrEqual(1);
