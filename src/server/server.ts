@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
-import { HealthImplementation } from "grpc-health-check";
+import { loadSync } from "@grpc/proto-loader";
+import { HealthImplementation, protoPath as healthProtoPath } from "grpc-health-check";
 import { ReflectionService } from "@grpc/reflection";
 import type { Config } from "../config";
 import type { Engine } from "../engine/engine";
@@ -10,7 +11,7 @@ import { callsInFlight, hashApiKey, type CallPolicy } from "./calls";
 import { catalogHandlers, recommenderHandlers, type EngineSource } from "./handlers";
 import { LIMITS } from "./limits";
 import type { ServerMetrics } from "./metrics";
-import { loadRecsProto } from "./proto";
+import { loadRecsProto, PROTO_OPTIONS } from "./proto";
 
 /** The services whose health is reported; "" is the server as a whole. */
 const HEALTH_SERVICES = ["", "recs.v1.Recommender", "recs.v1.Catalog"] as const;
@@ -62,7 +63,8 @@ export async function startGrpcServer(config: Config, logger: Logger, metrics: S
   server.addService(grpc.recs.v1.Catalog.service, catalogHandlers(engines, policy));
   const health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((name) => [name, "NOT_SERVING"])));
   health.addToServer(server);
-  new ReflectionService(definition).addToServer(server);
+  // Reflection describes the health service too, so grpcurl and friends see everything the port serves.
+  new ReflectionService({ ...definition, ...loadSync(healthProtoPath, PROTO_OPTIONS) }).addToServer(server);
 
   const address = `${config.host.includes(":") ? `[${config.host}]` : config.host}:${config.port}`;
   const port = await new Promise<number>((resolve, reject) =>

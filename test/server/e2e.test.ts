@@ -3,6 +3,29 @@ import { status } from "@grpc/grpc-js";
 import { postgresAvailable, redisAvailable } from "../helpers/servers";
 import { codeOf, createTestStorage, healthClient, startTestService, testCatalog, type StoreKind, type TestService, type TestStorage } from "../helpers/service";
 
+/** Lists services through the standard reflection API (grpc.reflection.v1), as grpcurl does. */
+async function reflectedServices(target: string): Promise<string[]> {
+  const { createRequire } = await import("node:module");
+  const { loadSync } = await import("@grpc/proto-loader");
+  const { credentials, loadPackageDefinition } = await import("@grpc/grpc-js");
+  const path = createRequire(import.meta.url).resolve("@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto");
+  const pkg = loadPackageDefinition(loadSync(path, { keepCase: true })) as unknown as {
+    grpc: { reflection: { v1: { ServerReflection: new (t: string, c: ReturnType<typeof credentials.createInsecure>) => { ServerReflectionInfo(): NodeJS.EventEmitter & { write(m: object): void; end(): void }; close(): void } } } };
+  };
+  const client = new pkg.grpc.reflection.v1.ServerReflection(target, credentials.createInsecure());
+  try {
+    return await new Promise<string[]>((resolve, reject) => {
+      const call = client.ServerReflectionInfo();
+      call.on("data", (res: { list_services_response?: { service: Array<{ name: string }> } }) => resolve(res.list_services_response?.service.map((s) => s.name) ?? []));
+      call.on("error", reject);
+      call.write({ list_services: "" });
+      call.end();
+    });
+  } finally {
+    client.close();
+  }
+}
+
 const realStores = async () => (await postgresAvailable()) && (await redisAvailable());
 const kinds: StoreKind[] = ["embedded", "real"];
 
@@ -37,6 +60,12 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
       expect(res.status).toBe("SERVING");
     }
     health.close();
+  });
+
+  it("serves reflection: a client can discover both services without the proto file", async ({ skip }) => {
+    if (!enabled) skip();
+    const services = await reflectedServices(t.target);
+    expect(services).toEqual(expect.arrayContaining(["recs.v1.Recommender", "recs.v1.Catalog", "grpc.health.v1.Health"]));
   });
 
   it("upserts items, rejecting bad ones with index, id and reason", async ({ skip }) => {
