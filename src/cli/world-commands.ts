@@ -47,7 +47,7 @@ export function registerWorldCommands(program: Command): void {
       .option("--decisions <n>", "recommendation requests to simulate", intFlag("--decisions", 10), 10_000)
       .option("--k <n>", "slots per recommendation", intFlag("--k", 1, 100), 5)
       .option("--seed <n>", "random seed (world, shoppers and clicks)", intFlag("--seed", 0), 42)
-      .option("--alpha <x>", "the engine's LinUCB α", numberFlag("--alpha", 0, 100), 0.5)
+      .option("--alpha <x>", "the engine's LinUCB α", numberFlag("--alpha", 0, 100), 0.25)
       .option("--epsilon <x>", "the engine's ε", numberFlag("--epsilon", 0, 1), 0.05)
       .option("--windows <n>", "points on the click-rate curve", intFlag("--windows", 2, 1000), 20)
       .option("--chart <file.svg>", "write the click-rate chart here", "simulation.svg")

@@ -97,7 +97,7 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
     { policy: oraclePolicy(world), rng: root.fork("clicks:oracle") },
   ];
   const engineRng = root.fork("clicks:engine");
-  const { engine, close } = await startEngine(world, { alpha: options.alpha ?? 0.5, epsilon: options.epsilon ?? 0.05, seed });
+  const { engine, close } = await startEngine(world, { alpha: options.alpha ?? 0.25, epsilon: options.epsilon ?? 0.05, seed });
   const windowSize = Math.max(1, Math.floor(decisions / windows));
   const clicks = new Map<string, number[]>([["engine (hybrid LinUCB)", []], ...baselines.map((b) => [b.policy.name, []] as [string, number[]])]);
   const intent = { coldSlots: 0, coldOnIntent: 0, afterSlots: 0, afterOnIntent: 0 };
