@@ -35,7 +35,7 @@ const format = (v: number) => (Math.abs(v) >= 1000 ? v.toLocaleString("en-US", {
 export function lineChartSvg(series: ChartSeries[], options: LineChartOptions): string {
   const width = options.width ?? 820;
   const height = options.height ?? 460;
-  const margin = { left: 70, right: 190, top: 40, bottom: 55 };
+  const margin = { left: 70, right: 240, top: 40, bottom: 55 };
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
