@@ -62,6 +62,8 @@ export interface HashedContext {
   readonly pairHashes: Uint32Array;
   /** FNV-1a state after `${key}=${value}×`, one per entry: the prefix of each cross. */
   readonly crossPrefixes: Uint32Array;
+  /** The context's entries as one string: equal contexts have equal keys (for `HashedBlockCache`). */
+  readonly key: string;
 }
 
 /** Hashes a request context once per request. */
@@ -74,7 +76,35 @@ export function hashContext(context: Readonly<Record<string, string>>): HashedCo
     pairHashes[i] = pair;
     crossPrefixes[i] = fnv1aUpdate(pair, "×");
   });
-  return { pairHashes, crossPrefixes };
+  return { pairHashes, crossPrefixes, key: keys.map((k) => `${k}=${context[k]!}`).join("\u0001") };
+}
+
+/**
+ * Memoises φ's hashed block per (context, item), for callers that score the same pairs again and
+ * again (the offline evaluator replays a log whose contexts repeat). Each item keeps its last few
+ * contexts; items are held weakly, so the cache never outlives the catalog.
+ */
+export class HashedBlockCache {
+  private readonly byItem = new WeakMap<FeatureItem, Map<string, Float64Array>>();
+
+  constructor(
+    private readonly spec: FeatureSpec,
+    private readonly contextsPerItem = 16,
+  ) {}
+
+  /** The hashed block (length H) of φ for this context and item. */
+  block(context: HashedContext, item: FeatureItem): Float64Array {
+    let blocks = this.byItem.get(item);
+    if (!blocks) this.byItem.set(item, (blocks = new Map()));
+    let block = blocks.get(context.key);
+    if (!block) {
+      if (blocks.size >= this.contextsPerItem) blocks.clear();
+      block = new Float64Array(this.spec.hashBuckets);
+      writeHashed(this.spec, context, item, block, 0);
+      blocks.set(context.key, block);
+    }
+    return block;
+  }
 }
 
 /** What φ reads from an item (a catalog item fits). */
@@ -110,6 +140,7 @@ export function buildFeatures(
   zOut: Float64Array,
   xOut: Float64Array,
   row: number,
+  hashedBlocks?: HashedBlockCache,
 ): void {
   const d = spec.dim;
   const v = item.embedding;
@@ -118,7 +149,8 @@ export function buildFeatures(
   const xBase = row * spec.armDim;
   const sessionSimilarity = writeProduct(spec.useSession ? session : null, v, d, zOut, zBase + spec.sessionOffset, "session");
   const longTermSimilarity = writeProduct(spec.useLongTerm ? longTerm : null, v, d, zOut, zBase + spec.longTermOffset, "long-term");
-  writeHashed(spec, context, item, zOut, zBase + spec.hashedOffset);
+  if (hashedBlocks) zOut.set(hashedBlocks.block(context, item), zBase + spec.hashedOffset);
+  else writeHashed(spec, context, item, zOut, zBase + spec.hashedOffset);
   zOut[zBase + spec.similarityOffset] = sessionSimilarity;
   zOut[zBase + spec.similarityOffset + 1] = longTermSimilarity;
   zOut[zBase + spec.biasOffset] = 1;

@@ -1,4 +1,4 @@
-import { allocateFeatures, buildFeatures, type HashedContext, type StateVector } from "../bandit/features";
+import { allocateFeatures, buildFeatures, HashedBlockCache, type HashedContext, type StateVector } from "../bandit/features";
 import type { HybridLinUCB } from "../bandit/hybrid";
 import type { Random } from "../bandit/rng";
 import { selectSlate } from "../bandit/slate";
@@ -86,7 +86,12 @@ export class CandidateScorer {
   private ids: string[] = [];
   private buffers = { mean: new Float64Array(0), bonus: new Float64Array(0), ucb: new Float64Array(0) };
 
-  constructor(readonly spec: FeatureSpec) {}
+  /** The evaluator scores the same (context, item) pairs row after row: their hashed block is reused. */
+  private readonly hashedBlocks: HashedBlockCache;
+
+  constructor(readonly spec: FeatureSpec) {
+    this.hashedBlocks = new HashedBlockCache(spec);
+  }
 
   /** UCB of every candidate, in order: a view valid until the next call. */
   scoreAll(bandit: HybridLinUCB, request: ScoreRequest): Float64Array {
@@ -96,7 +101,7 @@ export class CandidateScorer {
     for (let c = 0; c < n; c++) {
       const item = request.candidates[c]!;
       this.ids[c] = item.itemId;
-      buildFeatures(this.spec, request.session, request.longTerm, request.context, item, this.z, this.x, c);
+      buildFeatures(this.spec, request.session, request.longTerm, request.context, item, this.z, this.x, c, this.hashedBlocks);
     }
     bandit.scoreMany(this.ids, this.z, this.x, this.buffers);
     return this.buffers.ucb.subarray(0, n);
@@ -131,7 +136,7 @@ export class CandidateScorer {
   /** φ of candidate `index` as rankSlate serves it (float32, as the serving context stores it), into the given buffers. */
   servedFeatures(request: ScoreRequest, index: number, shared: Float32Array, arm: Float32Array): void {
     this.ensureCapacity(1);
-    buildFeatures(this.spec, request.session, request.longTerm, request.context, request.candidates[index]!, this.z, this.x, 0);
+    buildFeatures(this.spec, request.session, request.longTerm, request.context, request.candidates[index]!, this.z, this.x, 0, this.hashedBlocks);
     shared.set(this.z.subarray(0, this.spec.sharedDim));
     arm.set(this.x.subarray(0, this.spec.armDim));
   }
@@ -139,7 +144,7 @@ export class CandidateScorer {
   private ucbOf(bandit: HybridLinUCB, request: ScoreRequest, c: number): number {
     // Row 0 is enough: each candidate's φ is used once, right after it is built.
     const item = request.candidates[c]!;
-    buildFeatures(this.spec, request.session, request.longTerm, request.context, item, this.z, this.x, 0);
+    buildFeatures(this.spec, request.session, request.longTerm, request.context, item, this.z, this.x, 0, this.hashedBlocks);
     return bandit.score(item.itemId, this.z, this.x).ucb;
   }
 

@@ -120,3 +120,24 @@ describe("buildFeatures", () => {
     expect(() => buildFeatures(spec, null, null, hashContext({}), { ...item, embedding: new Float32Array(4) }, z, x, 0)).toThrow(/embedding has 4/);
   });
 });
+
+describe("HashedBlockCache", () => {
+  it("gives exactly the features built without it, for repeated and changing contexts", async () => {
+    const { HashedBlockCache } = await import("../../src/bandit/features");
+    const spec = featureLayout({ dim: 4, hashBuckets: 16 });
+    const cache = new HashedBlockCache(spec, 2);
+    const items = [0, 1, 2].map((i) => ({ embedding: Float32Array.of(i, 1, 0, -1), category: `c${i}`, attributes: { brand: `b${i}`, color: "red" } }));
+    const raw: Array<Record<string, string>> = [{ device: "mobile" }, { device: "desktop", page: "home" }, { device: "mobile" }, { page: "cart" }, {}];
+    const contexts = raw.map((c) => hashContext(c));
+    for (const ctx of contexts) {
+      for (const item of items) {
+        const plain = allocateFeatures(spec, 1);
+        const cached = allocateFeatures(spec, 1);
+        buildFeatures(spec, null, Float32Array.of(1, 0, 0, 0), ctx, item, plain.z, plain.x, 0);
+        buildFeatures(spec, null, Float32Array.of(1, 0, 0, 0), ctx, item, cached.z, cached.x, 0, cache);
+        expect(Array.from(cached.z)).toEqual(Array.from(plain.z));
+      }
+    }
+    expect(hashContext({ a: "1", b: "2" }).key).not.toBe(hashContext({ a: "1", b: "3" }).key);
+  });
+});
