@@ -51,7 +51,9 @@ export function registerWorldCommands(program: Command): void {
       .option("--epsilon <x>", "the engine's ε", numberFlag("--epsilon", 0, 1), 0.05)
       .option("--windows <n>", "points on the click-rate curve", intFlag("--windows", 2, 1000), 20)
       .option("--chart <file.svg>", "write the click-rate chart here", "simulation.svg")
-      .option("--json <file>", "also write the results as JSON"),
+      .option("--json <file>", "also write the results as JSON")
+      .option("--database-url <url>", "run the engine on this Postgres (default: embedded PGlite in memory)")
+      .option("--redis-url <url>", "run the engine on this Redis, under the prefix recs-sim: (default: in-memory)"),
   ).action(async (opts: Record<string, unknown>) => {
     const decisions = opts.decisions as number;
     const bar = new SingleBar({ format: "simulating |{bar}| {value}/{total} decisions | {duration}s", hideCursor: true, stream: process.stderr }, Presets.shades_classic);
@@ -64,6 +66,7 @@ export function registerWorldCommands(program: Command): void {
       alpha: opts.alpha as number,
       epsilon: opts.epsilon as number,
       windows: opts.windows as number,
+      stores: { databaseUrl: opts.databaseUrl as string | undefined, redisUrl: opts.redisUrl as string | undefined },
       onProgress: (done) => bar.update(done),
     });
     bar.stop();

@@ -5,6 +5,7 @@ import type { FeedbackInput } from "../engine/types";
 import { silentLogger } from "../log";
 import { openMemoryStores } from "../state/memory/open-memory-stores";
 import { openPostgresStores } from "../state/postgres/open-postgres-stores";
+import { openRedisStores } from "../state/redis/open-redis-stores";
 import { clickProbability } from "../world/click-model";
 import { catalogItems } from "../world/log-generator";
 import type { WorldParams } from "../world/params";
@@ -24,6 +25,8 @@ export interface SimulationOptions {
   windows?: number;
   alpha?: number;
   epsilon?: number;
+  /** Real stores for the engine (both optional; default: embedded PGlite in memory and in-memory state). */
+  stores?: { databaseUrl?: string; redisUrl?: string; redisPrefix?: string };
   /** Called after each window with the decisions done so far. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -52,7 +55,7 @@ export interface SimulationResult {
 }
 
 /** The real engine (in-process, embedded stores in memory) as a simulated storefront's policy. */
-async function startEngine(world: World, options: Required<Pick<SimulationOptions, "alpha" | "epsilon" | "seed">>) {
+async function startEngine(world: World, options: Required<Pick<SimulationOptions, "alpha" | "epsilon" | "seed">> & Pick<SimulationOptions, "stores">) {
   const config = loadConfig({}, {
     embeddingDim: world.params.dim,
     alpha: options.alpha,
@@ -62,10 +65,12 @@ async function startEngine(world: World, options: Required<Pick<SimulationOption
     snapshotIntervalS: 86_400,
     logLevel: "silent",
   });
-  const durable = await openPostgresStores({ memory: true, embeddingDim: config.embeddingDim });
+  const { databaseUrl, redisUrl, redisPrefix } = options.stores ?? {};
+  const durable = await openPostgresStores(databaseUrl ? { url: databaseUrl, embeddingDim: config.embeddingDim } : { memory: true, embeddingDim: config.embeddingDim });
   await durable.migrate();
   await durable.items.upsert(catalogItems(world));
-  const ephemeral = openMemoryStores({ sessionWindow: config.sessionWindow, sessionTtlS: config.sessionTtlS, rewardWaitMs: config.rewardWaitMs });
+  const windows = { sessionWindow: config.sessionWindow, sessionTtlS: config.sessionTtlS, rewardWaitMs: config.rewardWaitMs };
+  const ephemeral = redisUrl ? await openRedisStores({ url: redisUrl, prefix: redisPrefix ?? "recs-sim:", ...windows }) : openMemoryStores(windows);
   const engine = await Engine.start({ config, durable, ephemeral, logger: silentLogger, registry: new Registry(), seed: options.seed });
   return {
     engine,
@@ -80,7 +85,9 @@ async function startEngine(world: World, options: Required<Pick<SimulationOption
 /**
  * Runs the synthetic storefront (DESIGN §7's simulator) against the real engine and four baselines on
  * the same stream of shoppers: each policy answers every recommendation request, the ground-truth click
- * model decides the clicks, and each learns from its own outcomes. Deterministic for a seed.
+ * model decides the clicks, and each learns from its own outcomes. The world, the shoppers and the clicks
+ * are deterministic for a seed; the engine's feedback overlaps (group commit), so its figures can move
+ * slightly between runs.
  */
 export async function simulate(options: SimulationOptions = {}): Promise<SimulationResult> {
   const seed = options.seed ?? 42;
@@ -97,7 +104,7 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
     { policy: oraclePolicy(world), rng: root.fork("clicks:oracle") },
   ];
   const engineRng = root.fork("clicks:engine");
-  const { engine, close } = await startEngine(world, { alpha: options.alpha ?? 0.25, epsilon: options.epsilon ?? 0.05, seed });
+  const { engine, close } = await startEngine(world, { alpha: options.alpha ?? 0.25, epsilon: options.epsilon ?? 0.05, seed, stores: options.stores });
   const windowSize = Math.max(1, Math.floor(decisions / windows));
   const clicks = new Map<string, number[]>([["engine (hybrid LinUCB)", []], ...baselines.map((b) => [b.policy.name, []] as [string, number[]])]);
   const intent = { coldSlots: 0, coldOnIntent: 0, afterSlots: 0, afterOnIntent: 0 };
