@@ -241,7 +241,7 @@ export class Engine {
     this.closed = true;
     this.timers.stopAll();
     this.sweeper.stop();
-    const { durable, ephemeral, logger } = this.options;
+    const { durable, logger } = this.options;
     await Promise.allSettled([this.feedbackFlow.drain(), this.impressions.drain()]);
     await this.publishOutgoing();
     try {
@@ -250,7 +250,6 @@ export class Engine {
     } catch (err) {
       logger.error({ err }, "final model snapshot failed; the next start replays the event log instead");
     }
-    void ephemeral;
   }
 
   private startBackgroundWork(): void {
