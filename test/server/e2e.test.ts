@@ -218,6 +218,20 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
     expect(user.interactionCount).toBe(String(events.filter((e, i) => e.userId === "bu-0" && i !== 10 && i !== 20 && i !== 30).length));
   });
 
+  it("gives every Redis key it wrote a TTL", async ({ skip }) => {
+    if (!enabled || kind !== "real") skip();
+    const { Redis } = await import("ioredis");
+    const redis = new Redis(t.config.redisUrl!);
+    try {
+      await new Promise((r) => setTimeout(r, 200)); // let the model-update stream publish
+      const keys = await redis.keys(`${t.config.redisPrefix}*`);
+      expect(keys.length).toBeGreaterThan(3); // session windows, serving contexts, the due set, the update stream
+      for (const key of keys) expect(await redis.pttl(key), key).toBeGreaterThan(0);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it("drains an in-flight call on shutdown, then reports NOT_SERVING", async ({ skip }) => {
     if (!enabled) skip();
     const extra = await startTestService(storage);
