@@ -1,4 +1,4 @@
-import { NotFound, Unavailable } from "../errors";
+import { NotFound, ResourceExhausted, Unavailable } from "../errors";
 import type { Logger } from "../log";
 import type { EventLog, FeedbackEntry, ModelUpdate, SessionStore, ServingContextStore, UserProfile } from "../state/ports";
 import type { RewardMap } from "../config";
@@ -104,19 +104,19 @@ export class FeedbackFlow {
     this.deps.users.remember(speculative);
 
     const outcome = this.log.add({
-        record: {
-          eventId: input.eventId,
-          userId: input.userId,
-          sessionId: input.sessionId,
-          itemId: input.itemId,
-          type: input.type,
-          recommendationId: input.recommendationId,
-          reward,
-          occurredAtMs: input.occurredAtMs,
-          modelUpdate,
-        },
-        userEmbedding: embedding === base.embedding ? null : embedding,
-      });
+      record: {
+        eventId: input.eventId,
+        userId: input.userId,
+        sessionId: input.sessionId,
+        itemId: input.itemId,
+        type: input.type,
+        recommendationId: input.recommendationId,
+        reward,
+        occurredAtMs: input.occurredAtMs,
+        modelUpdate,
+      },
+      userEmbedding: embedding === base.embedding ? null : embedding,
+    });
     // Settled by commit(); this keeps an early failure from counting as unhandled meanwhile.
     outcome.catch(() => undefined);
     return { outcome, modelUpdate, reward };
@@ -140,7 +140,7 @@ export class FeedbackFlow {
         this.deps.log.warn({ eventId: input.eventId }, "event log write not confirmed in time; the client was told to retry");
         throw new Unavailable("the event log did not confirm the write in time: retry the same event_id later (if this write landed meanwhile, the retry is a duplicate)");
       }
-      if (err instanceof Unavailable || (err as { kind?: string }).kind === "resource_exhausted") throw err;
+      if (err instanceof Unavailable || err instanceof ResourceExhausted) throw err;
       throw new Unavailable("the event log is unavailable; nothing was applied: retry the same event_id later", { cause: err });
     }
     if (outcome === "duplicate") {
