@@ -111,14 +111,27 @@ export class CatalogMirror {
     const active = queries.filter((q): q is Float32Array => q !== null);
     if (active.length === 0 || limit <= 0) return [];
     const dim = this.dim;
-    const combined = new Float32Array(dim);
+    const combined = new Float64Array(dim);
     for (const q of active) for (let j = 0; j < dim; j++) combined[j]! += q[j]!;
     const heap = new TopK(limit);
     const m = this.matrix;
+    const tail = dim - (dim % 4);
     for (let i = 0, n = this.items.length; i < n; i++) {
-      let dot = 0;
+      // Four independent sums let the CPU overlap the multiply-adds (this scan is ~15% of a Recommend).
+      let d0 = 0;
+      let d1 = 0;
+      let d2 = 0;
+      let d3 = 0;
       const base = i * dim;
-      for (let j = 0; j < dim; j++) dot += m[base + j]! * combined[j]!;
+      let j = 0;
+      for (; j < tail; j += 4) {
+        d0 += m[base + j]! * combined[j]!;
+        d1 += m[base + j + 1]! * combined[j + 1]!;
+        d2 += m[base + j + 2]! * combined[j + 2]!;
+        d3 += m[base + j + 3]! * combined[j + 3]!;
+      }
+      for (; j < dim; j++) d0 += m[base + j]! * combined[j]!;
+      const dot = d0 + d1 + d2 + d3;
       if (heap.admits(dot) && keep(i)) heap.push(i, dot);
     }
     return heap.sortedIndices();
