@@ -25,7 +25,7 @@ export interface EventInsert {
   update: ModelUpdate | null;
 }
 
-const INSERT_COLUMNS = [
+export const INSERT_COLUMNS = [
   ["event_id", "text"],
   ["kind", "text"],
   ["occurred_at", "timestamptz"],
@@ -44,9 +44,9 @@ const INSERT_COLUMNS = [
   ["update_shared", "bytea"],
   ["update_arm", "bytea"],
 ] as const;
-const ROWS_PER_STATEMENT = 1_000;
+export const ROWS_PER_STATEMENT = 1_000;
 
-function insertParams(row: EventInsert): unknown[] {
+export function insertParams(row: EventInsert): unknown[] {
   const update = row.update;
   return [
     row.eventId, row.kind, timeParam(row.occurredAtMs), row.userId, row.sessionId, row.itemId, row.feedbackType,

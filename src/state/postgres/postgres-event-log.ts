@@ -1,4 +1,5 @@
 import type { DefaultRewardRecord, EventLog, FeedbackEntry, ImpressionRecord, LoggedDecision, LoggedModelUpdate } from "../ports";
+import { insertFeedbackWithUsers } from "./feedback-statement";
 import { applyUserWrites, type UserWrite } from "./postgres-user-repository";
 import { sqlState, type SqlClient, type SqlExecutor } from "./sql-client";
 import { bigintText, checkedSeq, timeParam, type OnCorrupt } from "./sql-values";
@@ -10,6 +11,7 @@ import {
   insertEvents,
   rowToLoggedDecision,
   rowToModelUpdate,
+  ROWS_PER_STATEMENT,
   type LoggedDecisionRow,
   type ModelUpdateRow,
 } from "./event-rows";
@@ -33,10 +35,15 @@ export class PostgresEventLog implements EventLog {
    * the same event ids in opposite orders (concurrent client retries) can deadlock on the unique index;
    * the aborted one was rolled back whole, so running it again is safe and then finds the other's rows.
    */
-  private async appending<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  private appending<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.retryingDeadlocks(() => this.sql.transaction(fn));
+  }
+
+  /** Runs a write (a transaction or one atomic statement) again when Postgres aborted it as a deadlock victim. */
+  private async retryingDeadlocks<T>(write: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.sql.transaction(fn);
+        return await write();
       } catch (err) {
         if (sqlState(err) !== DEADLOCK || attempt >= ATTEMPTS) throw err;
       }
@@ -50,6 +57,15 @@ export class PostgresEventLog implements EventLog {
 
   async appendFeedback(entries: FeedbackEntry[]): Promise<Array<"accepted" | "duplicate">> {
     if (entries.length === 0) return [];
+    if (entries.length <= ROWS_PER_STATEMENT) {
+      const inserted = await this.retryingDeadlocks(() => insertFeedbackWithUsers(this.sql, entries));
+      const seen = new Set<string>();
+      return entries.map(({ record }) => {
+        const first = inserted.has(record.eventId) && !seen.has(record.eventId);
+        seen.add(record.eventId);
+        return first ? "accepted" : "duplicate";
+      });
+    }
     return this.appending(async (tx) => {
       const inserted = await insertEvents(tx, entries.map((entry) => feedbackInsert(entry.record)));
       const outcomes: Array<"accepted" | "duplicate"> = [];
