@@ -35,8 +35,12 @@ export class PostgresEventLog implements EventLog {
    * the same event ids in opposite orders (concurrent client retries) can deadlock on the unique index;
    * the aborted one was rolled back whole, so running it again is safe and then finds the other's rows.
    */
-  private appending<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.retryingDeadlocks(() => this.sql.transaction(fn));
+  /**
+   * Runs a write atomically: a batch that fits one statement runs as that statement alone (atomic by
+   * itself, one round trip), a larger one in a transaction.
+   */
+  private appending<T>(fn: (tx: SqlExecutor) => Promise<T>, rows = Number.POSITIVE_INFINITY): Promise<T> {
+    return this.retryingDeadlocks(() => (rows <= ROWS_PER_STATEMENT ? fn(this.sql) : this.sql.transaction(fn)));
   }
 
   /** Runs a write (a transaction or one atomic statement) again when Postgres aborted it as a deadlock victim. */
@@ -52,7 +56,7 @@ export class PostgresEventLog implements EventLog {
 
   async appendImpressions(records: ImpressionRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await this.appending((tx) => insertEvents(tx, records.map(impressionInsert)));
+    await this.appending((tx) => insertEvents(tx, records.map(impressionInsert)), records.length);
   }
 
   async appendFeedback(entries: FeedbackEntry[]): Promise<Array<"accepted" | "duplicate">> {
@@ -91,7 +95,7 @@ export class PostgresEventLog implements EventLog {
 
   async appendDefaultRewards(records: DefaultRewardRecord[]): Promise<DefaultRewardRecord[]> {
     if (records.length === 0) return [];
-    const inserted = await this.appending((tx) => insertEvents(tx, records.map(defaultRewardInsert)));
+    const inserted = await this.appending((tx) => insertEvents(tx, records.map(defaultRewardInsert)), records.length);
     const logged: DefaultRewardRecord[] = [];
     for (const record of records) {
       const eventId = defaultRewardEventId(record.recommendationId, record.update.itemId);
