@@ -25,53 +25,29 @@ const share = (value: string) => {
   return n;
 };
 
-interface BenchFlags {
-  target: string;
-  concurrency: number;
+/** The parsed flags: the run's options as commander names them, before defaults from the environment. */
+type BenchFlags = Omit<BenchOptions, "durationS" | "ingest" | "baseline" | "progress" | "floorInline"> & {
   duration: number;
-  mix: string;
   ingest?: boolean;
   baseline?: boolean;
   json?: boolean;
-  apiKey?: string;
-  users: number;
-  seed: number;
-  k: number;
-  catalog?: string;
-  streams: number;
-  streamEvents: number;
-  answerShare: number;
-  maxCalls: number;
-  databaseUrl?: string;
-  redisUrl?: string;
-  dim: number;
-}
+};
 
 /** Runs `recs bench` with parsed flags; prints the report (text, or JSON with `json`). */
 export async function runBenchCommand(flags: BenchFlags): Promise<void> {
+  const { duration, json, ...rest } = flags;
   const options: BenchOptions = {
-    target: flags.target,
-    concurrency: flags.concurrency,
-    durationS: flags.duration,
-    mix: flags.mix,
+    ...rest,
+    durationS: duration,
     ingest: flags.ingest ?? false,
     baseline: flags.baseline ?? false,
     apiKey: flags.apiKey ?? process.env.RECS_API_KEY,
-    users: flags.users,
-    seed: flags.seed,
-    k: flags.k,
-    catalog: flags.catalog,
-    streams: flags.streams,
-    streamEvents: flags.streamEvents,
-    answerShare: flags.answerShare,
-    maxCalls: flags.maxCalls,
     databaseUrl: flags.databaseUrl ?? process.env.DATABASE_URL,
     redisUrl: flags.redisUrl ?? process.env.REDIS_URL,
-    dim: flags.dim,
-    progress: !flags.json && process.stderr.isTTY === true,
+    progress: !json && process.stderr.isTTY === true,
   };
   const report = await runBench(options);
-  console.log(flags.json ? JSON.stringify(report, null, 2) : reportText(report));
+  console.log(json ? JSON.stringify(report, null, 2) : reportText(report));
 }
 
 /** Registers `recs bench` (load against a running server) and `recs bench-catalog` (a synthetic catalog file). */

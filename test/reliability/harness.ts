@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { Redis } from "ioredis";
 import type { Config } from "../../src/config";
@@ -95,19 +94,7 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** Retries `attempt` until it stops throwing or `ms` pass; returns how long that took. */
-export async function eventually(attempt: () => Promise<void>, ms: number): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    try {
-      await attempt();
-      return Date.now() - started;
-    } catch (err) {
-      if (Date.now() - started > ms) throw err;
-      await sleep(100);
-    }
-  }
-}
+export { eventually } from "../helpers/eventually";
 
 /** The sum of a prom-client counter over all its label values. */
 export async function counterTotal(counter: { get(): Promise<{ values: Array<{ value: number }> }> }): Promise<number> {

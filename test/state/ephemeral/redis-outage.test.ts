@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { eventually } from "../../helpers/eventually";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ModelUpdate } from "../../../src/state/ports";
 import { openRedisStores } from "../../../src/state/redis/open-redis-stores";
@@ -8,19 +9,6 @@ import { FaultProxy } from "../../helpers/fault-proxy";
 
 const redisUp = await redisAvailable();
 
-/** Retries `attempt` until it succeeds or `ms` pass; returns how long recovery took. */
-async function eventually(attempt: () => Promise<void>, ms: number): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    try {
-      await attempt();
-      return Date.now() - started;
-    } catch (err) {
-      if (Date.now() - started > ms) throw err;
-      await sleep(50);
-    }
-  }
-}
 
 async function rejectsWithin(ms: number, call: () => Promise<unknown>): Promise<number> {
   const started = Date.now();
