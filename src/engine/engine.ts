@@ -16,12 +16,12 @@ import type { OnlineModel } from "./model";
 import { restoreModel, saveSnapshot } from "./model-persistence";
 import { recommend, type RecommendDeps } from "./recommend";
 import { StoreGuard } from "./store-guard";
-import { MAX_LISTED_REJECTIONS, type BulkSummary, type FeedbackInput, type FeedbackResult, type RecommendInput, type RecommendOutput, type UserStateOutput } from "./types";
+import { type BulkSummary, type FeedbackInput, type FeedbackResult, type RecommendInput, type RecommendOutput, type UserStateOutput } from "./types";
 import { UserCache } from "./user-cache";
+import { decoded, emptySummary, reject, type StreamEntry } from "./bulk-summary";
 import { Timers } from "./timers";
 
-/** One message of a client stream after decoding: a value, or why it was rejected. */
-export type StreamEntry<T> = { id: string; value: T } | { id: string; error: string };
+export type { StreamEntry };
 
 export interface EngineOptions {
   config: Config;
@@ -148,15 +148,8 @@ export class Engine {
   async ingestFeedback(stream: AsyncIterable<StreamEntry<FeedbackInput>>): Promise<BulkSummary> {
     const summary = emptySummary();
     const inFlight = new Set<Promise<void>>();
-    let index = 0;
-    for await (const entry of stream) {
-      const at = index++;
-      summary.received++;
-      if ("error" in entry) {
-        reject(summary, at, entry.id, entry.error);
-        this.metrics.feedback.inc({ outcome: "rejected" });
-        continue;
-      }
+    const onUndecodable = () => this.metrics.feedback.inc({ outcome: "rejected" });
+    for await (const { at, entry } of decoded(stream, summary, onUndecodable)) {
       const task = this.feedbackFlow.handle(entry.value).then(
         (result) => void (result.duplicate ? summary.duplicates++ : summary.accepted++),
         (err: unknown) => reject(summary, at, entry.id, err instanceof Error ? err.message : String(err)),
@@ -206,14 +199,7 @@ export class Engine {
       this.catalog.apply(items);
       summary.accepted += items.length;
     };
-    let index = 0;
-    for await (const entry of stream) {
-      const at = index++;
-      summary.received++;
-      if ("error" in entry) {
-        reject(summary, at, entry.id, entry.error);
-        continue;
-      }
+    for await (const { at, entry } of decoded(stream, summary)) {
       try {
         batch.push(validateItem(entry.value, this.options.config.embeddingDim));
       } catch (err) {
@@ -285,13 +271,4 @@ export class Engine {
       this.options.logger.warn({ err, updates: outgoing.length }, "model updates not published to other replicas");
     });
   }
-}
-
-function emptySummary(): BulkSummary {
-  return { received: 0, accepted: 0, duplicates: 0, rejected: 0, rejections: [] };
-}
-
-function reject(summary: BulkSummary, index: number, id: string, reason: string): void {
-  summary.rejected++;
-  if (summary.rejections.length < MAX_LISTED_REJECTIONS) summary.rejections.push({ index, id, reason });
 }
