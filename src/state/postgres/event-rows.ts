@@ -1,6 +1,6 @@
 import type { DefaultRewardRecord, FeedbackRecord, ImpressionRecord, LoggedDecision, LoggedModelUpdate, ModelUpdate } from "../ports";
 import type { SqlExecutor } from "./sql-client";
-import { bigintText, bytesParam, bytesToVector, chunks, timeColumn, timeParam, valuesList, vectorToBytes } from "./sql-values";
+import { bigintText, bytesToVector, chunks, timeColumn, vectorToBytes } from "./sql-values";
 
 /** The event_id of a recommendation's impression: one per recommendation, so a retried flush is a no-op. */
 export const impressionEventId = (recommendationId: string): string => `imp:${recommendationId}`;
@@ -25,7 +25,11 @@ export interface EventInsert {
   update: ModelUpdate | null;
 }
 
-export const INSERT_COLUMNS = [
+/**
+ * The `events` columns a logged row fills, with the type each has in a JSON row (bytea travels as hex
+ * text and is decoded in SQL; jsonb columns are nested JSON).
+ */
+const ROW_COLUMNS = [
   ["event_id", "text"],
   ["kind", "text"],
   ["occurred_at", "timestamptz"],
@@ -44,17 +48,58 @@ export const INSERT_COLUMNS = [
   ["update_shared", "bytea"],
   ["update_arm", "bytea"],
 ] as const;
-export const ROWS_PER_STATEMENT = 1_000;
 
-export function insertParams(row: EventInsert): unknown[] {
-  const update = row.update;
-  return [
-    row.eventId, row.kind, timeParam(row.occurredAtMs), row.userId, row.sessionId, row.itemId, row.feedbackType,
-    row.recommendationId, row.reward, row.modelVersion, row.context === null ? null : JSON.stringify(row.context),
-    row.candidateCount, row.shownItems === null ? null : JSON.stringify(row.shownItems),
-    update?.itemId ?? null, update?.reward ?? null,
-    update ? bytesParam(vectorToBytes(update.shared)) : null, update ? bytesParam(vectorToBytes(update.arm)) : null,
-  ];
+/** Rows per statement: one JSON parameter carries them, so this bounds its size (~1 KiB a row), not a parameter count. */
+export const ROWS_PER_STATEMENT = 2_000;
+
+/** The column list of `events` that `EVENT_ROWS_SELECT` fills, in order. */
+export const EVENT_ROW_COLUMNS = ROW_COLUMNS.map(([name]) => name).join(", ");
+
+/**
+ * `jsonb_to_recordset`'s column definitions for event rows as `eventRowsJson` writes them, plus `ord`
+ * (the row's index in the batch) and any `extra` columns the caller adds to each row.
+ */
+export function eventRowsRecordType(extra = ""): string {
+  const columns = ROW_COLUMNS.map(([name, type]) => `${name} ${type === "bytea" ? "text" : type}`);
+  return [...columns, "ord integer", ...(extra ? [extra] : [])].join(", ");
+}
+
+/** The select list turning a recordset of JSON rows (alias `r`) into `events` values, in EVENT_ROW_COLUMNS order. */
+export const EVENT_ROWS_SELECT = ROW_COLUMNS.map(([name, type]) => (type === "bytea" ? `decode(r.${name}, 'hex')` : `r.${name}`)).join(", ");
+
+/**
+ * One JSON row per event (null fields left out), with `ord` = its index, and `extra(i)`'s fields merged
+ * in. Sent as ONE parameter: a statement's text stays the same whatever the batch size (Postgres parses
+ * it as one short statement, instead of a VALUES list of 17 casts per row), and no per-value array
+ * literal has to be built on the client.
+ */
+export function eventRowsJson(rows: readonly EventInsert[], extra?: (index: number) => Record<string, unknown>): string {
+  return JSON.stringify(
+    rows.map((row, ord) => {
+      const update = row.update;
+      const json: Record<string, unknown> = {
+        event_id: row.eventId,
+        kind: row.kind,
+        occurred_at: new Date(row.occurredAtMs).toISOString(),
+        user_id: row.userId,
+        session_id: row.sessionId,
+        item_id: row.itemId,
+        feedback_type: row.feedbackType,
+        recommendation_id: row.recommendationId,
+        reward: row.reward,
+        model_version: row.modelVersion,
+        context: row.context,
+        candidate_count: row.candidateCount,
+        shown_items: row.shownItems,
+        update_item_id: update?.itemId ?? null,
+        update_reward: update?.reward ?? null,
+        update_shared: update ? vectorToBytes(update.shared).toString("hex") : null,
+        update_arm: update ? vectorToBytes(update.arm).toString("hex") : null,
+        ord,
+      };
+      return extra ? Object.assign(json, extra(ord)) : json;
+    }),
+  );
 }
 
 /**
@@ -65,11 +110,12 @@ export async function insertEvents(tx: SqlExecutor, rows: readonly EventInsert[]
   const accepted = new Set<string>();
   for (const batch of chunks(rows, ROWS_PER_STATEMENT)) {
     const { rows: inserted } = await tx.query<{ event_id: string }>(
-      `INSERT INTO events (${INSERT_COLUMNS.map(([name]) => name).join(", ")})
-       VALUES ${valuesList(batch.length, INSERT_COLUMNS.map(([, cast]) => cast))}
+      `INSERT INTO events (${EVENT_ROW_COLUMNS})
+       SELECT ${EVENT_ROWS_SELECT} FROM jsonb_to_recordset($1::jsonb) AS r(${eventRowsRecordType()})
+       ORDER BY r.ord
        ON CONFLICT (event_id) DO NOTHING
        RETURNING event_id`,
-      batch.flatMap(insertParams),
+      [eventRowsJson(batch)],
     );
     for (const row of inserted) accepted.add(row.event_id);
   }

@@ -1,28 +1,28 @@
 import type { FeedbackEntry } from "../ports";
-import { feedbackInsert, insertParams, INSERT_COLUMNS } from "./event-rows";
+import { EVENT_ROW_COLUMNS, EVENT_ROWS_SELECT, eventRowsJson, eventRowsRecordType, feedbackInsert } from "./event-rows";
 import type { SqlExecutor } from "./sql-client";
-import { valuesList, vectorParam } from "./sql-values";
-
-const COLUMNS = INSERT_COLUMNS.map(([name]) => name);
-const CASTS = [...INSERT_COLUMNS.map(([, cast]) => cast), "integer", "real[]"];
 
 /**
  * Logs a batch of feedback and writes the users of the accepted events in ONE statement (data-modifying
  * CTEs are atomic as a statement), so group commit costs one round trip instead of BEGIN, two writes
- * and COMMIT. Same semantics as the transaction it replaces: of equal event ids the first in the batch
- * wins, only accepted events count toward interaction_count, and a user's embedding becomes the last
- * non-null one among their accepted events. Returns the event ids inserted now.
+ * and COMMIT; the batch travels as one JSON parameter (see `eventRowsJson`). Of equal event ids the
+ * first in the batch wins, only accepted events count toward interaction_count, and a user's embedding
+ * becomes the last non-null one among their accepted events. Returns the event ids inserted now.
  */
 export async function insertFeedbackWithUsers(sql: SqlExecutor, entries: readonly FeedbackEntry[]): Promise<Set<string>> {
-  const params: unknown[] = [];
-  entries.forEach((entry, ord) => {
-    params.push(...insertParams(feedbackInsert(entry.record)), ord, entry.userEmbedding === null ? null : vectorParam(entry.userEmbedding));
+  const rows = entries.map((entry) => feedbackInsert(entry.record));
+  // real[] as its text literal: a float32 printed by JavaScript parses back to the same float32.
+  const json = eventRowsJson(rows, (i) => {
+    const embedding = entries[i]!.userEmbedding;
+    return { user_embedding: embedding === null ? null : `{${embedding.join(",")}}` };
   });
-  const { rows } = await sql.query<{ event_id: string }>(
-    `WITH input (${COLUMNS.join(", ")}, ord, user_embedding) AS (VALUES ${valuesList(entries.length, CASTS)}),
+  const { rows: inserted } = await sql.query<{ event_id: string }>(
+    `WITH input AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(${eventRowsRecordType("user_embedding text")})
+     ),
      inserted AS (
-       INSERT INTO events (${COLUMNS.join(", ")})
-       SELECT ${COLUMNS.join(", ")} FROM input ORDER BY ord
+       INSERT INTO events (${EVENT_ROW_COLUMNS})
+       SELECT ${EVENT_ROWS_SELECT} FROM input r ORDER BY r.ord
        ON CONFLICT (event_id) DO NOTHING
        RETURNING event_id
      ),
@@ -33,9 +33,7 @@ export async function insertFeedbackWithUsers(sql: SqlExecutor, entries: readonl
      ),
      per_user AS (
        SELECT user_id, count(*) AS interactions,
-              (SELECT a.user_embedding FROM accepted a
-               WHERE a.user_id = accepted.user_id AND a.user_embedding IS NOT NULL
-               ORDER BY a.ord DESC LIMIT 1) AS embedding
+              ((array_agg(user_embedding ORDER BY ord DESC) FILTER (WHERE user_embedding IS NOT NULL))[1])::real[] AS embedding
        FROM accepted GROUP BY user_id
      ),
      users_written AS (
@@ -48,7 +46,7 @@ export async function insertFeedbackWithUsers(sql: SqlExecutor, entries: readonl
        RETURNING 1
      )
      SELECT event_id FROM inserted`,
-    params,
+    [json],
   );
-  return new Set(rows.map((row) => row.event_id));
+  return new Set(inserted.map((row) => row.event_id));
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { DurableStores, LoggedModelUpdate } from "../../../src/state/ports";
-import { DAY_MS, defaultReward, feedback, impression, modelUpdate, NOW_MS, unitVector } from "./fixtures";
+import { awkwardVector, DAY_MS, defaultReward, feedback, impression, modelUpdate, NOW_MS, unitVector } from "./fixtures";
 import { openMigrated, TEST_DIM, type DurableHarness } from "./harness";
 
 const plainUpdate = (u: LoggedModelUpdate) => ({ ...u, shared: Array.from(u.shared), arm: Array.from(u.arm) });
@@ -42,6 +42,20 @@ export function describeEventLogContract(harness: DurableHarness): void {
       await expect(stores.events.appendFeedback([feedback("good", { userId: "v" }), feedback("bad", { sessionId: "s\u0000" })])).rejects.toThrow();
       expect(await stores.users.get("v")).toBeNull();
       expect(await stores.events.appendFeedback([feedback("good", { userId: "v" })])).toEqual(["accepted"]);
+    });
+
+    it("keeps awkward text and float32 values exactly as sent", async () => {
+      const { stores } = await openMigrated(harness);
+      const odd = `q"uote\\back{brace},comma ünï 𝄞 '`;
+      const embedding = awkwardVector(7);
+      const update = modelUpdate(`item ${odd}`, 11, -0.1);
+      const entry = feedback(`ev ${odd}`, { userId: `user ${odd}`, sessionId: odd, itemId: update.itemId, recommendationId: `rec ${odd}`, reward: 1 / 3, modelUpdate: update }, embedding);
+      expect(await stores.events.appendFeedback([entry])).toEqual(["accepted"]);
+      expect(await stores.events.appendFeedback([entry])).toEqual(["duplicate"]);
+      const user = await stores.users.get(`user ${odd}`);
+      expect(Array.from(user!.embedding!)).toEqual(Array.from(embedding));
+      const [logged] = await stores.events.modelUpdatesSince("0", 10);
+      expect(plainUpdate(logged!)).toEqual({ ...plainUpdate({ ...update, seq: logged!.seq }) });
     });
 
     it("accepts the same event id exactly once when two writers insert it at the same moment", async () => {
