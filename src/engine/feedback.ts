@@ -1,6 +1,6 @@
 import { NotFound, ResourceExhausted, Unavailable } from "../errors";
 import type { Logger } from "../log";
-import type { EventLog, FeedbackEntry, ModelUpdate, SessionStore, ServingContextStore, UserProfile } from "../state/ports";
+import type { EventLog, FeedbackEntry, FeedbackRecord, ModelUpdate, SessionStore, ServingContextStore, UserProfile } from "../state/ports";
 import type { RewardMap } from "../config";
 import { Batcher } from "./batcher";
 import type { CatalogMirror } from "./catalog-mirror";
@@ -36,19 +36,27 @@ export interface FeedbackDeps {
 /** The log write was not confirmed in time; it may still land. */
 class CommitTimeout extends Error {}
 
+/** An event's log outcome, and (when accepted) the batch's session appends it waits for. */
+interface Logged {
+  outcome: "accepted" | "duplicate";
+  applied: Promise<void>;
+}
+
 /**
  * The feedback path (DESIGN §3): validate against the catalog, log durably (group commit, with the
  * user's new profile in the same transaction), then update session, model and caches. Nothing but the
  * log write can fail the call, and nothing is applied before the log write succeeds.
  */
 export class FeedbackFlow {
-  private readonly log: Batcher<FeedbackEntry, "accepted" | "duplicate">;
+  private readonly log: Batcher<FeedbackEntry, Logged>;
+  /** The latest batch's session appends (they never reject). */
+  private sessionAppends: Promise<void> = Promise.resolve();
   /** Per user, the event currently before its log write. */
   private readonly userTurns = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: FeedbackDeps) {
     this.log = new Batcher({
-      flush: (entries) => deps.events.appendFeedback(entries),
+      flush: (entries) => this.write(entries),
       maxBatch: 500,
       maxDelayMs: 1,
       maxQueued: 20_000,
@@ -60,7 +68,7 @@ export class FeedbackFlow {
   }
 
   /** Runs `fn` with no feedback write in flight and none starting (for consistent model snapshots). */
-  get batcher(): Batcher<FeedbackEntry, "accepted" | "duplicate"> {
+  get batcher(): Batcher<FeedbackEntry, Logged> {
     return this.log;
   }
 
@@ -86,7 +94,7 @@ export class FeedbackFlow {
   }
 
   /** Checks the event and queues its log write; the returned promise is the write's outcome. */
-  private async prepare(input: FeedbackInput): Promise<{ outcome: Promise<"accepted" | "duplicate">; modelUpdate: ModelUpdate | null; reward: number }> {
+  private async prepare(input: FeedbackInput): Promise<{ outcome: Promise<Logged>; modelUpdate: ModelUpdate | null }> {
     const { catalog, metrics } = this.deps;
     const item = catalog.get(input.itemId);
     if (!item) {
@@ -119,52 +127,88 @@ export class FeedbackFlow {
     });
     // Settled by commit(); this keeps an early failure from counting as unhandled meanwhile.
     outcome.catch(() => undefined);
-    return { outcome, modelUpdate, reward };
+    return { outcome, modelUpdate };
   }
 
-  private async commit(input: FeedbackInput, pending: { outcome: Promise<"accepted" | "duplicate">; modelUpdate: ModelUpdate | null; reward: number }): Promise<FeedbackResult> {
+  private async commit(input: FeedbackInput, pending: { outcome: Promise<Logged>; modelUpdate: ModelUpdate | null }): Promise<FeedbackResult> {
     const { metrics } = this.deps;
-    const { modelUpdate, reward } = pending;
-    let outcome: "accepted" | "duplicate";
+    let logged: Logged;
     try {
-      outcome = await withinDeadline(pending.outcome, this.deps.commitTimeoutMs ?? 5_000);
+      logged = await withinDeadline(pending.outcome, this.deps.commitTimeoutMs ?? 5_000);
     } catch (err) {
       this.deps.users.forget(input.userId);
       if (err instanceof CommitTimeout) {
         // A hung log (a Postgres that stopped answering) may still commit this write later. Whatever
-        // it decides, the rest follows the log: applied if it lands, and a retry is then a duplicate.
-        void pending.outcome.then(
-          (late) => (late === "accepted" ? this.applyAccepted(input, modelUpdate, reward) : undefined),
-          () => undefined,
-        );
+        // it decides, the rest follows the log (`write` applies what lands), and a retry is then a duplicate.
         this.deps.log.warn({ eventId: input.eventId }, "event log write not confirmed in time; the client was told to retry");
         throw new Unavailable("the event log did not confirm the write in time: retry the same event_id later (if this write landed meanwhile, the retry is a duplicate)");
       }
       if (err instanceof Unavailable || err instanceof ResourceExhausted) throw err;
       throw new Unavailable("the event log is unavailable; nothing was applied: retry the same event_id later", { cause: err });
     }
-    if (outcome === "duplicate") {
+    if (logged.outcome === "duplicate") {
       this.deps.users.forget(input.userId);
       metrics.feedback.inc({ outcome: "duplicate" });
       return { duplicate: true, appliedToModel: false };
     }
-    await this.applyAccepted(input, modelUpdate, reward);
-    return { duplicate: false, appliedToModel: modelUpdate !== null };
+    // The caller hears back once the session holds the event, so its next Recommend sees it.
+    await logged.applied;
+    return { duplicate: false, appliedToModel: pending.modelUpdate !== null };
   }
 
-  /** Everything an accepted (logged) event changes besides the log: popularity, model, session. */
-  private async applyAccepted(input: FeedbackInput, modelUpdate: ModelUpdate | null, reward: number): Promise<void> {
-    const { catalog, model, metrics } = this.deps;
-    metrics.feedback.inc({ outcome: "accepted" });
-    if (reward > 0) catalog.recordPositive(input.itemId, Math.min(reward, 5));
-    if (modelUpdate) {
-      model.applyLocal(modelUpdate);
-      metrics.banditUpdates.inc({ source: "feedback" });
-      void this.deps.guard
-        .run("serving_store", "mark_rewarded", () => this.deps.servingContexts.markRewarded(input.recommendationId as string, input.itemId), 1000)
-        .catch((err: unknown) => this.deps.log.warn({ err }, "could not mark an item rewarded; it may also get the default reward"));
+  /**
+   * One group-commit flush: the log write, then, for the accepted events in log order, everything else
+   * they change. The flush settles when the log write does; the session appends run on (each event's
+   * caller waits for them), so the next log write need not.
+   */
+  private async write(entries: FeedbackEntry[]): Promise<Logged[]> {
+    const outcomes = await this.deps.events.appendFeedback(entries);
+    const accepted: FeedbackRecord[] = [];
+    outcomes.forEach((outcome, i) => {
+      if (outcome === "accepted") accepted.push(entries[i]!.record);
+    });
+    const applied = this.applyAccepted(accepted);
+    return outcomes.map((outcome) => ({ outcome, applied }));
+  }
+
+  /**
+   * Everything accepted (logged) events change besides the log: popularity and the model at once, in
+   * log order; then the serving contexts' rewarded marks and the session windows, each as one guarded
+   * call for the whole batch (its commands pipelined). Never rejects: a session store that fails costs
+   * the batch's session updates (counted), not the events.
+   */
+  private async applyAccepted(records: FeedbackRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const { catalog, model, metrics, guard, servingContexts, sessions } = this.deps;
+    metrics.feedback.inc({ outcome: "accepted" }, records.length);
+    const trained: FeedbackRecord[] = [];
+    for (const record of records) {
+      if (record.reward > 0) catalog.recordPositive(record.itemId, Math.min(record.reward, 5));
+      if (record.modelUpdate) {
+        model.applyLocal(record.modelUpdate);
+        trained.push(record);
+      }
     }
-    await this.appendToSession(input);
+    if (trained.length > 0) {
+      metrics.banditUpdates.inc({ source: "feedback" }, trained.length);
+      void guard
+        .run("serving_store", "mark_rewarded", () => Promise.all(trained.map((r) => servingContexts.markRewarded(r.recommendationId as string, r.itemId))), 1000)
+        .catch((err: unknown) => this.deps.log.warn({ err, events: trained.length }, "could not mark items rewarded; they may also get the default reward"));
+    }
+    // One append per event, issued in log order (pipelined on one connection), after the previous
+    // batch's appends: each session window keeps the log's order.
+    const appended = this.sessionAppends.then(async () => {
+      const { failed } = await guard.orElse(
+        "session_store",
+        "append",
+        () => Promise.all(records.map((r) => sessions.append(r.sessionId, { itemId: r.itemId, type: r.type, atMs: r.occurredAtMs }))),
+        undefined,
+        500,
+      );
+      if (failed) metrics.sessionUpdatesSkipped.inc(records.length);
+    });
+    this.sessionAppends = appended;
+    await appended;
   }
 
   /** Writes everything queued. */
@@ -198,17 +242,6 @@ export class FeedbackFlow {
       throw new Unavailable("the user store is unavailable; nothing was applied: retry the same event_id later", { cause: err });
     }
     return this.deps.users.peek(userId) ?? loaded ?? empty;
-  }
-
-  private async appendToSession(input: FeedbackInput): Promise<void> {
-    const { failed } = await this.deps.guard.orElse(
-      "session_store",
-      "append",
-      () => this.deps.sessions.append(input.sessionId, { itemId: input.itemId, type: input.type, atMs: input.occurredAtMs }),
-      undefined,
-      500,
-    );
-    if (failed) this.deps.metrics.sessionUpdatesSkipped.inc();
   }
 }
 
