@@ -1,6 +1,6 @@
 import { NotFound, ResourceExhausted, Unavailable } from "../errors";
 import type { Logger } from "../log";
-import type { EventLog, FeedbackEntry, FeedbackRecord, ModelUpdate, SessionStore, ServingContextStore, UserProfile } from "../state/ports";
+import type { EventLog, FeedbackEntry, FeedbackRecord, ModelUpdate, ServingContext, SessionStore, ServingContextStore, UserProfile } from "../state/ports";
 import type { RewardMap } from "../config";
 import { Batcher } from "./batcher";
 import type { CatalogMirror } from "./catalog-mirror";
@@ -17,7 +17,8 @@ export interface FeedbackDeps {
   users: UserCache;
   events: EventLog;
   sessions: SessionStore;
-  servingContexts: ServingContextStore;
+  /** With `peek` when it can answer from memory (then the read needs no guarded call). */
+  servingContexts: ServingContextStore & { peek?(recommendationId: string): ServingContext | undefined };
   model: OnlineModel;
   guard: StoreGuard;
   metrics: EngineMetrics;
@@ -220,7 +221,10 @@ export class FeedbackFlow {
   private async servedUpdate(input: FeedbackInput, reward: number): Promise<ModelUpdate | null> {
     if (input.recommendationId === null) return null;
     const recommendationId = input.recommendationId;
-    const { value: context, failed } = await this.deps.guard.orElse("serving_store", "get_context", () => this.deps.servingContexts.get(recommendationId), null, this.deps.servingReadTimeoutMs);
+    const held = this.deps.servingContexts.peek?.(recommendationId);
+    const { value: context, failed } = held
+      ? { value: held, failed: false }
+      : await this.deps.guard.orElse("serving_store", "get_context", () => this.deps.servingContexts.get(recommendationId), null, this.deps.servingReadTimeoutMs);
     if (failed) {
       this.deps.metrics.feedbackUntrained.inc({ reason: "context_unreadable" });
       this.deps.log.warn({ eventId: input.eventId, recommendationId }, "serving context unreadable: the event is logged, but its reward will not train the model");

@@ -27,12 +27,16 @@ export class CachedServingContextStore implements ServingContextStore {
   }
 
   async get(recommendationId: string): Promise<ServingContext | null> {
+    return this.peek(recommendationId) ?? this.inner.get(recommendationId);
+  }
+
+  /** The context when this replica holds it and it is not yet due, without a call; else undefined (ask `get`). */
+  peek(recommendationId: string): ServingContext | undefined {
     const cached = this.recent.get(recommendationId);
-    if (cached) {
-      if (this.now() < cached.servedAtMs + this.rewardWaitMs) return cached;
-      this.recent.delete(recommendationId);
-    }
-    return this.inner.get(recommendationId);
+    if (cached === undefined) return undefined;
+    if (this.now() < cached.servedAtMs + this.rewardWaitMs) return cached;
+    this.recent.delete(recommendationId);
+    return undefined;
   }
 
   markRewarded(recommendationId: string, itemId: string): Promise<void> {
