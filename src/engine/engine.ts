@@ -150,18 +150,30 @@ export class Engine {
   /** Bulk feedback: each event is accepted, a duplicate, or rejected with its reason; the rest go on. */
   async ingestFeedback(stream: AsyncIterable<StreamEntry<FeedbackInput>>): Promise<BulkSummary> {
     const summary = emptySummary();
-    const inFlight = new Set<Promise<void>>();
+    // A count and one waiter, not Promise.race over the in-flight set: racing 128 promises per event
+    // hangs 128 reactions on them each time.
+    let inFlight = 0;
+    let wake: (() => void) | null = null;
+    const settled = () => {
+      inFlight--;
+      const waiter = wake;
+      wake = null;
+      waiter?.();
+    };
+    const slotFree = () => new Promise<void>((resolve) => (wake = resolve));
     const onUndecodable = () => this.metrics.feedback.inc({ outcome: "rejected" });
     for await (const { at, entry } of decoded(stream, summary, onUndecodable)) {
-      const task = this.feedbackFlow.handle(entry.value).then(
-        (result) => void (result.duplicate ? summary.duplicates++ : summary.accepted++),
-        (err: unknown) => reject(summary, at, entry.id, err instanceof Error ? err.message : String(err)),
-      );
-      inFlight.add(task);
-      void task.finally(() => inFlight.delete(task));
-      if (inFlight.size >= STREAM_CONCURRENCY) await Promise.race(inFlight);
+      inFlight++;
+      this.feedbackFlow
+        .handle(entry.value)
+        .then(
+          (result) => void (result.duplicate ? summary.duplicates++ : summary.accepted++),
+          (err: unknown) => reject(summary, at, entry.id, err instanceof Error ? err.message : String(err)),
+        )
+        .finally(settled);
+      while (inFlight >= STREAM_CONCURRENCY) await slotFree();
     }
-    await Promise.all(inFlight);
+    while (inFlight > 0) await slotFree();
     summary.rejections.sort((a, b) => a.index - b.index);
     return summary;
   }
