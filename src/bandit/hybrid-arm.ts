@@ -43,13 +43,13 @@ export class ArmStats {
   }
 
   /** out = z − B_aᵀy (z read from `z[zOffset .. zOffset+n)`). */
-  residual(z: Vector, zOffset: number, y: Float64Array, out: Float64Array): void {
+  residual(z: Vector, zOffset: number, y: Float64Array, out: Float64Array, outOffset = 0): void {
     const n = this.sharedDim;
-    for (let j = 0; j < n; j++) out[j] = z[zOffset + j]!;
+    for (let j = 0; j < n; j++) out[outOffset + j] = z[zOffset + j]!;
     for (let i = 0; i < this.armDim; i++) {
       const yi = y[i]!;
       const row = i * n;
-      for (let j = 0; j < n; j++) out[j]! -= this.bMatrix[row + j]! * yi;
+      for (let j = 0; j < n; j++) out[outOffset + j]! -= this.bMatrix[row + j]! * yi;
     }
   }
 

@@ -1,3 +1,4 @@
+import { Float32Rows } from "../bandit/kernels/kernels";
 import type { CatalogItem, ItemStore } from "../state/ports";
 
 /**
@@ -9,8 +10,8 @@ export class CatalogMirror {
   readonly dim: number;
   private readonly indexById = new Map<string, number>();
   private items: CatalogItem[] = [];
-  /** Row i holds item i's embedding. */
-  private matrix: Float32Array;
+  /** Row i holds item i's embedding, in WebAssembly memory for the similarity scan. */
+  private readonly matrix: Float32Rows;
   private cursor: string | null = null;
   /** Exponentially decayed count of positive feedback per item index. */
   private popularity: Float64Array;
@@ -19,7 +20,7 @@ export class CatalogMirror {
 
   constructor(dim: number) {
     this.dim = dim;
-    this.matrix = new Float32Array(dim * 1024);
+    this.matrix = new Float32Rows(dim, 1024);
     this.popularity = new Float64Array(1024);
   }
 
@@ -52,7 +53,7 @@ export class CatalogMirror {
       } else {
         this.items[index] = item;
       }
-      this.matrix.set(item.embedding.subarray(0, this.dim), index * this.dim);
+      this.matrix.setRow(index, item.embedding);
     }
     this.popularityOrder = null;
   }
@@ -72,9 +73,9 @@ export class CatalogMirror {
     return item;
   }
 
-  /** A view of item i's embedding inside the packed matrix (no copy). */
+  /** Item i's embedding (its own array, not a view of the matrix, which moves when it grows). */
   embeddingAt(index: number): Float32Array {
-    return this.matrix.subarray(index * this.dim, (index + 1) * this.dim);
+    return this.items[index]!.embedding;
   }
 
   /** Counts a positive interaction toward the item's popularity (decayed so tastes can move). */
@@ -104,8 +105,8 @@ export class CatalogMirror {
 
   /**
    * The `limit` item indices with the highest `Σ q·v` over the query vectors given (null ones are
-   * skipped), restricted to items that pass `keep`, best first. One pass over the packed matrix with a
-   * bounded heap: O(n·d + n·log limit), no per-item allocation.
+   * skipped), restricted to items that pass `keep`, best first. One SIMD pass over the packed matrix
+   * (WebAssembly), then a bounded heap: O(n·d + n·log limit), no per-item allocation.
    */
   nearest(queries: Array<Float32Array | null>, limit: number, keep: (index: number) => boolean): number[] {
     const active = queries.filter((q): q is Float32Array => q !== null);
@@ -114,35 +115,18 @@ export class CatalogMirror {
     const combined = new Float64Array(dim);
     for (const q of active) for (let j = 0; j < dim; j++) combined[j]! += q[j]!;
     const heap = new TopK(limit);
-    const m = this.matrix;
-    const tail = dim - (dim % 4);
-    for (let i = 0, n = this.items.length; i < n; i++) {
-      // Four independent sums let the CPU overlap the multiply-adds (this scan is ~15% of a Recommend).
-      let d0 = 0;
-      let d1 = 0;
-      let d2 = 0;
-      let d3 = 0;
-      const base = i * dim;
-      let j = 0;
-      for (; j < tail; j += 4) {
-        d0 += m[base + j]! * combined[j]!;
-        d1 += m[base + j + 1]! * combined[j + 1]!;
-        d2 += m[base + j + 2]! * combined[j + 2]!;
-        d3 += m[base + j + 3]! * combined[j + 3]!;
-      }
-      for (; j < dim; j++) d0 += m[base + j]! * combined[j]!;
-      const dot = d0 + d1 + d2 + d3;
+    const dots = this.matrix.dots(combined, this.items.length);
+    for (let i = 0, n = dots.length; i < n; i++) {
+      const dot = dots[i]!;
       if (heap.admits(dot) && keep(i)) heap.push(i, dot);
     }
     return heap.sortedIndices();
   }
 
   private ensureCapacity(count: number): void {
-    if (count * this.dim <= this.matrix.length) return;
-    const grownRows = Math.max(count, (this.matrix.length / this.dim) * 2);
-    const matrix = new Float32Array(grownRows * this.dim);
-    matrix.set(this.matrix);
-    this.matrix = matrix;
+    if (count <= this.matrix.rowCapacity) return;
+    this.matrix.ensureRows(count);
+    const grownRows = this.matrix.rowCapacity;
     const popularity = new Float64Array(grownRows);
     popularity.set(this.popularity);
     this.popularity = popularity;

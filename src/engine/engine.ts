@@ -5,7 +5,6 @@ import type { Config } from "../config";
 import { InvalidArgument, Unavailable } from "../errors";
 import type { Logger } from "../log";
 import type { CatalogItem, DurableStores, EphemeralStores, ImpressionRecord } from "../state/ports";
-import { HashedBlockCache } from "../bandit/features";
 import { CachedServingContextStore } from "../state/cached-serving-context-store";
 import { Batcher } from "./batcher";
 import { CatalogMirror } from "./catalog-mirror";
@@ -131,8 +130,6 @@ export class Engine {
       epsilon: config.epsilon,
       candidates: { retrieve: config.candidates, excludeSessionItems: config.excludeSessionItems },
       servingWriteTimeoutMs: Math.max(config.storeTimeoutMs, 200),
-      // At most 8 contexts per item: 10,000 items hold under ~30 MB however many contexts clients send.
-      hashedBlocks: new HashedBlockCache(model.spec, 8),
     };
     const engine = new Engine(options, catalog, model, guard, users, feedbackFlow, impressions, sweeper, recommendDeps, metrics);
     engine.startBackgroundWork();

@@ -14,8 +14,6 @@ export interface RankRequest {
   k: number;
   epsilon: number;
   rng: Random;
-  /** φ's hashed block per (context, item), reused across requests (contexts repeat: device × page). */
-  hashedBlocks?: HashedBlockCache;
 }
 
 /** One chosen slot with everything needed to answer, log and later learn from it. */
@@ -45,7 +43,7 @@ export function rankSlate(bandit: HybridLinUCB, spec: FeatureSpec, request: Rank
   for (let c = 0; c < n; c++) {
     const item = request.candidates[c]!;
     ids[c] = item.itemId;
-    buildFeatures(spec, request.session, request.longTerm, request.context, item, z, x, c, request.hashedBlocks);
+    buildFeatures(spec, request.session, request.longTerm, request.context, item, z, x, c);
   }
   const scores = { mean: new Float64Array(n), bonus: new Float64Array(n), ucb: new Float64Array(n) };
   bandit.scoreMany(ids, z, x, scores);

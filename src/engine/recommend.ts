@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { hashContext, type HashedBlockCache } from "../bandit/features";
+import { hashContext } from "../bandit/features";
 import type { Random } from "../bandit/rng";
 import type { Logger } from "../log";
 import type { ImpressionRecord, ServingContextStore, SessionStore } from "../state/ports";
@@ -29,8 +29,6 @@ export interface RecommendDeps {
   candidates: CandidateOptions;
   /** Deadline of the serving-context write. */
   servingWriteTimeoutMs: number;
-  /** Memoised hashed blocks of φ (items are held weakly; an upserted item starts afresh). */
-  hashedBlocks?: HashedBlockCache;
 }
 
 /**
@@ -59,7 +57,6 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
     k: input.k,
     epsilon: deps.epsilon,
     rng: deps.rng,
-    hashedBlocks: deps.hashedBlocks,
   });
 
   const recommendationId = randomUUID();

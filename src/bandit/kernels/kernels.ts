@@ -1,0 +1,140 @@
+import { KERNELS_WASM_BASE64 } from "./kernels-wasm";
+
+/**
+ * The scoring and retrieval hot loops in WebAssembly SIMD (`kernels.wat`): 4–5× the plain-loop
+ * speed of the same float64 arithmetic here (`npm run bench:micro`). Each owner gets its own instance
+ * and memory and lays its arrays out in it; views into that memory are remade whenever it grows.
+ */
+interface KernelExports {
+  memory: WasmMemory;
+  quadraticForms(a: number, n: number, u: number, count: number, out: number): void;
+  dotRows(m: number, rows: number, dim: number, q: number, out: number): void;
+}
+
+/** The little of the WebAssembly API used here (the ES lib this project compiles against has no types for it). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: unknown };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+const WASM_PAGE = 65_536;
+const compiled = new wasm.Module(Uint8Array.from(atob(KERNELS_WASM_BASE64), (c) => c.charCodeAt(0)));
+
+function instantiate(): KernelExports {
+  return new wasm.Instance(compiled).exports as KernelExports;
+}
+
+/** Grows `memory` to at least `bytes` (existing bytes kept; views made before are detached). */
+function reserve(memory: WasmMemory, bytes: number): void {
+  const have = memory.buffer.byteLength;
+  if (bytes > have) memory.grow(Math.ceil((bytes - have) / WASM_PAGE));
+}
+
+const align8 = (bytes: number) => Math.ceil(bytes / 8) * 8;
+
+/**
+ * uᵀAu for many vectors u against one symmetric n×n float64 A (upper triangle read), as hybrid
+ * LinUCB's exploration bonus needs for every candidate. Write the vectors into `rows(count)`, then
+ * `run(A, count)`.
+ */
+export class QuadraticForms {
+  private readonly kernel = instantiate();
+  private capacity = 0;
+  private matrix!: Float64Array;
+  private vectors!: Float64Array;
+  private results!: Float64Array;
+
+  constructor(readonly n: number) {
+    this.ensure(64);
+  }
+
+  /** Space for `count` vectors of n values, row after row: a view valid until the next `rows` call. */
+  rows(count: number): Float64Array {
+    this.ensure(count);
+    return this.vectors.subarray(0, count * this.n);
+  }
+
+  /** out[c] = u_cᵀ A u_c for the first `count` rows written: a view valid until the next call. */
+  run(a: Float64Array, count: number): Float64Array {
+    const n = this.n;
+    if (a.length < n * n) throw new RangeError(`A has ${a.length} values, ${n}×${n} needs ${n * n}`);
+    if (count > this.capacity) throw new RangeError(`run(${count}) after rows(${this.capacity}): write the rows first`);
+    this.matrix.set(a.length === n * n ? a : a.subarray(0, n * n));
+    this.kernel.quadraticForms(this.matrix.byteOffset, n, this.vectors.byteOffset, count, this.results.byteOffset);
+    return this.results.subarray(0, count);
+  }
+
+  private ensure(count: number): void {
+    if (count <= this.capacity) return;
+    const n = this.n;
+    this.capacity = Math.max(count, this.capacity * 2);
+    const vectorsAt = n * n * 8;
+    const resultsAt = vectorsAt + this.capacity * n * 8;
+    reserve(this.kernel.memory, resultsAt + this.capacity * 8);
+    const buffer = this.kernel.memory.buffer;
+    this.matrix = new Float64Array(buffer, 0, n * n);
+    this.vectors = new Float64Array(buffer, vectorsAt, this.capacity * n);
+    this.results = new Float64Array(buffer, resultsAt, this.capacity);
+  }
+}
+
+/**
+ * A growable float32 matrix of `dim`-long rows kept in WebAssembly memory, and the dot product of
+ * every row with a query (float64 sums), for similarity scans over the catalog.
+ */
+export class Float32Rows {
+  private readonly kernel = instantiate();
+  private capacity = 0;
+  private matrix!: Float32Array;
+  private query!: Float64Array;
+  private results!: Float64Array;
+
+  constructor(
+    readonly dim: number,
+    initialRows = 1024,
+  ) {
+    this.ensureRows(initialRows);
+  }
+
+  /** How many rows fit before the next growth. */
+  get rowCapacity(): number {
+    return this.capacity;
+  }
+
+  /** Writes row `index` (< rowCapacity) from `values[0 .. dim)`. */
+  setRow(index: number, values: Float32Array): void {
+    if (index < 0 || index >= this.capacity) throw new RangeError(`row ${index} is outside 0..${this.capacity - 1}`);
+    this.matrix.set(values.subarray(0, this.dim), index * this.dim);
+  }
+
+  /** Makes room for at least `rows` rows, keeping the rows written (new rows are zero). */
+  ensureRows(rows: number): void {
+    if (rows <= this.capacity) return;
+    const dim = this.dim;
+    const before = this.capacity;
+    this.capacity = Math.max(rows, before * 2);
+    // Matrix first, so growing keeps it in place; the query and results (scratch) move after it.
+    const queryAt = align8(this.capacity * dim * 4);
+    const resultsAt = queryAt + dim * 8;
+    reserve(this.kernel.memory, resultsAt + this.capacity * 8);
+    const buffer = this.kernel.memory.buffer;
+    this.matrix = new Float32Array(buffer, 0, this.capacity * dim);
+    this.matrix.fill(0, before * dim);
+    this.query = new Float64Array(buffer, queryAt, dim);
+    this.results = new Float64Array(buffer, resultsAt, this.capacity);
+  }
+
+  /** out[r] = row r · query for r < rows: a view valid until the next call. */
+  dots(query: Float64Array | Float32Array, rows: number): Float64Array {
+    if (rows > this.capacity) throw new RangeError(`${rows} rows asked, ${this.capacity} held`);
+    if (query.length !== this.dim) throw new RangeError(`query has ${query.length} values, rows have ${this.dim}`);
+    this.query.set(query);
+    this.kernel.dotRows(this.matrix.byteOffset, rows, this.dim, this.query.byteOffset, this.results.byteOffset);
+    return this.results.subarray(0, rows);
+  }
+}

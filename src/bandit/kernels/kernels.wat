@@ -1,0 +1,96 @@
+;; Hot loops of scoring and retrieval in WebAssembly SIMD (128-bit: two float64 or four float32 lanes).
+;; Source of `kernels-wasm.ts`: after editing, run `npm run gen:kernels` (a test checks the two agree).
+;; Every address is a byte offset into the exported memory; the caller lays the arrays out.
+(module
+  (memory (export "memory") 1)
+
+  ;; out[c] = u_cᵀ A u_c for `count` rows u_c of length n stored row-major at `u`; A is a symmetric
+  ;; n×n float64 matrix at `a`, of which only the upper triangle is read.
+  (func (export "quadraticForms") (param $a i32) (param $n i32) (param $u i32) (param $count i32) (param $out i32)
+    (local $c i32) (local $i i32) (local $j i32) (local $row i32) (local $uc i32) (local $stride i32)
+    (local $ui f64) (local $sum f64) (local $total f64) (local $s0 v128) (local $s1 v128)
+    (local.set $stride (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $uc (local.get $u))
+    (block $doneC (loop $loopC
+      (br_if $doneC (i32.ge_u (local.get $c) (local.get $count)))
+      (local.set $total (f64.const 0))
+      (local.set $i (i32.const 0))
+      (local.set $row (local.get $a))
+      (block $doneI (loop $loopI
+        (br_if $doneI (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $ui (f64.load (i32.add (local.get $uc) (i32.shl (local.get $i) (i32.const 3)))))
+        (if (f64.ne (local.get $ui) (f64.const 0))
+          (then
+            ;; sum = Σ_{j>i} A_ij u_j, four at a time in two accumulators, then the rest one by one.
+            (local.set $s0 (v128.const i64x2 0 0))
+            (local.set $s1 (v128.const i64x2 0 0))
+            (local.set $j (i32.add (local.get $i) (i32.const 1)))
+            (block $doneJ4 (loop $loopJ4
+              (br_if $doneJ4 (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
+              (local.set $s0 (f64x2.add (local.get $s0)
+                (f64x2.mul (v128.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))))
+                           (v128.load (i32.add (local.get $uc) (i32.shl (local.get $j) (i32.const 3)))))))
+              (local.set $s1 (f64x2.add (local.get $s1)
+                (f64x2.mul (v128.load offset=16 (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))))
+                           (v128.load offset=16 (i32.add (local.get $uc) (i32.shl (local.get $j) (i32.const 3)))))))
+              (local.set $j (i32.add (local.get $j) (i32.const 4)))
+              (br $loopJ4)))
+            (local.set $s0 (f64x2.add (local.get $s0) (local.get $s1)))
+            (local.set $sum (f64.add (f64x2.extract_lane 0 (local.get $s0)) (f64x2.extract_lane 1 (local.get $s0))))
+            (block $doneJ (loop $loopJ
+              (br_if $doneJ (i32.ge_u (local.get $j) (local.get $n)))
+              (local.set $sum (f64.add (local.get $sum)
+                (f64.mul (f64.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))))
+                         (f64.load (i32.add (local.get $uc) (i32.shl (local.get $j) (i32.const 3)))))))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br $loopJ)))
+            ;; total += u_i (A_ii u_i + 2 sum)
+            (local.set $total (f64.add (local.get $total)
+              (f64.mul (local.get $ui)
+                (f64.add (f64.mul (f64.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 3)))) (local.get $ui))
+                         (f64.mul (f64.const 2) (local.get $sum))))))))
+        (local.set $row (i32.add (local.get $row) (local.get $stride)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $loopI)))
+      (f64.store (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 3))) (local.get $total))
+      (local.set $uc (i32.add (local.get $uc) (local.get $stride)))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br $loopC)))
+  )
+
+  ;; out[r] = Σ_j m[r][j]·q[j] for `rows` float32 rows of length `dim` at `m`; q is float64 (at `q`),
+  ;; the products and sums are float64 (each float32 widened exactly), out is float64.
+  (func (export "dotRows") (param $m i32) (param $rows i32) (param $dim i32) (param $q i32) (param $out i32)
+    (local $r i32) (local $j i32) (local $base i32) (local $v v128) (local $s0 v128) (local $s1 v128) (local $sum f64)
+    (local.set $base (local.get $m))
+    (block $doneR (loop $loopR
+      (br_if $doneR (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $s0 (v128.const i64x2 0 0))
+      (local.set $s1 (v128.const i64x2 0 0))
+      (local.set $j (i32.const 0))
+      (block $doneJ4 (loop $loopJ4
+        (br_if $doneJ4 (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $dim)))
+        (local.set $v (v128.load (i32.add (local.get $base) (i32.shl (local.get $j) (i32.const 2)))))
+        (local.set $s0 (f64x2.add (local.get $s0)
+          (f64x2.mul (f64x2.promote_low_f32x4 (local.get $v))
+                     (v128.load (i32.add (local.get $q) (i32.shl (local.get $j) (i32.const 3)))))))
+        (local.set $s1 (f64x2.add (local.get $s1)
+          (f64x2.mul (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))
+                     (v128.load offset=16 (i32.add (local.get $q) (i32.shl (local.get $j) (i32.const 3)))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $loopJ4)))
+      (local.set $s0 (f64x2.add (local.get $s0) (local.get $s1)))
+      (local.set $sum (f64.add (f64x2.extract_lane 0 (local.get $s0)) (f64x2.extract_lane 1 (local.get $s0))))
+      (block $doneJ (loop $loopJ
+        (br_if $doneJ (i32.ge_u (local.get $j) (local.get $dim)))
+        (local.set $sum (f64.add (local.get $sum)
+          (f64.mul (f64.promote_f32 (f32.load (i32.add (local.get $base) (i32.shl (local.get $j) (i32.const 2)))))
+                   (f64.load (i32.add (local.get $q) (i32.shl (local.get $j) (i32.const 3)))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $loopJ)))
+      (f64.store (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 3))) (local.get $sum))
+      (local.set $base (i32.add (local.get $base) (i32.shl (local.get $dim) (i32.const 2))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $loopR)))
+  )
+)

@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { quadraticForm } from "../../src/bandit/dense";
+import { Float32Rows, QuadraticForms } from "../../src/bandit/kernels/kernels";
+import { KERNELS_WASM_BASE64 } from "../../src/bandit/kernels/kernels-wasm";
+import { seededRandom } from "../../src/bandit/rng";
+import { assembleKernels } from "../../scripts/gen-kernels";
+
+const rng = seededRandom(99);
+const symmetric = (n: number) => {
+  const a = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      const v = i === j ? 1 + rng() : rng() - 0.5;
+      a[i * n + j] = v;
+      a[j * n + i] = v;
+    }
+  }
+  return a;
+};
+const closeTo = (actual: ArrayLike<number>, expected: ArrayLike<number>) => {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i]! - expected[i]!)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(expected[i]!)));
+};
+
+describe("WebAssembly kernels", () => {
+  it("compute uᵀAu as the plain loop does, for any n and batch size (zeros skipped, odd tails included)", () => {
+    for (const n of [1, 3, 4, 5, 83]) {
+      const forms = new QuadraticForms(n);
+      for (const count of [0, 1, 7, 300]) {
+        const a = symmetric(n);
+        const rows = forms.rows(count);
+        for (let i = 0; i < rows.length; i++) rows[i] = rng() < 0.2 ? 0 : rng() * 4 - 2;
+        const expected = Array.from({ length: count }, (_, c) => quadraticForm(a, n, rows, c * n));
+        closeTo(forms.run(a, count), expected);
+      }
+    }
+  });
+
+  it("refuses a matrix of the wrong size or a batch larger than the rows written", () => {
+    const forms = new QuadraticForms(4);
+    forms.rows(2);
+    expect(() => forms.run(new Float64Array(9), 1)).toThrow(/4×4/);
+    expect(() => forms.run(new Float64Array(16), 1000)).toThrow(/write the rows first/);
+  });
+
+  it("dot every float32 row with a query in float64, keeping rows across growth", () => {
+    for (const dim of [1, 3, 4, 5, 32]) {
+      const matrix = new Float32Rows(dim, 2);
+      const rows: Float32Array[] = [];
+      for (let r = 0; r < 50; r++) {
+        const row = Float32Array.from({ length: dim }, () => rng() * 2 - 1);
+        matrix.ensureRows(r + 1);
+        matrix.setRow(r, row);
+        rows.push(row);
+      }
+      const query = Float64Array.from({ length: dim }, () => rng() * 2 - 1);
+      const expected = rows.map((row) => row.reduce((sum, v, j) => sum + v * query[j]!, 0));
+      closeTo(matrix.dots(query, rows.length), expected);
+      expect(matrix.rowCapacity).toBeGreaterThanOrEqual(50);
+    }
+  });
+
+  it("are built from kernels.wat as committed (run npm run gen:kernels after editing it)", async () => {
+    expect(Buffer.from(await assembleKernels()).toString("base64")).toBe(KERNELS_WASM_BASE64);
+  });
+});
