@@ -1,9 +1,9 @@
 import { ArmStats } from "./hybrid-arm";
 import { checkAlpha, checkDim, checkFinite, checkLambda, checkRefreshEvery } from "./checks";
-import { addOuter, dot, invertSpd, matVec, quadraticForm, scaledIdentity, shermanMorrison, type Vector } from "./dense";
+import { dot, invertSpd, matVec, quadraticForm, scaledIdentity, type Vector } from "./dense";
 import type { Score, ScoreBuffers } from "./linucb";
 import { decodeHybridState, encodeHybridState } from "./hybrid-snapshot";
-import { QuadraticForms } from "./kernels/kernels";
+import { QuadraticForms, SharedStatistics } from "./kernels/kernels";
 
 export interface HybridLinUCBOptions {
   /** Dimension n of the shared features z. */
@@ -38,6 +38,8 @@ export class HybridLinUCB {
   readonly lambda: number;
   readonly refreshEvery: number;
   readonly maxArms: number;
+  /** A0, A0⁻¹, b0 and β̂, in WebAssembly memory where the rank-1 updates run. */
+  private readonly shared: SharedStatistics;
   private readonly a0: Float64Array;
   private readonly a0Inverse: Float64Array;
   private readonly b0: Float64Array;
@@ -48,7 +50,6 @@ export class HybridLinUCB {
   private updates = 0;
   private sinceRefresh = 0;
   private readonly sharedScratch: Float64Array;
-  private readonly sharedScratch2: Float64Array;
   private readonly armScratch: Float64Array;
   private readonly armScratch2: Float64Array;
   /** Batched (z − t)ᵀA0⁻¹(z − t) for scoreMany. */
@@ -61,12 +62,14 @@ export class HybridLinUCB {
     this.lambda = checkLambda(options.lambda ?? 1);
     this.refreshEvery = checkRefreshEvery(options.refreshEvery ?? 1000);
     this.maxArms = checkDim("maxArms", options.maxArms ?? 10_000);
-    this.a0 = scaledIdentity(this.sharedDim, this.lambda);
-    this.a0Inverse = scaledIdentity(this.sharedDim, 1 / this.lambda);
-    this.b0 = new Float64Array(this.sharedDim);
-    this.cachedBeta = new Float64Array(this.sharedDim);
+    this.shared = new SharedStatistics(this.sharedDim);
+    this.a0 = this.shared.a;
+    this.a0.set(scaledIdentity(this.sharedDim, this.lambda));
+    this.a0Inverse = this.shared.aInverse;
+    this.a0Inverse.set(scaledIdentity(this.sharedDim, 1 / this.lambda));
+    this.b0 = this.shared.b;
+    this.cachedBeta = this.shared.beta;
     this.sharedScratch = new Float64Array(this.sharedDim);
-    this.sharedScratch2 = new Float64Array(this.sharedDim);
     this.armScratch = new Float64Array(this.armDim);
     this.armScratch2 = new Float64Array(this.armDim);
     this.quadraticForms = new QuadraticForms(this.sharedDim);
@@ -143,14 +146,14 @@ export class HybridLinUCB {
     const s = dot(y, x, xOffset, this.armDim);
     const g = dot(y, arm.b, 0, this.armDim);
     // e = z − B_aᵀA_a⁻¹x, with the arm's statistics before this observation.
-    const e = this.sharedScratch2;
+    const e = this.shared.vector;
     arm.residual(z, zOffset, y, e);
     const c = 1 / (1 + s);
-    addOuter(this.a0, n, e, 0, c);
+    this.shared.addOuterToA(c);
     const bScale = (reward - g) * c;
     for (let j = 0; j < n; j++) this.b0[j]! += bScale * e[j]!;
     if (++this.sinceRefresh >= this.refreshEvery) this.refreshShared();
-    else shermanMorrison(this.a0Inverse, n, e, 0, c, this.sharedScratch);
+    else this.shared.shermanMorrison(c);
     arm.add(z, zOffset, x, xOffset, reward, this.refreshEvery, this.armScratch2);
     this.updates++;
     this.betaStale = true;
@@ -233,7 +236,7 @@ export class HybridLinUCB {
 
   private beta0(): Float64Array {
     if (this.betaStale) {
-      matVec(this.a0Inverse, this.sharedDim, this.sharedDim, this.b0, 0, this.cachedBeta);
+      this.shared.updateBeta();
       this.betaStale = false;
     }
     return this.cachedBeta;
@@ -260,8 +263,9 @@ export class HybridLinUCB {
     const n = this.sharedDim;
     const { rows, vector } = arm.sharedContribution();
     for (let i = 0; i < this.armDim; i++) {
-      addOuter(this.a0, n, rows, i * n, 1);
-      shermanMorrison(this.a0Inverse, n, rows, i * n, 1, this.sharedScratch);
+      this.shared.vector.set(rows.subarray(i * n, (i + 1) * n));
+      this.shared.addOuterToA(1);
+      this.shared.shermanMorrison(1);
     }
     for (let j = 0; j < n; j++) this.b0[j]! += vector[j]!;
     this.betaStale = true;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { quadraticForm } from "../../src/bandit/dense";
-import { Float32Rows, QuadraticForms } from "../../src/bandit/kernels/kernels";
+import { addOuter, matVec, quadraticForm, shermanMorrison } from "../../src/bandit/dense";
+import { Float32Rows, QuadraticForms, SharedStatistics } from "../../src/bandit/kernels/kernels";
 import { KERNELS_WASM_BASE64 } from "../../src/bandit/kernels/kernels-wasm";
 import { seededRandom } from "../../src/bandit/rng";
 import { assembleKernels } from "../../scripts/gen-kernels";
@@ -57,6 +57,35 @@ describe("WebAssembly kernels", () => {
       const expected = rows.map((row) => row.reduce((sum, v, j) => sum + v * query[j]!, 0));
       closeTo(matrix.dots(query, rows.length), expected);
       expect(matrix.rowCapacity).toBeGreaterThanOrEqual(50);
+    }
+  });
+
+  it("update A0, A0⁻¹ and β̂ as dense.ts's loops do", () => {
+    for (const n of [1, 2, 5, 83]) {
+      const stats = new SharedStatistics(n);
+      const a = symmetric(n);
+      const inverse = symmetric(n);
+      stats.a.set(a);
+      stats.aInverse.set(inverse);
+      for (let step = 0; step < 5; step++) {
+        const v = Float64Array.from({ length: n }, () => (rng() < 0.2 ? 0 : rng() - 0.5));
+        const c = rng();
+        stats.vector.set(v);
+        addOuter(a, n, v, 0, c);
+        stats.addOuterToA(c);
+        const scratch = new Float64Array(n);
+        const s = shermanMorrison(inverse, n, v, 0, c, scratch);
+        expect(Math.abs(stats.shermanMorrison(c) - s)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(s)));
+        closeTo(stats.scratch, scratch);
+      }
+      closeTo(stats.a, a);
+      closeTo(stats.aInverse, inverse);
+      const b = Float64Array.from({ length: n }, () => rng());
+      stats.b.set(b);
+      stats.updateBeta();
+      const beta = new Float64Array(n);
+      matVec(inverse, n, n, b, 0, beta);
+      closeTo(stats.beta, beta);
     }
   });
 

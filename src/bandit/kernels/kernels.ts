@@ -9,6 +9,9 @@ interface KernelExports {
   memory: WasmMemory;
   quadraticForms(a: number, n: number, u: number, count: number, out: number): void;
   dotRows(m: number, rows: number, dim: number, q: number, out: number): void;
+  addOuter(m: number, n: number, v: number, scale: number): void;
+  matVec(m: number, rows: number, cols: number, u: number, out: number): void;
+  shermanMorrison(inv: number, n: number, v: number, c: number, scratch: number): number;
 }
 
 /** The little of the WebAssembly API used here (the ES lib this project compiles against has no types for it). */
@@ -136,5 +139,51 @@ export class Float32Rows {
     this.query.set(query);
     this.kernel.dotRows(this.matrix.byteOffset, rows, this.dim, this.query.byteOffset, this.results.byteOffset);
     return this.results.subarray(0, rows);
+  }
+}
+
+/**
+ * Hybrid LinUCB's shared statistics in WebAssembly memory sized once and never grown, so these views
+ * stay valid for the model's life: A0 and A0⁻¹ (n×n), b0, β̂, and two n-vectors of scratch. The rank-1
+ * updates and A0⁻¹b0 run in SIMD with the same float64 arithmetic as dense.ts's loops (sums in another
+ * order).
+ */
+export class SharedStatistics {
+  private readonly kernel = instantiate();
+  readonly a: Float64Array;
+  readonly aInverse: Float64Array;
+  readonly b: Float64Array;
+  readonly beta: Float64Array;
+  /** The vector an update or eviction hands to `addOuter`/`shermanMorrison`. */
+  readonly vector: Float64Array;
+  /** Holds A0⁻¹·vector after `shermanMorrison`. */
+  readonly scratch: Float64Array;
+
+  constructor(readonly n: number) {
+    const matrixBytes = n * n * 8;
+    const vectorBytes = n * 8;
+    reserve(this.kernel.memory, 2 * matrixBytes + 4 * vectorBytes);
+    const buffer = this.kernel.memory.buffer;
+    this.a = new Float64Array(buffer, 0, n * n);
+    this.aInverse = new Float64Array(buffer, matrixBytes, n * n);
+    this.b = new Float64Array(buffer, 2 * matrixBytes, n);
+    this.beta = new Float64Array(buffer, 2 * matrixBytes + vectorBytes, n);
+    this.vector = new Float64Array(buffer, 2 * matrixBytes + 2 * vectorBytes, n);
+    this.scratch = new Float64Array(buffer, 2 * matrixBytes + 3 * vectorBytes, n);
+  }
+
+  /** A0 += scale·vector·vectorᵀ. */
+  addOuterToA(scale: number): void {
+    this.kernel.addOuter(this.a.byteOffset, this.n, this.vector.byteOffset, scale);
+  }
+
+  /** A0⁻¹ follows A0 += c·vector·vectorᵀ; returns vectorᵀA0⁻¹vector before the update. */
+  shermanMorrison(c: number): number {
+    return this.kernel.shermanMorrison(this.aInverse.byteOffset, this.n, this.vector.byteOffset, c, this.scratch.byteOffset);
+  }
+
+  /** β̂ = A0⁻¹b0. */
+  updateBeta(): void {
+    this.kernel.matVec(this.aInverse.byteOffset, this.n, this.n, this.b.byteOffset, this.beta.byteOffset);
   }
 }

@@ -93,4 +93,95 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $loopR)))
   )
+  ;; Matrix updates of the shared model (row-major n×n float64), element for element the same arithmetic
+  ;; as the plain loops in dense.ts (products and sums in float64, no fused multiply-add).
+
+  ;; M += scale·vvᵀ (rows whose scale·v_i is 0 are skipped, as in dense.ts).
+  (func (export "addOuter") (param $m i32) (param $n i32) (param $v i32) (param $scale f64)
+    (local $i i32) (local $row i32) (local $si f64)
+    (local.set $row (local.get $m))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $si (f64.mul (local.get $scale) (f64.load (i32.add (local.get $v) (i32.shl (local.get $i) (i32.const 3))))))
+      (if (f64.ne (local.get $si) (f64.const 0))
+        (then (call $axpyRow (local.get $row) (local.get $n) (local.get $v) (local.get $si))))
+      (local.set $row (i32.add (local.get $row) (i32.shl (local.get $n) (i32.const 3))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
+  )
+
+  ;; row[j] += a·x[j] for j < n.
+  (func $axpyRow (param $row i32) (param $n i32) (param $x i32) (param $a f64)
+    (local $j i32) (local $av v128) (local $at i32)
+    (local.set $av (f64x2.splat (local.get $a)))
+    (block $done2 (loop $next2
+      (br_if $done2 (i32.gt_u (i32.add (local.get $j) (i32.const 2)) (local.get $n)))
+      (local.set $at (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))))
+      (v128.store (local.get $at) (f64x2.add (v128.load (local.get $at))
+        (f64x2.mul (local.get $av) (v128.load (i32.add (local.get $x) (i32.shl (local.get $j) (i32.const 3)))))))
+      (local.set $j (i32.add (local.get $j) (i32.const 2)))
+      (br $next2)))
+    (if (i32.lt_u (local.get $j) (local.get $n))
+      (then
+        (local.set $at (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))))
+        (f64.store (local.get $at) (f64.add (f64.load (local.get $at))
+          (f64.mul (local.get $a) (f64.load (i32.add (local.get $x) (i32.shl (local.get $j) (i32.const 3)))))))))
+  )
+
+  ;; out = M·u for a rows×cols M.
+  (func $matVec (export "matVec") (param $m i32) (param $rows i32) (param $cols i32) (param $u i32) (param $out i32)
+    (local $i i32) (local $row i32)
+    (local.set $row (local.get $m))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $rows)))
+      (f64.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 3)))
+        (call $dot (local.get $row) (local.get $u) (local.get $cols)))
+      (local.set $row (i32.add (local.get $row) (i32.shl (local.get $cols) (i32.const 3))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
+  )
+
+  ;; Σ a[j]·b[j] for j < n (two lanes, two accumulators).
+  (func $dot (param $a i32) (param $b i32) (param $n i32) (result f64)
+    (local $j i32) (local $s0 v128) (local $s1 v128) (local $sum f64)
+    (block $done4 (loop $next4
+      (br_if $done4 (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
+      (local.set $s0 (f64x2.add (local.get $s0)
+        (f64x2.mul (v128.load (i32.add (local.get $a) (i32.shl (local.get $j) (i32.const 3))))
+                   (v128.load (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3)))))))
+      (local.set $s1 (f64x2.add (local.get $s1)
+        (f64x2.mul (v128.load offset=16 (i32.add (local.get $a) (i32.shl (local.get $j) (i32.const 3))))
+                   (v128.load offset=16 (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3)))))))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $next4)))
+    (local.set $s0 (f64x2.add (local.get $s0) (local.get $s1)))
+    (local.set $sum (f64.add (f64x2.extract_lane 0 (local.get $s0)) (f64x2.extract_lane 1 (local.get $s0))))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
+      (local.set $sum (f64.add (local.get $sum)
+        (f64.mul (f64.load (i32.add (local.get $a) (i32.shl (local.get $j) (i32.const 3))))
+                 (f64.load (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 3)))))))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $next)))
+    (local.get $sum)
+  )
+
+  ;; Keeps inv = M⁻¹ current when M += c·vvᵀ (Sherman–Morrison); `scratch` (n values) ends up holding
+  ;; M⁻¹v before the update. Returns vᵀM⁻¹v before the update.
+  (func (export "shermanMorrison") (param $inv i32) (param $n i32) (param $v i32) (param $c f64) (param $scratch i32) (result f64)
+    (local $s f64) (local $k f64) (local $i i32) (local $row i32) (local $wi f64)
+    (call $matVec (local.get $inv) (local.get $n) (local.get $n) (local.get $v) (local.get $scratch))
+    (local.set $s (call $dot (local.get $scratch) (local.get $v) (local.get $n)))
+    (local.set $k (f64.div (local.get $c) (f64.add (f64.const 1) (f64.mul (local.get $c) (local.get $s)))))
+    (local.set $row (local.get $inv))
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $wi (f64.mul (local.get $k) (f64.load (i32.add (local.get $scratch) (i32.shl (local.get $i) (i32.const 3))))))
+      (if (f64.ne (local.get $wi) (f64.const 0))
+        (then (call $axpyRow (local.get $row) (local.get $n) (local.get $scratch) (f64.neg (local.get $wi)))))
+      (local.set $row (i32.add (local.get $row) (i32.shl (local.get $n) (i32.const 3))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
+    (local.get $s)
+  )
 )

@@ -14,8 +14,12 @@ export function vectorColumn(values: readonly number[]): Float32Array {
   return Float32Array.from(values);
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** Float32 vector as little-endian bytes (bytea): exact and 4 bytes per value. */
 export function vectorToBytes(vector: Float32Array): Buffer {
+  // On a little-endian machine (every one Node ships for today) the array's own bytes are the answer.
+  if (LITTLE_ENDIAN) return Buffer.from(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
   const bytes = Buffer.allocUnsafe(vector.length * 4);
   for (let i = 0; i < vector.length; i++) bytes.writeFloatLE(vector[i]!, i * 4);
   return bytes;
