@@ -10,6 +10,7 @@ import { Batcher } from "./batcher";
 import { CatalogMirror } from "./catalog-mirror";
 import { DefaultRewardSweeper } from "./default-rewards";
 import { FeedbackFlow } from "./feedback";
+import { RankBuffers } from "./ranker";
 import { validateItem, type RawItem } from "./item-validation";
 import { EngineMetrics } from "./metrics";
 import type { OnlineModel } from "./model";
@@ -130,6 +131,7 @@ export class Engine {
       epsilon: config.epsilon,
       candidates: { retrieve: config.candidates, excludeSessionItems: config.excludeSessionItems },
       servingWriteTimeoutMs: Math.max(config.storeTimeoutMs, 200),
+      rankBuffers: new RankBuffers(model.spec),
     };
     const engine = new Engine(options, catalog, model, guard, users, feedbackFlow, impressions, sweeper, recommendDeps, metrics);
     engine.startBackgroundWork();

@@ -35,19 +35,18 @@ export interface RankedSlot {
  * LinUCB scores, then the ε-greedy slate with exact propensities (DESIGN §3 steps 5–7). Pure: the
  * random source is a parameter.
  */
-export function rankSlate(bandit: HybridLinUCB, spec: FeatureSpec, request: RankRequest): RankedSlot[] {
+export function rankSlate(bandit: HybridLinUCB, spec: FeatureSpec, request: RankRequest, buffers = new RankBuffers(spec)): RankedSlot[] {
   const n = request.candidates.length;
   if (n === 0 || request.k <= 0) return [];
-  const { z, x } = allocateFeatures(spec, n);
+  const { z, x, scores } = buffers.reserve(n);
   const ids: string[] = new Array<string>(n);
   for (let c = 0; c < n; c++) {
     const item = request.candidates[c]!;
     ids[c] = item.itemId;
     buildFeatures(spec, request.session, request.longTerm, request.context, item, z, x, c);
   }
-  const scores = { mean: new Float64Array(n), bonus: new Float64Array(n), ucb: new Float64Array(n) };
   bandit.scoreMany(ids, z, x, scores);
-  const slate = selectSlate(scores.ucb, request.k, request.epsilon, request.rng);
+  const slate = selectSlate(scores.ucb.subarray(0, n), request.k, request.epsilon, request.rng);
   return slate.map((choice, position) => {
     const c = choice.index;
     return {
@@ -62,6 +61,29 @@ export function rankSlate(bandit: HybridLinUCB, spec: FeatureSpec, request: Rank
       arm: Float32Array.from(x.subarray(c * spec.armDim, (c + 1) * spec.armDim)),
     };
   });
+}
+
+/**
+ * φ rows and score arrays reused from one rankSlate call to the next (a Recommend's ~250 candidates
+ * need ~170 KB of φ): one per caller that ranks one request at a time, as the engine does.
+ */
+export class RankBuffers {
+  private capacity = 0;
+  private z: Float64Array = new Float64Array(0);
+  private x: Float64Array = new Float64Array(0);
+  private scores = { mean: new Float64Array(0), bonus: new Float64Array(0), ucb: new Float64Array(0) };
+
+  constructor(private readonly spec: FeatureSpec) {}
+
+  /** Buffers for at least n candidates (the first n rows/entries are the ones used). */
+  reserve(n: number): { z: Float64Array; x: Float64Array; scores: { mean: Float64Array; bonus: Float64Array; ucb: Float64Array } } {
+    if (n > this.capacity) {
+      this.capacity = Math.max(n, this.capacity * 2);
+      ({ z: this.z, x: this.x } = allocateFeatures(this.spec, this.capacity));
+      this.scores = { mean: new Float64Array(this.capacity), bonus: new Float64Array(this.capacity), ucb: new Float64Array(this.capacity) };
+    }
+    return { z: this.z, x: this.x, scores: this.scores };
+  }
 }
 
 /** What scoring reads from a request (a RankRequest fits). */

@@ -8,7 +8,7 @@ import { selectCandidates, type CandidateOptions } from "./candidates";
 import type { CatalogMirror } from "./catalog-mirror";
 import type { EngineMetrics } from "./metrics";
 import type { OnlineModel } from "./model";
-import { rankSlate } from "./ranker";
+import { rankSlate, type RankBuffers } from "./ranker";
 import { sessionVector } from "./session-vector";
 import type { StoreGuard } from "./store-guard";
 import type { DegradedStore, RecommendInput, RecommendOutput } from "./types";
@@ -29,6 +29,8 @@ export interface RecommendDeps {
   candidates: CandidateOptions;
   /** Deadline of the serving-context write. */
   servingWriteTimeoutMs: number;
+  /** φ and score buffers reused across requests (ranking is synchronous, one request at a time). */
+  rankBuffers?: RankBuffers;
 }
 
 /**
@@ -57,7 +59,7 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
     k: input.k,
     epsilon: deps.epsilon,
     rng: deps.rng,
-  });
+  }, deps.rankBuffers);
 
   const recommendationId = randomUUID();
   const servedAtMs = Date.now();
