@@ -1,9 +1,9 @@
 import { ArmStats } from "./hybrid-arm";
 import { checkAlpha, checkDim, checkFinite, checkLambda, checkRefreshEvery } from "./checks";
-import { dot, invertSpd, matVec, quadraticForm, scaledIdentity, type Vector } from "./dense";
+import { dot, invertSpd, matVec, scaledIdentity, type Vector } from "./dense";
 import type { Score, ScoreBuffers } from "./linucb";
 import { decodeHybridState, encodeHybridState } from "./hybrid-snapshot";
-import { QuadraticForms, SharedStatistics } from "./kernels/kernels";
+import { SharedStatistics } from "./kernels/kernels";
 
 export interface HybridLinUCBOptions {
   /** Dimension n of the shared features z. */
@@ -40,20 +40,17 @@ export class HybridLinUCB {
   readonly maxArms: number;
   /** A0, A0⁻¹, b0 and β̂, in WebAssembly memory where the rank-1 updates run. */
   private readonly shared: SharedStatistics;
-  private readonly a0: Float64Array;
-  private readonly a0Inverse: Float64Array;
-  private readonly b0: Float64Array;
+
   /** In least-recently-updated-first order (a Map keeps insertion order; updates re-insert). */
   private readonly arms = new Map<string, ArmStats>();
-  private readonly cachedBeta: Float64Array;
   private betaStale = true;
   private updates = 0;
   private sinceRefresh = 0;
   private readonly sharedScratch: Float64Array;
   private readonly armScratch: Float64Array;
   private readonly armScratch2: Float64Array;
-  /** Batched (z − t)ᵀA0⁻¹(z − t) for scoreMany. */
-  private readonly quadraticForms: QuadraticForms;
+  /** `score`'s one-item buffers. */
+  private readonly single = { mean: new Float64Array(1), bonus: new Float64Array(1), ucb: new Float64Array(1) };
 
   constructor(options: HybridLinUCBOptions) {
     this.sharedDim = checkDim("sharedDim", options.sharedDim);
@@ -63,16 +60,11 @@ export class HybridLinUCB {
     this.refreshEvery = checkRefreshEvery(options.refreshEvery ?? 1000);
     this.maxArms = checkDim("maxArms", options.maxArms ?? 10_000);
     this.shared = new SharedStatistics(this.sharedDim);
-    this.a0 = this.shared.a;
-    this.a0.set(scaledIdentity(this.sharedDim, this.lambda));
-    this.a0Inverse = this.shared.aInverse;
-    this.a0Inverse.set(scaledIdentity(this.sharedDim, 1 / this.lambda));
-    this.b0 = this.shared.b;
-    this.cachedBeta = this.shared.beta;
+    this.shared.a.set(scaledIdentity(this.sharedDim, this.lambda));
+    this.shared.aInverse.set(scaledIdentity(this.sharedDim, 1 / this.lambda));
     this.sharedScratch = new Float64Array(this.sharedDim);
     this.armScratch = new Float64Array(this.armDim);
     this.armScratch2 = new Float64Array(this.armDim);
-    this.quadraticForms = new QuadraticForms(this.sharedDim);
   }
 
   /** How many updates the statistics hold (evicted items' included). */
@@ -92,45 +84,77 @@ export class HybridLinUCB {
 
   /** Scores one item with shared features z and per-item features x (read at the given offsets). */
   score(itemId: string, z: Vector, x: Vector, zOffset = 0, xOffset = 0): Score {
-    const arm = this.arms.get(itemId);
-    const mean = this.expected(arm, z, zOffset, x, xOffset);
-    const bonus = this.alpha * Math.sqrt(this.variance(arm, z, zOffset, x, xOffset));
-    return { mean, bonus, ucb: mean + bonus };
+    // The batch path for one item, so an item scores the same alone as in any batch, to the bit.
+    const out = this.single;
+    this.scoreMany([itemId], z.subarray(zOffset, zOffset + this.sharedDim), x.subarray(xOffset, xOffset + this.armDim), out);
+    return { mean: out.mean[0]!, bonus: out.bonus[0]!, ucb: out.ucb[0]! };
   }
 
   /**
    * Scores items back to back (z rows in `zFlat`, x rows in `xFlat`) into `out`; the hot path. Same
-   * arithmetic as `score`, with the quadratic forms of all items done in one WebAssembly SIMD call.
+   * quantities as `score`: with u = z − t (t = B_aᵀy, y = A_a⁻¹x; u = z without statistics), the
+   * mean is u·β̂ + y·(B_aβ̂) + xᵀθ̂_a and the variance uᵀA0⁻¹u + xᵀy. Every u·β̂ and uᵀA0⁻¹u is done
+   * in one WebAssembly SIMD call; only items with statistics add JavaScript work (k·n).
    */
   scoreMany(itemIds: readonly string[], zFlat: Vector, xFlat: Vector, out: ScoreBuffers): void {
     const n = this.sharedDim;
     const k = this.armDim;
     const count = itemIds.length;
-    const residuals = this.quadraticForms.rows(count);
-    // The part of each variance outside (z − t)ᵀA0⁻¹(z − t); the mean goes straight into `out`.
-    const rest = out.bonus;
+    // rows() first: growing the memory remakes the views, β̂ among them.
+    const residuals = this.shared.rows(count);
+    const beta = this.beta0();
+    residuals.set(count * n === zFlat.length ? zFlat : zFlat.subarray(0, count * n));
+    // Until the kernel has run: the mean's and the variance's parts outside u·β̂ and uᵀA0⁻¹u.
+    const meanRest = out.mean;
+    const varianceRest = out.bonus;
+    const y = this.armScratch;
+    const bBeta = this.armScratch2;
+    const thetaA = this.sharedScratch;
     for (let c = 0; c < count; c++) {
       const arm = this.arms.get(itemIds[c]!);
       const zOffset = c * n;
       const xOffset = c * k;
-      out.mean[c] = this.expected(arm, zFlat, zOffset, xFlat, xOffset);
       if (arm === undefined) {
-        for (let j = 0; j < n; j++) residuals[zOffset + j] = zFlat[zOffset + j]!;
         let xx = 0;
         for (let i = 0; i < k; i++) xx += xFlat[xOffset + i]! * xFlat[xOffset + i]!;
-        rest[c] = xx / this.lambda;
-      } else {
-        const y = this.armScratch;
-        matVec(arm.aInverse, k, k, xFlat, xOffset, y);
-        arm.residual(zFlat, zOffset, y, residuals, zOffset);
-        rest[c] = dot(y, xFlat, xOffset, k);
+        meanRest[c] = 0;
+        varianceRest[c] = xx / this.lambda;
+        continue;
       }
+      matVec(arm.aInverse, k, k, xFlat, xOffset, y);
+      // One pass over B_a: row i gives (B_aβ̂)_i and takes y_i·(row i) off u.
+      const b = arm.bMatrix;
+      for (let i = 0; i < k; i++) {
+        const row = i * n;
+        const yi = y[i]!;
+        let sum = 0;
+        for (let j = 0; j < n; j++) {
+          const bij = b[row + j]!;
+          sum += bij * beta[j]!;
+          residuals[zOffset + j]! -= bij * yi;
+        }
+        bBeta[i] = sum;
+      }
+      // θ̂_a = A_a⁻¹(b_a − B_aβ̂)
+      for (let i = 0; i < k; i++) thetaA[i] = arm.b[i]! - bBeta[i]!;
+      let mean = 0;
+      let xy = 0;
+      for (let i = 0; i < k; i++) {
+        let theta = 0;
+        for (let m = 0; m < k; m++) theta += arm.aInverse[i * k + m]! * thetaA[m]!;
+        mean += theta * xFlat[xOffset + i]! + y[i]! * bBeta[i]!;
+        xy += y[i]! * xFlat[xOffset + i]!;
+      }
+      meanRest[c] = mean;
+      varianceRest[c] = xy;
     }
-    const forms = this.quadraticForms.run(this.a0Inverse, count);
+    const { forms, dots } = this.shared.score(count);
     for (let c = 0; c < count; c++) {
-      const bonus = this.alpha * Math.sqrt(Math.max(0, forms[c]! + rest[c]!));
+      const mean = dots[c]! + meanRest[c]!;
+      const bonus = this.alpha * Math.sqrt(Math.max(0, forms[c]! + varianceRest[c]!));
+      out.mean[c] = mean;
       out.bonus[c] = bonus;
-      out.ucb[c] = out.mean[c]! + bonus;
+      out.ucb[c] = mean + bonus;
     }
   }
 
@@ -203,35 +227,16 @@ export class HybridLinUCB {
     return model;
   }
 
-  /** zᵀβ̂ + xᵀθ̂_a with θ̂_a = A_a⁻¹(b_a − B_aβ̂) (zero for an item without statistics). */
-  private expected(arm: ArmStats | undefined, z: Vector, zOffset: number, x: Vector, xOffset: number): number {
-    const beta = this.beta0();
-    let mean = dot(beta, z, zOffset, this.sharedDim);
-    if (arm === undefined) return mean;
-    const k = this.armDim;
-    const residual = this.armScratch;
-    matVec(arm.bMatrix, k, this.sharedDim, beta, 0, residual);
-    for (let i = 0; i < k; i++) residual[i] = arm.b[i]! - residual[i]!;
-    const thetaA = this.armScratch2;
-    matVec(arm.aInverse, k, k, residual, 0, thetaA);
-    mean += dot(thetaA, x, xOffset, k);
-    return mean;
+  private get a0(): Float64Array {
+    return this.shared.a;
   }
 
-  /** Algorithm 2's s = (z − t)ᵀA0⁻¹(z − t) + xᵀA_a⁻¹x with t = B_aᵀA_a⁻¹x (t = 0 without statistics). */
-  private variance(arm: ArmStats | undefined, z: Vector, zOffset: number, x: Vector, xOffset: number): number {
-    const n = this.sharedDim;
-    const k = this.armDim;
-    if (arm === undefined) {
-      let xx = 0;
-      for (let i = 0; i < k; i++) xx += x[xOffset + i]! * x[xOffset + i]!;
-      return Math.max(0, quadraticForm(this.a0Inverse, n, z, zOffset) + xx / this.lambda);
-    }
-    const y = this.armScratch;
-    matVec(arm.aInverse, k, k, x, xOffset, y);
-    const u = this.sharedScratch;
-    arm.residual(z, zOffset, y, u);
-    return Math.max(0, quadraticForm(this.a0Inverse, n, u, 0) + dot(y, x, xOffset, k));
+  private get a0Inverse(): Float64Array {
+    return this.shared.aInverse;
+  }
+
+  private get b0(): Float64Array {
+    return this.shared.b;
   }
 
   private beta0(): Float64Array {
@@ -239,7 +244,7 @@ export class HybridLinUCB {
       this.shared.updateBeta();
       this.betaStale = false;
     }
-    return this.cachedBeta;
+    return this.shared.beta;
   }
 
   /** The item's statistics, created (evicting the least recently updated if full) and marked most recent. */

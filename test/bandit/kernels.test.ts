@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { addOuter, matVec, quadraticForm, shermanMorrison } from "../../src/bandit/dense";
-import { Float32Rows, QuadraticForms, SharedStatistics } from "../../src/bandit/kernels/kernels";
+import { Float32Rows, SharedStatistics } from "../../src/bandit/kernels/kernels";
 import { KERNELS_WASM_BASE64 } from "../../src/bandit/kernels/kernels-wasm";
 import { seededRandom } from "../../src/bandit/rng";
 import { assembleKernels } from "../../scripts/gen-kernels";
@@ -23,24 +23,31 @@ const closeTo = (actual: ArrayLike<number>, expected: ArrayLike<number>) => {
 };
 
 describe("WebAssembly kernels", () => {
-  it("compute uᵀAu as the plain loop does, for any n and batch size (zeros skipped, odd tails included)", () => {
+  it("score rows as uᵀA0⁻¹u and u·β̂ as the plain loops do, for any n and batch size (zeros skipped, odd tails included)", () => {
     for (const n of [1, 3, 4, 5, 83]) {
-      const forms = new QuadraticForms(n);
+      const stats = new SharedStatistics(n);
       for (const count of [0, 1, 7, 300]) {
-        const a = symmetric(n);
-        const rows = forms.rows(count);
+        const rows = stats.rows(count);
         for (let i = 0; i < rows.length; i++) rows[i] = rng() < 0.2 ? 0 : rng() * 4 - 2;
-        const expected = Array.from({ length: count }, (_, c) => quadraticForm(a, n, rows, c * n));
-        closeTo(forms.run(a, count), expected);
+        // Growing (rows above) remakes the views: write A0⁻¹ and β̂ after it.
+        const a = symmetric(n);
+        const beta = Float64Array.from({ length: n }, () => rng() - 0.5);
+        stats.aInverse.set(a);
+        stats.beta.set(beta);
+        const { forms, dots } = stats.score(count);
+        closeTo(forms, Array.from({ length: count }, (_, c) => quadraticForm(a, n, rows, c * n)));
+        closeTo(dots, Array.from({ length: count }, (_, c) => rows.subarray(c * n, (c + 1) * n).reduce((sum: number, v: number, j: number) => sum + v * beta[j]!, 0)));
       }
     }
   });
 
-  it("refuses a matrix of the wrong size or a batch larger than the rows written", () => {
-    const forms = new QuadraticForms(4);
-    forms.rows(2);
-    expect(() => forms.run(new Float64Array(9), 1)).toThrow(/4×4/);
-    expect(() => forms.run(new Float64Array(16), 1000)).toThrow(/write the rows first/);
+  it("keep the statistics when the candidate rows outgrow the memory, and refuse to score rows not made", () => {
+    const stats = new SharedStatistics(4);
+    stats.a.set(symmetric(4));
+    const before = Array.from(stats.a);
+    stats.rows(10_000);
+    expect(Array.from(stats.a)).toEqual(before);
+    expect(() => stats.score(20_000)).toThrow(/write the rows first/);
   });
 
   it("dot every float32 row with a query in float64, keeping rows across growth", () => {

@@ -7,7 +7,7 @@ import { KERNELS_WASM_BASE64 } from "./kernels-wasm";
  */
 interface KernelExports {
   memory: WasmMemory;
-  quadraticForms(a: number, n: number, u: number, count: number, out: number): void;
+  quadraticForms(a: number, n: number, u: number, count: number, out: number, w: number, dots: number): void;
   dotRows(m: number, rows: number, dim: number, q: number, out: number): void;
   addOuter(m: number, n: number, v: number, scale: number): void;
   matVec(m: number, rows: number, cols: number, u: number, out: number): void;
@@ -39,52 +39,6 @@ function reserve(memory: WasmMemory, bytes: number): void {
 }
 
 const align8 = (bytes: number) => Math.ceil(bytes / 8) * 8;
-
-/**
- * uᵀAu for many vectors u against one symmetric n×n float64 A (upper triangle read), as hybrid
- * LinUCB's exploration bonus needs for every candidate. Write the vectors into `rows(count)`, then
- * `run(A, count)`.
- */
-export class QuadraticForms {
-  private readonly kernel = instantiate();
-  private capacity = 0;
-  private matrix!: Float64Array;
-  private vectors!: Float64Array;
-  private results!: Float64Array;
-
-  constructor(readonly n: number) {
-    this.ensure(64);
-  }
-
-  /** Space for `count` vectors of n values, row after row: a view valid until the next `rows` call. */
-  rows(count: number): Float64Array {
-    this.ensure(count);
-    return this.vectors.subarray(0, count * this.n);
-  }
-
-  /** out[c] = u_cᵀ A u_c for the first `count` rows written: a view valid until the next call. */
-  run(a: Float64Array, count: number): Float64Array {
-    const n = this.n;
-    if (a.length < n * n) throw new RangeError(`A has ${a.length} values, ${n}×${n} needs ${n * n}`);
-    if (count > this.capacity) throw new RangeError(`run(${count}) after rows(${this.capacity}): write the rows first`);
-    this.matrix.set(a.length === n * n ? a : a.subarray(0, n * n));
-    this.kernel.quadraticForms(this.matrix.byteOffset, n, this.vectors.byteOffset, count, this.results.byteOffset);
-    return this.results.subarray(0, count);
-  }
-
-  private ensure(count: number): void {
-    if (count <= this.capacity) return;
-    const n = this.n;
-    this.capacity = Math.max(count, this.capacity * 2);
-    const vectorsAt = n * n * 8;
-    const resultsAt = vectorsAt + this.capacity * n * 8;
-    reserve(this.kernel.memory, resultsAt + this.capacity * 8);
-    const buffer = this.kernel.memory.buffer;
-    this.matrix = new Float64Array(buffer, 0, n * n);
-    this.vectors = new Float64Array(buffer, vectorsAt, this.capacity * n);
-    this.results = new Float64Array(buffer, resultsAt, this.capacity);
-  }
-}
 
 /**
  * A growable float32 matrix of `dim`-long rows kept in WebAssembly memory, and the dot product of
@@ -143,33 +97,29 @@ export class Float32Rows {
 }
 
 /**
- * Hybrid LinUCB's shared statistics in WebAssembly memory sized once and never grown, so these views
- * stay valid for the model's life: A0 and A0⁻¹ (n×n), b0, β̂, and two n-vectors of scratch. The rank-1
- * updates and A0⁻¹b0 run in SIMD with the same float64 arithmetic as dense.ts's loops (sums in another
- * order).
+ * Hybrid LinUCB's shared statistics in WebAssembly memory, where the rank-1 updates and the batched
+ * scoring run in SIMD (the same float64 arithmetic as dense.ts's loops, sums in another order): A0 and
+ * A0⁻¹ (n×n), b0, β̂, two n-vectors of scratch, and rows for the candidates being scored. The memory
+ * grows with the largest batch scored; the views are remade then, so take them from here each time
+ * rather than keeping them across a `rows` call.
  */
 export class SharedStatistics {
   private readonly kernel = instantiate();
-  readonly a: Float64Array;
-  readonly aInverse: Float64Array;
-  readonly b: Float64Array;
-  readonly beta: Float64Array;
-  /** The vector an update or eviction hands to `addOuter`/`shermanMorrison`. */
-  readonly vector: Float64Array;
+  private capacity = 0;
+  a!: Float64Array;
+  aInverse!: Float64Array;
+  b!: Float64Array;
+  beta!: Float64Array;
+  /** The vector an update or eviction hands to `addOuterToA`/`shermanMorrison`. */
+  vector!: Float64Array;
   /** Holds A0⁻¹·vector after `shermanMorrison`. */
-  readonly scratch: Float64Array;
+  scratch!: Float64Array;
+  private candidates!: Float64Array;
+  private forms!: Float64Array;
+  private dots!: Float64Array;
 
   constructor(readonly n: number) {
-    const matrixBytes = n * n * 8;
-    const vectorBytes = n * 8;
-    reserve(this.kernel.memory, 2 * matrixBytes + 4 * vectorBytes);
-    const buffer = this.kernel.memory.buffer;
-    this.a = new Float64Array(buffer, 0, n * n);
-    this.aInverse = new Float64Array(buffer, matrixBytes, n * n);
-    this.b = new Float64Array(buffer, 2 * matrixBytes, n);
-    this.beta = new Float64Array(buffer, 2 * matrixBytes + vectorBytes, n);
-    this.vector = new Float64Array(buffer, 2 * matrixBytes + 2 * vectorBytes, n);
-    this.scratch = new Float64Array(buffer, 2 * matrixBytes + 3 * vectorBytes, n);
+    this.ensure(64);
   }
 
   /** A0 += scale·vector·vectorᵀ. */
@@ -185,5 +135,45 @@ export class SharedStatistics {
   /** β̂ = A0⁻¹b0. */
   updateBeta(): void {
     this.kernel.matVec(this.aInverse.byteOffset, this.n, this.n, this.b.byteOffset, this.beta.byteOffset);
+  }
+
+  /**
+   * Space for `count` vectors u of n values, row after row, to fill before `score(count)`: a view valid
+   * until the next `rows` call, which may also remake every other view.
+   */
+  rows(count: number): Float64Array {
+    this.ensure(count);
+    return this.candidates.subarray(0, count * this.n);
+  }
+
+  /** forms[c] = u_cᵀA0⁻¹u_c and dots[c] = u_c·β̂ for the first `count` rows: views valid until the next call. */
+  score(count: number): { forms: Float64Array; dots: Float64Array } {
+    if (count > this.capacity) throw new RangeError(`score(${count}) after rows(${this.capacity}): write the rows first`);
+    const n = this.n;
+    this.kernel.quadraticForms(this.aInverse.byteOffset, n, this.candidates.byteOffset, count, this.forms.byteOffset, this.beta.byteOffset, this.dots.byteOffset);
+    return { forms: this.forms.subarray(0, count), dots: this.dots.subarray(0, count) };
+  }
+
+  private ensure(count: number): void {
+    if (count <= this.capacity) return;
+    const n = this.n;
+    this.capacity = Math.max(count, this.capacity * 2);
+    const matrix = n * n * 8;
+    const vector = n * 8;
+    const candidatesAt = 2 * matrix + 4 * vector;
+    const formsAt = candidatesAt + this.capacity * vector;
+    const dotsAt = formsAt + this.capacity * 8;
+    reserve(this.kernel.memory, dotsAt + this.capacity * 8);
+    // Growing keeps the bytes in place, so the statistics survive it; only the views are remade.
+    const buffer = this.kernel.memory.buffer;
+    this.a = new Float64Array(buffer, 0, n * n);
+    this.aInverse = new Float64Array(buffer, matrix, n * n);
+    this.b = new Float64Array(buffer, 2 * matrix, n);
+    this.beta = new Float64Array(buffer, 2 * matrix + vector, n);
+    this.vector = new Float64Array(buffer, 2 * matrix + 2 * vector, n);
+    this.scratch = new Float64Array(buffer, 2 * matrix + 3 * vector, n);
+    this.candidates = new Float64Array(buffer, candidatesAt, this.capacity * n);
+    this.forms = new Float64Array(buffer, formsAt, this.capacity);
+    this.dots = new Float64Array(buffer, dotsAt, this.capacity);
   }
 }

@@ -4,9 +4,9 @@
 (module
   (memory (export "memory") 1)
 
-  ;; out[c] = u_cᵀ A u_c for `count` rows u_c of length n stored row-major at `u`; A is a symmetric
-  ;; n×n float64 matrix at `a`, of which only the upper triangle is read.
-  (func (export "quadraticForms") (param $a i32) (param $n i32) (param $u i32) (param $count i32) (param $out i32)
+  ;; out[c] = u_cᵀ A u_c and dots[c] = u_c·w for `count` rows u_c of length n stored row-major at `u`;
+  ;; A is a symmetric n×n float64 matrix at `a`, of which only the upper triangle is read; w is at `w`.
+  (func (export "quadraticForms") (param $a i32) (param $n i32) (param $u i32) (param $count i32) (param $out i32) (param $w i32) (param $dots i32)
     (local $c i32) (local $i i32) (local $j i32) (local $row i32) (local $uc i32) (local $stride i32)
     (local $ui f64) (local $sum f64) (local $total f64) (local $s0 v128) (local $s1 v128)
     (local.set $stride (i32.shl (local.get $n) (i32.const 3)))
@@ -53,6 +53,7 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $loopI)))
       (f64.store (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 3))) (local.get $total))
+      (f64.store (i32.add (local.get $dots) (i32.shl (local.get $c) (i32.const 3))) (call $dot (local.get $uc) (local.get $w) (local.get $n)))
       (local.set $uc (i32.add (local.get $uc) (local.get $stride)))
       (local.set $c (i32.add (local.get $c) (i32.const 1)))
       (br $loopC)))
