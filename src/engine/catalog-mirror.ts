@@ -116,9 +116,13 @@ export class CatalogMirror {
     for (const q of active) for (let j = 0; j < dim; j++) combined[j]! += q[j]!;
     const heap = new TopK(limit);
     const dots = this.matrix.dots(combined, this.items.length);
+    // The bar an item must clear, kept in a local: most items fall below it and cost one comparison.
+    let bar = Number.NEGATIVE_INFINITY;
     for (let i = 0, n = dots.length; i < n; i++) {
       const dot = dots[i]!;
-      if (heap.admits(dot) && keep(i)) heap.push(i, dot);
+      if (dot <= bar || !keep(i)) continue;
+      heap.push(i, dot);
+      if (heap.full) bar = heap.min;
     }
     return heap.sortedIndices();
   }
@@ -144,9 +148,13 @@ class TopK {
     this.scores = new Float64Array(capacity);
   }
 
-  /** Whether a score could enter (cheap pre-check before the caller's filter). */
-  admits(score: number): boolean {
-    return this.size < this.capacity || score > this.scores[0]!;
+  get full(): boolean {
+    return this.size === this.capacity;
+  }
+
+  /** The lowest score kept (meaningful once full): only a higher one can enter. */
+  get min(): number {
+    return this.scores[0]!;
   }
 
   push(index: number, score: number): void {
