@@ -1,6 +1,7 @@
 import type { FeedbackEntry } from "../ports";
 import { EVENT_ROW_COLUMNS, EVENT_ROWS_SELECT, eventRowsJson, eventRowsRecordType, feedbackInsert } from "./event-rows";
 import type { SqlExecutor } from "./sql-client";
+import { float4ArrayLiteral } from "./sql-values";
 
 /**
  * Logs a batch of feedback and writes the users of the accepted events in ONE statement (data-modifying
@@ -11,10 +12,9 @@ import type { SqlExecutor } from "./sql-client";
  */
 export async function insertFeedbackWithUsers(sql: SqlExecutor, entries: readonly FeedbackEntry[]): Promise<Set<string>> {
   const rows = entries.map((entry) => feedbackInsert(entry.record));
-  // real[] as its text literal: a float32 printed by JavaScript parses back to the same float32.
   const json = eventRowsJson(rows, (i) => {
     const embedding = entries[i]!.userEmbedding;
-    return { user_embedding: embedding === null ? null : `{${embedding.join(",")}}` };
+    return { user_embedding: embedding === null ? null : float4ArrayLiteral(embedding) };
   });
   const { rows: inserted } = await sql.query<{ event_id: string }>(
     `WITH input AS (
