@@ -159,7 +159,7 @@ export class FeedbackFlow {
   private async applyAccepted(input: FeedbackInput, modelUpdate: ModelUpdate | null, reward: number): Promise<void> {
     const { catalog, model, metrics } = this.deps;
     metrics.feedback.inc({ outcome: "accepted" });
-    if (reward > 0) catalog.recordPositive(input.itemId, Math.min(reward, 5));
+    if (reward > 0) catalog.recordPositive(input.itemId, Math.min(reward, 5), input.recommendationId === null);
     if (modelUpdate) {
       model.applyLocal(modelUpdate);
       metrics.banditUpdates.inc({ source: "feedback" });
