@@ -83,6 +83,12 @@ const keys = {
     schema: rewardMap,
   },
   alpha: { env: "RECS_ALPHA", default: "0.25", description: "LinUCB exploration width α (0.25 learned fastest in `recs simulate`: 0.1, 0.25, 0.5 tried).", schema: num(0, 100) },
+  positionDiscount: {
+    env: "RECS_POSITION_DISCOUNT",
+    default: "1",
+    description: "Exponent η of the chance (1 + slot)^-η that a shopper looks at a slot; each slot's feedback trains the model scaled by it (0 = every slot is seen).",
+    schema: num(0, 10),
+  },
   epsilon: { env: "RECS_EPSILON", default: "0.05", description: "Probability that a slot is filled uniformly at random.", schema: num(0, 1) },
   candidates: { env: "RECS_CANDIDATES", default: "200", description: "Candidates retrieved by similarity when the request names none.", schema: int(1, 10_000) },
   excludeSessionItems: {

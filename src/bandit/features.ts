@@ -10,14 +10,18 @@ export interface FeatureLayoutOptions {
   useSession?: boolean;
   /** Long-term part on (default). Off writes zeros there: the "without long-term features" ablation. */
   useLongTerm?: boolean;
+  /** Scale c of the arm features x (default 1); see `FeatureSpec.armScale`. */
+  armScale?: number;
 }
 
 /**
  * The layout of φ(context, item) (DESIGN §3 step 5).
- * Shared z = [ s⊙v (d) | l⊙v (d) | hashed crosses (H) | s·v, l·v | bias 1 ], so sharedDim = 2d + H + 3.
- * The two similarities repeat what the products sum to, as single features: one weight learns "session
- * similarity matters" from every click, where the d product weights each need their own evidence.
- * Arm x = [ 1, s·v, l·v ], so armDim = 3: each item learns its own base rate and its own trust in
+ * Shared z = [ s⊙v (d) | l⊙v (d) | hashed crosses (H) | s·v, l·v, popularity lift | bias 1 ], so
+ * sharedDim = 2d + H + 4. The two similarities repeat what the products sum to, as single features: one
+ * weight learns "session similarity matters" from every click, where the d product weights each need
+ * their own evidence. The popularity lift is a number the caller computes per item (the engine: how
+ * much more the item is picked organically than its category's average, `CatalogMirror.popularityLift`).
+ * Arm x = c·[ 1, s·v, l·v ], so armDim = 3: each item learns its own base rate and its own trust in
  * session versus long-term similarity.
  */
 export interface FeatureSpec {
@@ -25,6 +29,12 @@ export interface FeatureSpec {
   readonly hashBuckets: number;
   readonly useSession: boolean;
   readonly useLongTerm: boolean;
+  /**
+   * The arm features' scale c. Scaling x by c is a ridge prior λ/c² on each item's own coefficients and
+   * shrinks an unseen item's exploration bonus by c: with c = 1 the bonus of any item not yet shown
+   * (α·√(1 + …)) outweighs every predicted click rate, and the slate goes to unseen items.
+   */
+  readonly armScale: number;
   readonly sharedDim: number;
   readonly armDim: number;
   /** Where each block of z starts. */
@@ -33,6 +43,7 @@ export interface FeatureSpec {
   readonly hashedOffset: number;
   /** s·v then l·v. */
   readonly similarityOffset: number;
+  readonly popularityOffset: number;
   readonly biasOffset: number;
 }
 
@@ -41,18 +52,22 @@ export function featureLayout(options: FeatureLayoutOptions): FeatureSpec {
   const { dim, hashBuckets } = options;
   if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`dim must be a positive integer, got ${dim}`);
   if (!Number.isInteger(hashBuckets) || hashBuckets < 0) throw new RangeError(`hashBuckets must be an integer ≥ 0, got ${hashBuckets}`);
+  const armScale = options.armScale ?? 1;
+  if (!(armScale > 0) || !Number.isFinite(armScale)) throw new RangeError(`armScale must be a positive number, got ${armScale}`);
   return Object.freeze({
     dim,
     hashBuckets,
     useSession: options.useSession ?? true,
     useLongTerm: options.useLongTerm ?? true,
-    sharedDim: 2 * dim + hashBuckets + 3,
+    armScale,
+    sharedDim: 2 * dim + hashBuckets + 4,
     armDim: 3,
     sessionOffset: 0,
     longTermOffset: dim,
     hashedOffset: 2 * dim,
     similarityOffset: 2 * dim + hashBuckets,
-    biasOffset: 2 * dim + hashBuckets + 2,
+    popularityOffset: 2 * dim + hashBuckets + 2,
+    biasOffset: 2 * dim + hashBuckets + 3,
   });
 }
 
@@ -129,7 +144,7 @@ export function allocateFeatures(spec: FeatureSpec, count: number): { z: Float64
  * `<name>=<value>` per attribute; T is the number of terms, so the block has unit norm without
  * collisions and ‖z‖ stays bounded whatever the context and attribute counts, as LinUCB's confidence
  * bound assumes. Cross hash: fmix32(FNV-1a of `${ctxKey}=${ctxValue}×${field}=${value}`), bucket =
- * hash mod H, sign = bit 31.
+ * hash mod H, sign = bit 31. `popularityLift` is written as given (0 when the caller has none).
  */
 export function buildFeatures(
   spec: FeatureSpec,
@@ -141,6 +156,7 @@ export function buildFeatures(
   xOut: Float64Array,
   row: number,
   hashedBlocks?: HashedBlockCache,
+  popularityLift = 0,
 ): void {
   const d = spec.dim;
   const v = item.embedding;
@@ -153,10 +169,12 @@ export function buildFeatures(
   else writeHashed(spec, context, item, zOut, zBase + spec.hashedOffset);
   zOut[zBase + spec.similarityOffset] = sessionSimilarity;
   zOut[zBase + spec.similarityOffset + 1] = longTermSimilarity;
+  zOut[zBase + spec.popularityOffset] = popularityLift;
   zOut[zBase + spec.biasOffset] = 1;
-  xOut[xBase] = 1;
-  xOut[xBase + 1] = sessionSimilarity;
-  xOut[xBase + 2] = longTermSimilarity;
+  const c = spec.armScale;
+  xOut[xBase] = c;
+  xOut[xBase + 1] = c * sessionSimilarity;
+  xOut[xBase + 2] = c * longTermSimilarity;
 }
 
 /** out[base + i] = a_i·v_i (zeros when a is null); returns a·v. */

@@ -17,11 +17,16 @@ export class CatalogMirror {
   private popularity: Float64Array;
   private popularityOrder: number[] | null = null;
   private popularityOrderAtMs = 0;
+  /** Exponentially decayed count of positive organic feedback (not answering a recommendation) per item index. */
+  private organic: Float64Array;
+  /** Per category: the sum of `organic` over its items, and how many items it has. */
+  private readonly organicByCategory = new Map<string, { total: number; items: number }>();
 
   constructor(dim: number) {
     this.dim = dim;
     this.matrix = new Float32Rows(dim, 1024);
     this.popularity = new Float64Array(1024);
+    this.organic = new Float64Array(1024);
   }
 
   get size(): number {
@@ -50,7 +55,18 @@ export class CatalogMirror {
         this.indexById.set(item.itemId, index);
         this.items.push(item);
         this.ensureCapacity(index + 1);
+        this.categoryTally(item.category).items++;
       } else {
+        const before = this.items[index]!.category;
+        if (before !== item.category) {
+          const count = this.organic[index]!;
+          const from = this.categoryTally(before);
+          from.items--;
+          from.total -= count;
+          const to = this.categoryTally(item.category);
+          to.items++;
+          to.total += count;
+        }
         this.items[index] = item;
       }
       this.matrix.setRow(index, item.embedding);
@@ -78,11 +94,37 @@ export class CatalogMirror {
     return this.items[index]!.embedding;
   }
 
-  /** Counts a positive interaction toward the item's popularity (decayed so tastes can move). */
-  recordPositive(itemId: string, weight = 1): void {
+  /**
+   * Counts a positive interaction toward the item's popularity (decayed so tastes can move); an organic
+   * one (not answering a recommendation) also toward its organic popularity.
+   */
+  recordPositive(itemId: string, weight = 1, organic = false): void {
     const index = this.indexById.get(itemId);
     if (index === undefined) return;
     this.popularity[index] = (this.popularity[index] ?? 0) * 0.999 + weight;
+    if (!organic) return;
+    const before = this.organic[index]!;
+    const after = before * 0.999 + weight;
+    this.organic[index] = after;
+    this.categoryTally(this.items[index]!.category).total += after - before;
+  }
+
+  /**
+   * log((o + 1) / (ō + 1)), o being item i's organic popularity and ō its category's mean: how much more
+   * shoppers pick the item on their own than its neighbours. Organic picks are the quality signal our own
+   * ranking does not bias (what the engine shows first gets clicked first); relative to the category, so
+   * it says "a good one of its kind", not "a popular kind", which the session and long-term features cover.
+   */
+  popularityLift(index: number): number {
+    const tally = this.organicByCategory.get(this.at(index).category);
+    const mean = tally && tally.items > 0 ? Math.max(0, tally.total) / tally.items : 0;
+    return Math.log((this.organic[index]! + 1) / (mean + 1));
+  }
+
+  private categoryTally(category: string): { total: number; items: number } {
+    let tally = this.organicByCategory.get(category);
+    if (!tally) this.organicByCategory.set(category, (tally = { total: 0, items: 0 }));
+    return tally;
   }
 
   /**
@@ -134,6 +176,9 @@ export class CatalogMirror {
     const popularity = new Float64Array(grownRows);
     popularity.set(this.popularity);
     this.popularity = popularity;
+    const organic = new Float64Array(grownRows);
+    organic.set(this.organic);
+    this.organic = organic;
   }
 }
 

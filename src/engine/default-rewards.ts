@@ -1,5 +1,6 @@
 import type { Logger } from "../log";
 import type { DefaultRewardRecord, EventLog, ServingContextStore } from "../state/ports";
+import { examinedUpdate } from "./examination";
 import type { EngineMetrics } from "./metrics";
 import type { OnlineModel } from "./model";
 import type { WriteHold } from "./model-persistence";
@@ -30,6 +31,8 @@ export class DefaultRewardSweeper implements WriteHold {
       metrics: EngineMetrics;
       log: Logger;
       defaultReward: number;
+      /** Exponent of the examination discount applied to each slot's update (see `examinedUpdate`). */
+      positionDiscount: number;
       now?: () => number;
     },
   ) {}
@@ -70,7 +73,7 @@ export class DefaultRewardSweeper implements WriteHold {
             recommendationId: context.recommendationId,
             userId: context.userId,
             occurredAtMs: now,
-            update: { itemId: item.itemId, shared: item.shared, arm: item.arm, reward: this.deps.defaultReward },
+            update: examinedUpdate(item, this.deps.defaultReward, this.deps.positionDiscount),
           });
         }
       }

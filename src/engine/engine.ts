@@ -107,6 +107,7 @@ export class Engine {
       log: logger.child({ flow: "feedback" }),
       rewards: config.rewards,
       learningRate: config.learningRate,
+      positionDiscount: config.positionDiscount,
       // Not the Recommend deadline: a reward whose serving context is not read in time never trains
       // the model, so under load this read may wait; a dead store still costs it only until the
       // breaker opens.
@@ -120,6 +121,7 @@ export class Engine {
       metrics,
       log: logger.child({ flow: "default-rewards" }),
       defaultReward: config.defaultReward,
+      positionDiscount: config.positionDiscount,
     });
     const recommendDeps: RecommendDeps = {
       ...common,

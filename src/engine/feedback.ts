@@ -4,6 +4,7 @@ import type { EventLog, FeedbackEntry, FeedbackRecord, ModelUpdate, ServingConte
 import type { RewardMap } from "../config";
 import { Batcher } from "./batcher";
 import type { CatalogMirror } from "./catalog-mirror";
+import { examinedUpdate } from "./examination";
 import type { EngineMetrics } from "./metrics";
 import type { OnlineModel } from "./model";
 import { rewardFor } from "./rewards";
@@ -25,6 +26,8 @@ export interface FeedbackDeps {
   log: Logger;
   rewards: RewardMap;
   learningRate: number;
+  /** Exponent of the examination discount applied to a served item's update (see `examinedUpdate`). */
+  positionDiscount: number;
   /** Deadline of the serving-context read on the feedback path. */
   servingReadTimeoutMs: number;
   /**
@@ -184,7 +187,7 @@ export class FeedbackFlow {
     metrics.feedback.inc({ outcome: "accepted" }, records.length);
     const trained: FeedbackRecord[] = [];
     for (const record of records) {
-      if (record.reward > 0) catalog.recordPositive(record.itemId, Math.min(record.reward, 5));
+      if (record.reward > 0) catalog.recordPositive(record.itemId, Math.min(record.reward, 5), record.recommendationId === null);
       if (record.modelUpdate) {
         model.applyLocal(record.modelUpdate);
         trained.push(record);
@@ -231,7 +234,7 @@ export class FeedbackFlow {
     }
     const served = context?.items.find((i) => i.itemId === input.itemId);
     if (!failed && !served) this.deps.metrics.feedbackUntrained.inc({ reason: context ? "item_not_served" : "context_gone" });
-    return served ? { itemId: served.itemId, shared: served.shared, arm: served.arm, reward } : null;
+    return served ? examinedUpdate(served, reward, this.deps.positionDiscount) : null;
   }
 
   /** The profile to build on: cached (including this replica's unflushed events), else stored. */

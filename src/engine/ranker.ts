@@ -11,6 +11,8 @@ export interface RankRequest {
   session: StateVector;
   longTerm: StateVector;
   context: HashedContext;
+  /** Per candidate, φ's popularity lift (`CatalogMirror.popularityLift`); absent = 0 for every candidate. */
+  popularityLift?: Float64Array;
   k: number;
   epsilon: number;
   rng: Random;
@@ -43,7 +45,7 @@ export function rankSlate(bandit: HybridLinUCB, spec: FeatureSpec, request: Rank
   for (let c = 0; c < n; c++) {
     const item = request.candidates[c]!;
     ids[c] = item.itemId;
-    buildFeatures(spec, request.session, request.longTerm, request.context, item, z, x, c);
+    buildFeatures(spec, request.session, request.longTerm, request.context, item, z, x, c, undefined, request.popularityLift?.[c]);
   }
   bandit.scoreMany(ids, z, x, scores);
   const slate = selectSlate(scores.ucb.subarray(0, n), request.k, request.epsilon, request.rng);
@@ -87,7 +89,7 @@ export class RankBuffers {
 }
 
 /** What scoring reads from a request (a RankRequest fits). */
-export type ScoreRequest = Pick<RankRequest, "candidates" | "session" | "longTerm" | "context">;
+export type ScoreRequest = Pick<RankRequest, "candidates" | "session" | "longTerm" | "context" | "popularityLift">;
 
 /** Whether score a (candidate i) ranks above score b (candidate j) in the greedy pick: the order selectSlate uses (higher; NaN lowest; ties to the lower index). */
 function ranksAbove(a: number, i: number, b: number, j: number): boolean {
@@ -123,7 +125,7 @@ export class CandidateScorer {
     for (let c = 0; c < n; c++) {
       const item = request.candidates[c]!;
       this.ids[c] = item.itemId;
-      buildFeatures(this.spec, request.session, request.longTerm, request.context, item, this.z, this.x, c, this.hashedBlocks);
+      buildFeatures(this.spec, request.session, request.longTerm, request.context, item, this.z, this.x, c, this.hashedBlocks, request.popularityLift?.[c]);
     }
     bandit.scoreMany(this.ids, this.z, this.x, this.buffers);
     return this.buffers.ucb.subarray(0, n);
@@ -158,7 +160,7 @@ export class CandidateScorer {
   /** φ of candidate `index` as rankSlate serves it (float32, as the serving context stores it), into the given buffers. */
   servedFeatures(request: ScoreRequest, index: number, shared: Float32Array, arm: Float32Array): void {
     this.ensureCapacity(1);
-    buildFeatures(this.spec, request.session, request.longTerm, request.context, request.candidates[index]!, this.z, this.x, 0, this.hashedBlocks);
+    buildFeatures(this.spec, request.session, request.longTerm, request.context, request.candidates[index]!, this.z, this.x, 0, this.hashedBlocks, request.popularityLift?.[index]);
     shared.set(this.z.subarray(0, this.spec.sharedDim));
     arm.set(this.x.subarray(0, this.spec.armDim));
   }
@@ -166,7 +168,7 @@ export class CandidateScorer {
   private ucbOf(bandit: HybridLinUCB, request: ScoreRequest, c: number): number {
     // Row 0 is enough: each candidate's φ is used once, right after it is built.
     const item = request.candidates[c]!;
-    buildFeatures(this.spec, request.session, request.longTerm, request.context, item, this.z, this.x, 0, this.hashedBlocks);
+    buildFeatures(this.spec, request.session, request.longTerm, request.context, item, this.z, this.x, 0, this.hashedBlocks, request.popularityLift?.[c]);
     return bandit.score(item.itemId, this.z, this.x).ucb;
   }
 

@@ -56,6 +56,7 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
     session,
     longTerm,
     context: hashContext(input.context),
+    popularityLift: Float64Array.from(candidates, (item) => deps.catalog.popularityLift(deps.catalog.indexOf(item.itemId)!)),
     k: input.k,
     epsilon: deps.epsilon,
     rng: deps.rng,

@@ -43,8 +43,8 @@ describe("feature hashing", () => {
 describe("buildFeatures", () => {
   const spec = featureLayout({ dim: d, hashBuckets: 32 });
 
-  it("lays out z = [s⊙v | l⊙v | hashed | s·v, l·v | 1] and x = [1, s·v, l·v]", () => {
-    expect([spec.sharedDim, spec.armDim]).toEqual([2 * d + 32 + 3, 3]);
+  it("lays out z = [s⊙v | l⊙v | hashed | s·v, l·v, lift | 1] and x = [1, s·v, l·v]", () => {
+    expect([spec.sharedDim, spec.armDim]).toEqual([2 * d + 32 + 4, 3]);
     const { z, x } = allocateFeatures(spec, 3);
     buildFeatures(spec, session, longTerm, hashContext({ page: "home" }), item, z, x, 2);
     const base = 2 * spec.sharedDim;
@@ -57,11 +57,23 @@ describe("buildFeatures", () => {
     const lv = longTerm.reduce((sum, l, i) => sum + l * item.embedding[i]!, 0);
     expect(z[base + spec.similarityOffset]).toBeCloseTo(sv, 12);
     expect(z[base + spec.similarityOffset + 1]).toBeCloseTo(lv, 12);
+    expect(z[base + spec.popularityOffset]).toBe(0);
     expect(x[6]).toBe(1);
     expect(x[7]).toBeCloseTo(sv, 12);
     expect(x[8]).toBeCloseTo(lv, 12);
     // Rows 0 and 1 were not written.
     expect(z.subarray(0, base).every((v) => v === 0)).toBe(true);
+  });
+
+  it("writes the caller's popularity lift, and scales x by armScale (a stronger prior on each item's own part)", () => {
+    const scaled = featureLayout({ dim: d, hashBuckets: 32, armScale: 0.25 });
+    const plain = allocateFeatures(spec, 1);
+    const out = allocateFeatures(scaled, 1);
+    buildFeatures(spec, session, longTerm, hashContext({ page: "home" }), item, plain.z, plain.x, 0);
+    buildFeatures(scaled, session, longTerm, hashContext({ page: "home" }), item, out.z, out.x, 0, undefined, -0.7);
+    out.z.forEach((v, i) => expect(v).toBe(i === scaled.popularityOffset ? -0.7 : plain.z[i]));
+    out.x.forEach((v, i) => expect(v).toBeCloseTo(0.25 * plain.x[i]!, 15));
+    expect(() => featureLayout({ dim: d, hashBuckets: 32, armScale: 0 })).toThrow(/armScale/);
   });
 
   it("puts each context entry and each context × item-field cross in its hashed bucket with its sign", () => {

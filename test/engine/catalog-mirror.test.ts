@@ -61,4 +61,22 @@ describe("CatalogMirror", () => {
     expect(mirror.popularIndices(1_500).slice(0, 3)).toEqual([0, 1, 2]);
     expect(mirror.popularIndices(2_000).slice(0, 3)).toEqual([2, 3, 0]);
   });
+
+  it("lifts an item by its organic picks relative to its category's mean, ignoring picks from recommendations", () => {
+    const mirror = new CatalogMirror(4);
+    // Categories by index mod 3: c0 holds it-0, it-3, it-6, it-9.
+    mirror.apply(randomItems(12, 4, 6));
+    const lift = (id: string) => mirror.popularityLift(mirror.indexOf(id)!);
+    expect(lift("it-0")).toBe(0);
+    mirror.recordPositive("it-0", 3, true);
+    mirror.recordPositive("it-3", 5, false);
+    // c0's mean is 3 / 4 items: it-0 is ahead of it, it-3 (clicked only from recommendations) behind.
+    expect(lift("it-0")).toBeCloseTo(Math.log(4 / 1.75), 12);
+    expect(lift("it-3")).toBeCloseTo(Math.log(1 / 1.75), 12);
+    expect(lift("it-1")).toBe(0);
+    // Moving it-0 to c1 takes its picks along.
+    mirror.apply([{ ...mirror.get("it-0")!, category: "c1" }]);
+    expect(lift("it-3")).toBe(0);
+    expect(lift("it-1")).toBeCloseTo(Math.log(1 / (3 / 5 + 1)), 12);
+  });
 });
