@@ -64,6 +64,11 @@ export class FeedbackFlow {
       maxBatch: 500,
       maxDelayMs: 1,
       maxQueued: 20_000,
+      // The next batch is written while the last is in flight. One user's events never share two
+      // flushes, so their log order and the profile each batch leaves (its last embedding) follow
+      // arrival order; different users' batches may commit in either order.
+      maxInFlight: 2,
+      keyOf: (entry) => entry.record.userId,
     });
     this.log.onFlush = (size, seconds) => {
       deps.metrics.eventBatchSize.observe({ log: "feedback" }, size);
