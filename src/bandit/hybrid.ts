@@ -59,7 +59,7 @@ export class HybridLinUCB {
     this.lambda = checkLambda(options.lambda ?? 1);
     this.refreshEvery = checkRefreshEvery(options.refreshEvery ?? 1000);
     this.maxArms = checkDim("maxArms", options.maxArms ?? 10_000);
-    this.shared = new SharedStatistics(this.sharedDim);
+    this.shared = new SharedStatistics(this.sharedDim, this.armDim);
     this.shared.a.set(scaledIdentity(this.sharedDim, this.lambda));
     this.shared.aInverse.set(scaledIdentity(this.sharedDim, 1 / this.lambda));
     this.sharedScratch = new Float64Array(this.sharedDim);
@@ -100,9 +100,9 @@ export class HybridLinUCB {
     const n = this.sharedDim;
     const k = this.armDim;
     const count = itemIds.length;
-    // rows() first: growing the memory remakes the views, β̂ among them.
+    // rows() first: growing the memory remakes the views, β̂ among them; then β̂ brought up to date.
     const residuals = this.shared.rows(count);
-    const beta = this.beta0();
+    this.beta0();
     residuals.set(count * n === zFlat.length ? zFlat : zFlat.subarray(0, count * n));
     // Until the kernel has run: the mean's and the variance's parts outside u·β̂ and uᵀA0⁻¹u.
     const meanRest = out.mean;
@@ -112,7 +112,6 @@ export class HybridLinUCB {
     const thetaA = this.sharedScratch;
     for (let c = 0; c < count; c++) {
       const arm = this.arms.get(itemIds[c]!);
-      const zOffset = c * n;
       const xOffset = c * k;
       if (arm === undefined) {
         let xx = 0;
@@ -122,19 +121,8 @@ export class HybridLinUCB {
         continue;
       }
       matVec(arm.aInverse, k, k, xFlat, xOffset, y);
-      // One pass over B_a: row i gives (B_aβ̂)_i and takes y_i·(row i) off u.
-      const b = arm.bMatrix;
-      for (let i = 0; i < k; i++) {
-        const row = i * n;
-        const yi = y[i]!;
-        let sum = 0;
-        for (let j = 0; j < n; j++) {
-          const bij = b[row + j]!;
-          sum += bij * beta[j]!;
-          residuals[zOffset + j]! -= bij * yi;
-        }
-        bBeta[i] = sum;
-      }
+      // One pass over B_a (in the kernel): row i gives (B_aβ̂)_i and takes y_i·(row i) off u.
+      bBeta.set(this.shared.armResidual(c, arm.bMatrix, y));
       // θ̂_a = A_a⁻¹(b_a − B_aβ̂)
       for (let i = 0; i < k; i++) thetaA[i] = arm.b[i]! - bBeta[i]!;
       let mean = 0;

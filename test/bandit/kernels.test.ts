@@ -25,7 +25,7 @@ const closeTo = (actual: ArrayLike<number>, expected: ArrayLike<number>) => {
 describe("WebAssembly kernels", () => {
   it("score rows as uᵀA0⁻¹u and u·β̂ as the plain loops do, for any n and batch size (zeros skipped, odd tails included)", () => {
     for (const n of [1, 3, 4, 5, 83]) {
-      const stats = new SharedStatistics(n);
+      const stats = new SharedStatistics(n, 3);
       for (const count of [0, 1, 7, 300]) {
         const rows = stats.rows(count);
         for (let i = 0; i < rows.length; i++) rows[i] = rng() < 0.2 ? 0 : rng() * 4 - 2;
@@ -41,8 +41,27 @@ describe("WebAssembly kernels", () => {
     }
   });
 
+  it("take an item's Bᵀy off its row and give Bβ̂, as the plain loops do", () => {
+    for (const [n, k] of [[1, 1], [5, 3], [83, 3], [132, 4]] as const) {
+      const stats = new SharedStatistics(n, k);
+      const rows = stats.rows(3);
+      for (let i = 0; i < rows.length; i++) rows[i] = rng() - 0.5;
+      const before = rows.slice();
+      const beta = Float64Array.from({ length: n }, () => rng() - 0.5);
+      stats.beta.set(beta);
+      const b = Float64Array.from({ length: k * n }, () => rng() - 0.5);
+      const y = Float64Array.from({ length: k }, () => rng() - 0.5);
+      const bBeta = Array.from(stats.armResidual(1, b, y));
+      const expectedRow = Array.from({ length: n }, (_, j) => before[n + j]! - Array.from(y).reduce((sum, yi, i) => sum + b[i * n + j]! * yi, 0));
+      closeTo(rows.subarray(n, 2 * n), expectedRow);
+      closeTo(rows.subarray(0, n), before.subarray(0, n));
+      closeTo(rows.subarray(2 * n), before.subarray(2 * n));
+      closeTo(bBeta, Array.from({ length: k }, (_, i) => b.subarray(i * n, (i + 1) * n).reduce((sum: number, v: number, j: number) => sum + v * beta[j]!, 0)));
+    }
+  });
+
   it("keep the statistics when the candidate rows outgrow the memory, and refuse to score rows not made", () => {
-    const stats = new SharedStatistics(4);
+    const stats = new SharedStatistics(4, 3);
     stats.a.set(symmetric(4));
     const before = Array.from(stats.a);
     stats.rows(10_000);
@@ -69,7 +88,7 @@ describe("WebAssembly kernels", () => {
 
   it("update A0, A0⁻¹ and β̂ as dense.ts's loops do", () => {
     for (const n of [1, 2, 5, 83]) {
-      const stats = new SharedStatistics(n);
+      const stats = new SharedStatistics(n, 3);
       const a = symmetric(n);
       const inverse = symmetric(n);
       stats.a.set(a);

@@ -12,6 +12,7 @@ interface KernelExports {
   addOuter(m: number, n: number, v: number, scale: number): void;
   matVec(m: number, rows: number, cols: number, u: number, out: number): void;
   shermanMorrison(inv: number, n: number, v: number, c: number, scratch: number): number;
+  armResidual(u: number, n: number, b: number, k: number, y: number, beta: number, bBeta: number): void;
 }
 
 /** The little of the WebAssembly API used here (the ES lib this project compiles against has no types for it). */
@@ -117,8 +118,16 @@ export class SharedStatistics {
   private candidates!: Float64Array;
   private forms!: Float64Array;
   private dots!: Float64Array;
+  /** One item's B (k×n), y and Bβ̂ for `armResidual`. */
+  private armB!: Float64Array;
+  private armY!: Float64Array;
+  private armBBeta!: Float64Array;
 
-  constructor(readonly n: number) {
+  /** n: the shared dimension; k: the per-item dimension. */
+  constructor(
+    readonly n: number,
+    readonly k: number,
+  ) {
     this.ensure(64);
   }
 
@@ -146,6 +155,18 @@ export class SharedStatistics {
     return this.candidates.subarray(0, count * this.n);
   }
 
+  /**
+   * For candidate row `row` of an item with statistics B (k×n) and y: u_row −= Bᵀy, and returns Bβ̂ (a
+   * view valid until the next call). Call after `rows`, before `score`.
+   */
+  armResidual(row: number, b: Float64Array, y: Float64Array): Float64Array {
+    const { n, k } = this;
+    this.armB.set(b.length === k * n ? b : b.subarray(0, k * n));
+    this.armY.set(y.length === k ? y : y.subarray(0, k));
+    this.kernel.armResidual(this.candidates.byteOffset + row * n * 8, n, this.armB.byteOffset, k, this.armY.byteOffset, this.beta.byteOffset, this.armBBeta.byteOffset);
+    return this.armBBeta;
+  }
+
   /** forms[c] = u_cᵀA0⁻¹u_c and dots[c] = u_c·β̂ for the first `count` rows: views valid until the next call. */
   score(count: number): { forms: Float64Array; dots: Float64Array } {
     if (count > this.capacity) throw new RangeError(`score(${count}) after rows(${this.capacity}): write the rows first`);
@@ -163,7 +184,9 @@ export class SharedStatistics {
     const candidatesAt = 2 * matrix + 4 * vector;
     const formsAt = candidatesAt + this.capacity * vector;
     const dotsAt = formsAt + this.capacity * 8;
-    reserve(this.kernel.memory, dotsAt + this.capacity * 8);
+    const armAt = dotsAt + this.capacity * 8;
+    const k = this.k;
+    reserve(this.kernel.memory, armAt + (k * n + 2 * k) * 8);
     // Growing keeps the bytes in place, so the statistics survive it; only the views are remade.
     const buffer = this.kernel.memory.buffer;
     this.a = new Float64Array(buffer, 0, n * n);
@@ -175,5 +198,8 @@ export class SharedStatistics {
     this.candidates = new Float64Array(buffer, candidatesAt, this.capacity * n);
     this.forms = new Float64Array(buffer, formsAt, this.capacity);
     this.dots = new Float64Array(buffer, dotsAt, this.capacity);
+    this.armB = new Float64Array(buffer, armAt, k * n);
+    this.armY = new Float64Array(buffer, armAt + k * n * 8, k);
+    this.armBBeta = new Float64Array(buffer, armAt + (k * n + k) * 8, k);
   }
 }
