@@ -26,7 +26,7 @@ export interface EventInsert {
 }
 
 /**
- * The `events` columns a logged row fills, with the type each has in a JSON row (bytea travels as hex
+ * The `events` columns a logged row fills, with the type each has in a JSON row (bytea travels as base64
  * text and is decoded in SQL; jsonb columns are nested JSON).
  */
 const ROW_COLUMNS = [
@@ -65,7 +65,7 @@ export function eventRowsRecordType(extra = ""): string {
 }
 
 /** The select list turning a recordset of JSON rows (alias `r`) into `events` values, in EVENT_ROW_COLUMNS order. */
-export const EVENT_ROWS_SELECT = ROW_COLUMNS.map(([name, type]) => (type === "bytea" ? `decode(r.${name}, 'hex')` : `r.${name}`)).join(", ");
+export const EVENT_ROWS_SELECT = ROW_COLUMNS.map(([name, type]) => (type === "bytea" ? `decode(r.${name}, 'base64')` : `r.${name}`)).join(", ");
 
 /**
  * One JSON row per event (null fields left out), with `ord` = its index, and `extra(i)`'s fields merged
@@ -93,8 +93,8 @@ export function eventRowsJson(rows: readonly EventInsert[], extra?: (index: numb
         shown_items: row.shownItems,
         update_item_id: update?.itemId ?? null,
         update_reward: update?.reward ?? null,
-        update_shared: update ? vectorToBytes(update.shared).toString("hex") : null,
-        update_arm: update ? vectorToBytes(update.arm).toString("hex") : null,
+        update_shared: update ? vectorToBytes(update.shared).toString("base64") : null,
+        update_arm: update ? vectorToBytes(update.arm).toString("base64") : null,
         ord,
       };
       return extra ? Object.assign(json, extra(ord)) : json;
