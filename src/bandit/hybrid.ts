@@ -93,8 +93,9 @@ export class HybridLinUCB {
   /**
    * Scores items back to back (z rows in `zFlat`, x rows in `xFlat`) into `out`; the hot path. Same
    * quantities as `score`: with u = z − t (t = B_aᵀy, y = A_a⁻¹x; u = z without statistics), the
-   * mean is u·β̂ + y·(B_aβ̂) + xᵀθ̂_a and the variance uᵀA0⁻¹u + xᵀy. Every u·β̂ and uᵀA0⁻¹u is done
-   * in one WebAssembly SIMD call; only items with statistics add JavaScript work (k·n).
+   * mean is u·β̂ + y·(B_aβ̂) + xᵀθ̂_a and the variance uᵀA0⁻¹u + xᵀy. The n-sized work runs in
+   * WebAssembly SIMD (each item's pass over B_a, then every u·β̂ and uᵀA0⁻¹u in one call); what is
+   * left here is k-sized.
    */
   scoreMany(itemIds: readonly string[], zFlat: Vector, xFlat: Vector, out: ScoreBuffers): void {
     const n = this.sharedDim;
@@ -109,7 +110,7 @@ export class HybridLinUCB {
     const varianceRest = out.bonus;
     const y = this.armScratch;
     const bBeta = this.armScratch2;
-    const thetaA = this.sharedScratch;
+    const ownResidual = this.sharedScratch;
     for (let c = 0; c < count; c++) {
       const arm = this.arms.get(itemIds[c]!);
       const xOffset = c * k;
@@ -123,13 +124,13 @@ export class HybridLinUCB {
       matVec(arm.aInverse, k, k, xFlat, xOffset, y);
       // One pass over B_a (in the kernel): row i gives (B_aβ̂)_i and takes y_i·(row i) off u.
       bBeta.set(this.shared.armResidual(c, arm.bMatrix, y));
-      // θ̂_a = A_a⁻¹(b_a − B_aβ̂)
-      for (let i = 0; i < k; i++) thetaA[i] = arm.b[i]! - bBeta[i]!;
+      // θ̂_a = A_a⁻¹(b_a − B_aβ̂), taken row by row below.
+      for (let i = 0; i < k; i++) ownResidual[i] = arm.b[i]! - bBeta[i]!;
       let mean = 0;
       let xy = 0;
       for (let i = 0; i < k; i++) {
         let theta = 0;
-        for (let m = 0; m < k; m++) theta += arm.aInverse[i * k + m]! * thetaA[m]!;
+        for (let m = 0; m < k; m++) theta += arm.aInverse[i * k + m]! * ownResidual[m]!;
         mean += theta * xFlat[xOffset + i]! + y[i]! * bBeta[i]!;
         xy += y[i]! * xFlat[xOffset + i]!;
       }
