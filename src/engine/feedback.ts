@@ -1,4 +1,5 @@
 import { NotFound, ResourceExhausted, Unavailable } from "../errors";
+import { withinMs } from "../time-limit";
 import type { Logger } from "../log";
 import type { EventLog, FeedbackEntry, FeedbackRecord, ModelUpdate, ServingContext, SessionStore, ServingContextStore, UserProfile } from "../state/ports";
 import type { RewardMap } from "../config";
@@ -143,7 +144,7 @@ export class FeedbackFlow {
     const { metrics } = this.deps;
     let logged: Logged;
     try {
-      logged = await withinDeadline(pending.outcome, this.deps.commitTimeoutMs ?? 5_000);
+      logged = await withinMs(pending.outcome, this.deps.commitTimeoutMs ?? 5_000, () => new CommitTimeout("the event log did not confirm the write in time"));
     } catch (err) {
       this.deps.users.forget(input.userId);
       if (err instanceof CommitTimeout) {
@@ -254,18 +255,5 @@ export class FeedbackFlow {
       throw new Unavailable("the user store is unavailable; nothing was applied: retry the same event_id later", { cause: err });
     }
     return this.deps.users.peek(userId) ?? loaded ?? empty;
-  }
-}
-
-/** The promise's value, or a CommitTimeout after `ms` (the promise itself is left running). */
-async function withinDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new CommitTimeout(`not confirmed within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, deadline]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -4,6 +4,7 @@ import type { Random } from "../bandit/rng";
 import { selectSlate } from "../bandit/slate";
 import type { FeatureSpec } from "../bandit/features";
 import type { CatalogItem } from "../state/ports";
+import type { RecommendedSlot } from "./types";
 
 
 export interface RankRequest {
@@ -19,14 +20,8 @@ export interface RankRequest {
 }
 
 /** One chosen slot with everything needed to answer, log and later learn from it. */
-export interface RankedSlot {
+export interface RankedSlot extends Omit<RecommendedSlot, "itemId"> {
   item: CatalogItem;
-  position: number;
-  score: number;
-  expectedReward: number;
-  explorationBonus: number;
-  propensity: number;
-  explored: boolean;
   /** φ as served (copies, float32), to store as the serving context. */
   shared: Float32Array;
   arm: Float32Array;

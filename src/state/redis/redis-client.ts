@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
 import { describeError, Unavailable } from "../../errors";
+import { withinMs } from "../../time-limit";
 import type { Logger } from "../../log";
 
 /**
@@ -98,7 +99,8 @@ export async function connectRedis(options: ConnectOptions): Promise<RedisClient
   });
   watchConnection(redis, logger, "redis", (err) => (lastError = err));
   try {
-    await withTimeout(redis.connect().then(() => redis.ping()), (options.connectTimeoutMs ?? 3_000) * 2);
+    const connectMs = (options.connectTimeoutMs ?? 3_000) * 2;
+    await withinMs(redis.connect().then(() => redis.ping()), connectMs, () => new Error(`no answer within ${connectMs} ms`));
   } catch (err) {
     redis.disconnect();
     const reason = describeCause(lastError ?? err);
@@ -118,18 +120,6 @@ function reconnectDelayMs(attempt: number): number {
 function describeCause(err: unknown): string {
   if (err instanceof Error) return err.message.replace(/^connect /, "");
   return String(err);
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Logs an outage once when it starts and once when it ends, not on every failed reconnect attempt. */
@@ -231,7 +221,7 @@ class IoRedisClient implements RedisClient {
   async close(): Promise<void> {
     if (this.redis.status === "ready" && !this.blocking) {
       try {
-        await withTimeout(this.redis.quit(), 1_000);
+        await withinMs(this.redis.quit(), 1_000, () => new Error("no answer within 1000 ms"));
         return;
       } catch {
         // Fall through: a server that does not answer QUIT is simply cut off.
