@@ -4,6 +4,7 @@ import { dot, invertSpd, matVec, scaledIdentity, type Vector } from "./dense";
 import type { Score, ScoreBuffers } from "./linucb";
 import { decodeHybridState, encodeHybridState } from "./hybrid-snapshot";
 import { SharedStatistics } from "./kernels/kernels";
+import { materializeShared, type FactoredBatch } from "./factored";
 
 export interface HybridLinUCBOptions {
   /** Dimension n of the shared features z. */
@@ -44,11 +45,19 @@ export class HybridLinUCB {
   /** In least-recently-updated-first order (a Map keeps insertion order; updates re-insert). */
   private readonly arms = new Map<string, ArmStats>();
   private betaStale = true;
+  /** Counts changes to A0⁻¹ or b0 (updates, evictions, refreshes): what cached per-request products are checked against. */
+  private mutations = 0;
   private updates = 0;
   private sinceRefresh = 0;
   private readonly sharedScratch: Float64Array;
   private readonly armScratch: Float64Array;
   private readonly armScratch2: Float64Array;
+  /** What the kernel's factored products (A0⁻¹P, G, Pᵀβ̂) were made for: P's stamp, the model's state, m. */
+  private factorStamp = -1;
+  private factorMutations = -1;
+  private factorWidth = -1;
+  /** Factored scoring: which candidate each dense row belongs to. */
+  private armRows = new Int32Array(16);
   /** `score`'s one-item buffers. */
   private readonly single = { mean: new Float64Array(1), bonus: new Float64Array(1), ucb: new Float64Array(1) };
 
@@ -108,34 +117,10 @@ export class HybridLinUCB {
     // Until the kernel has run: the mean's and the variance's parts outside u·β̂ and uᵀA0⁻¹u.
     const meanRest = out.mean;
     const varianceRest = out.bonus;
-    const y = this.armScratch;
-    const bBeta = this.armScratch2;
-    const ownResidual = this.sharedScratch;
     for (let c = 0; c < count; c++) {
       const arm = this.arms.get(itemIds[c]!);
-      const xOffset = c * k;
-      if (arm === undefined) {
-        let xx = 0;
-        for (let i = 0; i < k; i++) xx += xFlat[xOffset + i]! * xFlat[xOffset + i]!;
-        meanRest[c] = 0;
-        varianceRest[c] = xx / this.lambda;
-        continue;
-      }
-      matVec(arm.aInverse, k, k, xFlat, xOffset, y);
-      // One pass over B_a (in the kernel): row i gives (B_aβ̂)_i and takes y_i·(row i) off u.
-      bBeta.set(this.shared.armResidual(c, arm.bMatrix, y));
-      // θ̂_a = A_a⁻¹(b_a − B_aβ̂), taken row by row below.
-      for (let i = 0; i < k; i++) ownResidual[i] = arm.b[i]! - bBeta[i]!;
-      let mean = 0;
-      let xy = 0;
-      for (let i = 0; i < k; i++) {
-        let theta = 0;
-        for (let m = 0; m < k; m++) theta += arm.aInverse[i * k + m]! * ownResidual[m]!;
-        mean += theta * xFlat[xOffset + i]! + y[i]! * bBeta[i]!;
-        xy += y[i]! * xFlat[xOffset + i]!;
-      }
-      meanRest[c] = mean;
-      varianceRest[c] = xy;
+      if (arm === undefined) this.priorParts(xFlat, c * k, meanRest, varianceRest, c);
+      else this.armParts(arm, xFlat, c * k, c * n, meanRest, varianceRest, c);
     }
     const { forms, dots } = this.shared.score(count);
     for (let c = 0; c < count; c++) {
@@ -145,6 +130,116 @@ export class HybridLinUCB {
       out.bonus[c] = bonus;
       out.ucb[c] = mean + bonus;
     }
+  }
+
+  /**
+   * scoreMany's scores for shared features in factored form (z_c = P·w_c + sparse terms, see
+   * `FactoredBatch`), x rows in `xFlat`. For an item without statistics, uᵀA0⁻¹u = w_cᵀGw_c +
+   * 2·Σ_t v_t·(A0⁻¹P)[i_t]·w_c + Σ_t Σ_t' v_t v_t' A0⁻¹[i_t][i_t'] with G = PᵀA0⁻¹P, and u·β̂ = w_c·Pᵀβ̂ +
+   * Σ_t v_t β̂[i_t]: m² + a few·m work per item instead of n² (G and A0⁻¹P are made once per P and model
+   * state). An item with statistics has its z written out and goes the dense way, as in scoreMany.
+   * Same quantities as scoreMany up to rounding.
+   */
+  scoreFactored(itemIds: readonly string[], batch: FactoredBatch, xFlat: Vector, out: ScoreBuffers): void {
+    const n = this.sharedDim;
+    const k = this.armDim;
+    const m = batch.width;
+    const count = itemIds.length;
+    if (m > n) throw new RangeError(`factored width ${m} exceeds the shared dimension ${n}`);
+    let armed = 0;
+    for (let c = 0; c < count; c++) if (this.arms.has(itemIds[c]!)) armed++;
+    const { termStart, columnStart } = batch;
+    const terms = termStart[count]! - termStart[0]!;
+    const entries = columnStart[m]!;
+    // The kernel's space, in float64 values: w rows, dense rows of items with statistics, the terms,
+    // then P's columns.
+    const denseAt = count * m;
+    const startAt = denseAt + armed * n;
+    const indexAt = startAt + count + 1;
+    const valueAt = indexAt + terms;
+    const columnsAt = valueAt + terms;
+    // space() first: growing the memory remakes the views, β̂ among them.
+    const space = this.shared.space(columnsAt + m + 1 + 2 * entries, count + armed);
+    this.beta0();
+    space.set(batch.w.subarray(0, denseAt));
+    const first = termStart[0]!;
+    for (let c = 0; c <= count; c++) space[startAt + c] = termStart[c]! - first;
+    space.set(batch.termIndex.subarray(first, first + terms), indexAt);
+    space.set(batch.termValue.subarray(first, first + terms), valueAt);
+    if (batch.columnsStamp !== this.factorStamp || this.mutations !== this.factorMutations || m !== this.factorWidth) {
+      space.set(columnStart.subarray(0, m + 1), columnsAt);
+      space.set(batch.columnRow.subarray(0, entries), columnsAt + m + 1);
+      space.set(batch.columnValue.subarray(0, entries), columnsAt + m + 1 + entries);
+      this.shared.factorProducts(m, columnsAt, columnsAt + m + 1, columnsAt + m + 1 + entries);
+      this.factorStamp = batch.columnsStamp;
+      this.factorMutations = this.mutations;
+      this.factorWidth = m;
+    }
+    const meanRest = out.mean;
+    const varianceRest = out.bonus;
+    const armRows = this.armRows.length >= armed ? this.armRows : (this.armRows = new Int32Array(Math.max(armed, 2 * this.armRows.length)));
+    let row = 0;
+    for (let c = 0; c < count; c++) {
+      const arm = armed === 0 ? undefined : this.arms.get(itemIds[c]!);
+      if (arm === undefined) {
+        this.priorParts(xFlat, c * k, meanRest, varianceRest, c);
+        continue;
+      }
+      const at = denseAt + row * n;
+      materializeShared(batch, c, n, space, at);
+      this.armParts(arm, xFlat, c * k, at, meanRest, varianceRest, c);
+      armRows[row++] = c;
+    }
+    this.shared.factoredForms(m, count);
+    const { forms, dots } = this.shared.sparseForms(m, count, startAt, indexAt, valueAt);
+    if (armed > 0) {
+      this.shared.denseForms(denseAt, armed, count);
+      for (let r = 0; r < armed; r++) {
+        forms[armRows[r]!] = forms[count + r]!;
+        dots[armRows[r]!] = dots[count + r]!;
+      }
+    }
+    for (let c = 0; c < count; c++) {
+      const mean = dots[c]! + meanRest[c]!;
+      const bonus = this.alpha * Math.sqrt(Math.max(0, forms[c]! + varianceRest[c]!));
+      out.mean[c] = mean;
+      out.bonus[c] = bonus;
+      out.ucb[c] = mean + bonus;
+    }
+  }
+
+  /** An item without statistics: its x part of the variance under the prior (mean part 0). */
+  private priorParts(xFlat: Vector, xOffset: number, meanRest: Float64Array, varianceRest: Float64Array, c: number): void {
+    let xx = 0;
+    for (let i = 0; i < this.armDim; i++) xx += xFlat[xOffset + i]! * xFlat[xOffset + i]!;
+    meanRest[c] = 0;
+    varianceRest[c] = xx / this.lambda;
+  }
+
+  /**
+   * An item with statistics: takes B_aᵀy off its z (the n values at `at` in the kernel's rows, y =
+   * A_a⁻¹x) and writes the mean's and the variance's parts outside u·β̂ and uᵀA0⁻¹u.
+   */
+  private armParts(arm: ArmStats, xFlat: Vector, xOffset: number, at: number, meanRest: Float64Array, varianceRest: Float64Array, c: number): void {
+    const k = this.armDim;
+    const y = this.armScratch;
+    const bBeta = this.armScratch2;
+    const ownResidual = this.sharedScratch;
+    matVec(arm.aInverse, k, k, xFlat, xOffset, y);
+    // One pass over B_a (in the kernel): row i gives (B_aβ̂)_i and takes y_i·(row i) off u.
+    bBeta.set(this.shared.armResidual(at, arm.bMatrix, y));
+    // θ̂_a = A_a⁻¹(b_a − B_aβ̂), taken row by row below.
+    for (let i = 0; i < k; i++) ownResidual[i] = arm.b[i]! - bBeta[i]!;
+    let mean = 0;
+    let xy = 0;
+    for (let i = 0; i < k; i++) {
+      let theta = 0;
+      for (let m = 0; m < k; m++) theta += arm.aInverse[i * k + m]! * ownResidual[m]!;
+      mean += theta * xFlat[xOffset + i]! + y[i]! * bBeta[i]!;
+      xy += y[i]! * xFlat[xOffset + i]!;
+    }
+    meanRest[c] = mean;
+    varianceRest[c] = xy;
   }
 
   /** Adds one observation of `itemId`. Throws (changing nothing) on a non-finite input. */
@@ -169,7 +264,7 @@ export class HybridLinUCB {
     else this.shared.shermanMorrison(c);
     arm.add(z, zOffset, x, xOffset, reward, this.refreshEvery, this.armScratch2);
     this.updates++;
-    this.betaStale = true;
+    this.changed();
   }
 
   /** Recomputes A0⁻¹ and every item's A_a⁻¹ exactly (Cholesky), discarding Sherman–Morrison rounding. */
@@ -185,7 +280,7 @@ export class HybridLinUCB {
       throw new Error("HybridLinUCB: A0 is not positive definite; the statistics are corrupt");
     }
     this.sinceRefresh = 0;
-    this.betaStale = true;
+    this.changed();
   }
 
   /** β̂ = A0⁻¹b0, the shared coefficients (a copy). */
@@ -228,6 +323,12 @@ export class HybridLinUCB {
     return this.shared.b;
   }
 
+  /** A0⁻¹ or b0 changed: β̂ is stale and the factored scoring's products too. */
+  private changed(): void {
+    this.betaStale = true;
+    this.mutations++;
+  }
+
   private beta0(): Float64Array {
     if (this.betaStale) {
       this.shared.updateBeta();
@@ -262,6 +363,6 @@ export class HybridLinUCB {
       this.shared.shermanMorrison(1);
     }
     for (let j = 0; j < n; j++) this.b0[j]! += vector[j]!;
-    this.betaStale = true;
+    this.changed();
   }
 }

@@ -1,4 +1,5 @@
-import { allocateFeatures, buildFeatures, HashedBlockCache, type HashedContext, type StateVector } from "../bandit/features";
+import { FactoredFeatures, HashedTermCache, type HashedContext, type StateVector } from "../bandit/features";
+import { materializeShared } from "../bandit/factored";
 import type { HybridLinUCB } from "../bandit/hybrid";
 import type { Random } from "../bandit/rng";
 import { selectSlate } from "../bandit/slate";
@@ -35,17 +36,17 @@ export interface RankedSlot extends Omit<RecommendedSlot, "itemId"> {
 export function rankSlate(bandit: HybridLinUCB, spec: FeatureSpec, request: RankRequest, buffers = new RankBuffers(spec)): RankedSlot[] {
   const n = request.candidates.length;
   if (n === 0 || request.k <= 0) return [];
-  const { z, x, scores } = buffers.reserve(n);
+  const { features, scores } = buffers.reserve(n);
   const ids: string[] = new Array<string>(n);
-  for (let c = 0; c < n; c++) {
-    const item = request.candidates[c]!;
-    ids[c] = item.itemId;
-    buildFeatures(spec, request.session, request.longTerm, request.context, item, z, x, c, undefined, request.popularityLift?.[c]);
-  }
-  bandit.scoreMany(ids, z, x, scores);
+  for (let c = 0; c < n; c++) ids[c] = request.candidates[c]!.itemId;
+  features.setRequest(request.session, request.longTerm);
+  features.setCandidates(request.context, request.candidates, request.popularityLift);
+  bandit.scoreFactored(ids, features, features.x, scores);
   const slate = selectSlate(scores.ucb.subarray(0, n), request.k, request.epsilon, request.rng);
+  const shared = buffers.shared;
   return slate.map((choice, position) => {
     const c = choice.index;
+    materializeShared(features, c, spec.sharedDim, shared, 0);
     return {
       item: request.candidates[c]!,
       position,
@@ -54,32 +55,35 @@ export function rankSlate(bandit: HybridLinUCB, spec: FeatureSpec, request: Rank
       explorationBonus: scores.bonus[c]!,
       propensity: choice.propensity,
       explored: choice.explored,
-      shared: Float32Array.from(z.subarray(c * spec.sharedDim, (c + 1) * spec.sharedDim)),
-      arm: Float32Array.from(x.subarray(c * spec.armDim, (c + 1) * spec.armDim)),
+      shared: Float32Array.from(shared),
+      arm: Float32Array.from(features.x.subarray(c * spec.armDim, (c + 1) * spec.armDim)),
     };
   });
 }
 
 /**
- * φ rows and score arrays reused from one rankSlate call to the next (a Recommend's ~250 candidates
- * need ~170 KB of φ): one per caller that ranks one request at a time, as the engine does.
+ * φ (in factored form) and score arrays reused from one rankSlate call to the next: one per caller
+ * that ranks one request at a time, as the engine does.
  */
 export class RankBuffers {
   private capacity = 0;
-  private z: Float64Array = new Float64Array(0);
-  private x: Float64Array = new Float64Array(0);
+  readonly features: FactoredFeatures;
+  /** One candidate's z, written out for the slots served. */
+  readonly shared: Float64Array;
   private scores = { mean: new Float64Array(0), bonus: new Float64Array(0), ucb: new Float64Array(0) };
 
-  constructor(private readonly spec: FeatureSpec) {}
+  constructor(spec: FeatureSpec) {
+    this.features = new FactoredFeatures(spec);
+    this.shared = new Float64Array(spec.sharedDim);
+  }
 
-  /** Buffers for at least n candidates (the first n rows/entries are the ones used). */
-  reserve(n: number): { z: Float64Array; x: Float64Array; scores: { mean: Float64Array; bonus: Float64Array; ucb: Float64Array } } {
+  /** Buffers for at least n candidates (the first n entries are the ones used). */
+  reserve(n: number): { features: FactoredFeatures; scores: { mean: Float64Array; bonus: Float64Array; ucb: Float64Array } } {
     if (n > this.capacity) {
       this.capacity = Math.max(n, this.capacity * 2);
-      ({ z: this.z, x: this.x } = allocateFeatures(this.spec, this.capacity));
       this.scores = { mean: new Float64Array(this.capacity), bonus: new Float64Array(this.capacity), ucb: new Float64Array(this.capacity) };
     }
-    return { z: this.z, x: this.x, scores: this.scores };
+    return { features: this.features, scores: this.scores };
   }
 }
 
@@ -100,16 +104,17 @@ function ranksAbove(a: number, i: number, b: number, j: number): boolean {
  * `firstSlotDistribution` / `selectSlate` make from them.
  */
 export class CandidateScorer {
-  private z: Float64Array = new Float64Array(0);
-  private x: Float64Array = new Float64Array(0);
   private ids: string[] = [];
+  private readonly one: string[] = [""];
   private buffers = { mean: new Float64Array(0), bonus: new Float64Array(0), ucb: new Float64Array(0) };
-
-  /** The evaluator scores the same (context, item) pairs row after row: their hashed block is reused. */
-  private readonly hashedBlocks: HashedBlockCache;
+  private readonly single = { mean: new Float64Array(1), bonus: new Float64Array(1), ucb: new Float64Array(1) };
+  /** The evaluator scores the same (context, item) pairs row after row: their hashed terms are reused. */
+  private readonly features: FactoredFeatures;
+  private readonly shared: Float64Array;
 
   constructor(readonly spec: FeatureSpec) {
-    this.hashedBlocks = new HashedBlockCache(spec);
+    this.features = new FactoredFeatures(spec, new HashedTermCache(spec));
+    this.shared = new Float64Array(spec.sharedDim);
   }
 
   /** UCB of every candidate, in order: a view valid until the next call. */
@@ -117,12 +122,10 @@ export class CandidateScorer {
     const n = request.candidates.length;
     this.ensureCapacity(n);
     if (this.ids.length !== n) this.ids.length = n;
-    for (let c = 0; c < n; c++) {
-      const item = request.candidates[c]!;
-      this.ids[c] = item.itemId;
-      buildFeatures(this.spec, request.session, request.longTerm, request.context, item, this.z, this.x, c, this.hashedBlocks, request.popularityLift?.[c]);
-    }
-    bandit.scoreMany(this.ids, this.z, this.x, this.buffers);
+    for (let c = 0; c < n; c++) this.ids[c] = request.candidates[c]!.itemId;
+    this.features.setRequest(request.session, request.longTerm);
+    this.features.setCandidates(request.context, request.candidates, request.popularityLift);
+    bandit.scoreFactored(this.ids, this.features, this.features.x, this.buffers);
     return this.buffers.ucb.subarray(0, n);
   }
 
@@ -139,10 +142,11 @@ export class CandidateScorer {
    * greedy pick). Scores the candidate, then `hint` (say, the one that ranked above last time), then
    * the others only until one ranks above it: under a uniform logging policy that is a few candidates
    * instead of all of them. Which candidate is returned may depend on the hint; whether one is, not.
+   * Each candidate scores as in scoreAll, to the bit (the same factored arithmetic, one row at a time).
    */
   firstAbove(bandit: HybridLinUCB, request: ScoreRequest, index: number, hint = -1): number {
     const n = request.candidates.length;
-    this.ensureCapacity(Math.max(n, 1));
+    this.features.setRequest(request.session, request.longTerm);
     const own = this.ucbOf(bandit, request, index);
     if (hint >= 0 && hint < n && hint !== index && ranksAbove(this.ucbOf(bandit, request, hint), hint, own, index)) return hint;
     for (let c = 0; c < n; c++) {
@@ -154,23 +158,33 @@ export class CandidateScorer {
 
   /** φ of candidate `index` as rankSlate serves it (float32, as the serving context stores it), into the given buffers. */
   servedFeatures(request: ScoreRequest, index: number, shared: Float32Array, arm: Float32Array): void {
-    this.ensureCapacity(1);
-    buildFeatures(this.spec, request.session, request.longTerm, request.context, request.candidates[index]!, this.z, this.x, 0, this.hashedBlocks, request.popularityLift?.[index]);
-    shared.set(this.z.subarray(0, this.spec.sharedDim));
-    arm.set(this.x.subarray(0, this.spec.armDim));
+    this.features.setRequest(request.session, request.longTerm);
+    this.setOne(request, index);
+    materializeShared(this.features, 0, this.spec.sharedDim, this.shared, 0);
+    shared.set(this.shared);
+    arm.set(this.features.x.subarray(0, this.spec.armDim));
   }
 
+  /** Candidate c's UCB; the request's P must be set (setRequest). */
   private ucbOf(bandit: HybridLinUCB, request: ScoreRequest, c: number): number {
-    // Row 0 is enough: each candidate's φ is used once, right after it is built.
-    const item = request.candidates[c]!;
-    buildFeatures(this.spec, request.session, request.longTerm, request.context, item, this.z, this.x, 0, this.hashedBlocks, request.popularityLift?.[c]);
-    return bandit.score(item.itemId, this.z, this.x).ucb;
+    this.setOne(request, c);
+    this.one[0] = request.candidates[c]!.itemId;
+    bandit.scoreFactored(this.one, this.features, this.features.x, this.single);
+    return this.single.ucb[0]!;
   }
+
+  private setOne(request: ScoreRequest, c: number): void {
+    this.oneItem[0] = request.candidates[c]!;
+    this.oneLift[0] = request.popularityLift?.[c] ?? 0;
+    this.features.setCandidates(request.context, this.oneItem, this.oneLift);
+  }
+
+  private readonly oneItem: CatalogItem[] = [];
+  private readonly oneLift = new Float64Array(1);
 
   private ensureCapacity(n: number): void {
     if (this.buffers.ucb.length >= n) return;
     const size = Math.max(n, this.buffers.ucb.length * 2, 16);
-    ({ z: this.z, x: this.x } = allocateFeatures(this.spec, size));
     this.buffers = { mean: new Float64Array(size), bonus: new Float64Array(size), ucb: new Float64Array(size) };
   }
 }

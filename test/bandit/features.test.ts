@@ -70,7 +70,7 @@ describe("buildFeatures", () => {
     const plain = allocateFeatures(spec, 1);
     const out = allocateFeatures(scaled, 1);
     buildFeatures(spec, session, longTerm, hashContext({ page: "home" }), item, plain.z, plain.x, 0);
-    buildFeatures(scaled, session, longTerm, hashContext({ page: "home" }), item, out.z, out.x, 0, undefined, -0.7);
+    buildFeatures(scaled, session, longTerm, hashContext({ page: "home" }), item, out.z, out.x, 0, -0.7);
     out.z.forEach((v, i) => expect(v).toBe(i === scaled.popularityOffset ? -0.7 : plain.z[i]));
     out.x.forEach((v, i) => expect(v).toBeCloseTo(0.25 * plain.x[i]!, 15));
     expect(() => featureLayout({ dim: d, hashBuckets: 32, armScale: 0 })).toThrow(/armScale/);
@@ -133,21 +133,31 @@ describe("buildFeatures", () => {
   });
 });
 
-describe("HashedBlockCache", () => {
-  it("gives exactly the features built without it, for repeated and changing contexts", async () => {
-    const { HashedBlockCache } = await import("../../src/bandit/features");
-    const spec = featureLayout({ dim: 4, hashBuckets: 16 });
-    const cache = new HashedBlockCache(spec, 2);
-    const items = [0, 1, 2].map((i) => ({ embedding: Float32Array.of(i, 1, 0, -1), category: `c${i}`, attributes: { brand: `b${i}`, color: "red" } }));
+describe("FactoredFeatures", () => {
+  it("writes out each candidate's z and x as buildFeatures does, with and without the term cache", async () => {
+    const { FactoredFeatures, HashedTermCache } = await import("../../src/bandit/features");
+    const { materializeShared } = await import("../../src/bandit/factored");
+    const spec = featureLayout({ dim: 4, hashBuckets: 16, armScale: 0.3 });
+    const items = [0, 1, 2].map((i) => ({ embedding: Float32Array.of(i, 1, 0.25, -1), category: i === 2 ? "" : `c${i}`, attributes: { brand: `b${i}`, color: "red" } }));
     const raw: Array<Record<string, string>> = [{ device: "mobile" }, { device: "desktop", page: "home" }, { device: "mobile" }, { page: "cart" }, {}];
-    const contexts = raw.map((c) => hashContext(c));
-    for (const ctx of contexts) {
-      for (const item of items) {
-        const plain = allocateFeatures(spec, 1);
-        const cached = allocateFeatures(spec, 1);
-        buildFeatures(spec, null, Float32Array.of(1, 0, 0, 0), ctx, item, plain.z, plain.x, 0);
-        buildFeatures(spec, null, Float32Array.of(1, 0, 0, 0), ctx, item, cached.z, cached.x, 0, cache);
-        expect(Array.from(cached.z)).toEqual(Array.from(plain.z));
+    const states: Array<[Float32Array | null, Float32Array | null]> = [[null, Float32Array.of(1, 0, 0, 0)], [Float32Array.of(0.5, -0.25, 2, 1), null], [Float32Array.of(0.1, 0.2, 0.3, 0.4), Float32Array.of(-1, 0.5, 0, 3)], [null, null]];
+    const lift = Float64Array.of(0, -0.7, 1.5);
+    for (const cache of [undefined, new HashedTermCache(spec, 2)]) {
+      const factored = new FactoredFeatures(spec, cache);
+      for (const [session, longTerm] of states) {
+        factored.setRequest(session, longTerm);
+        for (const context of raw.map((c) => hashContext(c))) {
+          factored.setCandidates(context, items, lift);
+          const z = new Float64Array(spec.sharedDim);
+          items.forEach((item, c) => {
+            const plain = allocateFeatures(spec, 1);
+            buildFeatures(spec, session, longTerm, context, item, plain.z, plain.x, 0, lift[c]);
+            materializeShared(factored, c, spec.sharedDim, z, 0);
+            // Equal to the bit, except that a −0 product (a negative s_j times a zero v_j) comes out as 0.
+            expect(Array.from(z)).toEqual(Array.from(plain.z, (v) => v + 0));
+            expect(Array.from(factored.x.subarray(c * 3, c * 3 + 3))).toEqual(Array.from(plain.x));
+          });
+        }
       }
     }
     expect(hashContext({ a: "1", b: "2" }).key).not.toBe(hashContext({ a: "1", b: "3" }).key);

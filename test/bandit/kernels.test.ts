@@ -51,7 +51,7 @@ describe("WebAssembly kernels", () => {
       stats.beta.set(beta);
       const b = Float64Array.from({ length: k * n }, () => rng() - 0.5);
       const y = Float64Array.from({ length: k }, () => rng() - 0.5);
-      const bBeta = Array.from(stats.armResidual(1, b, y));
+      const bBeta = Array.from(stats.armResidual(n, b, y));
       const expectedRow = Array.from({ length: n }, (_, j) => before[n + j]! - Array.from(y).reduce((sum, yi, i) => sum + b[i * n + j]! * yi, 0));
       closeTo(rows.subarray(n, 2 * n), expectedRow);
       closeTo(rows.subarray(0, n), before.subarray(0, n));

@@ -218,4 +218,105 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $nextI)))
   )
+
+  ;; Factored scoring's per-request products (see HybridLinUCB.scoreFactored). P (n×m) is given by
+  ;; columns: column j's entries e in [start[j], start[j+1]) have row row[e] and value value[e] (start and
+  ;; row are float64 arrays holding integers). Writes ht = (A⁻¹P)ᵀ (m×n), h = A⁻¹P (n×m), g = PᵀA⁻¹P (m×m)
+  ;; and pb = Pᵀβ (m), for the symmetric n×n A⁻¹ at `inv` and β at `beta`.
+  (func (export "factorProducts") (param $inv i32) (param $n i32) (param $m i32) (param $start i32) (param $row i32) (param $value i32)
+    (param $beta i32) (param $ht i32) (param $h i32) (param $g i32) (param $pb i32)
+    (local $j i32) (local $e i32) (local $last i32) (local $r i32) (local $v f64) (local $at i32) (local $sum f64) (local $htRow i32)
+    ;; ht row j = Σ_e value_e·(row row_e of A⁻¹), and pb_j = Σ_e value_e·β[row_e].
+    (block $doneJ (loop $nextJ
+      (br_if $doneJ (i32.ge_u (local.get $j) (local.get $m)))
+      (local.set $htRow (i32.add (local.get $ht) (i32.mul (local.get $j) (i32.shl (local.get $n) (i32.const 3)))))
+      (memory.fill (local.get $htRow) (i32.const 0) (i32.shl (local.get $n) (i32.const 3)))
+      (local.set $sum (f64.const 0))
+      (local.set $e (i32.trunc_f64_u (f64.load (i32.add (local.get $start) (i32.shl (local.get $j) (i32.const 3))))))
+      (local.set $last (i32.trunc_f64_u (f64.load (i32.add (local.get $start) (i32.shl (i32.add (local.get $j) (i32.const 1)) (i32.const 3))))))
+      (block $doneE (loop $nextE
+        (br_if $doneE (i32.ge_u (local.get $e) (local.get $last)))
+        (local.set $r (i32.trunc_f64_u (f64.load (i32.add (local.get $row) (i32.shl (local.get $e) (i32.const 3))))))
+        (local.set $v (f64.load (i32.add (local.get $value) (i32.shl (local.get $e) (i32.const 3)))))
+        (call $axpyRow (local.get $htRow) (local.get $n) (i32.add (local.get $inv) (i32.mul (local.get $r) (i32.shl (local.get $n) (i32.const 3)))) (local.get $v))
+        (local.set $sum (f64.add (local.get $sum) (f64.mul (local.get $v) (f64.load (i32.add (local.get $beta) (i32.shl (local.get $r) (i32.const 3)))))))
+        (local.set $e (i32.add (local.get $e) (i32.const 1)))
+        (br $nextE)))
+      (f64.store (i32.add (local.get $pb) (i32.shl (local.get $j) (i32.const 3))) (local.get $sum))
+      ;; h[r][j] = ht[j][r]
+      (local.set $r (i32.const 0))
+      (block $doneR (loop $nextR
+        (br_if $doneR (i32.ge_u (local.get $r) (local.get $n)))
+        (f64.store (i32.add (local.get $h) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $m)) (local.get $j)) (i32.const 3)))
+          (f64.load (i32.add (local.get $htRow) (i32.shl (local.get $r) (i32.const 3)))))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $nextR)))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $nextJ)))
+    ;; g row a = Σ_e∈column a value_e·(row row_e of h).
+    (local.set $j (i32.const 0))
+    (block $doneA (loop $nextA
+      (br_if $doneA (i32.ge_u (local.get $j) (local.get $m)))
+      (local.set $at (i32.add (local.get $g) (i32.mul (local.get $j) (i32.shl (local.get $m) (i32.const 3)))))
+      (memory.fill (local.get $at) (i32.const 0) (i32.shl (local.get $m) (i32.const 3)))
+      (local.set $e (i32.trunc_f64_u (f64.load (i32.add (local.get $start) (i32.shl (local.get $j) (i32.const 3))))))
+      (local.set $last (i32.trunc_f64_u (f64.load (i32.add (local.get $start) (i32.shl (i32.add (local.get $j) (i32.const 1)) (i32.const 3))))))
+      (block $doneG (loop $nextG
+        (br_if $doneG (i32.ge_u (local.get $e) (local.get $last)))
+        (local.set $r (i32.trunc_f64_u (f64.load (i32.add (local.get $row) (i32.shl (local.get $e) (i32.const 3))))))
+        (call $axpyRow (local.get $at) (local.get $m) (i32.add (local.get $h) (i32.mul (local.get $r) (i32.shl (local.get $m) (i32.const 3))))
+          (f64.load (i32.add (local.get $value) (i32.shl (local.get $e) (i32.const 3)))))
+        (local.set $e (i32.add (local.get $e) (i32.const 1)))
+        (br $nextG)))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $nextA)))
+  )
+
+  ;; The sparse terms' part of factored scoring, added to forms and dots: for candidate c (dense row w_c
+  ;; of width m at `w`, terms t in [start[c], start[c+1]) with index[t], value[t], float64 arrays),
+  ;; forms[c] += 2·Σ_t v_t·(h row i_t · w_c) + Σ_t Σ_s v_t v_s A⁻¹[i_t][i_s] and dots[c] += Σ_t v_t β[i_t].
+  (func (export "sparseForms") (param $h i32) (param $m i32) (param $inv i32) (param $n i32) (param $beta i32) (param $w i32) (param $count i32)
+    (param $start i32) (param $index i32) (param $value i32) (param $forms i32) (param $dots i32)
+    (local $c i32) (local $t i32) (local $s i32) (local $first i32) (local $last i32) (local $i i32) (local $v f64)
+    (local $dot f64) (local $cross f64) (local $square f64) (local $mv f64) (local $wc i32) (local $invRow i32) (local $at i32)
+    (local.set $wc (local.get $w))
+    (block $doneC (loop $nextC
+      (br_if $doneC (i32.ge_u (local.get $c) (local.get $count)))
+      (local.set $first (i32.trunc_f64_u (f64.load (i32.add (local.get $start) (i32.shl (local.get $c) (i32.const 3))))))
+      (local.set $last (i32.trunc_f64_u (f64.load (i32.add (local.get $start) (i32.shl (i32.add (local.get $c) (i32.const 1)) (i32.const 3))))))
+      (if (i32.lt_u (local.get $first) (local.get $last))
+        (then
+          (local.set $dot (f64.const 0))
+          (local.set $cross (f64.const 0))
+          (local.set $square (f64.const 0))
+          (local.set $t (local.get $first))
+          (block $doneT (loop $nextT
+            (br_if $doneT (i32.ge_u (local.get $t) (local.get $last)))
+            (local.set $i (i32.trunc_f64_u (f64.load (i32.add (local.get $index) (i32.shl (local.get $t) (i32.const 3))))))
+            (local.set $v (f64.load (i32.add (local.get $value) (i32.shl (local.get $t) (i32.const 3)))))
+            (local.set $dot (f64.add (local.get $dot) (f64.mul (local.get $v) (f64.load (i32.add (local.get $beta) (i32.shl (local.get $i) (i32.const 3)))))))
+            (local.set $cross (f64.add (local.get $cross) (f64.mul (local.get $v)
+              (call $dot (i32.add (local.get $h) (i32.mul (local.get $i) (i32.shl (local.get $m) (i32.const 3)))) (local.get $wc) (local.get $m)))))
+            (local.set $invRow (i32.add (local.get $inv) (i32.mul (local.get $i) (i32.shl (local.get $n) (i32.const 3)))))
+            (local.set $mv (f64.const 0))
+            (local.set $s (local.get $first))
+            (block $doneS (loop $nextS
+              (br_if $doneS (i32.ge_u (local.get $s) (local.get $last)))
+              (local.set $mv (f64.add (local.get $mv)
+                (f64.mul (f64.load (i32.add (local.get $invRow) (i32.shl (i32.trunc_f64_u (f64.load (i32.add (local.get $index) (i32.shl (local.get $s) (i32.const 3))))) (i32.const 3))))
+                         (f64.load (i32.add (local.get $value) (i32.shl (local.get $s) (i32.const 3)))))))
+              (local.set $s (i32.add (local.get $s) (i32.const 1)))
+              (br $nextS)))
+            (local.set $square (f64.add (local.get $square) (f64.mul (local.get $v) (local.get $mv))))
+            (local.set $t (i32.add (local.get $t) (i32.const 1)))
+            (br $nextT)))
+          (local.set $at (i32.add (local.get $forms) (i32.shl (local.get $c) (i32.const 3))))
+          (f64.store (local.get $at) (f64.add (f64.load (local.get $at))
+            (f64.add (f64.mul (f64.const 2) (local.get $cross)) (local.get $square))))
+          (local.set $at (i32.add (local.get $dots) (i32.shl (local.get $c) (i32.const 3))))
+          (f64.store (local.get $at) (f64.add (f64.load (local.get $at)) (local.get $dot)))))
+      (local.set $wc (i32.add (local.get $wc) (i32.shl (local.get $m) (i32.const 3))))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br $nextC)))
+  )
 )
