@@ -78,7 +78,7 @@ export interface HashedContext {
   readonly pairHashes: Uint32Array;
   /** FNV-1a state after `${key}=${value}×`, one per entry: the prefix of each cross. */
   readonly crossPrefixes: Uint32Array;
-  /** The context's entries as one string: equal contexts have equal keys (for `HashedTermCache`). */
+  /** The context's entries as one string: equal contexts have equal keys. */
   readonly key: string;
 }
 
@@ -93,38 +93,6 @@ export function hashContext(context: Readonly<Record<string, string>>): HashedCo
     crossPrefixes[i] = fnv1aUpdate(pair, "×");
   });
   return { pairHashes, crossPrefixes, key: keys.map((k) => `${k}=${context[k]!}`).join("\u0001") };
-}
-
-/**
- * Memoises φ's hashed terms per (context, item), for callers that score the same pairs again and
- * again (the offline evaluator replays a log whose contexts repeat). Each item keeps its last few
- * contexts; items are held weakly, so the cache never outlives the catalog.
- */
-export class HashedTermCache {
-  private readonly byItem = new WeakMap<FeatureItem, Map<string, { index: Int32Array; value: Float64Array }>>();
-  private readonly scratch = new TermList();
-
-  constructor(
-    private readonly spec: FeatureSpec,
-    private readonly contextsPerItem = 16,
-  ) {}
-
-  /** Writes the hashed terms of this context and item into `terms` from `at`; returns the position after them. */
-  write(context: HashedContext, item: FeatureItem, terms: TermList, at: number): number {
-    let cached = this.byItem.get(item);
-    if (!cached) this.byItem.set(item, (cached = new Map()));
-    let entry = cached.get(context.key);
-    if (!entry) {
-      if (cached.size >= this.contextsPerItem) cached.clear();
-      const count = hashedTerms(this.spec, context, item, this.scratch, 0);
-      entry = { index: this.scratch.index.slice(0, count), value: this.scratch.value.slice(0, count) };
-      cached.set(context.key, entry);
-    }
-    terms.reserve(at + entry.index.length, at);
-    terms.index.set(entry.index, at);
-    terms.value.set(entry.value, at);
-    return at + entry.index.length;
-  }
 }
 
 /** What φ reads from an item (a catalog item fits). */
@@ -200,7 +168,7 @@ function writeHashed(spec: FeatureSpec, context: HashedContext, item: FeatureIte
   out.fill(0, base, base + spec.hashBuckets);
   const terms = hashedTermScratch;
   const count = hashedTerms(spec, context, item, terms, 0);
-  for (let t = 0; t < count; t++) out[base + terms.index[t]!]! += terms.value[t]!;
+  for (let t = 0; t < count; t++) out[base - spec.hashedOffset + terms.index[t]!]! += terms.value[t]!;
 }
 
 /** Growable (index, value) pairs: φ's sparse terms. */
@@ -223,36 +191,151 @@ export class TermList {
 
 const hashedTermScratch = new TermList();
 
+/** How many fields an item crosses with the context: its category (when non-empty) and each attribute. */
+function fieldCount(item: FeatureItem): number {
+  let fields = item.category === "" ? 0 : 1;
+  for (const name in item.attributes) if (Object.hasOwn(item.attributes, name)) fields++;
+  return fields;
+}
+
+/** A hash's term: bucket hash mod H, sign from bit 31, encoded as ±(bucket + 1). */
+function signedBucket(hash: number, buckets: number): number {
+  const bucket = (hash % buckets) + 1;
+  return hash >= 0x80000000 ? -bucket : bucket;
+}
+
+/** Writes the item's crosses with one context entry (prefix = FNV state after `${key}=${value}×`) as signed buckets from `at`. */
+function writeCrosses(item: FeatureItem, prefix: number, buckets: number, out: Int32Array, at: number): void {
+  let i = at;
+  if (item.category !== "") out[i++] = signedBucket(fmix32(fnv1aUpdate(fnv1aUpdate(prefix, "category="), item.category)), buckets);
+  for (const name in item.attributes) {
+    if (!Object.hasOwn(item.attributes, name)) continue;
+    out[i++] = signedBucket(fmix32(fnv1aUpdate(fnv1aUpdate(fnv1aUpdate(prefix, name), "="), item.attributes[name]!)), buckets);
+  }
+}
+
+/** Context entries whose crosses each item keeps, and the most fields an item can have to be kept. */
+const ENTRIES_PER_ITEM = 8;
+const MAX_CACHED_FIELDS = 6;
+/** A kept item's block: fields, entries held, next to replace, the entries' prefixes, then their crosses. */
+const BLOCK = 3 + ENTRIES_PER_ITEM + ENTRIES_PER_ITEM * MAX_CACHED_FIELDS;
+/** Past this many int32s (16 MB) the table starts over. */
+const MAX_POOL = 4 << 20;
+
 /**
- * The hashed block's terms in the order they are added (bucket, ±1/√T), written into `terms` from
- * position `at`; returns the position after the last. One term per context entry and per (context
- * entry × item field) cross; see `buildFeatures`.
+ * Items' crosses with the last few context entries they were scored under, by item key (a catalog
+ * index, say): hashing them (FNV over the strings) was a sixth of a Recommend's ranking, and one
+ * contiguous pool keeps a candidate's look-up to a few cache lines. A key whose item object changed
+ * (a catalog update) starts afresh; entries are replaced round-robin; an item with more than
+ * MAX_CACHED_FIELDS fields is hashed every time.
  */
-function hashedTerms(spec: FeatureSpec, context: HashedContext, item: FeatureItem, terms: TermList, at: number): number {
+class CrossTable {
+  private blockOf = new Int32Array(0);
+  private owner: Array<FeatureItem | undefined> = [];
+  pool = new Int32Array(BLOCK * 256);
+  private used = 0;
+
+  /** The item's block in `pool` (its field count first), made if new; -1 when the item is not kept (too many fields). */
+  block(key: number, item: FeatureItem): number {
+    if (key < this.blockOf.length && this.owner[key] === item) return this.blockOf[key]!;
+    const fields = fieldCount(item);
+    return fields > MAX_CACHED_FIELDS ? -1 : this.allocate(key, item, fields);
+  }
+
+  /** Where the item's crosses with this context entry start in `pool`, hashed now if not held. */
+  entry(block: number, item: FeatureItem, prefix: number, buckets: number): number {
+    const pool = this.pool;
+    const fields = pool[block]!;
+    const size = pool[block + 1]!;
+    const wanted = prefix | 0;
+    for (let e = 0; e < size; e++) if (pool[block + 3 + e] === wanted) return block + 3 + ENTRIES_PER_ITEM + e * fields;
+    let e: number;
+    if (size < ENTRIES_PER_ITEM) pool[block + 1] = (e = size) + 1;
+    else pool[block + 2] = ((e = pool[block + 2]!) + 1) % ENTRIES_PER_ITEM;
+    pool[block + 3 + e] = wanted;
+    const at = block + 3 + ENTRIES_PER_ITEM + e * fields;
+    writeCrosses(item, prefix, buckets, pool, at);
+    return at;
+  }
+
+  private allocate(key: number, item: FeatureItem, fields: number): number {
+    if (key >= this.blockOf.length) {
+      const grown = new Int32Array(Math.max(key + 1, 2 * this.blockOf.length)).fill(-1);
+      grown.set(this.blockOf);
+      this.blockOf = grown;
+    }
+    if (this.used + BLOCK > this.pool.length) {
+      if (this.pool.length * 2 > MAX_POOL) {
+        this.blockOf.fill(-1);
+        this.owner = [];
+        this.used = 0;
+      } else {
+        const grown = new Int32Array(this.pool.length * 2);
+        grown.set(this.pool.subarray(0, this.used));
+        this.pool = grown;
+      }
+    }
+    const block = this.used;
+    this.used += BLOCK;
+    this.pool[block] = fields;
+    this.pool[block + 1] = 0;
+    this.pool[block + 2] = 0;
+    this.blockOf[key] = block;
+    this.owner[key] = item;
+    return block;
+  }
+}
+
+/**
+ * The hashed block's terms in the order `buildFeatures` adds them (per context entry: the entry, then
+ * its crosses with the category and each attribute), each ±1/√T at hashedOffset + bucket, written into
+ * `terms` from `at`; returns the position after the last. With a table, the item's crosses are kept
+ * under `key`.
+ */
+function hashedTerms(spec: FeatureSpec, context: HashedContext, item: FeatureItem, terms: TermList, at: number, table?: CrossTable, key = -1): number {
   const buckets = spec.hashBuckets;
   const entries = context.pairHashes.length;
   if (buckets === 0 || entries === 0) return at;
-  let fields = item.category === "" ? 0 : 1;
-  for (const name in item.attributes) if (Object.hasOwn(item.attributes, name)) fields++;
+  const block = table === undefined ? -1 : table.block(key, item);
+  const fields = block < 0 ? fieldCount(item) : table!.pool[block]!;
   const weight = 1 / Math.sqrt(entries * (1 + fields));
   terms.reserve(at + entries * (1 + fields), at);
   const { index, value } = terms;
+  const offset = spec.hashedOffset;
+  if (crossScratch.length < fields) crossScratch = new Int32Array(2 * fields);
   let t = at;
-  const term = (hash: number) => {
-    index[t] = hash % buckets;
-    value[t++] = hash >= 0x80000000 ? -weight : weight;
-  };
   for (let c = 0; c < entries; c++) {
-    term(fmix32(context.pairHashes[c]!));
+    const pair = signedBucket(fmix32(context.pairHashes[c]!), buckets);
+    index[t] = offset + Math.abs(pair) - 1;
+    value[t++] = pair < 0 ? -weight : weight;
     const prefix = context.crossPrefixes[c]!;
-    if (item.category !== "") term(fmix32(fnv1aUpdate(fnv1aUpdate(prefix, "category="), item.category)));
-    for (const name in item.attributes) {
-      if (!Object.hasOwn(item.attributes, name)) continue;
-      const field = fnv1aUpdate(fnv1aUpdate(prefix, name), "=");
-      term(fmix32(fnv1aUpdate(field, item.attributes[name]!)));
+    let crosses = crossScratch;
+    let from = 0;
+    if (block < 0) writeCrosses(item, prefix, buckets, crossScratch, 0);
+    else {
+      from = table!.entry(block, item, prefix, buckets);
+      crosses = table!.pool;
+    }
+    for (let f = from; f < from + fields; f++) {
+      const cross = crosses[f]!;
+      index[t] = offset + Math.abs(cross) - 1;
+      value[t++] = cross < 0 ? -weight : weight;
     }
   }
   return t;
+}
+
+let crossScratch = new Int32Array(16);
+
+/**
+ * Where candidates' embeddings also sit in one packed matrix (the catalog's): reading them there, and
+ * keeping their crosses by index, touches a few contiguous cache lines per candidate instead of
+ * several scattered objects. Row `indices[c]` must hold candidate c's embedding.
+ */
+export interface CandidateRows {
+  indices: ArrayLike<number>;
+  /** Row-major, d values per row. */
+  embeddings: Float32Array;
 }
 
 /**
@@ -276,11 +359,14 @@ export class FactoredFeatures implements FactoredBatch {
   private session: StateVector = null;
   private longTerm: StateVector = null;
 
-  /** `hashedTerms` memoises the hashed terms per (context, item) when given. */
-  constructor(
-    readonly spec: FeatureSpec,
-    private readonly hashedTerms?: HashedTermCache,
-  ) {
+  /** Each item's crosses with recent context entries, held as long as the item is. */
+  /** Candidates' crosses by catalog index (setCandidates with `rows`), and by item otherwise. */
+  private readonly indexedCrosses = new CrossTable();
+  private readonly itemCrosses = new CrossTable();
+  private readonly itemKeys = new WeakMap<FeatureItem, number>();
+  private nextItemKey = 0;
+
+  constructor(readonly spec: FeatureSpec) {
     const d = spec.dim;
     this.width = d + 1;
     this.columnStart = new Int32Array(d + 2);
@@ -321,7 +407,7 @@ export class FactoredFeatures implements FactoredBatch {
   }
 
   /** Sets the candidates' rows w, terms and x (setRequest first); `popularityLift[c]` as in buildFeatures. */
-  setCandidates(context: HashedContext, items: readonly FeatureItem[], popularityLift?: Float64Array): void {
+  setCandidates(context: HashedContext, items: readonly FeatureItem[], popularityLift?: Float64Array, rows?: CandidateRows): void {
     const spec = this.spec;
     const d = spec.dim;
     const m = this.width;
@@ -336,21 +422,29 @@ export class FactoredFeatures implements FactoredBatch {
     const { w, x, termStart, terms, session: s, longTerm: l } = this;
     let t = 0;
     for (let c = 0; c < count; c++) {
-      const v = items[c]!.embedding;
-      if (v.length !== d) throw new RangeError(`item embedding has ${v.length} dimensions, the layout expects ${d}`);
+      const v = rows ? rows.embeddings : items[c]!.embedding;
+      const base = rows ? rows.indices[c]! * d : 0;
+      if (rows ? !(base >= 0 && base + d <= v.length) : v.length !== d) {
+        throw new RangeError(rows ? `candidate row ${rows.indices[c]} is outside the ${v.length / d} embedding rows` : `item embedding has ${v.length} dimensions, the layout expects ${d}`);
+      }
       const at = c * m;
       let sv = 0;
       let lv = 0;
       for (let j = 0; j < d; j++) {
-        const vj = v[j]!;
+        const vj = v[base + j]!;
         w[at + j] = vj;
         if (s !== null) sv += s[j]! * vj;
         if (l !== null) lv += l[j]! * vj;
       }
       w[at + d] = 1;
       termStart[c] = t;
-      t = this.hashedTerms ? this.hashedTerms.write(context, items[c]!, terms, t) : hashedTerms(spec, context, items[c]!, terms, t);
-      for (let h = termStart[c]!; h < t; h++) terms.index[h]! += spec.hashedOffset;
+      const item = items[c]!;
+      if (rows) t = hashedTerms(spec, context, item, terms, t, this.indexedCrosses, rows.indices[c]!);
+      else {
+        let key = this.itemKeys.get(item);
+        if (key === undefined) this.itemKeys.set(item, (key = this.nextItemKey++));
+        t = hashedTerms(spec, context, item, terms, t, this.itemCrosses, key);
+      }
       const lift = popularityLift?.[c] ?? 0;
       if (lift !== 0) {
         terms.reserve(t + 1, t);

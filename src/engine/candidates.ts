@@ -22,18 +22,30 @@ export function selectCandidates(
   longTerm: Float32Array | null,
   options: CandidateOptions,
 ): CatalogItem[] {
+  return selectCandidateIndices(catalog, input, window, session, longTerm, options).map((index) => catalog.at(index));
+}
+
+/** selectCandidates' choice as catalog indices. */
+export function selectCandidateIndices(
+  catalog: CatalogMirror,
+  input: RecommendInput,
+  window: SessionEvent[],
+  session: Float32Array | null,
+  longTerm: Float32Array | null,
+  options: CandidateOptions,
+): number[] {
   const excluded = new Set(input.excludeIds);
   const eligible = (item: CatalogItem | undefined): item is CatalogItem =>
     item !== undefined && item.available && !excluded.has(item.itemId) && (input.category === "" || item.category === input.category);
 
   if (input.candidateIds.length > 0) {
     const seen = new Set<string>();
-    const out: CatalogItem[] = [];
+    const out: number[] = [];
     for (const id of input.candidateIds) {
       if (seen.has(id)) continue;
       seen.add(id);
-      const item = catalog.get(id);
-      if (eligible(item)) out.push(item);
+      const index = catalog.indexOf(id);
+      if (index !== undefined && eligible(catalog.at(index))) out.push(index);
     }
     return out;
   }
@@ -51,5 +63,5 @@ export function selectCandidates(
     picked.add(index);
     added++;
   }
-  return Array.from(picked, (index) => catalog.at(index));
+  return Array.from(picked);
 }

@@ -89,6 +89,11 @@ export class CatalogMirror {
     return item;
   }
 
+  /** Every item's embedding, row i for item i, packed: a view valid until the catalog next grows. */
+  embeddingRows(): Float32Array {
+    return this.matrix.values;
+  }
+
   /** Item i's embedding (its own array, not a view of the matrix, which moves when it grows). */
   embeddingAt(index: number): Float32Array {
     return this.items[index]!.embedding;

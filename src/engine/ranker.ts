@@ -1,4 +1,4 @@
-import { FactoredFeatures, HashedTermCache, type HashedContext, type StateVector } from "../bandit/features";
+import { FactoredFeatures, type CandidateRows, type HashedContext, type StateVector } from "../bandit/features";
 import { materializeShared } from "../bandit/factored";
 import type { HybridLinUCB } from "../bandit/hybrid";
 import type { Random } from "../bandit/rng";
@@ -13,6 +13,8 @@ export interface RankRequest {
   session: StateVector;
   longTerm: StateVector;
   context: HashedContext;
+  /** Where the candidates' embeddings sit packed (the catalog's rows), to read them there. */
+  rows?: CandidateRows;
   /** Per candidate, φ's popularity lift (`CatalogMirror.popularityLift`); absent = 0 for every candidate. */
   popularityLift?: Float64Array;
   k: number;
@@ -40,7 +42,7 @@ export function rankSlate(bandit: HybridLinUCB, spec: FeatureSpec, request: Rank
   const ids: string[] = new Array<string>(n);
   for (let c = 0; c < n; c++) ids[c] = request.candidates[c]!.itemId;
   features.setRequest(request.session, request.longTerm);
-  features.setCandidates(request.context, request.candidates, request.popularityLift);
+  features.setCandidates(request.context, request.candidates, request.popularityLift, request.rows);
   bandit.scoreFactored(ids, features, features.x, scores);
   const slate = selectSlate(scores.ucb.subarray(0, n), request.k, request.epsilon, request.rng);
   const shared = buffers.shared;
@@ -113,7 +115,7 @@ export class CandidateScorer {
   private readonly shared: Float64Array;
 
   constructor(readonly spec: FeatureSpec) {
-    this.features = new FactoredFeatures(spec, new HashedTermCache(spec));
+    this.features = new FactoredFeatures(spec);
     this.shared = new Float64Array(spec.sharedDim);
   }
 

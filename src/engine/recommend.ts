@@ -4,7 +4,7 @@ import type { Random } from "../bandit/rng";
 import type { Logger } from "../log";
 import type { ImpressionRecord, ServingContextStore, SessionStore } from "../state/ports";
 import type { Batcher } from "./batcher";
-import { selectCandidates, type CandidateOptions } from "./candidates";
+import { selectCandidateIndices, type CandidateOptions } from "./candidates";
 import type { CatalogMirror } from "./catalog-mirror";
 import type { EngineMetrics } from "./metrics";
 import type { OnlineModel } from "./model";
@@ -49,14 +49,16 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
 
   const session = sessionVector(windowRead.value, deps.catalog);
   const longTerm = userRead.value?.embedding ?? null;
-  const candidates = selectCandidates(deps.catalog, input, windowRead.value, session, longTerm, deps.candidates);
+  const indices = selectCandidateIndices(deps.catalog, input, windowRead.value, session, longTerm, deps.candidates);
+  const candidates = indices.map((index) => deps.catalog.at(index));
   const model = deps.model;
   const slots = rankSlate(model.bandit, model.spec, {
     candidates,
+    rows: { indices, embeddings: deps.catalog.embeddingRows() },
     session,
     longTerm,
     context: hashContext(input.context),
-    popularityLift: Float64Array.from(candidates, (item) => deps.catalog.popularityLift(deps.catalog.indexOf(item.itemId)!)),
+    popularityLift: Float64Array.from(indices, (index) => deps.catalog.popularityLift(index)),
     k: input.k,
     epsilon: deps.epsilon,
     rng: deps.rng,

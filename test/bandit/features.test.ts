@@ -134,20 +134,27 @@ describe("buildFeatures", () => {
 });
 
 describe("FactoredFeatures", () => {
-  it("writes out each candidate's z and x as buildFeatures does, with and without the term cache", async () => {
-    const { FactoredFeatures, HashedTermCache } = await import("../../src/bandit/features");
+  it("writes out each candidate's z and x as buildFeatures does, whether its crosses are held, hashed or replaced", async () => {
+    const { FactoredFeatures } = await import("../../src/bandit/features");
     const { materializeShared } = await import("../../src/bandit/factored");
     const spec = featureLayout({ dim: 4, hashBuckets: 16, armScale: 0.3 });
     const items = [0, 1, 2].map((i) => ({ embedding: Float32Array.of(i, 1, 0.25, -1), category: i === 2 ? "" : `c${i}`, attributes: { brand: `b${i}`, color: "red" } }));
     const raw: Array<Record<string, string>> = [{ device: "mobile" }, { device: "desktop", page: "home" }, { device: "mobile" }, { page: "cart" }, {}];
     const states: Array<[Float32Array | null, Float32Array | null]> = [[null, Float32Array.of(1, 0, 0, 0)], [Float32Array.of(0.5, -0.25, 2, 1), null], [Float32Array.of(0.1, 0.2, 0.3, 0.4), Float32Array.of(-1, 0.5, 0, 3)], [null, null]];
     const lift = Float64Array.of(0, -0.7, 1.5);
-    for (const cache of [undefined, new HashedTermCache(spec, 2)]) {
-      const factored = new FactoredFeatures(spec, cache);
+    // Twelve distinct context entries: more than an item keeps, so held crosses get replaced.
+    for (let i = 0; i < 8; i++) raw.push({ query: `q${i}`, device: i % 2 === 0 ? "mobile" : "desktop" });
+    // The same items as rows 5, 1 and 3 of a packed matrix (the catalog's), for the indexed path.
+    const indices = [5, 1, 3];
+    const packed = new Float32Array(6 * 4).fill(99);
+    items.forEach((item, c) => packed.set(item.embedding, indices[c]! * 4));
+    const factored = new FactoredFeatures(spec);
+    // Passes 0 and 1 read the items (1 with their crosses held), 2 and 3 the packed rows.
+    for (let pass = 0; pass < 4; pass++) {
       for (const [session, longTerm] of states) {
         factored.setRequest(session, longTerm);
         for (const context of raw.map((c) => hashContext(c))) {
-          factored.setCandidates(context, items, lift);
+          factored.setCandidates(context, items, lift, pass >= 2 ? { indices, embeddings: packed } : undefined);
           const z = new Float64Array(spec.sharedDim);
           items.forEach((item, c) => {
             const plain = allocateFeatures(spec, 1);

@@ -66,6 +66,11 @@ export class Float32Rows {
     return this.capacity;
   }
 
+  /** Every row held, row-major: a view valid until the rows grow. */
+  get values(): Float32Array {
+    return this.matrix;
+  }
+
   /** Writes row `index` (< rowCapacity) from `values[0 .. dim)`. */
   setRow(index: number, values: Float32Array): void {
     if (index < 0 || index >= this.capacity) throw new RangeError(`row ${index} is outside 0..${this.capacity - 1}`);
