@@ -34,9 +34,8 @@ export function selectCandidateIndices(
   longTerm: Float32Array | null,
   options: CandidateOptions,
 ): number[] {
-  const excluded = new Set(input.excludeIds);
-  const eligible = (item: CatalogItem | undefined): item is CatalogItem =>
-    item !== undefined && item.available && !excluded.has(item.itemId) && (input.category === "" || item.category === input.category);
+  const sessionItems = options.excludeSessionItems && input.candidateIds.length === 0 ? window.map((event) => event.itemId) : [];
+  const filter = catalog.filter(input.category, [...input.excludeIds, ...sessionItems]);
 
   if (input.candidateIds.length > 0) {
     const seen = new Set<string>();
@@ -45,21 +44,19 @@ export function selectCandidateIndices(
       if (seen.has(id)) continue;
       seen.add(id);
       const index = catalog.indexOf(id);
-      if (index !== undefined && eligible(catalog.at(index))) out.push(index);
+      if (index !== undefined && catalog.passes(index, filter)) out.push(index);
     }
     return out;
   }
 
-  if (options.excludeSessionItems) for (const event of window) excluded.add(event.itemId);
-  const keep = (index: number) => eligible(catalog.at(index));
-  const picked = new Set<number>(catalog.nearest([session, longTerm], options.retrieve, keep));
+  const picked = new Set<number>(catalog.nearest([session, longTerm], options.retrieve, filter));
   // Popular items widen the set, so a shopper with no state still gets candidates and the model can
   // learn about items outside the shopper's neighbourhood.
   const popularQuota = Math.max(20, Math.ceil(options.retrieve / 4));
   let added = 0;
   for (const index of catalog.popularIndices()) {
     if (added >= popularQuota && picked.size >= Math.min(options.retrieve, 50)) break;
-    if (picked.has(index) || !keep(index)) continue;
+    if (picked.has(index) || !catalog.passes(index, filter)) continue;
     picked.add(index);
     added++;
   }

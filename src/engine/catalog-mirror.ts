@@ -19,6 +19,10 @@ export class CatalogMirror {
   private popularityOrderAtMs = 0;
   /** Exponentially decayed count of positive organic feedback (not answering a recommendation) per item index. */
   private organic: Float64Array;
+  /** Per item index: 1 when available, and its category's number (`categoryNumbers`), for filters that touch no item object. */
+  private availableAt = new Uint8Array(1024);
+  private categoryAt = new Int32Array(1024);
+  private readonly categoryNumbers = new Map<string, number>();
   /** Per category: the sum of `organic` over its items, and how many items it has. */
   private readonly organicByCategory = new Map<string, { total: number; items: number }>();
 
@@ -70,6 +74,8 @@ export class CatalogMirror {
         this.items[index] = item;
       }
       this.matrix.setRow(index, item.embedding);
+      this.availableAt[index] = item.available ? 1 : 0;
+      this.categoryAt[index] = this.categoryNumber(item.category);
     }
     this.popularityOrder = null;
   }
@@ -126,6 +132,31 @@ export class CatalogMirror {
     return Math.log((this.organic[index]! + 1) / (mean + 1));
   }
 
+  /** The category's number (made on first sight); -1 for "any" is never a category's number. */
+  private categoryNumber(category: string): number {
+    let number = this.categoryNumbers.get(category);
+    if (number === undefined) this.categoryNumbers.set(category, (number = this.categoryNumbers.size));
+    return number;
+  }
+
+  /**
+   * Whether item `index` may be recommended under `filter`: available, in the filter's category (if
+   * any) and not excluded. Reads packed arrays only.
+   */
+  passes(index: number, filter: CandidateFilter): boolean {
+    return this.availableAt[index] === 1 && (filter.category < 0 || this.categoryAt[index] === filter.category) && !(filter.excluded.size > 0 && filter.excluded.has(index));
+  }
+
+  /** A filter for `passes`: a category by name ("" for any; one the catalog lacks matches nothing) and excluded item ids (unknown ones ignored). */
+  filter(category: string, excludedIds: Iterable<string>): CandidateFilter {
+    const excluded = new Set<number>();
+    for (const id of excludedIds) {
+      const index = this.indexById.get(id);
+      if (index !== undefined) excluded.add(index);
+    }
+    return { category: category === "" ? -1 : (this.categoryNumbers.get(category) ?? Number.MAX_SAFE_INTEGER), excluded };
+  }
+
   private categoryTally(category: string): { total: number; items: number } {
     let tally = this.organicByCategory.get(category);
     if (!tally) this.organicByCategory.set(category, (tally = { total: 0, items: 0 }));
@@ -155,7 +186,7 @@ export class CatalogMirror {
    * skipped), restricted to items that pass `keep`, best first. One SIMD pass over the packed matrix
    * (WebAssembly), then a bounded heap: O(n·d + n·log limit), no per-item allocation.
    */
-  nearest(queries: Array<Float32Array | null>, limit: number, keep: (index: number) => boolean): number[] {
+  nearest(queries: Array<Float32Array | null>, limit: number, filter: CandidateFilter): number[] {
     const active = queries.filter((q): q is Float32Array => q !== null);
     if (active.length === 0 || limit <= 0) return [];
     const dim = this.dim;
@@ -167,7 +198,7 @@ export class CatalogMirror {
     let bar = Number.NEGATIVE_INFINITY;
     for (let i = 0, n = dots.length; i < n; i++) {
       const dot = dots[i]!;
-      if (dot <= bar || !keep(i)) continue;
+      if (dot <= bar || !this.passes(i, filter)) continue;
       heap.push(i, dot);
       if (heap.full) bar = heap.min;
     }
@@ -184,7 +215,21 @@ export class CatalogMirror {
     const organic = new Float64Array(grownRows);
     organic.set(this.organic);
     this.organic = organic;
+    const available = new Uint8Array(grownRows);
+    available.set(this.availableAt);
+    this.availableAt = available;
+    const category = new Int32Array(grownRows);
+    category.set(this.categoryAt);
+    this.categoryAt = category;
   }
+}
+
+/** Which items a request may get (`CatalogMirror.filter`). */
+export interface CandidateFilter {
+  /** Category number, or -1 for any. */
+  category: number;
+  /** Excluded item indices. */
+  excluded: Set<number>;
 }
 
 /** The k largest scores seen, as a min-heap on score (ties: the lower index wins). */

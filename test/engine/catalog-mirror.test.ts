@@ -24,16 +24,21 @@ describe("CatalogMirror", () => {
     for (let trial = 0; trial < 5; trial++) {
       const s = Float32Array.from({ length: dim }, () => rng() - 0.5);
       const l = trial % 2 === 0 ? Float32Array.from({ length: dim }, () => rng() - 0.5) : null;
-      const keep = (i: number) => i % 7 !== 0;
+      // Every 7th item excluded by id; odd trials also ask for one category.
+      const category = trial % 2 === 1 ? items[trial]!.category : "";
+      const keep = (i: number) => i % 7 !== 0 && items[i]!.available && (category === "" || items[i]!.category === category);
+      const filter = mirror.filter(category, items.filter((_, i) => i % 7 === 0).map((item) => item.itemId));
       const expected = items
         .map((item, i) => ({ i, score: item.embedding.reduce((sum, v, j) => sum + v * (s[j]! + (l ? l[j]! : 0)), 0) }))
         .filter(({ i }) => keep(i))
         .sort((a, b) => b.score - a.score || a.i - b.i)
         .slice(0, 50)
         .map(({ i }) => i);
-      expect(mirror.nearest([s, l], 50, keep)).toEqual(expected);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(mirror.nearest([s, l], 50, filter)).toEqual(expected);
     }
-    expect(mirror.nearest([null, null], 10, () => true)).toEqual([]);
+    expect(mirror.nearest([null, null], 10, mirror.filter("", []))).toEqual([]);
+    expect(mirror.nearest([Float32Array.from({ length: dim }, () => 1), null], 10, mirror.filter("no-such-category", []))).toEqual([]);
   });
 
   it("replaces items in place and pulls changes from the store by cursor", async () => {
