@@ -102,7 +102,13 @@ const keys = {
   snapshotIntervalS: { env: "RECS_SNAPSHOT_INTERVAL_S", default: "60", description: "Seconds between model snapshots (also taken at shutdown).", schema: int(1, 86400) },
   eventRetentionDays: { env: "RECS_EVENT_RETENTION_DAYS", default: "90", description: "Days of event log kept.", schema: int(1, 3650) },
   storeTimeoutMs: { env: "RECS_STORE_TIMEOUT_MS", default: "50", description: "Deadline of each store read on the Recommend path.", schema: int(1, 60_000) },
-  maxInFlight: { env: "RECS_MAX_IN_FLIGHT", default: "256", description: "Calls served at once; more get RESOURCE_EXHAUSTED.", schema: int(1, 100_000) },
+  maxInFlight: { env: "RECS_MAX_IN_FLIGHT", default: "256", description: "Calls served at once (per worker); more get RESOURCE_EXHAUSTED.", schema: int(1, 100_000) },
+  workers: {
+    env: "RECS_WORKERS",
+    default: "1",
+    description: "Server processes sharing the port, each a replica (one per core). Above 1 needs DATABASE_URL and REDIS_URL.",
+    schema: int(1, 64),
+  },
   loadSampleCatalog: {
     env: "RECS_LOAD_SAMPLE_CATALOG",
     default: "auto",
@@ -144,6 +150,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (out.tlsCert && !out.tlsKey) problems.push("RECS_TLS_CERT is set but RECS_TLS_KEY is not: set both to serve TLS, or neither");
   if (out.tlsKey && !out.tlsCert) problems.push("RECS_TLS_KEY is set but RECS_TLS_CERT is not: set both to serve TLS, or neither");
   if (out.tlsClientCa && !out.tlsCert) problems.push("RECS_TLS_CLIENT_CA needs RECS_TLS_CERT and RECS_TLS_KEY");
+  if ((out.workers as number) > 1 && (!out.databaseUrl || !out.redisUrl)) {
+    problems.push("RECS_WORKERS above 1 needs DATABASE_URL and REDIS_URL: the embedded stores live inside one process, and workers share state through Postgres and Redis");
+  }
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
   return Object.freeze(out) as Config;
 }

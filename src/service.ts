@@ -1,5 +1,6 @@
 import { createServer, type Server as HttpServer } from "node:http";
 import { fileURLToPath } from "node:url";
+import { AggregatorRegistry } from "prom-client";
 import type { Config } from "./config";
 import { loadCatalogFile } from "./engine/catalog-loader";
 import { Engine } from "./engine/engine";
@@ -25,7 +26,11 @@ export interface RunningService {
  * Starts the whole service: stores (migrated), the sample catalog when due, the engine, the gRPC
  * server (NOT_SERVING until everything is ready), and the metrics endpoint.
  */
-export async function startService(config: Config, logger: Logger, options: { seed?: number; onListening?: (port: number) => void } = {}): Promise<RunningService> {
+export async function startService(
+  config: Config,
+  logger: Logger,
+  options: { seed?: number; onListening?: (port: number) => void; /** A cluster worker: the primary serves the metrics of all workers. */ metricsInPrimary?: boolean } = {},
+): Promise<RunningService> {
   const metrics = new ServerMetrics();
   const engineMetrics = new EngineMetrics(metrics.registry);
   const server = await startGrpcServer(config, logger, metrics);
@@ -45,7 +50,12 @@ export async function startService(config: Config, logger: Logger, options: { se
   try {
     await loadSampleCatalogIfDue(config, stores, logger);
     engine = await Engine.start({ config, durable: stores.durable, ephemeral: stores.ephemeral, logger, registry: metrics.registry, metrics: engineMetrics, seed: options.seed });
-    metricsServer = config.metricsPort > 0 ? await serveMetrics(metrics, config, logger) : null;
+    if (options.metricsInPrimary) {
+      // Constructing one is what makes prom-client answer the primary's requests in this worker.
+      new AggregatorRegistry();
+      AggregatorRegistry.setRegistries([metrics.registry]);
+    }
+    else if (config.metricsPort > 0) metricsServer = await serveMetrics(metrics, config, logger);
     server.serve(engine);
     logger.info({ port: server.port, items: engine.catalog.size, embedded: stores.embeddedDurable }, "recs is serving");
   } catch (err) {

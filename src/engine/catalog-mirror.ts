@@ -24,7 +24,7 @@ export class CatalogMirror {
   private categoryAt = new Int32Array(1024);
   private readonly categoryNumbers = new Map<string, number>();
   /** Per category: the sum of `organic` over its items, and how many items it has. */
-  private readonly organicByCategory = new Map<string, { total: number; items: number }>();
+  private readonly organicByCategory: Array<{ total: number; items: number }> = [];
 
   constructor(dim: number) {
     this.dim = dim;
@@ -127,7 +127,8 @@ export class CatalogMirror {
    * it says "a good one of its kind", not "a popular kind", which the session and long-term features cover.
    */
   popularityLift(index: number): number {
-    const tally = this.organicByCategory.get(this.at(index).category);
+    if (index < 0 || index >= this.items.length) throw new RangeError(`no catalog item at index ${index}`);
+    const tally = this.organicByCategory[this.categoryAt[index]!];
     const mean = tally && tally.items > 0 ? Math.max(0, tally.total) / tally.items : 0;
     return Math.log((this.organic[index]! + 1) / (mean + 1));
   }
@@ -158,8 +159,9 @@ export class CatalogMirror {
   }
 
   private categoryTally(category: string): { total: number; items: number } {
-    let tally = this.organicByCategory.get(category);
-    if (!tally) this.organicByCategory.set(category, (tally = { total: 0, items: 0 }));
+    const number = this.categoryNumber(category);
+    let tally = this.organicByCategory[number];
+    if (!tally) this.organicByCategory[number] = tally = { total: 0, items: 0 };
     return tally;
   }
 

@@ -41,12 +41,14 @@ export class EngineMetrics {
       registers,
     });
     this.corruptState = new Counter({ name: "recs_corrupt_state_total", help: "Stored values that failed to decode and were treated as missing", labelNames: ["what"], registers });
-    this.modelUpdates = new Gauge({ name: "recs_model_updates", help: "Updates in the current model (its version)", registers });
+    // With RECS_WORKERS > 1 the primary sums the workers' metrics; gauges say how they combine instead.
+    this.modelUpdates = new Gauge({ name: "recs_model_updates", help: "Updates in the current model (its version); with several workers, the most any holds", registers, aggregator: "max" });
     const self = this;
     this.snapshotAge = new Gauge({
       name: "recs_model_snapshot_age_seconds",
-      help: "Seconds since the last model snapshot was saved (-1 before the first)",
+      help: "Seconds since the last model snapshot was saved (-1 before the first); with several workers, the freshest",
       registers,
+      aggregator: "min",
       collect() {
         this.set(self.lastSnapshotMs === 0 ? -1 : (Date.now() - self.lastSnapshotMs) / 1000);
       },

@@ -1,0 +1,100 @@
+import { createServer } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RecsClient } from "../../src/client/recs-client";
+import { loadConfig } from "../../src/config";
+import { spawnServer } from "../helpers/process";
+import { postgresAvailable, redisAvailable } from "../helpers/servers";
+import { createTestStorage, testCatalog, type TestStorage } from "../helpers/service";
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** The summed value of a metric's samples whose labels contain `labels`, from Prometheus text. */
+function metric(text: string, name: string, labels = ""): number {
+  let sum = 0;
+  for (const line of text.split("\n")) if (line.startsWith(name) && line.includes(labels)) sum += Number(line.split(" ").pop());
+  return sum;
+}
+
+describe("RECS_WORKERS", () => {
+  it("is refused above 1 without DATABASE_URL and REDIS_URL, naming why", () => {
+    expect(() => loadConfig({ RECS_WORKERS: "2" })).toThrow(/RECS_WORKERS above 1 needs DATABASE_URL and REDIS_URL/);
+    expect(() => loadConfig({ RECS_WORKERS: "2", DATABASE_URL: "postgres://x@127.0.0.1/db" })).toThrow(/needs DATABASE_URL and REDIS_URL/);
+    expect(loadConfig({ RECS_WORKERS: "2", DATABASE_URL: "postgres://x@127.0.0.1/db", REDIS_URL: "redis://127.0.0.1:6379" }).workers).toBe(2);
+    expect(() => loadConfig({ RECS_WORKERS: "0" })).toThrow(/RECS_WORKERS/);
+  });
+});
+
+// Real processes on real Postgres and Redis: several workers only exist with shared stores.
+describe("recs serve with RECS_WORKERS=2", { timeout: 120_000 }, () => {
+  let storage: TestStorage;
+  let enabled = true;
+
+  beforeAll(async () => {
+    if (!((await postgresAvailable()) && (await redisAvailable()))) {
+      enabled = false;
+      return;
+    }
+    storage = await createTestStorage("real");
+  });
+  afterAll(async () => {
+    if (enabled) await storage.drop();
+  });
+
+  it("serves one port from two replicas that learn from each other's feedback, with their metrics summed, and stops on SIGTERM", async ({ skip }) => {
+    if (!enabled) skip();
+    const metricsPort = await freePort();
+    const server = await spawnServer({
+      ...storage.env,
+      RECS_WORKERS: "2",
+      RECS_METRICS_PORT: String(metricsPort),
+      RECS_EMBEDDING_DIM: "8",
+      RECS_LOAD_SAMPLE_CATALOG: "never",
+      RECS_SNAPSHOT_INTERVAL_S: "3600",
+    });
+    const clients: RecsClient[] = [];
+    try {
+      expect(server.output()).toContain('"workers":2');
+      const admin = new RecsClient(server.target);
+      clients.push(admin);
+      await admin.upsertItems(testCatalog(30));
+      // The other worker learns of the upsert by polling the item store (every 2 s).
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      // Each client is its own connection, and the cluster hands connections to the workers in turn.
+      let events = 0;
+      for (let c = 0; c < 6; c++) {
+        const client = new RecsClient(server.target);
+        clients.push(client);
+        const rec = await client.recommend({ userId: `wu-${c}`, sessionId: `ws-${c}`, k: 3 });
+        expect(rec.items).toHaveLength(3);
+        for (const [i, item] of rec.items.entries()) {
+          const ack = await client.feedback({ eventId: `w-${c}-${i}`, userId: `wu-${c}`, sessionId: `ws-${c}`, itemId: item.itemId, type: "CLICK", recommendationId: rec.recommendationId });
+          expect(ack.appliedToModel).toBe(true);
+          events++;
+        }
+      }
+      // Every update is applied once where its feedback arrived and once more by the other replica.
+      let text = "";
+      for (let tries = 0; tries < 50; tries++) {
+        text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+        if (metric(text, "recs_bandit_updates_total", 'source="replica"') >= events) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(metric(text, "recs_bandit_updates_total", 'source="feedback"')).toBe(events);
+      expect(metric(text, "recs_bandit_updates_total", 'source="replica"')).toBe(events);
+      expect(metric(text, "recs_rpc_duration_seconds_count", 'method="Recommend"')).toBe(6);
+      // Each worker's model holds every update; the gauge combines by max, not by sum.
+      expect(metric(text, "recs_model_updates")).toBe(events);
+    } finally {
+      for (const client of clients) client.close();
+      const exit = await server.signal("SIGTERM");
+      expect(exit.code).toBe(0);
+      expect(exit.ms).toBeLessThan(10_000);
+    }
+  });
+});
