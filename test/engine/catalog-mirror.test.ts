@@ -38,6 +38,15 @@ describe("CatalogMirror", () => {
       expect(mirror.nearest([s, l], 50, filter)).toEqual(expected);
     }
     expect(mirror.nearest([null, null], 10, mirror.filter("", []))).toEqual([]);
+
+    // The sampled first bar: every 16th item (exactly the ones sampled) far above the rest sets a bar
+    // only 28 items clear, so the scan starts over without it; the answer is still exact.
+    const skewed = randomItems(6000, dim, 9).map((item, i) => (i % 16 === 0 ? { ...item, embedding: item.embedding.map((v) => v * 10 + 5) } : item));
+    const skewedMirror = new CatalogMirror(dim);
+    skewedMirror.apply(skewed);
+    const q = Float32Array.from({ length: dim }, () => 1);
+    const all = skewed.map((item, i) => ({ i, score: item.embedding.reduce((sum, v) => sum + v, 0) })).sort((a, b) => b.score - a.score || a.i - b.i);
+    for (const limit of [100, 300]) expect(skewedMirror.nearest([q, null], limit, skewedMirror.filter("", []))).toEqual(all.slice(0, limit).map(({ i }) => i));
     expect(mirror.nearest([Float32Array.from({ length: dim }, () => 1), null], 10, mirror.filter("no-such-category", []))).toEqual([]);
   });
 
