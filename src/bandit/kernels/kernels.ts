@@ -45,13 +45,13 @@ const align8 = (bytes: number) => Math.ceil(bytes / 8) * 8;
 
 /**
  * A growable float32 matrix of `dim`-long rows kept in WebAssembly memory, and the dot product of
- * every row with a query (float64 sums), for similarity scans over the catalog.
+ * every row with a query (float32 arithmetic, float64 results), for similarity scans over the catalog.
  */
 export class Float32Rows {
   private readonly kernel = instantiate();
   private capacity = 0;
   private matrix!: Float32Array;
-  private query!: Float64Array;
+  private query!: Float32Array;
   private results!: Float64Array;
 
   constructor(
@@ -85,16 +85,16 @@ export class Float32Rows {
     this.capacity = Math.max(rows, before * 2);
     // Matrix first, so growing keeps it in place; the query and results (scratch) move after it.
     const queryAt = align8(this.capacity * dim * 4);
-    const resultsAt = queryAt + dim * 8;
+    const resultsAt = align8(queryAt + dim * 4);
     reserve(this.kernel.memory, resultsAt + this.capacity * 8);
     const buffer = this.kernel.memory.buffer;
     this.matrix = new Float32Array(buffer, 0, this.capacity * dim);
     this.matrix.fill(0, before * dim);
-    this.query = new Float64Array(buffer, queryAt, dim);
+    this.query = new Float32Array(buffer, queryAt, dim);
     this.results = new Float64Array(buffer, resultsAt, this.capacity);
   }
 
-  /** out[r] = row r · query for r < rows: a view valid until the next call. */
+  /** out[r] = row r · query for r < rows, in float32 arithmetic (the query rounded to float32): a view valid until the next call. */
   dots(query: Float64Array | Float32Array, rows: number): Float64Array {
     if (rows > this.capacity) throw new RangeError(`${rows} rows asked, ${this.capacity} held`);
     if (query.length !== this.dim) throw new RangeError(`query has ${query.length} values, rows have ${this.dim}`);
