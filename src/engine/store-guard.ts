@@ -1,5 +1,14 @@
 import { setMaxListeners } from "node:events";
-import { CountBreaker, TimeoutStrategy, circuitBreaker, handleAll, timeout, wrap, type IPolicy } from "cockatiel";
+import { CountBreaker, circuitBreaker, handleAll, type IPolicy } from "cockatiel";
+import { withinMs } from "../time-limit";
+
+/** A guarded call that missed its deadline (the call itself is left to finish; its result is dropped). */
+export class StoreTimeout extends Error {
+  override name = "StoreTimeout";
+  constructor(store: GuardedStore, operation: string, ms: number) {
+    super(`${store} ${operation} took longer than ${ms} ms`);
+  }
+}
 
 /** The stores whose faults the engine tolerates, as named in `degraded` and in metrics. */
 export type GuardedStore = "session_store" | "user_store" | "serving_store" | "event_log" | "item_store";
@@ -20,8 +29,10 @@ export interface StoreGuardOptions {
 }
 
 /**
- * A deadline plus a circuit breaker per store (cockatiel), so a slow or dead store costs at most one
- * deadline until it recovers, not one per request.
+ * A deadline plus a circuit breaker per store (cockatiel's breaker), so a slow or dead store costs at
+ * most one deadline until it recovers, not one per request. The deadline is one timer raced with the
+ * call (`withinMs`): cockatiel's timeout policy made an AbortController and listeners per call, a
+ * fifth of the guard's cost, for a signal no store call reads.
  */
 export class StoreGuard {
   constructor(private readonly options: StoreGuardOptions) {}
@@ -30,7 +41,7 @@ export class StoreGuard {
   async run<T>(store: GuardedStore, operation: string, call: () => Promise<T>, timeoutMs = this.options.timeoutMs): Promise<T> {
     const started = performance.now();
     try {
-      return await this.policy(store, timeoutMs).execute(() => call(), this.parentSignal);
+      return await this.breakerFor(store, timeoutMs).execute(() => withinMs(call(), timeoutMs, () => new StoreTimeout(store, operation, timeoutMs)), this.parentSignal);
     } catch (err) {
       this.options.onFailure?.(store, operation, err);
       throw err;
@@ -49,25 +60,6 @@ export class StoreGuard {
   }
 
   /**
-   * The breakers are long-lived, one per store and deadline. A store that is merely slow fails the tight
-   * Recommend-path reads (50 ms) while it still answers calls that can afford to wait (the feedback
-   * path's 2 s): one shared breaker would let the fast path's timeouts refuse every feedback event. A
-   * store that is down fails every deadline, and each breaker opens after its own few failures.
-   */
-  private policy(store: GuardedStore, timeoutMs: number): IPolicy {
-    const key = `${store}/${timeoutMs}`;
-    let policy = this.policies.get(key);
-    if (!policy) {
-      // `abortOnReturn: false`: aborting a finished call's signal builds an AbortError each time, which
-      // profiles of the feedback path showed as 5% of its CPU.
-      policy = wrap(this.breakerFor(store, timeoutMs), timeout(timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false }));
-      this.policies.set(key, policy);
-    }
-    return policy;
-  }
-
-  private readonly policies = new Map<string, IPolicy>();
-  /**
    * Never aborted. Every concurrent call hangs a listener on the parent signal; cockatiel's default
    * parent is one shared signal on which Node warns past ten listeners, so the guard owns its own
    * with the warning turned off (a per-call signal would cost an allocation per call instead).
@@ -78,6 +70,12 @@ export class StoreGuard {
     return signal;
   })();
 
+  /**
+   * The breakers are long-lived, one per store and deadline. A store that is merely slow fails the tight
+   * Recommend-path reads (50 ms) while it still answers calls that can afford to wait (the feedback
+   * path's 2 s): one shared breaker would let the fast path's timeouts refuse every feedback event. A
+   * store that is down fails every deadline, and each breaker opens after its own few failures.
+   */
   private readonly breakers = new Map<string, IPolicy>();
   private breakerFor(store: GuardedStore, timeoutMs: number): IPolicy {
     const key = `${store}/${timeoutMs}`;
