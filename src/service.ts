@@ -1,4 +1,4 @@
-import { createServer, type Server as HttpServer } from "node:http";
+import type { Server as HttpServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { AggregatorRegistry } from "prom-client";
 import type { Config } from "./config";
@@ -6,6 +6,7 @@ import { loadCatalogFile } from "./engine/catalog-loader";
 import { Engine } from "./engine/engine";
 import { EngineMetrics } from "./engine/metrics";
 import type { Logger } from "./log";
+import { serveMetrics } from "./server/metrics-endpoint";
 import { ServerMetrics } from "./server/metrics";
 import { startGrpcServer } from "./server/server";
 import { openStores, type Stores } from "./state/open-stores";
@@ -55,7 +56,7 @@ export async function startService(
       new AggregatorRegistry();
       AggregatorRegistry.setRegistries([metrics.registry]);
     }
-    else if (config.metricsPort > 0) metricsServer = await serveMetrics(metrics, config, logger);
+    else if (config.metricsPort > 0) metricsServer = await serveMetrics(metrics.registry, config, logger);
     server.serve(engine);
     logger.info({ port: server.port, items: engine.catalog.size, embedded: stores.embeddedDurable }, "recs is serving");
   } catch (err) {
@@ -90,25 +91,4 @@ async function loadSampleCatalogIfDue(config: Config, stores: Stores, logger: Lo
   if (!due || (await stores.durable.items.count()) > 0) return;
   const result = await loadCatalogFile(SAMPLE_CATALOG, stores.durable.items, config.embeddingDim);
   logger.info({ file: SAMPLE_CATALOG, upserted: result.accepted, rejected: result.rejected }, "empty catalog: loaded the sample catalog");
-}
-
-async function serveMetrics(metrics: ServerMetrics, config: Config, logger: Logger): Promise<HttpServer> {
-  const server = createServer((req, res) => {
-    if (req.url !== "/metrics") {
-      res.writeHead(404).end("only /metrics is served here\n");
-      return;
-    }
-    metrics.registry.metrics().then(
-      (body) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(body),
-      (err: unknown) => {
-        logger.error({ err }, "metrics collection failed");
-        res.writeHead(500).end();
-      },
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (err) => reject(new Error(`cannot serve metrics on ${config.host}:${config.metricsPort} (${err.message}): pick another RECS_METRICS_PORT`)));
-    server.listen(config.metricsPort, config.host, () => resolve());
-  });
-  return server;
 }

@@ -123,13 +123,7 @@ export class HybridLinUCB {
       else this.armParts(arm, xFlat, c * k, c * n, meanRest, varianceRest, c);
     }
     const { forms, dots } = this.shared.score(count);
-    for (let c = 0; c < count; c++) {
-      const mean = dots[c]! + meanRest[c]!;
-      const bonus = this.alpha * Math.sqrt(Math.max(0, forms[c]! + varianceRest[c]!));
-      out.mean[c] = mean;
-      out.bonus[c] = bonus;
-      out.ucb[c] = mean + bonus;
-    }
+    this.combine(count, forms, dots, out);
   }
 
   /**
@@ -199,9 +193,17 @@ export class HybridLinUCB {
         dots[armRows[r]!] = dots[count + r]!;
       }
     }
+    this.combine(count, forms, dots, out);
+  }
+
+  /**
+   * mean = u·β̂ + the rest, bonus = α·√(uᵀA0⁻¹u + the rest), for the first `count` items; the rests were
+   * left in out.mean and out.bonus.
+   */
+  private combine(count: number, forms: Float64Array, dots: Float64Array, out: ScoreBuffers): void {
     for (let c = 0; c < count; c++) {
-      const mean = dots[c]! + meanRest[c]!;
-      const bonus = this.alpha * Math.sqrt(Math.max(0, forms[c]! + varianceRest[c]!));
+      const mean = dots[c]! + out.mean[c]!;
+      const bonus = this.alpha * Math.sqrt(Math.max(0, forms[c]! + out.bonus[c]!));
       out.mean[c] = mean;
       out.bonus[c] = bonus;
       out.ucb[c] = mean + bonus;

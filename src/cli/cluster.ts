@@ -1,8 +1,8 @@
 import cluster, { type Worker } from "node:cluster";
-import { createServer, type Server as HttpServer } from "node:http";
 import { AggregatorRegistry, Registry } from "prom-client";
 import type { Config } from "../config";
 import type { Logger } from "../log";
+import { serveMetrics } from "../server/metrics-endpoint";
 
 /** What a worker tells the primary (`process.send`), and the lines the primary prints for scripts. */
 export type WorkerMessage = { event: "bound"; port: number } | { event: "listening"; port: number };
@@ -20,7 +20,8 @@ const RESTART_WINDOW_MS = 60_000;
  */
 export async function runPrimary(config: Config, logger: Logger): Promise<void> {
   const aggregator = new AggregatorRegistry<typeof Registry.PROMETHEUS_CONTENT_TYPE>();
-  const metricsServer = config.metricsPort > 0 ? await serveClusterMetrics(aggregator, config, logger) : null;
+  // The workers' metrics summed (clusterMetrics asks each worker over IPC).
+  const metricsServer = config.metricsPort > 0 ? await serveMetrics({ metrics: () => aggregator.clusterMetrics(), contentType: aggregator.contentType }, config, logger) : null;
   const metricsPort = metricsServer ? (metricsServer.address() as { port: number }).port : null;
   const ports = new Map<number, number>();
   let announced = false;
@@ -93,25 +94,4 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   });
   await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
   if (failed) process.exitCode = 1;
-}
-
-async function serveClusterMetrics(aggregator: AggregatorRegistry<typeof Registry.PROMETHEUS_CONTENT_TYPE>, config: Config, logger: Logger): Promise<HttpServer> {
-  const server = createServer((req, res) => {
-    if (req.url !== "/metrics") {
-      res.writeHead(404).end("only /metrics is served here\n");
-      return;
-    }
-    aggregator.clusterMetrics().then(
-      (body) => res.writeHead(200, { "content-type": aggregator.contentType }).end(body),
-      (err: unknown) => {
-        logger.error({ err }, "metrics collection from the workers failed");
-        res.writeHead(500).end();
-      },
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (err) => reject(new Error(`cannot serve metrics on ${config.host}:${config.metricsPort} (${err.message}): pick another RECS_METRICS_PORT`)));
-    server.listen(config.metricsPort, config.host, () => resolve());
-  });
-  return server;
 }

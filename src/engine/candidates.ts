@@ -1,4 +1,4 @@
-import type { CatalogItem, SessionEvent } from "../state/ports";
+import type { SessionEvent } from "../state/ports";
 import type { CatalogMirror } from "./catalog-mirror";
 import type { RecommendInput } from "./types";
 
@@ -10,22 +10,10 @@ export interface CandidateOptions {
 }
 
 /**
- * The candidate set (DESIGN §3 step 4): the request's `candidate_ids` when given (unknown ids are
- * skipped), else the items nearest the session and long-term vectors plus the popular ones. Never an
- * unavailable item, an excluded one, or one outside the requested category.
+ * The candidate set (DESIGN §3 step 4), as catalog indices: the request's `candidate_ids` when given
+ * (unknown ids are skipped), else the items nearest the session and long-term vectors plus the popular
+ * ones. Never an unavailable item, an excluded one, or one outside the requested category.
  */
-export function selectCandidates(
-  catalog: CatalogMirror,
-  input: RecommendInput,
-  window: SessionEvent[],
-  session: Float32Array | null,
-  longTerm: Float32Array | null,
-  options: CandidateOptions,
-): CatalogItem[] {
-  return selectCandidateIndices(catalog, input, window, session, longTerm, options).map((index) => catalog.at(index));
-}
-
-/** selectCandidates' choice as catalog indices. */
 export function selectCandidateIndices(
   catalog: CatalogMirror,
   input: RecommendInput,

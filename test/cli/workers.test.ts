@@ -1,18 +1,10 @@
-import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RecsClient } from "../../src/client/recs-client";
 import { loadConfig } from "../../src/config";
-import { spawnServer } from "../helpers/process";
+import { freePort, spawnServer } from "../helpers/process";
 import { postgresAvailable, redisAvailable } from "../helpers/servers";
 import { createTestStorage, testCatalog, type TestStorage } from "../helpers/service";
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** The summed value of a metric's samples whose labels contain `labels`, from Prometheus text. */
 function metric(text: string, name: string, labels = ""): number {

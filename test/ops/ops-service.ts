@@ -1,4 +1,4 @@
-import { createServer } from "node:net";
+import { freePort } from "../helpers/process";
 import { Writable } from "node:stream";
 import { loadConfig, type Config } from "../../src/config";
 import { createLogger } from "../../src/log";
@@ -51,17 +51,6 @@ export async function startOpsService(storage: TestStorage, overrides: Partial<C
   return { service, target: `127.0.0.1:${service.port}`, config, log };
 }
 
-/** A port that was free a moment ago (the metrics endpoint takes a fixed port, not 0). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /**
  * Real Postgres and Redis when they are up (they start in well under a second, PGlite takes seconds),
@@ -71,3 +60,5 @@ export async function opsStorage(): Promise<TestStorage> {
   const real = (await postgresAvailable()) && (await redisAvailable());
   return createTestStorage(real ? "real" : "embedded");
 }
+
+export { freePort };

@@ -9,12 +9,11 @@
  * Exits 1 if any call ended INTERNAL or UNKNOWN, or the heap at the end is more than twice the heap
  * after warm-up; prints one line per interval and a summary.
  */
-import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { status } from "@grpc/grpc-js";
 import { RecsClient } from "../../src/client/recs-client";
 import { seededRandom } from "../../src/bandit/rng";
-import { spawnServer } from "../helpers/process";
+import { freePort, spawnServer } from "../helpers/process";
 import { postgresAvailable, redisAvailable } from "../helpers/servers";
 import { createTestStorage, testCatalog, type StoreKind } from "../helpers/service";
 
@@ -24,13 +23,6 @@ const REPORT_S = Number(process.env.SOAK_REPORT_S ?? 15);
 const USERS = Number(process.env.SOAK_USERS ?? 5000);
 const CATALOG = 500;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** The server's own memory, from its Prometheus endpoint. */
 async function serverMemory(metricsPort: number): Promise<{ rssMb: number; heapMb: number }> {
