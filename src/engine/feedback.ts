@@ -112,8 +112,8 @@ export class FeedbackFlow {
       throw new NotFound(`item_id "${input.itemId}" is not in the catalog; upsert it through Catalog.UpsertItems first`);
     }
     const reward = rewardFor(input.type, input.reward, this.deps.rewards);
-    const modelUpdate = await this.servedUpdate(input, reward);
-    const base = await this.profile(input.userId);
+    // The serving context (Redis, or this replica's cache) and the profile (cache, or Postgres) at once.
+    const [modelUpdate, base] = await Promise.all([this.servedUpdate(input, reward), this.profile(input.userId)]);
 
     // The new profile is cached before the write, so concurrent events of one user chain on each other;
     // if the write fails or turns out a duplicate, the cache entry is dropped and re-read from the store.

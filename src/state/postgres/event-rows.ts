@@ -116,6 +116,7 @@ export async function insertEvents(tx: SqlExecutor, rows: readonly EventInsert[]
        ON CONFLICT (event_id) DO NOTHING
        RETURNING event_id`,
       [eventRowsJson(batch)],
+      "recs_events_insert",
     );
     for (const row of inserted) accepted.add(row.event_id);
   }

@@ -47,6 +47,7 @@ export async function insertFeedbackWithUsers(sql: SqlExecutor, entries: readonl
      )
      SELECT event_id FROM inserted`,
     [json],
+    "recs_feedback_with_users",
   );
   return new Set(inserted.map((row) => row.event_id));
 }

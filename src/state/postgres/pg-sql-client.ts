@@ -15,8 +15,8 @@ export interface PgClientOptions {
 
 function executorOf(queryable: pg.Pool | pg.PoolClient): SqlExecutor {
   return {
-    async query<Row extends object>(text: string, params: readonly unknown[] = []): Promise<SqlResult<Row>> {
-      const result = await queryable.query<Row>(text, params as unknown[]);
+    async query<Row extends object>(text: string, params: readonly unknown[] = [], prepareAs?: string): Promise<SqlResult<Row>> {
+      const result = prepareAs === undefined ? await queryable.query<Row>(text, params as unknown[]) : await queryable.query<Row>({ name: prepareAs, text, values: params as unknown[] });
       return { rows: result.rows, rowCount: result.rowCount ?? result.rows.length };
     },
     async exec(script: string): Promise<void> {

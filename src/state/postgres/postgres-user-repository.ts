@@ -74,6 +74,7 @@ export class PostgresUserRepository implements UserRepository {
     const { rows } = await this.sql.query<UserRow>(
       "SELECT user_id, embedding, interaction_count, updated_at FROM users WHERE user_id = $1",
       [userId],
+      "recs_user_get",
     );
     const row = rows[0];
     return row ? rowToUser(row, this.embeddingDim, this.onCorrupt) : null;

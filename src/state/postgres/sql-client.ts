@@ -12,8 +12,12 @@ export interface SqlResult<Row> {
 
 /** What a statement can run on: the client itself, or one open transaction. */
 export interface SqlExecutor {
-  /** One statement with `$1..$n` parameters. int8 columns arrive as decimal strings on both drivers. */
-  query<Row extends object = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<Row>>;
+  /**
+   * One statement with `$1..$n` parameters. int8 columns arrive as decimal strings on both drivers.
+   * `prepareAs` names a statement whose text never changes, so Postgres parses and plans it once per
+   * connection instead of on every call (PGlite ignores it).
+   */
+  query<Row extends object = Record<string, unknown>>(text: string, params?: readonly unknown[], prepareAs?: string): Promise<SqlResult<Row>>;
   /** A trusted multi-statement script without parameters (migrations only). */
   exec(script: string): Promise<void>;
 }
