@@ -1,4 +1,5 @@
-import { FactoredFeatures, type CandidateRows, type HashedContext, type StateVector } from "../bandit/features";
+import { FactoredFeatures, type CandidateRows } from "../bandit/factored-features";
+import type { HashedContext, StateVector } from "../bandit/features";
 import { materializeShared } from "../bandit/factored";
 import type { HybridLinUCB } from "../bandit/hybrid";
 import type { Random } from "../bandit/rng";

@@ -135,7 +135,7 @@ describe("buildFeatures", () => {
 
 describe("FactoredFeatures", () => {
   it("writes out each candidate's z and x as buildFeatures does, whether its crosses are held, hashed or replaced", async () => {
-    const { FactoredFeatures } = await import("../../src/bandit/features");
+    const { FactoredFeatures } = await import("../../src/bandit/factored-features");
     const { materializeShared } = await import("../../src/bandit/factored");
     const spec = featureLayout({ dim: 4, hashBuckets: 16, armScale: 0.3 });
     const items = [0, 1, 2].map((i) => ({ embedding: Float32Array.of(i, 1, 0.25, -1), category: i === 2 ? "" : `c${i}`, attributes: { brand: `b${i}`, color: "red" } }));

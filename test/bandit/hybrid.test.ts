@@ -168,7 +168,8 @@ describe("HybridLinUCB", () => {
 
 describe("HybridLinUCB.scoreFactored", () => {
   it("scores features given as P·w + sparse terms as scoreMany scores them written out, before and after updates", async () => {
-    const { FactoredFeatures, featureLayout, hashContext } = await import("../../src/bandit/features");
+    const { featureLayout, hashContext } = await import("../../src/bandit/features");
+    const { FactoredFeatures } = await import("../../src/bandit/factored-features");
     const { materializeShared } = await import("../../src/bandit/factored");
     const rng = seededRandom(11);
     const spec = featureLayout({ dim: 6, hashBuckets: 16, armScale: 0.3 });
