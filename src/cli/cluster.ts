@@ -64,8 +64,9 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
     };
     cluster.on("exit", (worker, code, signal) => {
       ports.delete(worker.id);
-      if (code !== 0) failed = failed || stopping || !announced;
       if (stopping) {
+        // A worker still starting has no handler yet, so our SIGTERM ends it outright: that is a stop too.
+        if (code !== 0 && signal !== "SIGTERM") failed = true;
         if (Object.keys(cluster.workers ?? {}).length === 0) resolve();
         return;
       }

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RecsClient } from "../../src/client/recs-client";
 import { loadConfig } from "../../src/config";
@@ -38,7 +39,7 @@ describe("recs serve with RECS_WORKERS=2", { timeout: 120_000 }, () => {
     if (enabled) await storage.drop();
   });
 
-  it("serves one port from two replicas that learn from each other's feedback, with their metrics summed, and stops on SIGTERM", async ({ skip }) => {
+  it("serves one port from two replicas that learn from each other's feedback, with their metrics summed, replaces a dead worker, and stops on SIGTERM", async ({ skip }) => {
     if (!enabled) skip();
     const metricsPort = await freePort();
     const server = await spawnServer({
@@ -82,6 +83,21 @@ describe("recs serve with RECS_WORKERS=2", { timeout: 120_000 }, () => {
       expect(metric(text, "recs_rpc_duration_seconds_count", 'method="Recommend"')).toBe(6);
       // Each worker's model holds every update; the gauge combines by max, not by sum.
       expect(metric(text, "recs_model_updates")).toBe(events);
+
+      // A worker that dies is replaced, and the port keeps serving.
+      const workers = () => execFileSync("pgrep", ["-P", String(server.child.pid)]).toString().trim().split("\n").map(Number);
+      const [victim] = workers();
+      process.kill(victim!, "SIGKILL");
+      const replaced = () => workers().length === 2 && !workers().includes(victim!) && server.output().includes("a worker exited; starting another");
+      for (let tries = 0; tries < 100 && !replaced(); tries++) await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(workers()).toHaveLength(2);
+      expect(workers()).not.toContain(victim);
+      expect(server.output()).toContain("a worker exited; starting another");
+      for (let c = 0; c < 4; c++) {
+        const client = new RecsClient(server.target);
+        clients.push(client);
+        expect((await client.recommend({ userId: `after-${c}`, sessionId: `after-${c}`, k: 2 })).items).toHaveLength(2);
+      }
     } finally {
       for (const client of clients) client.close();
       const exit = await server.signal("SIGTERM");
