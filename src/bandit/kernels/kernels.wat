@@ -7,72 +7,28 @@
   ;; out[c] = u_cᵀ A u_c and dots[c] = u_c·w for `count` rows u_c of length n stored row-major at `u`;
   ;; A is a symmetric n×n float64 matrix at `a`, of which only the upper triangle is read; w is at `w`.
   (func (export "quadraticForms") (param $a i32) (param $n i32) (param $u i32) (param $count i32) (param $out i32) (param $w i32) (param $dots i32)
-    (local $c i32) (local $i i32) (local $j i32) (local $row i32) (local $uc i32) (local $stride i32)
-    (local $ui f64) (local $sum f64) (local $total f64) (local $s0 v128) (local $s1 v128)
+    (local $c i32) (local $uc i32) (local $stride i32) (local $next i32)
     (local.set $stride (i32.shl (local.get $n) (i32.const 3)))
     (local.set $uc (local.get $u))
     (block $doneC (loop $loopC
       (br_if $doneC (i32.ge_u (local.get $c) (local.get $count)))
-      ;; Two rows at a time share each load of A (pairForms: the same arithmetic per row as below).
-      (if (i32.lt_u (i32.add (local.get $c) (i32.const 1)) (local.get $count))
-        (then
-          (call $pairForms (local.get $a) (local.get $n) (local.get $uc) (i32.add (local.get $uc) (local.get $stride))
-            (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 3))) (i32.add (local.get $out) (i32.shl (i32.add (local.get $c) (i32.const 1)) (i32.const 3))))
-          (f64.store (i32.add (local.get $dots) (i32.shl (local.get $c) (i32.const 3))) (call $dot (local.get $uc) (local.get $w) (local.get $n)))
-          (f64.store (i32.add (local.get $dots) (i32.shl (i32.add (local.get $c) (i32.const 1)) (i32.const 3)))
-            (call $dot (i32.add (local.get $uc) (local.get $stride)) (local.get $w) (local.get $n)))
-          (local.set $uc (i32.add (local.get $uc) (i32.shl (local.get $stride) (i32.const 1))))
-          (local.set $c (i32.add (local.get $c) (i32.const 2)))
-          (br $loopC)))
-      (local.set $total (f64.const 0))
-      (local.set $i (i32.const 0))
-      (local.set $row (local.get $a))
-      (block $doneI (loop $loopI
-        (br_if $doneI (i32.ge_u (local.get $i) (local.get $n)))
-        (local.set $ui (f64.load (i32.add (local.get $uc) (i32.shl (local.get $i) (i32.const 3)))))
-        (if (f64.ne (local.get $ui) (f64.const 0))
-          (then
-            ;; sum = Σ_{j>i} A_ij u_j, four at a time in two accumulators, then the rest one by one.
-            (local.set $s0 (v128.const i64x2 0 0))
-            (local.set $s1 (v128.const i64x2 0 0))
-            (local.set $j (i32.add (local.get $i) (i32.const 1)))
-            (block $doneJ4 (loop $loopJ4
-              (br_if $doneJ4 (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
-              (local.set $s0 (f64x2.add (local.get $s0)
-                (f64x2.mul (v128.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))))
-                           (v128.load (i32.add (local.get $uc) (i32.shl (local.get $j) (i32.const 3)))))))
-              (local.set $s1 (f64x2.add (local.get $s1)
-                (f64x2.mul (v128.load offset=16 (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))))
-                           (v128.load offset=16 (i32.add (local.get $uc) (i32.shl (local.get $j) (i32.const 3)))))))
-              (local.set $j (i32.add (local.get $j) (i32.const 4)))
-              (br $loopJ4)))
-            (local.set $s0 (f64x2.add (local.get $s0) (local.get $s1)))
-            (local.set $sum (f64.add (f64x2.extract_lane 0 (local.get $s0)) (f64x2.extract_lane 1 (local.get $s0))))
-            (block $doneJ (loop $loopJ
-              (br_if $doneJ (i32.ge_u (local.get $j) (local.get $n)))
-              (local.set $sum (f64.add (local.get $sum)
-                (f64.mul (f64.load (i32.add (local.get $row) (i32.shl (local.get $j) (i32.const 3))))
-                         (f64.load (i32.add (local.get $uc) (i32.shl (local.get $j) (i32.const 3)))))))
-              (local.set $j (i32.add (local.get $j) (i32.const 1)))
-              (br $loopJ)))
-            ;; total += u_i (A_ii u_i + 2 sum)
-            (local.set $total (f64.add (local.get $total)
-              (f64.mul (local.get $ui)
-                (f64.add (f64.mul (f64.load (i32.add (local.get $row) (i32.shl (local.get $i) (i32.const 3)))) (local.get $ui))
-                         (f64.mul (f64.const 2) (local.get $sum))))))))
-        (local.set $row (i32.add (local.get $row) (local.get $stride)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1)))
-        (br $loopI)))
-      (f64.store (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 3))) (local.get $total))
+      ;; Two rows at a time share each load of A; a last odd row is paired with itself (both results
+      ;; land on its slot, equal).
+      (local.set $next (select (i32.add (local.get $c) (i32.const 1)) (local.get $c) (i32.lt_u (i32.add (local.get $c) (i32.const 1)) (local.get $count))))
+      (call $pairForms (local.get $a) (local.get $n) (local.get $uc) (i32.add (local.get $u) (i32.mul (local.get $next) (local.get $stride)))
+        (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 3))) (i32.add (local.get $out) (i32.shl (local.get $next) (i32.const 3))))
       (f64.store (i32.add (local.get $dots) (i32.shl (local.get $c) (i32.const 3))) (call $dot (local.get $uc) (local.get $w) (local.get $n)))
-      (local.set $uc (i32.add (local.get $uc) (local.get $stride)))
-      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (f64.store (i32.add (local.get $dots) (i32.shl (local.get $next) (i32.const 3)))
+        (call $dot (i32.add (local.get $u) (i32.mul (local.get $next) (local.get $stride))) (local.get $w) (local.get $n)))
+      (local.set $uc (i32.add (local.get $uc) (i32.shl (local.get $stride) (i32.const 1))))
+      (local.set $c (i32.add (local.get $c) (i32.const 2)))
       (br $loopC)))
   )
 
   ;; uᵀAu and vᵀAv for two rows at once, written to outU and outV: each load of A's upper triangle
-  ;; serves both rows. Per row, the same operations in the same order as quadraticForms' single-row
-  ;; loop (rows with u_i = 0 skipped for that row), so the results are equal to the bit.
+  ;; serves both rows. Per row: Σ_i u_i (A_ii u_i + 2 Σ_{j>i} A_ij u_j), rows with u_i = 0 skipped, the
+  ;; inner sum four at a time in two accumulators, then the rest one by one; a row's result does not
+  ;; depend on the row it is paired with, so a batch scores each row to the same bits as alone.
   (func $pairForms (param $a i32) (param $n i32) (param $u i32) (param $v i32) (param $outU i32) (param $outV i32)
     (local $i i32) (local $j i32) (local $row i32) (local $jb i32) (local $ui f64) (local $vi f64) (local $aii f64) (local $aij f64)
     (local $a0 v128) (local $a1 v128) (local $su0 v128) (local $su1 v128) (local $sv0 v128) (local $sv1 v128)
