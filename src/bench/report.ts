@@ -51,6 +51,8 @@ export interface BenchReport {
   floor?: PhaseReport;
   /** The service as a multiple of the floor: throughput (higher is better) and p99 per RPC (lower is better). */
   vsFloor?: { throughput: number; p99: Record<string, number> };
+  /** With --server-metrics: the server's CPU over the measured phase, and per call (or per event acknowledged). */
+  serverCpu?: { seconds: number; perUnitMs: number; per: "call" | "event" };
 }
 
 export function phaseReport(result: LoopResult): PhaseReport {
@@ -115,6 +117,11 @@ export function reportText(report: BenchReport): string {
       `  streams completed ${i.streamsCompleted}, sent ${i.sent}, duplicates ${i.duplicates}, rejected ${i.rejected}; per-stream p50 ${ms(i.streamLatencyMs.p50Ms)} ms, max ${ms(i.streamLatencyMs.maxMs)} ms`,
       `  errors: ${Object.entries(i.errors).map(([code, n]) => `${code} ${n}`).join(", ") || "none"}`,
     );
+  }
+  if (report.serverCpu) {
+    const c = report.serverCpu;
+    const per = c.per === "event" ? `${(c.perUnitMs * 1000).toFixed(0)} µs per event` : `${c.perUnitMs.toFixed(3)} ms per call`;
+    lines.push(`server CPU over the phase (its /metrics): ${c.seconds.toFixed(2)} s = ${per}`);
   }
   if (report.floor) lines.push("", ...phaseText("floor (bare gRPC + 1 Redis GET + 1 Postgres PK SELECT)", report.floor));
   if (report.vsFloor) {

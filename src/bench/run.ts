@@ -8,6 +8,7 @@ import type { Item } from "../server/generated/recs/v1/Item";
 import { runClosedLoop } from "./closed-loop";
 import { floorClient, startFloor } from "./floor";
 import { runIngest } from "./ingest";
+import { serverCpuSeconds } from "./server-cpu";
 import { checkLoopbackUrl, checkTarget, parseMix } from "./options";
 import { compareWithFloor, ingestReport, phaseReport, type BenchReport } from "./report";
 import { StorefrontWorkload } from "./workload";
@@ -37,6 +38,8 @@ export interface BenchOptions {
   progress: boolean;
   /** Run the floor server on the calling thread instead of a worker thread. */
   floorInline?: boolean;
+  /** The server's metrics endpoint (HOST:PORT): report its CPU per call over the measured phase. */
+  serverMetrics?: string;
 }
 
 /** Runs the whole benchmark against a running service (and the floor, with `baseline`). */
@@ -48,6 +51,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     checkLoopbackUrl("--database-url", options.databaseUrl);
     checkLoopbackUrl("--redis-url", options.redisUrl);
   }
+  const metrics = options.serverMetrics === undefined ? undefined : checkTarget(options.serverMetrics);
   const rng = seededRandom(options.seed);
   const client = new RecsClient(target, { apiKey: options.apiKey, timeoutMs: 10_000 });
   const report: BenchReport = {
@@ -70,6 +74,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     report.seeding = await workload.seed();
     const durationMs = options.durationS * 1000;
 
+    const cpuBefore = metrics === undefined ? 0 : await serverCpuSeconds(metrics);
     if (options.ingest) {
       const result = await withProgress(options.progress, "ingest", durationMs, (onProgress) =>
         runIngest(client, () => workload.feedbackEvent(), { streams: options.streams, eventsPerStream: options.streamEvents, durationMs, maxEvents: options.maxCalls, onProgress }),
@@ -80,6 +85,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         runClosedLoop({ concurrency: options.concurrency, durationMs, maxCalls: options.maxCalls, onProgress }, () => workload.next()),
       );
       report.service = phaseReport(result);
+    }
+    if (metrics !== undefined) {
+      const seconds = (await serverCpuSeconds(metrics)) - cpuBefore;
+      const units = report.ingest ? report.ingest.accepted : report.service!.calls;
+      report.serverCpu = { seconds, perUnitMs: units > 0 ? (seconds * 1000) / units : Number.NaN, per: report.ingest ? "event" : "call" };
     }
 
     if (options.baseline) {

@@ -67,6 +67,7 @@ export function registerBenchCommand(program: Command): void {
     .option("--redis-url <url>", "Redis of the floor (default REDIS_URL; loopback only)")
     .option("--json", "print the report as JSON")
     .option("--api-key <key>", "x-api-key for the server (default RECS_API_KEY)")
+    .option("--server-metrics <host:port>", "the server's RECS_METRICS_PORT (loopback): also report its CPU per call over the phase")
     .option("--users <n>", "distinct shoppers", integer("--users", 1, 1_000_000), 1000)
     .option("--seed <n>", "seed of the workload's random choices", integer("--seed", 0, 2 ** 31 - 1), 1)
     .option("--k <n>", "items per recommendation", integer("--k", 1, 100), 10)

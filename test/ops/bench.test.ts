@@ -5,7 +5,7 @@ import { reportText } from "../../src/bench/report";
 import { runBench, type BenchOptions } from "../../src/bench/run";
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from "../helpers/servers";
 import { startTestService, testCatalog, type TestService, type TestStorage } from "../helpers/service";
-import { opsStorage } from "./ops-service";
+import { freePort, opsStorage } from "./ops-service";
 
 describe("bench building blocks", () => {
   it("histogram quantiles are within a bucket (~4.4%) of the exact ones", () => {
@@ -46,7 +46,7 @@ describe("recs bench against the real service", () => {
 
   beforeAll(async () => {
     storage = await opsStorage();
-    t = await startTestService(storage, { apiKeys: ["bench-key"] });
+    t = await startTestService(storage, { apiKeys: ["bench-key"], metricsPort: await freePort() });
     await t.client.upsertItems(testCatalog(60));
     base = {
       target: t.target,
@@ -103,6 +103,19 @@ describe("recs bench against the real service", () => {
     expect(text).toMatch(/Recommend\s+\d+\s+0\s+\d+/);
     expect(text).toMatch(/latency histogram/);
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+  });
+
+  it("reports the server's CPU per call over the phase from its metrics endpoint, and names a wrong endpoint", async () => {
+    const report = await runBench({ ...base, durationS: 1, serverMetrics: `127.0.0.1:${t.service.metricsPort}` });
+    const cpu = report.serverCpu!;
+    // The service runs in this test's process, so its CPU includes the load generator's: only the shape is checked.
+    expect(cpu.seconds).toBeGreaterThan(0);
+    expect(cpu.per).toBe("call");
+    expect(cpu.perUnitMs).toBeCloseTo((cpu.seconds * 1000) / report.service!.calls, 9);
+    expect(reportText(report)).toMatch(/server CPU over the phase \(its \/metrics\): \d+\.\d+ s = \d+\.\d+ ms per call/);
+    const nowhere = await freePort();
+    await expect(runBench({ ...base, durationS: 1, serverMetrics: `127.0.0.1:${nowhere}` })).rejects.toThrow(new RegExp(`--server-metrics 127.0.0.1:${nowhere}: .*RECS_METRICS_PORT`));
+    await expect(runBench({ ...base, durationS: 1, serverMetrics: "10.0.0.1:9464" })).rejects.toThrow(/only loads this machine/);
   });
 
   it("stops at seeding with UNAUTHENTICATED when the key is wrong", async () => {
