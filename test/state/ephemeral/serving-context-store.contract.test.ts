@@ -136,7 +136,7 @@ describe.each(adapters)("ServingContextStore contract ($name)", (adapter) => {
     });
   });
 
-  it.runIf(adapter.name === "redis")("reads an undecodable context as missing, reports it, and claims the rest", async () => {
+  if (adapter.name === "redis") it("reads an undecodable context as missing, reports it, and claims the rest", async () => {
     await adapter.withStores({ rewardWaitMs: wait }, async ({ stores, now, corrupt, redis }) => {
       const t = now();
       await stores.servingContexts.put(servingContext("rec-good", t));
