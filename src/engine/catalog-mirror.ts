@@ -227,20 +227,18 @@ export class CatalogMirror {
   private ensureCapacity(count: number): void {
     if (count <= this.matrix.rowCapacity) return;
     this.matrix.ensureRows(count);
-    const grownRows = this.matrix.rowCapacity;
-    const popularity = new Float64Array(grownRows);
-    popularity.set(this.popularity);
-    this.popularity = popularity;
-    const organic = new Float64Array(grownRows);
-    organic.set(this.organic);
-    this.organic = organic;
-    const available = new Uint8Array(grownRows);
-    available.set(this.availableAt);
-    this.availableAt = available;
-    const category = new Int32Array(grownRows);
-    category.set(this.categoryAt);
-    this.categoryAt = category;
+    const rows = this.matrix.rowCapacity;
+    this.popularity = grown(this.popularity, new Float64Array(rows));
+    this.organic = grown(this.organic, new Float64Array(rows));
+    this.availableAt = grown(this.availableAt, new Uint8Array(rows));
+    this.categoryAt = grown(this.categoryAt, new Int32Array(rows));
   }
+}
+
+/** `into` holding `from`'s values first (the rest zero). */
+function grown<T extends Float64Array | Uint8Array | Int32Array>(from: T, into: T): T {
+  into.set(from);
+  return into;
 }
 
 /** One item in this many is sampled for nearest's first bar. */
