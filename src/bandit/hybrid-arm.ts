@@ -1,4 +1,4 @@
-import { addOuter, cholesky, invertLowerInPlace, invertSpd, scaledIdentity, shermanMorrison, type Vector } from "./dense";
+import { addOuter, cholesky, invertLowerInPlace, invertSpd, matVec, scaledIdentity, shermanMorrison, type Vector } from "./dense";
 
 /**
  * One item's statistics in hybrid LinUCB (Li et al. 2010, Algorithm 2), all sums over that item's
@@ -42,6 +42,32 @@ export class ArmStats {
     else shermanMorrison(this.aInverse, k, x, xOffset, 1, scratch);
   }
 
+  /**
+   * The item's parts of its score outside u·β̂ and uᵀA0⁻¹u (u = z − B_aᵀy, y = A_a⁻¹x): the mean's
+   * y·(B_aβ̂) + xᵀθ̂_a with θ̂_a = A_a⁻¹(b_a − B_aβ̂), and the variance's xᵀy. `residual(y)` takes B_aᵀy off
+   * the item's u wherever it is kept and returns B_aβ̂ (the kernel does both in one pass over B_a).
+   * `y`, `bBeta` and `own` are scratch of at least k values. The returned object is reused.
+   */
+  scoreParts(x: Vector, xOffset: number, residual: (y: Float64Array) => Float64Array, y: Float64Array, bBeta: Float64Array, own: Float64Array): { mean: number; variance: number } {
+    const k = this.armDim;
+    matVec(this.aInverse, k, k, x, xOffset, y);
+    bBeta.set(residual(y));
+    for (let i = 0; i < k; i++) own[i] = this.b[i]! - bBeta[i]!;
+    let mean = 0;
+    let xy = 0;
+    for (let i = 0; i < k; i++) {
+      let theta = 0;
+      for (let m = 0; m < k; m++) theta += this.aInverse[i * k + m]! * own[m]!;
+      mean += theta * x[xOffset + i]! + y[i]! * bBeta[i]!;
+      xy += y[i]! * x[xOffset + i]!;
+    }
+    this.parts.mean = mean;
+    this.parts.variance = xy;
+    return this.parts;
+  }
+
+  private readonly parts = { mean: 0, variance: 0 };
+
   /** out = z − B_aᵀy (z read from `z[zOffset .. zOffset+n)`). */
   residual(z: Vector, zOffset: number, y: Float64Array, out: Float64Array, outOffset = 0): void {
     const n = this.sharedDim;
@@ -84,5 +110,26 @@ export class ArmStats {
     const vector = new Float64Array(n);
     for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) vector[j]! += rows[i * n + j]! * lb[i]!;
     return { rows, vector };
+  }
+}
+
+/** Items' statistics in least-recently-updated-first order (a Map keeps insertion order; a touch re-inserts). */
+export class ArmTable extends Map<string, ArmStats> {
+  /** The item's statistics, made with `make` if new (first evicting the oldest, handed to `evict`, when `capacity` are held), now the most recent. */
+  touch(itemId: string, capacity: number, make: () => ArmStats, evict: (arm: ArmStats) => void): ArmStats {
+    let arm = this.get(itemId);
+    if (arm !== undefined) this.delete(itemId);
+    else {
+      if (this.size >= capacity) {
+        const oldest = this.entries().next();
+        if (oldest.done !== true) {
+          this.delete(oldest.value[0]);
+          evict(oldest.value[1]);
+        }
+      }
+      arm = make();
+    }
+    this.set(itemId, arm);
+    return arm;
   }
 }

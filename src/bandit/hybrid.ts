@@ -1,8 +1,9 @@
-import { ArmStats } from "./hybrid-arm";
+import { ArmStats, ArmTable } from "./hybrid-arm";
 import { checkAlpha, checkDim, checkFinite, checkLambda, checkRefreshEvery } from "./checks";
 import { dot, invertSpd, matVec, scaledIdentity, type Vector } from "./dense";
 import type { Score, ScoreBuffers } from "./linucb";
 import { decodeHybridState, encodeHybridState } from "./hybrid-snapshot";
+import { FactoredKernel } from "./kernels/factored-kernel";
 import { SharedStatistics } from "./kernels/kernels";
 import { materializeShared, type FactoredBatch } from "./factored";
 
@@ -41,9 +42,7 @@ export class HybridLinUCB {
   readonly maxArms: number;
   /** A0, A0⁻¹, b0 and β̂, in WebAssembly memory where the rank-1 updates run. */
   private readonly shared: SharedStatistics;
-
-  /** In least-recently-updated-first order (a Map keeps insertion order; updates re-insert). */
-  private readonly arms = new Map<string, ArmStats>();
+  private readonly arms = new ArmTable();
   private betaStale = true;
   /** Counts changes to A0⁻¹ or b0 (updates, evictions, refreshes): what cached per-request products are checked against. */
   private mutations = 0;
@@ -52,10 +51,8 @@ export class HybridLinUCB {
   private readonly sharedScratch: Float64Array;
   private readonly armScratch: Float64Array;
   private readonly armScratch2: Float64Array;
-  /** What the kernel's factored products (A0⁻¹P, G, Pᵀβ̂) were made for: P's stamp, the model's state, m. */
-  private factorStamp = -1;
-  private factorMutations = -1;
-  private factorWidth = -1;
+  /** Lays factored batches out in the kernel's memory and keeps their per-request products. */
+  private readonly factored: FactoredKernel;
   /** Factored scoring: which candidate each dense row belongs to. */
   private armRows = new Int32Array(16);
   /** `score`'s one-item buffers. */
@@ -69,6 +66,7 @@ export class HybridLinUCB {
     this.refreshEvery = checkRefreshEvery(options.refreshEvery ?? 1000);
     this.maxArms = checkDim("maxArms", options.maxArms ?? 10_000);
     this.shared = new SharedStatistics(this.sharedDim, this.armDim);
+    this.factored = new FactoredKernel(this.shared);
     this.shared.a.set(scaledIdentity(this.sharedDim, this.lambda));
     this.shared.aInverse.set(scaledIdentity(this.sharedDim, 1 / this.lambda));
     this.sharedScratch = new Float64Array(this.sharedDim);
@@ -137,55 +135,24 @@ export class HybridLinUCB {
   scoreFactored(itemIds: readonly string[], batch: FactoredBatch, xFlat: Vector, out: ScoreBuffers): void {
     const n = this.sharedDim;
     const k = this.armDim;
-    const m = batch.width;
     const count = itemIds.length;
-    if (m > n) throw new RangeError(`factored width ${m} exceeds the shared dimension ${n}`);
     let armed = 0;
     for (let c = 0; c < count; c++) if (this.arms.has(itemIds[c]!)) armed++;
-    const { termStart, columnStart } = batch;
-    const terms = termStart[count]! - termStart[0]!;
-    const entries = columnStart[m]!;
-    // The kernel's space, in float64 values: w rows, dense rows of items with statistics, the terms,
-    // then P's columns.
-    const denseAt = count * m;
-    const startAt = denseAt + armed * n;
-    const indexAt = startAt + count + 1;
-    const valueAt = indexAt + terms;
-    const columnsAt = valueAt + terms;
-    // space() first: growing the memory remakes the views, β̂ among them.
-    const space = this.shared.space(columnsAt + m + 1 + 2 * entries, count + armed);
-    this.beta0();
-    space.set(batch.w.subarray(0, denseAt));
-    const first = termStart[0]!;
-    for (let c = 0; c <= count; c++) space[startAt + c] = termStart[c]! - first;
-    space.set(batch.termIndex.subarray(first, first + terms), indexAt);
-    space.set(batch.termValue.subarray(first, first + terms), valueAt);
-    if (batch.columnsStamp !== this.factorStamp || this.mutations !== this.factorMutations || m !== this.factorWidth) {
-      space.set(columnStart.subarray(0, m + 1), columnsAt);
-      space.set(batch.columnRow.subarray(0, entries), columnsAt + m + 1);
-      space.set(batch.columnValue.subarray(0, entries), columnsAt + m + 1 + entries);
-      this.shared.factorProducts(m, columnsAt, columnsAt + m + 1, columnsAt + m + 1 + entries);
-      this.factorStamp = batch.columnsStamp;
-      this.factorMutations = this.mutations;
-      this.factorWidth = m;
-    }
-    const meanRest = out.mean;
-    const varianceRest = out.bonus;
+    const { space, denseAt } = this.factored.load(batch, count, armed, this.mutations, () => this.beta0());
     const armRows = this.armRows.length >= armed ? this.armRows : (this.armRows = new Int32Array(Math.max(armed, 2 * this.armRows.length)));
     let row = 0;
     for (let c = 0; c < count; c++) {
       const arm = armed === 0 ? undefined : this.arms.get(itemIds[c]!);
       if (arm === undefined) {
-        this.priorParts(xFlat, c * k, meanRest, varianceRest, c);
+        this.priorParts(xFlat, c * k, out.mean, out.bonus, c);
         continue;
       }
       const at = denseAt + row * n;
       materializeShared(batch, c, n, space, at);
-      this.armParts(arm, xFlat, c * k, at, meanRest, varianceRest, c);
+      this.armParts(arm, xFlat, c * k, at, out.mean, out.bonus, c);
       armRows[row++] = c;
     }
-    this.shared.factoredForms(m, count);
-    const { forms, dots } = this.shared.sparseForms(m, count, startAt, indexAt, valueAt);
+    const { forms, dots } = this.factored.forms(count);
     if (armed > 0) {
       this.shared.denseForms(denseAt, armed, count);
       for (let r = 0; r < armed; r++) {
@@ -218,30 +185,11 @@ export class HybridLinUCB {
     varianceRest[c] = xx / this.lambda;
   }
 
-  /**
-   * An item with statistics: takes B_aᵀy off its z (the n values at `at` in the kernel's rows, y =
-   * A_a⁻¹x) and writes the mean's and the variance's parts outside u·β̂ and uᵀA0⁻¹u.
-   */
+  /** An item with statistics: see `ArmStats.scoreParts`; the n values of its z are at `at` in the kernel's rows. */
   private armParts(arm: ArmStats, xFlat: Vector, xOffset: number, at: number, meanRest: Float64Array, varianceRest: Float64Array, c: number): void {
-    const k = this.armDim;
-    const y = this.armScratch;
-    const bBeta = this.armScratch2;
-    const ownResidual = this.sharedScratch;
-    matVec(arm.aInverse, k, k, xFlat, xOffset, y);
-    // One pass over B_a (in the kernel): row i gives (B_aβ̂)_i and takes y_i·(row i) off u.
-    bBeta.set(this.shared.armResidual(at, arm.bMatrix, y));
-    // θ̂_a = A_a⁻¹(b_a − B_aβ̂), taken row by row below.
-    for (let i = 0; i < k; i++) ownResidual[i] = arm.b[i]! - bBeta[i]!;
-    let mean = 0;
-    let xy = 0;
-    for (let i = 0; i < k; i++) {
-      let theta = 0;
-      for (let m = 0; m < k; m++) theta += arm.aInverse[i * k + m]! * ownResidual[m]!;
-      mean += theta * xFlat[xOffset + i]! + y[i]! * bBeta[i]!;
-      xy += y[i]! * xFlat[xOffset + i]!;
-    }
-    meanRest[c] = mean;
-    varianceRest[c] = xy;
+    const parts = arm.scoreParts(xFlat, xOffset, (y) => this.shared.armResidual(at, arm.bMatrix, y), this.armScratch, this.armScratch2, this.sharedScratch);
+    meanRest[c] = parts.mean;
+    varianceRest[c] = parts.variance;
   }
 
   /** Adds one observation of `itemId`. Throws (changing nothing) on a non-finite input. */
@@ -341,30 +289,11 @@ export class HybridLinUCB {
 
   /** The item's statistics, created (evicting the least recently updated if full) and marked most recent. */
   private touchArm(itemId: string): ArmStats {
-    let arm = this.arms.get(itemId);
-    if (arm !== undefined) {
-      this.arms.delete(itemId);
-    } else {
-      if (this.arms.size >= this.maxArms) this.evictOldest();
-      arm = new ArmStats(this.armDim, this.sharedDim, this.lambda);
-    }
-    this.arms.set(itemId, arm);
-    return arm;
-  }
-
-  private evictOldest(): void {
-    const oldest = this.arms.entries().next();
-    if (oldest.done === true) return;
-    const [itemId, arm] = oldest.value;
-    this.arms.delete(itemId);
-    const n = this.sharedDim;
-    const { rows, vector } = arm.sharedContribution();
-    for (let i = 0; i < this.armDim; i++) {
-      this.shared.vector.set(rows.subarray(i * n, (i + 1) * n));
-      this.shared.addOuterToA(1);
-      this.shared.shermanMorrison(1);
-    }
-    for (let j = 0; j < n; j++) this.b0[j]! += vector[j]!;
-    this.changed();
+    return this.arms.touch(itemId, this.maxArms, () => new ArmStats(this.armDim, this.sharedDim, this.lambda), (evicted) => {
+      // An evicted item hands its evidence back to the shared model, as if it never had per-item features.
+      const { rows, vector } = evicted.sharedContribution();
+      this.shared.absorb(rows, vector);
+      this.changed();
+    });
   }
 }

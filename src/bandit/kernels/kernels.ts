@@ -155,6 +155,17 @@ export class SharedStatistics {
     return this.kernel.shermanMorrison(this.aInverse.byteOffset, this.n, this.vector.byteOffset, c, this.scratch.byteOffset);
   }
 
+  /** A0 += Σ_i r_i r_iᵀ over the k rows r_i of `rows` (k×n), A0⁻¹ kept current, and b0 += `vector`: an evicted item's evidence handed back. */
+  absorb(rows: Float64Array, vector: Float64Array): void {
+    const n = this.n;
+    for (let i = 0; i < this.k; i++) {
+      this.vector.set(rows.subarray(i * n, (i + 1) * n));
+      this.addOuterToA(1);
+      this.shermanMorrison(1);
+    }
+    for (let j = 0; j < n; j++) this.b[j]! += vector[j]!;
+  }
+
   /** β̂ = A0⁻¹b0. */
   updateBeta(): void {
     this.kernel.matVec(this.aInverse.byteOffset, this.n, this.n, this.b.byteOffset, this.beta.byteOffset);
