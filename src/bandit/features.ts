@@ -78,8 +78,6 @@ export interface HashedContext {
   readonly pairHashes: Uint32Array;
   /** FNV-1a state after `${key}=${value}×`, one per entry: the prefix of each cross. */
   readonly crossPrefixes: Uint32Array;
-  /** The context's entries as one string: equal contexts have equal keys. */
-  readonly key: string;
 }
 
 /** Hashes a request context once per request. */
@@ -92,7 +90,7 @@ export function hashContext(context: Readonly<Record<string, string>>): HashedCo
     pairHashes[i] = pair;
     crossPrefixes[i] = fnv1aUpdate(pair, "×");
   });
-  return { pairHashes, crossPrefixes, key: keys.map((k) => `${k}=${context[k]!}`).join("\u0001") };
+  return { pairHashes, crossPrefixes };
 }
 
 /** What φ reads from an item (a catalog item fits). */
