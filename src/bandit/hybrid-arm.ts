@@ -113,23 +113,24 @@ export class ArmStats {
   }
 }
 
-/** Items' statistics in least-recently-updated-first order (a Map keeps insertion order; a touch re-inserts). */
-export class ArmTable extends Map<string, ArmStats> {
-  /** The item's statistics, made with `make` if new (first evicting the oldest, handed to `evict`, when `capacity` are held), now the most recent. */
-  touch(itemId: string, capacity: number, make: () => ArmStats, evict: (arm: ArmStats) => void): ArmStats {
-    let arm = this.get(itemId);
-    if (arm !== undefined) this.delete(itemId);
-    else {
-      if (this.size >= capacity) {
-        const oldest = this.entries().next();
-        if (oldest.done !== true) {
-          this.delete(oldest.value[0]);
-          evict(oldest.value[1]);
-        }
+/**
+ * The item's statistics in `arms` (kept least recently updated first: a Map keeps insertion order and a
+ * touch re-inserts), made with `make` if new — first evicting the oldest, handed to `evict`, when
+ * `capacity` are held — and now the most recent.
+ */
+export function touchArm(arms: Map<string, ArmStats>, itemId: string, capacity: number, make: () => ArmStats, evict: (arm: ArmStats) => void): ArmStats {
+  let arm = arms.get(itemId);
+  if (arm !== undefined) arms.delete(itemId);
+  else {
+    if (arms.size >= capacity) {
+      const oldest = arms.entries().next();
+      if (oldest.done !== true) {
+        arms.delete(oldest.value[0]);
+        evict(oldest.value[1]);
       }
-      arm = make();
     }
-    this.set(itemId, arm);
-    return arm;
+    arm = make();
   }
+  arms.set(itemId, arm);
+  return arm;
 }

@@ -1,4 +1,4 @@
-import { ArmStats, ArmTable } from "./hybrid-arm";
+import { ArmStats, touchArm } from "./hybrid-arm";
 import { checkAlpha, checkDim, checkFinite, checkLambda, checkRefreshEvery } from "./checks";
 import { dot, invertSpd, matVec, scaledIdentity, type Vector } from "./dense";
 import type { Score, ScoreBuffers } from "./linucb";
@@ -42,7 +42,7 @@ export class HybridLinUCB {
   readonly maxArms: number;
   /** A0, A0⁻¹, b0 and β̂, in WebAssembly memory where the rank-1 updates run. */
   private readonly shared: SharedStatistics;
-  private readonly arms = new ArmTable();
+  private readonly arms = new Map<string, ArmStats>();
   private betaStale = true;
   /** Counts changes to A0⁻¹ or b0 (updates, evictions, refreshes): what cached per-request products are checked against. */
   private mutations = 0;
@@ -289,7 +289,7 @@ export class HybridLinUCB {
 
   /** The item's statistics, created (evicting the least recently updated if full) and marked most recent. */
   private touchArm(itemId: string): ArmStats {
-    return this.arms.touch(itemId, this.maxArms, () => new ArmStats(this.armDim, this.sharedDim, this.lambda), (evicted) => {
+    return touchArm(this.arms, itemId, this.maxArms, () => new ArmStats(this.armDim, this.sharedDim, this.lambda), (evicted) => {
       // An evicted item hands its evidence back to the shared model, as if it never had per-item features.
       const { rows, vector } = evicted.sharedContribution();
       this.shared.absorb(rows, vector);
