@@ -39,6 +39,8 @@ export interface IngestReport {
 export interface BenchReport {
   target: string;
   concurrency: number;
+  /** HTTP/2 connections the load was spread over. */
+  connections: number;
   durationS: number;
   mix: Record<string, number>;
   users: number;
@@ -104,7 +106,7 @@ export function reportText(report: BenchReport): string {
   const lines = [
     report.ingest
       ? `recs bench → ${report.target}: IngestFeedback, ${report.durationS} s, ${report.users} users, seed ${report.seed}`
-      : `recs bench → ${report.target}: concurrency ${report.concurrency}, ${report.durationS} s, mix ${mix}, ${report.users} users, k ${report.k}, seed ${report.seed}`,
+      : `recs bench → ${report.target}: concurrency ${report.concurrency}${report.connections > 1 ? ` over ${report.connections} connections` : ""}, ${report.durationS} s, mix ${mix}, ${report.users} users, k ${report.k}, seed ${report.seed}`,
     `machine: ${report.machine.cpus} CPUs, load average ${report.machine.loadAverage1m.toFixed(2)} before the run, node ${report.machine.node}`,
     `seeded: ${report.seeding.itemsDiscovered} items discovered through ${report.seeding.recommendations} recommendations, ${report.seeding.eventsAccepted} organic events`,
   ];

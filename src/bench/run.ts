@@ -40,6 +40,11 @@ export interface BenchOptions {
   floorInline?: boolean;
   /** The server's metrics endpoint (HOST:PORT): report its CPU per call over the measured phase. */
   serverMetrics?: string;
+  /**
+   * Connections the load is spread over (worker or stream i uses connection i mod N), the floor's too.
+   * One HTTP/2 connection lands on one process of a `RECS_WORKERS` server.
+   */
+  connections?: number;
 }
 
 /** Runs the whole benchmark against a running service (and the floor, with `baseline`). */
@@ -54,9 +59,13 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const metrics = options.serverMetrics === undefined ? undefined : checkTarget(options.serverMetrics);
   const rng = seededRandom(options.seed);
   const client = new RecsClient(target, { apiKey: options.apiKey, timeoutMs: 10_000 });
+  const connectionCount = options.connections ?? 1;
+  const connections =
+    connectionCount <= 1 ? [client] : Array.from({ length: connectionCount }, () => new RecsClient(target, { apiKey: options.apiKey, timeoutMs: 10_000, ownConnection: true }));
   const report: BenchReport = {
     target,
     concurrency: options.concurrency,
+    connections: connectionCount,
     durationS: options.durationS,
     mix: { ...mix },
     users: options.users,
@@ -70,19 +79,19 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       const summary = await client.upsertItems(catalogItems(options.catalog));
       if (Number(summary.upserted) === 0) throw new Error(`--catalog ${options.catalog}: no item was accepted (${summary.rejections[0]?.reason ?? "empty file"})`);
     }
-    const workload = new StorefrontWorkload(client, { users: options.users, k: options.k, mix, answerShare: options.answerShare, rng });
+    const workload = new StorefrontWorkload(client, { users: options.users, k: options.k, mix, answerShare: options.answerShare, rng }, connections);
     report.seeding = await workload.seed();
     const durationMs = options.durationS * 1000;
 
     const cpuBefore = metrics === undefined ? 0 : await serverCpuSeconds(metrics);
     if (options.ingest) {
       const result = await withProgress(options.progress, "ingest", durationMs, (onProgress) =>
-        runIngest(client, () => workload.feedbackEvent(), { streams: options.streams, eventsPerStream: options.streamEvents, durationMs, maxEvents: options.maxCalls, onProgress }),
+        runIngest(connections, () => workload.feedbackEvent(), { streams: options.streams, eventsPerStream: options.streamEvents, durationMs, maxEvents: options.maxCalls, onProgress }),
       );
       report.ingest = ingestReport(result, options.streams, options.streamEvents);
     } else {
       const result = await withProgress(options.progress, "service", durationMs, (onProgress) =>
-        runClosedLoop({ concurrency: options.concurrency, durationMs, maxCalls: options.maxCalls, onProgress }, () => workload.next()),
+        runClosedLoop({ concurrency: options.concurrency, durationMs, maxCalls: options.maxCalls, onProgress }, (worker) => workload.next(worker)),
       );
       report.service = phaseReport(result);
     }
@@ -97,12 +106,12 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         { databaseUrl: options.databaseUrl!, redisUrl: options.redisUrl!, keys: options.users, tag: randomBytes(4).toString("hex"), dim: options.dim },
         options.floorInline,
       );
-      const probe = floorClient(floor.port);
+      const probe = floorClient(floor.port, connectionCount);
       try {
         const result = await withProgress(options.progress, "floor", durationMs, (onProgress) =>
-          runClosedLoop({ concurrency: options.concurrency, durationMs, maxCalls: options.maxCalls, onProgress }, () => {
+          runClosedLoop({ concurrency: options.concurrency, durationMs, maxCalls: options.maxCalls, onProgress }, (worker) => {
             const index = Math.floor(rng() * options.users);
-            return { rpc: "FloorProbe", run: () => probe.probe(index) };
+            return { rpc: "FloorProbe", run: () => probe.probe(index, worker) };
           }),
         );
         report.floor = phaseReport(result);
@@ -114,7 +123,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     }
     return report;
   } finally {
-    client.close();
+    for (const connection of new Set([client, ...connections])) connection.close();
   }
 }
 

@@ -38,10 +38,16 @@ export class StorefrontWorkload {
   private events = 0;
   itemIds: string[] = [];
 
+  /** Where the closed loop's workers send their calls: worker w uses connection w mod the count. */
+  private readonly connections: readonly RecsClient[];
+
   constructor(
     private readonly client: RecsClient,
     private readonly options: WorkloadOptions,
-  ) {}
+    connections: readonly RecsClient[] = [client],
+  ) {
+    this.connections = connections.length > 0 ? connections : [client];
+  }
 
   userId(index: number): string {
     return `bench-u-${index}`;
@@ -74,13 +80,14 @@ export class StorefrontWorkload {
     return { itemsDiscovered: this.itemIds.length, recommendations: probes, eventsAccepted: Number(summary.accepted) };
   }
 
-  /** The next call of the closed loop, drawn from the mix. */
-  next(): LoopCall {
+  /** The next call of the closed loop's worker `worker`, drawn from the mix. */
+  next(worker = 0): LoopCall {
+    const client = this.connections[worker % this.connections.length]!;
     const rpc = pickRpc(this.options.mix, this.options.rng());
-    if (rpc === "recommend") return { rpc: "Recommend", run: () => this.recommend() };
-    if (rpc === "feedback") return { rpc: "Feedback", run: () => this.client.feedback(this.feedbackEvent()) };
+    if (rpc === "recommend") return { rpc: "Recommend", run: () => this.recommend(client) };
+    if (rpc === "feedback") return { rpc: "Feedback", run: () => client.feedback(this.feedbackEvent()) };
     const user = this.randomUser();
-    return { rpc: "GetUserState", run: () => this.client.getUserState(this.userId(user), this.sessionId(user)) };
+    return { rpc: "GetUserState", run: () => client.getUserState(this.userId(user), this.sessionId(user)) };
   }
 
   /** A feedback event: most answer a recent recommendation (training the model), the rest are organic. */
@@ -107,11 +114,11 @@ export class StorefrontWorkload {
     return { eventId: this.nextEventId(), userId: this.userId(user), sessionId: this.sessionId(user), itemId: item, type: "CLICK" };
   }
 
-  private async recommend(): Promise<void> {
+  private async recommend(client: RecsClient): Promise<void> {
     const { rng, k } = this.options;
     const user = this.randomUser();
     const context = { device: DEVICES[Math.floor(rng() * DEVICES.length)]!, page: PAGES[Math.floor(rng() * PAGES.length)]! };
-    const res = await this.client.recommend({ userId: this.userId(user), sessionId: this.sessionId(user), k, context });
+    const res = await client.recommend({ userId: this.userId(user), sessionId: this.sessionId(user), k, context });
     if (res.items.length > 0) this.remember({ recommendationId: res.recommendationId, userId: this.userId(user), sessionId: this.sessionId(user), itemIds: res.items.map((x) => x.itemId) });
   }
 

@@ -57,6 +57,7 @@ export function registerBenchCommand(program: Command): void {
     .description("Closed-loop load against a running recs server on this machine, optionally with the machine's floor for comparison")
     .option("--target <host:port>", "server to load (loopback only)", usage(checkTarget), "127.0.0.1:50051")
     .option("--concurrency <n>", "concurrent workers, each waiting for its previous call", integer("--concurrency", 1, 1024), 16)
+    .option("--connections <n>", "HTTP/2 connections the load is spread over, the floor's too (one lands on one RECS_WORKERS process)", integer("--connections", 1, 64), 1)
     .option("--duration <s>", "seconds of load per phase", integer("--duration", 1, 600), 20)
     .option("--mix <mix>", "RPC shares: recommend, feedback, user_state", usage(parseMix), "recommend=0.8,feedback=0.2")
     .option("--ingest", "measure IngestFeedback (events/s acknowledged) instead of the unary mix")

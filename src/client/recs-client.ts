@@ -1,4 +1,4 @@
-import { credentials as grpcCredentials, Metadata, type ChannelCredentials, type ServiceError } from "@grpc/grpc-js";
+import { Channel, credentials as grpcCredentials, Metadata, type ChannelCredentials, type ServiceError } from "@grpc/grpc-js";
 import type { FeedbackAck__Output } from "../server/generated/recs/v1/FeedbackAck";
 import type { FeedbackEvent } from "../server/generated/recs/v1/FeedbackEvent";
 import type { IngestSummary__Output } from "../server/generated/recs/v1/IngestSummary";
@@ -16,6 +16,11 @@ export interface RecsClientOptions {
   credentials?: ChannelCredentials;
   /** Per-call deadline. */
   timeoutMs?: number;
+  /**
+   * A connection of its own instead of the one grpc-js shares between clients of the same target (its
+   * global subchannel pool): the benchmark opens several, as several storefront backends would.
+   */
+  ownConnection?: boolean;
 }
 
 type Callback<T> = (err: ServiceError | null, value?: T) => void;
@@ -30,9 +35,10 @@ export class RecsClient {
   constructor(target: string, options: RecsClientOptions = {}) {
     const { grpc } = loadRecsProto();
     const creds = options.credentials ?? grpcCredentials.createInsecure();
-    this.recommender = new grpc.recs.v1.Recommender(target, creds);
-    // Same channel options so both stubs can share one connection.
-    this.catalog = new grpc.recs.v1.Catalog(target, creds);
+    // Both stubs on one channel: the shared connection, or with ownConnection one of this client's own.
+    const channelOptions = options.ownConnection ? { channelOverride: new Channel(target, creds, { "grpc.use_local_subchannel_pool": 1 }) } : {};
+    this.recommender = new grpc.recs.v1.Recommender(target, creds, channelOptions);
+    this.catalog = new grpc.recs.v1.Catalog(target, creds, channelOptions);
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.apiKey = options.apiKey;
   }

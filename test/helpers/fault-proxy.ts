@@ -33,6 +33,8 @@ export class FaultProxy {
   private current: FaultMode = { kind: "pass" };
   /** Bytes forwarded in either direction, for tests that want to see traffic flowing. */
   bytesForwarded = 0;
+  /** Connections accepted and forwarded since the start. */
+  connectionsAccepted = 0;
 
   constructor(
     private readonly targetHost: string,
@@ -138,6 +140,7 @@ export class FaultProxy {
       client.destroy();
       return;
     }
+    this.connectionsAccepted++;
     const upstream = connect(this.targetPort, this.targetHost);
     const link: Link = { client, upstream };
     this.links.add(link);

@@ -3,6 +3,7 @@ import { LatencyHistogram } from "../../src/bench/histogram";
 import { checkTarget, parseMix, pickRpc } from "../../src/bench/options";
 import { reportText } from "../../src/bench/report";
 import { runBench, type BenchOptions } from "../../src/bench/run";
+import { FaultProxy } from "../helpers/fault-proxy";
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from "../helpers/servers";
 import { startTestService, testCatalog, type TestService, type TestStorage } from "../helpers/service";
 import { freePort, opsStorage } from "./ops-service";
@@ -116,6 +117,30 @@ describe("recs bench against the real service", () => {
     const nowhere = await freePort();
     await expect(runBench({ ...base, durationS: 1, serverMetrics: `127.0.0.1:${nowhere}` })).rejects.toThrow(new RegExp(`--server-metrics 127.0.0.1:${nowhere}: .*RECS_METRICS_PORT`));
     await expect(runBench({ ...base, durationS: 1, serverMetrics: "10.0.0.1:9464" })).rejects.toThrow(/only loads this machine/);
+  });
+
+  it("spreads the load over --connections connections of its own (one HTTP/2 connection reaches one RECS_WORKERS process)", async () => {
+    const [host, port] = t.target.split(":");
+    // Connections open on first use: seeding's one, then one per connection the phase used.
+    const cases = [
+      { connections: 1, ingest: false, accepted: 1 },
+      { connections: 3, ingest: false, accepted: 4 }, // concurrency 4 uses all three
+      { connections: 2, ingest: true, accepted: 3 }, // two streams, one on each
+    ];
+    for (const { connections, ingest, accepted } of cases) {
+      const proxy = new FaultProxy(host!, Number(port));
+      await proxy.start();
+      try {
+        const report = await runBench({ ...base, target: `127.0.0.1:${proxy.port}`, durationS: 1, connections, ingest });
+        expect(report.connections).toBe(connections);
+        expect(proxy.connectionsAccepted).toBe(accepted);
+        expect(ingest ? report.ingest!.errors : report.service!.errors).toEqual({});
+      } finally {
+        await proxy.stop();
+      }
+    }
+    const text = reportText(await runBench({ ...base, durationS: 1, connections: 2 }));
+    expect(text).toMatch(/concurrency 4 over 2 connections/);
   });
 
   it("stops at seeding with UNAUTHENTICATED when the key is wrong", async () => {
