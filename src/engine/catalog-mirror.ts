@@ -195,31 +195,27 @@ export class CatalogMirror {
     const dim = this.dim;
     const combined = new Float64Array(dim);
     for (const q of active) for (let j = 0; j < dim; j++) combined[j]! += q[j]!;
-    const dots = this.matrix.dots(combined, this.items.length);
-    const n = dots.length;
+    const n = this.items.length;
     // A first bar from a 1-in-16 sample: the score its ⌈1.5·limit/16⌉-th best passing item has. About
-    // 1.5·limit items clear it, so the heap takes a few hundred pushes instead of ~limit·(1 + ln(n/limit));
-    // if fewer than `limit` clear it, the scan runs again without it (the answer is exact either way).
+    // 1.5·limit items clear it, so the kernel hands over a few hundred rows instead of all n; if fewer
+    // than `limit` passing items clear it, the scan runs again without it (the answer is exact either way).
     let bar = Number.NEGATIVE_INFINITY;
     if (n >= 16 * limit) {
-      const sample = new TopK(Math.ceil((1.5 * limit) / SAMPLE_STRIDE));
-      for (let i = 0; i < n; i += SAMPLE_STRIDE) if (this.passes(i, filter)) sample.push(i, dots[i]!);
+      const sample = this.collect(combined, n, SAMPLE_STRIDE, Math.ceil((1.5 * limit) / SAMPLE_STRIDE), filter, bar);
       if (sample.full) bar = sample.min;
     }
-    let heap = this.scan(dots, limit, filter, bar);
-    if (!heap.full && bar !== Number.NEGATIVE_INFINITY) heap = this.scan(dots, limit, filter, Number.NEGATIVE_INFINITY);
+    let heap = this.collect(combined, n, 1, limit, filter, bar);
+    if (!heap.full && bar !== Number.NEGATIVE_INFINITY) heap = this.collect(combined, n, 1, limit, filter, Number.NEGATIVE_INFINITY);
     return heap.sortedIndices();
   }
 
-  /** The `limit` best passing items scoring above `bar` (the bar rises as the heap fills). */
-  private scan(dots: Float64Array, limit: number, filter: CandidateFilter, bar: number): TopK {
+  /** The `limit` best passing items among rows 0, step, 2·step, … that score above `bar`. */
+  private collect(query: Float64Array, rows: number, step: number, limit: number, filter: CandidateFilter, bar: number): TopK {
     const heap = new TopK(limit);
-    // The bar kept in a local: most items fall below it and cost one comparison.
-    for (let i = 0, n = dots.length; i < n; i++) {
-      const dot = dots[i]!;
-      if (dot <= bar || !this.passes(i, filter)) continue;
-      heap.push(i, dot);
-      if (heap.full) bar = heap.min;
+    const { count, indices, dots } = this.matrix.above(query, rows, step, bar);
+    for (let i = 0; i < count; i++) {
+      const index = indices[i]!;
+      if (this.passes(index, filter)) heap.push(index, dots[i]!);
     }
     return heap;
   }

@@ -88,6 +88,24 @@ describe("WebAssembly kernels", () => {
     }
   });
 
+  it("hands over only the rows (every step-th) whose dot is above the bar, with the dots `dots` computes, in row order", () => {
+    for (const dim of [3, 8, 32]) {
+      const matrix = new Float32Rows(dim, 300);
+      for (let r = 0; r < 300; r++) matrix.setRow(r, Float32Array.from({ length: dim }, () => rng() * 2 - 1));
+      const query = Float64Array.from({ length: dim }, () => rng() * 2 - 1);
+      const all = Float64Array.from(matrix.dots(query, 300));
+      for (const step of [1, 7, 16]) {
+        for (const bar of [Number.NEGATIVE_INFINITY, 0, 0.5, all[0]!]) {
+          const expected = [];
+          for (let r = 0; r < 300; r += step) if (all[r]! > bar) expected.push([r, all[r]!]);
+          const { count, indices, dots } = matrix.above(query, 300, step, bar);
+          expect(Array.from({ length: count }, (_, i) => [indices[i], dots[i]])).toEqual(expected);
+        }
+      }
+    }
+    expect(() => new Float32Rows(2, 4).above(Float64Array.of(1, 1), 4, 0, 0)).toThrow(/step/);
+  });
+
   it("update A0, A0⁻¹ and β̂ as dense.ts's loops do", () => {
     for (const n of [1, 2, 5, 83]) {
       const stats = new SharedStatistics(n, 3);

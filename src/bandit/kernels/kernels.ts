@@ -9,6 +9,7 @@ interface KernelExports {
   memory: WasmMemory;
   quadraticForms(a: number, n: number, u: number, count: number, out: number, w: number, dots: number): void;
   dotRows(m: number, rows: number, dim: number, q: number, out: number): void;
+  dotRowsAbove(m: number, rows: number, dim: number, q: number, step: number, bar: number, outIdx: number, outDot: number): number;
   addOuter(m: number, n: number, v: number, scale: number): void;
   matVec(m: number, rows: number, cols: number, u: number, out: number): void;
   shermanMorrison(inv: number, n: number, v: number, c: number, scratch: number): number;
@@ -53,6 +54,7 @@ export class Float32Rows {
   private matrix!: Float32Array;
   private query!: Float32Array;
   private results!: Float64Array;
+  private found!: Int32Array;
 
   constructor(
     readonly dim: number,
@@ -86,12 +88,14 @@ export class Float32Rows {
     // Matrix first, so growing keeps it in place; the query and results (scratch) move after it.
     const queryAt = align8(this.capacity * dim * 4);
     const resultsAt = align8(queryAt + dim * 4);
-    reserve(this.kernel.memory, resultsAt + this.capacity * 8);
+    const foundAt = resultsAt + this.capacity * 8;
+    reserve(this.kernel.memory, foundAt + this.capacity * 4);
     const buffer = this.kernel.memory.buffer;
     this.matrix = new Float32Array(buffer, 0, this.capacity * dim);
     this.matrix.fill(0, before * dim);
     this.query = new Float32Array(buffer, queryAt, dim);
     this.results = new Float64Array(buffer, resultsAt, this.capacity);
+    this.found = new Int32Array(buffer, foundAt, this.capacity);
   }
 
   /** out[r] = row r · query for r < rows, in float32 arithmetic (the query rounded to float32): a view valid until the next call. */
@@ -101,6 +105,19 @@ export class Float32Rows {
     this.query.set(query);
     this.kernel.dotRows(this.matrix.byteOffset, rows, this.dim, this.query.byteOffset, this.results.byteOffset);
     return this.results.subarray(0, rows);
+  }
+
+  /**
+   * The rows r = 0, step, 2·step, … < rows whose dot with the query (as `dots` computes it) is above
+   * `bar`, in row order: `indices[i]` and `dots[i]` for i < count, views valid until the next call.
+   */
+  above(query: Float64Array | Float32Array, rows: number, step: number, bar: number): { count: number; indices: Int32Array; dots: Float64Array } {
+    if (rows > this.capacity) throw new RangeError(`${rows} rows asked, ${this.capacity} held`);
+    if (query.length !== this.dim) throw new RangeError(`query has ${query.length} values, rows have ${this.dim}`);
+    if (!(step >= 1)) throw new RangeError(`step must be at least 1, got ${step}`);
+    this.query.set(query);
+    const count = this.kernel.dotRowsAbove(this.matrix.byteOffset, rows, this.dim, this.query.byteOffset, step, bar, this.found.byteOffset, this.results.byteOffset);
+    return { count, indices: this.found, dots: this.results };
   }
 }
 
