@@ -178,7 +178,7 @@ function benchRanking(): void {
     const r = requests[next++ % requests.length]!;
     const input = { userId: "u", sessionId: "s", k: 10, context: r.context, candidateIds: [], excludeIds: [], category: "" };
     const indices = selectCandidateIndices(catalog, input, [], r.session, r.longTerm, { retrieve: 200, excludeSessionItems: true });
-    const candidates = indices.map((index) => catalog.at(index));
+    const { items: candidates, popularityLift } = catalog.rankingInputs(indices);
     for (const item of candidates) if (model.bandit.hasArm(item.itemId)) withStats++;
     scored += candidates.length;
     return rankSlate(
@@ -190,7 +190,7 @@ function benchRanking(): void {
         session: r.session,
         longTerm: r.longTerm,
         context: hashContext(r.context),
-        popularityLift: Float64Array.from(indices, (index) => catalog.popularityLift(index)),
+        popularityLift,
         k: 10,
         epsilon: 0.05,
         rng,

@@ -96,6 +96,17 @@ export class CatalogMirror {
     return item;
   }
 
+  /** The items at these indices and each one's φ popularity lift (`popularityLift`), in order: what ranking them needs. */
+  rankingInputs(indices: readonly number[]): { items: CatalogItem[]; popularityLift: Float64Array } {
+    const items = new Array<CatalogItem>(indices.length);
+    const popularityLift = new Float64Array(indices.length);
+    for (let c = 0; c < indices.length; c++) {
+      items[c] = this.at(indices[c]!);
+      popularityLift[c] = this.popularityLift(indices[c]!);
+    }
+    return { items, popularityLift };
+  }
+
   /** Every item's embedding, row i for item i, packed: a view valid until the catalog next grows. */
   embeddingRows(): Float32Array {
     return this.matrix.values;

@@ -50,7 +50,7 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
   const session = sessionVector(windowRead.value, deps.catalog);
   const longTerm = userRead.value?.embedding ?? null;
   const indices = selectCandidateIndices(deps.catalog, input, windowRead.value, session, longTerm, deps.candidates);
-  const candidates = indices.map((index) => deps.catalog.at(index));
+  const { items: candidates, popularityLift } = deps.catalog.rankingInputs(indices);
   const model = deps.model;
   const slots = rankSlate(model.bandit, model.spec, {
     candidates,
@@ -58,7 +58,7 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
     session,
     longTerm,
     context: hashContext(input.context),
-    popularityLift: Float64Array.from(indices, (index) => deps.catalog.popularityLift(index)),
+    popularityLift,
     k: input.k,
     epsilon: deps.epsilon,
     rng: deps.rng,
