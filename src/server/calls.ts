@@ -69,12 +69,20 @@ async function run<Res>(
 ): Promise<void> {
   const started = process.hrtime.bigint();
   const requestId = requestIdOf(call.metadata);
-  const ctx: CallContext = { method, requestId, log: policy.logger.child({ method, requestId }) };
+  // The call's logger is made when first used: most calls log nothing at the default level.
+  let log: Logger | undefined;
+  const ctx: CallContext = {
+    method,
+    requestId,
+    get log() {
+      return (log ??= policy.logger.child({ method, requestId }));
+    },
+  };
   let inFlight = inFlightByPolicy.get(policy);
   if (!inFlight) inFlightByPolicy.set(policy, (inFlight = new InFlight()));
+  // The request id goes back in the response headers, sent with the answer (one write instead of two).
   const echo = new Metadata();
   echo.set("x-request-id", requestId);
-  call.sendMetadata(echo);
   let code: Status = Status.OK;
   let entered = false;
   try {
@@ -85,10 +93,12 @@ async function run<Res>(
     const response = await body(ctx);
     const trailer = new Metadata();
     trailer.set("x-request-id", requestId);
+    call.sendMetadata(echo);
     callback(null, response, trailer);
   } catch (err) {
     const serviceError = toServiceError(err, ctx.log, requestId);
     code = serviceError.code;
+    call.sendMetadata(echo);
     callback(serviceError);
   } finally {
     if (entered) inFlight.count--;
@@ -96,7 +106,7 @@ async function run<Res>(
     const codeName = statusName(code);
     policy.metrics.rpcDuration.observe({ method, code: codeName }, seconds);
     policy.metrics.rpcTotal.inc({ method, code: codeName });
-    ctx.log.debug({ code: codeName, ms: Math.round(seconds * 1e4) / 10 }, "call done");
+    if (policy.logger.isLevelEnabled("debug")) ctx.log.debug({ code: codeName, ms: Math.round(seconds * 1e4) / 10 }, "call done");
   }
 }
 
