@@ -11,67 +11,15 @@
  */
 import { performance } from "node:perf_hooks";
 import { resolve } from "node:path";
-import { gaussian, seededRandom, type Random } from "../src/bandit/rng";
+import { rankingApiAt, rankingFixture } from "./ranking-fixture";
 
 type Tree = { dir: string; run: () => void };
 
-function unitVector(rng: Random, d: number): Float32Array {
-  const v = Float32Array.from({ length: d }, () => gaussian(rng));
-  const norm = Math.hypot(...v);
-  return v.map((x) => x / norm);
-}
-
 /** One checkout's ranking of a request, as a function that ranks the next request each call. */
 async function setup(dir: string, steady: boolean): Promise<() => void> {
-  const { hashContext } = await import(`${dir}/src/bandit/features.ts`);
-  const { selectCandidateIndices } = await import(`${dir}/src/engine/candidates.ts`);
-  const { CatalogMirror } = await import(`${dir}/src/engine/catalog-mirror.ts`);
-  const { OnlineModel } = await import(`${dir}/src/engine/model.ts`);
-  const { rankSlate, RankBuffers } = await import(`${dir}/src/engine/ranker.ts`);
-  const rng = seededRandom(5);
-  const d = 32;
-  const catalog = new CatalogMirror(d);
-  catalog.apply(
-    Array.from({ length: 10_000 }, (_, i) => ({
-      itemId: `item-${i}`,
-      embedding: unitVector(rng, d),
-      category: `cat-${i % 20}`,
-      attributes: { brand: `brand-${i % 50}`, price_band: ["low", "mid", "high"][i % 3]! },
-      available: true,
-    })),
-  );
-  const model = OnlineModel.create({ dim: d, alpha: 0.25 });
-  const buffers = new RankBuffers(model.spec);
-  const devices = ["mobile", "desktop", "tablet"];
-  const pages = ["home", "product", "cart"];
-  const requests = Array.from({ length: 64 }, (_, i) => ({
-    session: unitVector(rng, d),
-    longTerm: i % 3 === 0 ? null : unitVector(rng, d),
-    context: { device: devices[i % 3]!, page: pages[Math.floor(i / 3) % 3]! },
-  }));
-  let next = 0;
-  const rank = () => {
-    const r = requests[next++ % requests.length]!;
-    const input = { userId: "u", sessionId: "s", k: 10, context: r.context, candidateIds: [], excludeIds: [], category: "" };
-    const indices: number[] = selectCandidateIndices(catalog, input, [], r.session, r.longTerm, { retrieve: 200, excludeSessionItems: true });
-    const candidates = indices.map((index) => catalog.at(index));
-    const popularityLift = new Float64Array(indices.length);
-    for (let c = 0; c < indices.length; c++) popularityLift[c] = catalog.popularityLift(indices[c]!);
-    return rankSlate(
-      model.bandit,
-      model.spec,
-      { candidates, rows: { indices, embeddings: catalog.embeddingRows() }, session: r.session, longTerm: r.longTerm, context: hashContext(r.context), popularityLift, k: 10, epsilon: 0.05, rng },
-      buffers,
-    );
-  };
-  if (steady) {
-    for (let round = 0; round < 30; round++) {
-      for (let i = 0; i < requests.length; i++) {
-        for (const slot of rank()) model.bandit.update(slot.item.itemId, Float64Array.from(slot.shared), Float64Array.from(slot.arm), rng() < 0.1 ? 1 : 0);
-      }
-    }
-  }
-  return () => void rank();
+  const fixture = rankingFixture(await rankingApiAt(dir));
+  if (steady) fixture.train();
+  return () => void fixture.rank();
 }
 
 function microsPerCall(run: () => void, calls: number): number {

@@ -15,7 +15,8 @@ import { selectCandidateIndices } from "../src/engine/candidates";
 import { CatalogMirror } from "../src/engine/catalog-mirror";
 import { OnlineModel } from "../src/engine/model";
 import { rankSlate, RankBuffers } from "../src/engine/ranker";
-import { gaussian, seededRandom, type Random } from "../src/bandit/rng";
+import { gaussian, seededRandom } from "../src/bandit/rng";
+import { rankingFixture, unitVector } from "./ranking-fixture";
 
 const CANDIDATES = 100;
 const HASH_BUCKETS = 32;
@@ -45,12 +46,6 @@ function measure(run: () => void): number {
     perCall.push(((performance.now() - start) * 1000) / iterations);
   }
   return median(perCall);
-}
-
-function unitVector(rng: Random, d: number): Float32Array {
-  const v = Float32Array.from({ length: d }, () => gaussian(rng));
-  const norm = Math.hypot(...v);
-  return v.map((x) => x / norm);
 }
 
 interface Row {
@@ -150,64 +145,19 @@ for (const [i, row] of table.entries()) {
  * state): such an item costs n² instead of the factored path's m² + a few·m.
  */
 function benchRanking(): void {
-  const rng = seededRandom(5);
-  const d = 32;
-  const catalog = new CatalogMirror(d);
-  catalog.apply(
-    Array.from({ length: 10_000 }, (_, i) => ({
-      itemId: `item-${i}`,
-      embedding: unitVector(rng, d),
-      category: `cat-${i % 20}`,
-      attributes: { brand: `brand-${i % 50}`, price_band: ["low", "mid", "high"][i % 3]! },
-      available: true,
-    })),
-  );
-  const model = OnlineModel.create({ dim: d, alpha: 0.25 });
-  const buffers = new RankBuffers(model.spec);
-  const devices = ["mobile", "desktop", "tablet"];
-  const pages = ["home", "product", "cart"];
-  const requests = Array.from({ length: 64 }, (_, i) => ({
-    session: unitVector(rng, d),
-    longTerm: i % 3 === 0 ? null : unitVector(rng, d),
-    context: { device: devices[i % 3]!, page: pages[Math.floor(i / 3) % 3]! },
-  }));
-  let next = 0;
+  const { model, rank: rankNext, train, dim: d } = rankingFixture({ hashContext, selectCandidateIndices, CatalogMirror, OnlineModel, rankSlate, RankBuffers });
   let withStats = 0;
   let scored = 0;
   const rank = () => {
-    const r = requests[next++ % requests.length]!;
-    const input = { userId: "u", sessionId: "s", k: 10, context: r.context, candidateIds: [], excludeIds: [], category: "" };
-    const indices = selectCandidateIndices(catalog, input, [], r.session, r.longTerm, { retrieve: 200, excludeSessionItems: true });
-    const { items: candidates, popularityLift } = catalog.rankingInputs(indices);
+    const { slots, candidates } = rankNext();
     for (const item of candidates) if (model.bandit.hasArm(item.itemId)) withStats++;
     scored += candidates.length;
-    return rankSlate(
-      model.bandit,
-      model.spec,
-      {
-        candidates,
-        rows: { indices, embeddings: catalog.embeddingRows() },
-        session: r.session,
-        longTerm: r.longTerm,
-        context: hashContext(r.context),
-        popularityLift,
-        k: 10,
-        epsilon: 0.05,
-        rng,
-      },
-      buffers,
-    );
+    return slots;
   };
   const lines: string[] = [];
   for (const phase of ["fresh model", "steady state"]) {
-    if (phase === "steady state") {
-      // Every request's served items updated a few times over: most candidates now hold statistics.
-      for (let round = 0; round < 30; round++) {
-        for (let i = 0; i < requests.length; i++) {
-          for (const slot of rank()) model.bandit.update(slot.item.itemId, Float64Array.from(slot.shared), Float64Array.from(slot.arm), rng() < 0.1 ? 1 : 0);
-        }
-      }
-    }
+    // Every request's served items updated a few times over: most candidates now hold statistics.
+    if (phase === "steady state") train();
     withStats = 0;
     scored = 0;
     const micros = measure(() => void rank());
