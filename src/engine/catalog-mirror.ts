@@ -1,4 +1,4 @@
-import { Float32Rows } from "../bandit/kernels/kernels";
+import { Float32Rows } from "../bandit/kernels/float32-rows";
 import type { CatalogItem, ItemStore } from "../state/ports";
 import { TopK } from "./top-k";
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { addOuter, matVec, quadraticForm, shermanMorrison } from "../../src/bandit/dense";
-import { Float32Rows, SharedStatistics } from "../../src/bandit/kernels/kernels";
+import { Float32Rows } from "../../src/bandit/kernels/float32-rows";
+import { SharedStatistics } from "../../src/bandit/kernels/kernels";
 import { KERNELS_WASM_BASE64 } from "../../src/bandit/kernels/kernels-wasm";
 import { seededRandom } from "../../src/bandit/rng";
 import { assembleKernels } from "../../scripts/gen-kernels";
