@@ -29,15 +29,15 @@ export interface IngestResult {
 
 /**
  * Several concurrent IngestFeedback streams of `eventsPerStream` events each, opened one after another
- * per stream slot until the duration is over; throughput counts only acknowledged events.
+ * per stream slot until the duration is over; throughput counts only acknowledged events. Stream slot
+ * i uses connection i mod the count.
  */
-export async function runIngest(clients: RecsClient | readonly RecsClient[], nextEvent: () => FeedbackEvent, options: IngestOptions): Promise<IngestResult> {
+export async function runIngest(connections: readonly RecsClient[], nextEvent: () => FeedbackEvent, options: IngestOptions): Promise<IngestResult> {
   const result: IngestResult = { elapsedS: 0, streamsCompleted: 0, sent: 0, accepted: 0, duplicates: 0, rejected: 0, acceptedPerS: 0, streamLatency: new LatencyHistogram(), errors: new Map() };
   const started = performance.now();
   const deadline = started + options.durationMs;
   const progress = options.onProgress ? setInterval(() => options.onProgress!(result.accepted, performance.now() - started), 250) : null;
 
-  const connections = Array.isArray(clients) ? clients : [clients as RecsClient];
   const slot = async (index: number) => {
     const client = connections[index % connections.length]!;
     while (performance.now() < deadline && result.sent < options.maxEvents) {

@@ -82,19 +82,21 @@ describe("WebAssembly kernels", () => {
       }
       const query = Float64Array.from({ length: dim }, () => rng() * 2 - 1);
       const expected = rows.map((row) => row.reduce((sum, v, j) => sum + v * query[j]!, 0));
-      const got = matrix.dots(query, rows.length);
+      const { count, indices, dots: got } = matrix.above(query, rows.length, 1, Number.NEGATIVE_INFINITY);
+      expect(count).toBe(rows.length);
+      expect(Array.from(indices.subarray(0, count))).toEqual(rows.map((_, r) => r));
       // Float32 products and sums of terms below 1: within a few float32 ulps of dim.
       for (let r = 0; r < rows.length; r++) expect(Math.abs(got[r]! - expected[r]!)).toBeLessThanOrEqual(4 * dim * 2 ** -23);
       expect(matrix.rowCapacity).toBeGreaterThanOrEqual(50);
     }
   });
 
-  it("hands over only the rows (every step-th) whose dot is above the bar, with the dots `dots` computes, in row order", () => {
+  it("hands over only the rows (every step-th) whose dot is above the bar, with the same dots, in row order", () => {
     for (const dim of [3, 8, 32]) {
       const matrix = new Float32Rows(dim, 300);
       for (let r = 0; r < 300; r++) matrix.setRow(r, Float32Array.from({ length: dim }, () => rng() * 2 - 1));
       const query = Float64Array.from({ length: dim }, () => rng() * 2 - 1);
-      const all = Float64Array.from(matrix.dots(query, 300));
+      const all = Float64Array.from(matrix.above(query, 300, 1, Number.NEGATIVE_INFINITY).dots.subarray(0, 300));
       for (const step of [1, 7, 16]) {
         for (const bar of [Number.NEGATIVE_INFINITY, 0, 0.5, all[0]!]) {
           const expected = [];

@@ -1,8 +1,9 @@
 import { align8, instantiate, reserve } from "./instance";
 
 /**
- * A growable float32 matrix of `dim`-long rows kept in WebAssembly memory, and the dot product of
- * every row with a query (float32 arithmetic, float64 results), for similarity scans over the catalog.
+ * A growable float32 matrix of `dim`-long rows kept in WebAssembly memory, and the rows whose dot
+ * product with a query (float32 arithmetic, float64 results) clears a bar, for similarity scans over
+ * the catalog.
  */
 export class Float32Rows {
   private readonly kernel = instantiate();
@@ -52,15 +53,6 @@ export class Float32Rows {
     this.query = new Float32Array(buffer, queryAt, dim);
     this.results = new Float64Array(buffer, resultsAt, this.capacity);
     this.found = new Int32Array(buffer, foundAt, this.capacity);
-  }
-
-  /** out[r] = row r · query for r < rows, in float32 arithmetic (the query rounded to float32): a view valid until the next call. */
-  dots(query: Float64Array | Float32Array, rows: number): Float64Array {
-    if (rows > this.capacity) throw new RangeError(`${rows} rows asked, ${this.capacity} held`);
-    if (query.length !== this.dim) throw new RangeError(`query has ${query.length} values, rows have ${this.dim}`);
-    this.query.set(query);
-    this.kernel.dotRows(this.matrix.byteOffset, rows, this.dim, this.query.byteOffset, this.results.byteOffset);
-    return this.results.subarray(0, rows);
   }
 
   /**

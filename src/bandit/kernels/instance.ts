@@ -8,7 +8,6 @@ import { KERNELS_WASM_BASE64 } from "./kernels-wasm";
 export interface KernelExports {
   memory: WasmMemory;
   quadraticForms(a: number, n: number, u: number, count: number, out: number, w: number, dots: number): void;
-  dotRows(m: number, rows: number, dim: number, q: number, out: number): void;
   dotRowsAbove(m: number, rows: number, dim: number, q: number, step: number, bar: number, outIdx: number, outDot: number): number;
   addOuter(m: number, n: number, v: number, scale: number): void;
   matVec(m: number, rows: number, cols: number, u: number, out: number): void;

@@ -82,45 +82,12 @@
     (f64.store (local.get $outV) (local.get $tv))
   )
 
-  ;; out[r] = Σ_j m[r][j]·q[j] for `rows` float32 rows of length `dim` at `m` and a float32 query at `q`,
-  ;; in float32 arithmetic (eight lanes in two accumulators, then the tail), widened to float64 in out:
-  ;; a retrieval score, so float32's ~1e-7 relative error is immaterial, and it is twice float64's speed.
-  (func (export "dotRows") (param $m i32) (param $rows i32) (param $dim i32) (param $q i32) (param $out i32)
-    (local $r i32) (local $j i32) (local $base i32) (local $s0 v128) (local $s1 v128) (local $sum f32)
-    (local.set $base (local.get $m))
-    (block $doneR (loop $loopR
-      (br_if $doneR (i32.ge_u (local.get $r) (local.get $rows)))
-      (local.set $s0 (v128.const i64x2 0 0))
-      (local.set $s1 (v128.const i64x2 0 0))
-      (local.set $j (i32.const 0))
-      (block $doneJ8 (loop $loopJ8
-        (br_if $doneJ8 (i32.gt_u (i32.add (local.get $j) (i32.const 8)) (local.get $dim)))
-        (local.set $s0 (f32x4.add (local.get $s0)
-          (f32x4.mul (v128.load (i32.add (local.get $base) (i32.shl (local.get $j) (i32.const 2))))
-                     (v128.load (i32.add (local.get $q) (i32.shl (local.get $j) (i32.const 2)))))))
-        (local.set $s1 (f32x4.add (local.get $s1)
-          (f32x4.mul (v128.load offset=16 (i32.add (local.get $base) (i32.shl (local.get $j) (i32.const 2))))
-                     (v128.load offset=16 (i32.add (local.get $q) (i32.shl (local.get $j) (i32.const 2)))))))
-        (local.set $j (i32.add (local.get $j) (i32.const 8)))
-        (br $loopJ8)))
-      (local.set $s0 (f32x4.add (local.get $s0) (local.get $s1)))
-      (local.set $sum (f32.add (f32.add (f32x4.extract_lane 0 (local.get $s0)) (f32x4.extract_lane 1 (local.get $s0)))
-                               (f32.add (f32x4.extract_lane 2 (local.get $s0)) (f32x4.extract_lane 3 (local.get $s0)))))
-      (block $doneJ (loop $loopJ
-        (br_if $doneJ (i32.ge_u (local.get $j) (local.get $dim)))
-        (local.set $sum (f32.add (local.get $sum)
-          (f32.mul (f32.load (i32.add (local.get $base) (i32.shl (local.get $j) (i32.const 2))))
-                   (f32.load (i32.add (local.get $q) (i32.shl (local.get $j) (i32.const 2)))))))
-        (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br $loopJ)))
-      (f64.store (i32.add (local.get $out) (i32.shl (local.get $r) (i32.const 3))) (f64.promote_f32 (local.get $sum)))
-      (local.set $base (i32.add (local.get $base) (i32.shl (local.get $dim) (i32.const 2))))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $loopR)))
-  )
-  ;; Like dotRows for rows 0, step, 2·step, … < rows, but keeps only the rows whose dot (the same float32
-  ;; sum, promoted) is above `bar`: their indices (i32) go to outIdx and their dots (f64) to outDot, in row
-  ;; order; returns how many. A retrieval scan then touches only the few hundred rows that can enter its top.
+  ;; For rows r = 0, step, 2·step, … < rows of the float32 matrix at m (dim values each): the dot with
+  ;; the float32 query at q, summed in float32 (eight lanes, then the tail), promoted to f64; the rows
+  ;; whose dot is above `bar` have their indices (i32) written to outIdx and their dots (f64) to outDot,
+  ;; in row order; returns how many. A retrieval score, so float32's ~1e-7 relative error is immaterial
+  ;; (twice float64's speed); and a scan with a good bar hands over only the few hundred rows that can
+  ;; enter its top instead of every dot.
   (func (export "dotRowsAbove") (param $m i32) (param $rows i32) (param $dim i32) (param $q i32) (param $step i32) (param $bar f64) (param $outIdx i32) (param $outDot i32) (result i32)
     (local $r i32) (local $j i32) (local $base i32) (local $s0 v128) (local $s1 v128) (local $sum f32) (local $dot f64) (local $count i32)
     (block $doneR (loop $loopR
