@@ -197,8 +197,9 @@ export class CatalogMirror {
 
   /**
    * The `limit` item indices with the highest `Σ q·v` over the query vectors given (null ones are
-   * skipped), restricted to items that pass `keep`, best first. One SIMD pass over the packed matrix
-   * (WebAssembly), then a bounded heap: O(n·d + n·log limit), no per-item allocation.
+   * skipped), restricted to items that pass `filter`, best first (ties: lower index first). A SIMD pass
+   * over the packed matrix (WebAssembly) that keeps only rows above a sampled bar, then a bounded heap
+   * over those: O(n·d + limit·log limit), no per-item allocation.
    */
   nearest(queries: Array<Float32Array | null>, limit: number, filter: CandidateFilter): number[] {
     const active = queries.filter((q): q is Float32Array => q !== null);
