@@ -16,5 +16,12 @@ describe("float4ArrayLiteral", () => {
 
   it("writes an empty vector as an empty array", () => {
     expect(float4ArrayLiteral(new Float32Array(0))).toBe("{}");
+    expect(float4ArrayLiteral()).toBe("{}");
+  });
+
+  it("writes several vectors, empty ones among them, one after another as one array", () => {
+    const literal = float4ArrayLiteral(Float32Array.of(1, 0.1), new Float32Array(0), Float32Array.of(-2.5), new Float32Array(0));
+    expect(literal).not.toContain(",,");
+    expect(parse(literal)).toEqual([1, Math.fround(0.1), -2.5]);
   });
 });

@@ -12,22 +12,26 @@ export function vectorParam(vector: Float32Array): number[] {
 const POWERS_OF_TEN = Array.from({ length: 120 }, (_, i) => Number(`1e${i - 60}`));
 
 /**
- * A real[] literal (`{1.23456789e-1,...}`) that reads back as exactly these float32 values. Nine
- * significant digits always identify a float32, so each value is written as a 9-digit integer and an
- * exponent: about twice as fast as JavaScript's shortest double form (17 digits for most float32s),
- * which dominated the feedback path's statement building.
+ * A real[] literal (`{1.23456789e-1,...}`) that reads back as exactly these float32 values, one vector
+ * after another. Nine significant digits always identify a float32, so each value is written as a
+ * 9-digit integer and an exponent: about twice as fast as JavaScript's shortest double form (17 digits
+ * for most float32s), which dominated the feedback path's statement building.
  */
-export function float4ArrayLiteral(vector: Float32Array): string {
+export function float4ArrayLiteral(...vectors: Float32Array[]): string {
   let text = "{";
-  for (let i = 0; i < vector.length; i++) {
-    const x = vector[i]!;
-    if (i > 0) text += ",";
-    const exponent = x === 0 || !Number.isFinite(x) ? 0 : Math.floor(Math.log10(Math.abs(x))) - 8;
-    const scale = POWERS_OF_TEN[exponent + 60];
-    if (x === 0) text += Object.is(x, -0) ? "-0" : "0";
-    // Outside ±1e±60 (never an embedding's range), not finite, or 1e8 ≤ |x| < 1e9: the plain form.
-    else if (exponent === 0 || scale === undefined) text += String(x);
-    else text += `${Math.round(x / scale)}e${exponent}`;
+  let first = true;
+  for (const vector of vectors) {
+    for (let i = 0; i < vector.length; i++) {
+      const x = vector[i]!;
+      if (!first) text += ",";
+      first = false;
+      const exponent = x === 0 || !Number.isFinite(x) ? 0 : Math.floor(Math.log10(Math.abs(x))) - 8;
+      const scale = POWERS_OF_TEN[exponent + 60];
+      if (x === 0) text += Object.is(x, -0) ? "-0" : "0";
+      // Outside ±1e±60 (never an embedding's range), not finite, or 1e8 ≤ |x| < 1e9: the plain form.
+      else if (exponent === 0 || scale === undefined) text += String(x);
+      else text += `${Math.round(x / scale)}e${exponent}`;
+    }
   }
   return text + "}";
 }

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { DurableStores, LoggedModelUpdate } from "../../../src/state/ports";
 import { awkwardVector, DAY_MS, defaultReward, feedback, impression, modelUpdate, NOW_MS, unitVector } from "./fixtures";
 import { openMigrated, TEST_DIM, type DurableHarness } from "./harness";
+import { ROWS_PER_STATEMENT } from "../../../src/state/postgres/event-rows";
 
 const plainUpdate = (u: LoggedModelUpdate) => ({ ...u, shared: Array.from(u.shared), arm: Array.from(u.arm) });
 
@@ -117,6 +118,45 @@ export function describeEventLogContract(harness: DurableHarness): void {
       // Impressions are log entries too, though not model updates.
       await stores.events.appendImpressions([impression("r10", ["i1"])]);
       expect(BigInt(await stores.events.latestSeq())).toBeGreaterThan(BigInt(secondPage[0]!.seq));
+    });
+
+    it("keeps each row's own vectors and each user's own last embedding when one batch mixes them", async () => {
+      const { stores } = await openMigrated(harness);
+      const [u1, u2, u3] = [modelUpdate("i1", 1, 1), modelUpdate("i2", 2, 0.5), modelUpdate("i3", 3, -1)];
+      const outcomes = await stores.events.appendFeedback([
+        feedback("a1", { userId: "a", itemId: "i1", recommendationId: "r1", modelUpdate: u1 }, unitVector(TEST_DIM, 0)),
+        feedback("b1", { userId: "b" }),
+        feedback("c1", { userId: "c", itemId: "i3", recommendationId: "r1", modelUpdate: u3 }, unitVector(TEST_DIM, 2)),
+        feedback("a2", { userId: "a", itemId: "i2", recommendationId: "r1", modelUpdate: u2 }, unitVector(TEST_DIM, 1)),
+        feedback("a3", { userId: "a" }, null),
+        // A duplicate's embedding must not win, though it is the user's last one in the batch.
+        feedback("c1", { userId: "c" }, unitVector(TEST_DIM, 3)),
+      ]);
+      expect(outcomes).toEqual(["accepted", "accepted", "accepted", "accepted", "accepted", "duplicate"]);
+      const replayed = await stores.events.modelUpdatesSince("0", 10);
+      expect(replayed.map(plainUpdate).map(({ seq: _seq, ...rest }) => rest)).toEqual([u1, u3, u2].map((u) => ({ ...u, shared: Array.from(u.shared), arm: Array.from(u.arm) })));
+      const [a, b, c] = await Promise.all(["a", "b", "c"].map((id) => stores.users.get(id)));
+      expect([a?.interactionCount, b?.interactionCount, c?.interactionCount]).toEqual([3, 1, 1]);
+      expect(Array.from(a!.embedding!)).toEqual(Array.from(unitVector(TEST_DIM, 1)));
+      expect(b!.embedding).toBeNull();
+      expect(Array.from(c!.embedding!)).toEqual(Array.from(unitVector(TEST_DIM, 2)));
+    });
+
+    it("logs a batch larger than one statement holds, vectors and users included", async () => {
+      const { stores } = await openMigrated(harness);
+      const size = ROWS_PER_STATEMENT + 3;
+      const updates = Array.from({ length: size }, (_, i) => modelUpdate(`i${i}`, i, i % 3));
+      const entries = updates.map((update, i) => feedback(`big${i}`, { userId: `u${i % 7}`, itemId: update.itemId, recommendationId: "r", modelUpdate: update }, unitVector(TEST_DIM, i % TEST_DIM)));
+      entries.push(feedback("big5", { userId: "u5" }));
+      const outcomes = await stores.events.appendFeedback(entries);
+      expect(outcomes.filter((o) => o === "accepted")).toHaveLength(size);
+      expect(outcomes.at(-1)).toBe("duplicate");
+      const replayed = await stores.events.modelUpdatesSince("0", size + 10);
+      expect(replayed.map((u) => [u.itemId, u.reward, Array.from(u.shared), Array.from(u.arm)])).toEqual(updates.map((u) => [u.itemId, u.reward, Array.from(u.shared), Array.from(u.arm)]));
+      const ofU6 = entries.slice(0, size).filter((e) => e.record.userId === "u6");
+      const u6 = await stores.users.get("u6");
+      expect(u6?.interactionCount).toBe(ofU6.length);
+      expect(Array.from(u6!.embedding!)).toEqual(Array.from(ofU6.at(-1)!.userEmbedding!));
     });
 
     it("drops whole days older than the retention window and keeps the rest", async () => {
