@@ -101,28 +101,32 @@ export function eventRowsParams(rows: readonly EventInsert[], extra?: (index: nu
   const json = JSON.stringify(
     rows.map((row, ord) => {
       const update = row.update;
+      // A field left undefined is left out of the JSON (its column reads as null): feedback rows carry
+      // no impression fields, organic ones no update.
       const out: Record<string, unknown> = {
         event_id: row.eventId,
         kind: row.kind,
         occurred_at: new Date(row.occurredAtMs).toISOString(),
         user_id: row.userId,
-        session_id: row.sessionId,
-        item_id: row.itemId,
-        feedback_type: row.feedbackType,
-        recommendation_id: row.recommendationId,
-        reward: row.reward,
-        model_version: row.modelVersion,
-        context: row.context,
-        candidate_count: row.candidateCount,
-        shown_items: row.shownItems,
-        update_item_id: update?.itemId ?? null,
-        update_reward: update?.reward ?? null,
-        update_shared_at: update ? put(update.shared) : null,
-        update_shared_bytes: update ? update.shared.length * 4 : null,
-        update_arm_at: update ? put(update.arm) : null,
-        update_arm_bytes: update ? update.arm.length * 4 : null,
+        session_id: row.sessionId ?? undefined,
+        item_id: row.itemId ?? undefined,
+        feedback_type: row.feedbackType ?? undefined,
+        recommendation_id: row.recommendationId ?? undefined,
+        reward: row.reward ?? undefined,
+        model_version: row.modelVersion ?? undefined,
+        context: row.context ?? undefined,
+        candidate_count: row.candidateCount ?? undefined,
+        shown_items: row.shownItems ?? undefined,
         ord,
       };
+      if (update) {
+        out.update_item_id = update.itemId;
+        out.update_reward = update.reward;
+        out.update_shared_at = put(update.shared);
+        out.update_shared_bytes = update.shared.length * 4;
+        out.update_arm_at = put(update.arm);
+        out.update_arm_bytes = update.arm.length * 4;
+      }
       return extra ? Object.assign(out, extra(ord)) : out;
     }),
   );

@@ -19,7 +19,7 @@ export async function insertFeedbackWithUsers(sql: SqlExecutor, entries: readonl
   let embeddingAt = 0;
   const { json, vectors } = eventRowsParams(rows, (i) => {
     const embedding = entries[i]!.userEmbedding;
-    if (embedding === null) return { embedding_at: null, embedding_len: null };
+    if (embedding === null) return {};
     embeddings.push(embedding);
     embeddingAt += embedding.length;
     return { embedding_at: embeddingAt - embedding.length, embedding_len: embedding.length };
