@@ -1,15 +1,15 @@
 import type { FeedbackEntry } from "../ports";
 import { EVENT_ROW_COLUMNS, eventRowsParams, eventRowsRecordType, eventRowsSelect, feedbackInsert } from "./event-rows";
 import type { SqlExecutor } from "./sql-client";
-import { bytesParam, float4ArrayLiteral } from "./sql-values";
+import { bytesParam, float4ArrayParam } from "./sql-values";
 
 /**
  * Logs a batch of feedback and writes the users of the accepted events in ONE statement (data-modifying
  * CTEs are atomic as a statement), so group commit costs one round trip instead of BEGIN, two writes
  * and COMMIT. The batch travels as three parameters whatever its size: the rows as JSON, their update
- * vectors as one bytea (see `eventRowsParams`), and the users' new embeddings as one real[] that each
- * row addresses by offset, so Postgres parses each float once and only the embedding a user keeps is
- * carried through the statement. Of equal event ids the first in the batch wins, only accepted events
+ * vectors as one bytea (see `eventRowsParams`), and the users' new embeddings as one binary real[] that
+ * each row addresses by offset, so no float is formatted or parsed as text and only the embedding a user
+ * keeps is carried through the statement. Of equal event ids the first in the batch wins, only accepted events
  * count toward interaction_count, and a user's embedding becomes the last non-null one among their
  * accepted events. Returns the event ids inserted now.
  */
@@ -56,7 +56,7 @@ export async function insertFeedbackWithUsers(sql: SqlExecutor, entries: readonl
        RETURNING 1
      )
      SELECT event_id FROM inserted`,
-    [json, bytesParam(vectors), float4ArrayLiteral(...embeddings)],
+    [json, bytesParam(vectors), float4ArrayParam(...embeddings)],
     "recs_feedback_with_users",
   );
   return new Set(inserted.map((row) => row.event_id));

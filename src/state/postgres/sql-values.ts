@@ -9,31 +9,37 @@ export function vectorParam(vector: Float32Array): number[] {
   return Array.from(vector);
 }
 
-const POWERS_OF_TEN = Array.from({ length: 120 }, (_, i) => Number(`1e${i - 60}`));
+/** The type oid of float4, as a binary array parameter names its elements' type. */
+const FLOAT4_OID = 700;
 
 /**
- * A real[] literal (`{1.23456789e-1,...}`) that reads back as exactly these float32 values, one vector
- * after another. Nine significant digits always identify a float32, so each value is written as a
- * 9-digit integer and an exponent: about twice as fast as JavaScript's shortest double form (17 digits
- * for most float32s), which dominated the feedback path's statement building.
+ * A real[] parameter in Postgres's binary array format (what `array_recv` reads), the vectors' values one
+ * after another: exact, and neither side formats or parses a decimal. Both drivers send a Buffer as a
+ * binary parameter. Layout: dimensions, has-nulls flag, element type, then (for one dimension) its
+ * length and lower bound, then each element as a 4-byte length and a big-endian float32.
  */
-export function float4ArrayLiteral(...vectors: Float32Array[]): string {
-  let text = "{";
-  let first = true;
+export function float4ArrayParam(...vectors: Float32Array[]): Buffer {
+  let count = 0;
+  for (const vector of vectors) count += vector.length;
+  const header = count === 0 ? 12 : 20;
+  const bytes = Buffer.allocUnsafe(header + count * 8);
+  bytes.writeInt32BE(count === 0 ? 0 : 1, 0);
+  bytes.writeInt32BE(0, 4);
+  bytes.writeInt32BE(FLOAT4_OID, 8);
+  if (count > 0) {
+    bytes.writeInt32BE(count, 12);
+    bytes.writeInt32BE(1, 16);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = header;
   for (const vector of vectors) {
     for (let i = 0; i < vector.length; i++) {
-      const x = vector[i]!;
-      if (!first) text += ",";
-      first = false;
-      const exponent = x === 0 || !Number.isFinite(x) ? 0 : Math.floor(Math.log10(Math.abs(x))) - 8;
-      const scale = POWERS_OF_TEN[exponent + 60];
-      if (x === 0) text += Object.is(x, -0) ? "-0" : "0";
-      // Outside ±1e±60 (never an embedding's range), not finite, or 1e8 ≤ |x| < 1e9: the plain form.
-      else if (exponent === 0 || scale === undefined) text += String(x);
-      else text += `${Math.round(x / scale)}e${exponent}`;
+      view.setInt32(at, 4);
+      view.setFloat32(at + 4, vector[i]!);
+      at += 8;
     }
   }
-  return text + "}";
+  return bytes;
 }
 
 /** A real[] column as a Float32Array; float4 prints its shortest exact form, so values round-trip. */
