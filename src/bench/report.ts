@@ -55,6 +55,12 @@ export interface BenchReport {
   vsFloor?: { throughput: number; p99: Record<string, number> };
   /** With --server-metrics: the server's CPU over the measured phase, and per call (or per event acknowledged). */
   serverCpu?: { seconds: number; perUnitMs: number; per: "call" | "event" };
+  /**
+   * Where /proc/stat exists: the whole machine's CPU over the measured phase (every process on it: the
+   * server, Postgres, Redis, this load generator), cores busy on average, and per call or event. With all
+   * of them on one machine it says what a target costs: N events/s on C cores leave C/N s per event.
+   */
+  machineCpu?: { seconds: number; coresBusy: number; perUnitMs: number; per: "call" | "event" };
 }
 
 export function phaseReport(result: LoopResult): PhaseReport {
@@ -124,6 +130,11 @@ export function reportText(report: BenchReport): string {
     const c = report.serverCpu;
     const per = c.per === "event" ? `${(c.perUnitMs * 1000).toFixed(0)} µs per event` : `${c.perUnitMs.toFixed(3)} ms per call`;
     lines.push(`server CPU over the phase (its /metrics): ${c.seconds.toFixed(2)} s = ${per}`);
+  }
+  if (report.machineCpu) {
+    const c = report.machineCpu;
+    const per = c.per === "event" ? `${(c.perUnitMs * 1000).toFixed(0)} µs per event` : `${c.perUnitMs.toFixed(3)} ms per call`;
+    lines.push(`this machine's CPU over the phase (/proc/stat, every process): ${c.coresBusy.toFixed(2)} of ${report.machine.cpus} cores busy, ${c.seconds.toFixed(2)} s = ${per}`);
   }
   if (report.floor) lines.push("", ...phaseText("floor (bare gRPC + 1 Redis GET + 1 Postgres PK SELECT)", report.floor));
   if (report.vsFloor) {

@@ -9,6 +9,7 @@ import { runClosedLoop } from "./closed-loop";
 import { floorClient, startFloor } from "./floor";
 import { runIngest } from "./ingest";
 import { serverCpuSeconds } from "./server-cpu";
+import { coresBusy, machineCpuTimes } from "./machine-cpu";
 import { checkLoopbackUrl, checkTarget, parseMix } from "./options";
 import { compareWithFloor, ingestReport, phaseReport, type BenchReport } from "./report";
 import { StorefrontWorkload } from "./workload";
@@ -84,6 +85,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const durationMs = options.durationS * 1000;
 
     const cpuBefore = metrics === undefined ? 0 : await serverCpuSeconds(metrics);
+    const machineBefore = machineCpuTimes();
     if (options.ingest) {
       const result = await withProgress(options.progress, "ingest", durationMs, (onProgress) =>
         runIngest(connections, () => workload.feedbackEvent(), { streams: options.streams, eventsPerStream: options.streamEvents, durationMs, maxEvents: options.maxCalls, onProgress }),
@@ -95,9 +97,14 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       );
       report.service = phaseReport(result);
     }
+    const machineAfter = machineCpuTimes();
+    const units = report.ingest ? report.ingest.accepted : report.service!.calls;
+    if (machineBefore && machineAfter) {
+      const seconds = machineAfter.busyS - machineBefore.busyS;
+      report.machineCpu = { seconds, coresBusy: coresBusy(machineBefore, machineAfter, report.machine.cpus), perUnitMs: units > 0 ? (seconds * 1000) / units : Number.NaN, per: report.ingest ? "event" : "call" };
+    }
     if (metrics !== undefined) {
       const seconds = (await serverCpuSeconds(metrics)) - cpuBefore;
-      const units = report.ingest ? report.ingest.accepted : report.service!.calls;
       report.serverCpu = { seconds, perUnitMs: units > 0 ? (seconds * 1000) / units : Number.NaN, per: report.ingest ? "event" : "call" };
     }
 

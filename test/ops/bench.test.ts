@@ -114,6 +114,13 @@ describe("recs bench against the real service", () => {
     expect(cpu.per).toBe("call");
     expect(cpu.perUnitMs).toBeCloseTo((cpu.seconds * 1000) / report.service!.calls, 9);
     expect(reportText(report)).toMatch(/server CPU over the phase \(its \/metrics\): \d+\.\d+ s = \d+\.\d+ ms per call/);
+    // The whole machine's CPU (Linux): at least this process's own, never more than every core.
+    const machine = report.machineCpu!;
+    expect(machine.seconds).toBeGreaterThan(0);
+    expect(machine.coresBusy).toBeGreaterThan(0);
+    expect(machine.coresBusy).toBeLessThanOrEqual(report.machine.cpus + 0.01);
+    expect(machine.perUnitMs).toBeCloseTo((machine.seconds * 1000) / report.service!.calls, 9);
+    expect(reportText(report)).toMatch(/this machine's CPU over the phase \(\/proc\/stat, every process\): \d+\.\d\d of \d+ cores busy, \d+\.\d+ s = \d+\.\d+ ms per call/);
     const nowhere = await freePort();
     await expect(runBench({ ...base, durationS: 1, serverMetrics: `127.0.0.1:${nowhere}` })).rejects.toThrow(new RegExp(`--server-metrics 127.0.0.1:${nowhere}: .*RECS_METRICS_PORT`));
     await expect(runBench({ ...base, durationS: 1, serverMetrics: "10.0.0.1:9464" })).rejects.toThrow(/only loads this machine/);
