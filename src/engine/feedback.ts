@@ -202,16 +202,16 @@ export class FeedbackFlow {
     if (trained.length > 0) {
       metrics.banditUpdates.inc({ source: "feedback" }, trained.length);
       void guard
-        .run("serving_store", "mark_rewarded", () => Promise.all(trained.map((r) => servingContexts.markRewarded(r.recommendationId as string, r.itemId))), 1000)
+        .run("serving_store", "mark_rewarded", () => servingContexts.markRewardedAll(trained.map((r) => ({ recommendationId: r.recommendationId as string, itemId: r.itemId }))), 1000)
         .catch((err: unknown) => this.deps.log.warn({ err, events: trained.length }, "could not mark items rewarded; they may also get the default reward"));
     }
-    // One append per event, issued in log order (pipelined on one connection), after the previous
-    // batch's appends: each session window keeps the log's order.
+    // The batch's appends in log order, in one call, after the previous batch's: each session window
+    // keeps the log's order.
     const appended = this.sessionAppends.then(async () => {
       const { failed } = await guard.orElse(
         "session_store",
         "append",
-        () => Promise.all(records.map((r) => sessions.append(r.sessionId, { itemId: r.itemId, type: r.type, atMs: r.occurredAtMs }))),
+        () => sessions.appendAll(records.map((r) => ({ sessionId: r.sessionId, event: { itemId: r.itemId, type: r.type, atMs: r.occurredAtMs } }))),
         undefined,
         500,
       );

@@ -1,4 +1,4 @@
-import type { DueServingContext, ServingContext, ServingContextStore } from "./ports";
+import type { DueServingContext, ServingContext, ServingContextStore, RewardMark } from "./ports";
 
 /**
  * Keeps this replica's recently served contexts in memory in front of the shared store, so feedback on
@@ -41,6 +41,10 @@ export class CachedServingContextStore implements ServingContextStore {
 
   markRewarded(recommendationId: string, itemId: string): Promise<void> {
     return this.inner.markRewarded(recommendationId, itemId);
+  }
+
+  markRewardedAll(marks: readonly RewardMark[]): Promise<void> {
+    return this.inner.markRewardedAll(marks);
   }
 
   async claimDue(nowMs: number, limit: number): Promise<DueServingContext[]> {

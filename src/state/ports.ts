@@ -14,6 +14,12 @@ export interface SessionEvent {
   atMs: number;
 }
 
+/** One event for one session's window. */
+export interface SessionAppend {
+  sessionId: string;
+  event: SessionEvent;
+}
+
 /**
  * Short-term session state: the last N events of a session. Adapters are built with the window length
  * and idle TTL (RECS_SESSION_WINDOW, RECS_SESSION_TTL_S).
@@ -24,6 +30,12 @@ export interface SessionStore {
    * round trip: concurrent appenders never lose an event, and the window never exceeds its bound.
    */
   append(sessionId: string, event: SessionEvent): Promise<void>;
+  /**
+   * Appends each event to its session in the order given, exactly as `append` one by one would (each
+   * append atomic), but in one round trip for many: the feedback path's group commit appends a whole
+   * batch at once. If the store fails part way, a prefix of them may have been appended.
+   */
+  appendAll(appends: readonly SessionAppend[]): Promise<void>;
   /** The window, newest first; empty for an unknown or expired session. Undecodable entries are skipped. */
   window(sessionId: string): Promise<SessionEvent[]>;
   close(): Promise<void>;
@@ -57,6 +69,12 @@ export interface DueServingContext {
   rewardedItemIds: string[];
 }
 
+/** An item of a recommendation that received feedback. */
+export interface RewardMark {
+  recommendationId: string;
+  itemId: string;
+}
+
 /**
  * Serving contexts by recommendation id, held for the reward wait window (RECS_REWARD_WAIT_MS) plus a
  * margin, then gone. Adapters are built with the wait window.
@@ -68,6 +86,8 @@ export interface ServingContextStore {
   get(recommendationId: string): Promise<ServingContext | null>;
   /** Records that an item of the recommendation received feedback, so it gets no default reward. */
   markRewarded(recommendationId: string, itemId: string): Promise<void>;
+  /** `markRewarded` for each, in one round trip for many (a feedback batch's marks). */
+  markRewardedAll(marks: readonly RewardMark[]): Promise<void>;
   /**
    * Claims up to `limit` contexts due at or before `nowMs` and removes them. Across replicas sharing a
    * store, each context is claimed by exactly one caller.

@@ -22,6 +22,7 @@ describe("CachedServingContextStore", () => {
       put: (c) => shared.put(c),
       get: (id) => (reads.push(id), shared.get(id)),
       markRewarded: (id, item) => shared.markRewarded(id, item),
+      markRewardedAll: (marks) => shared.markRewardedAll(marks),
       claimDue: (at, limit) => shared.claimDue(at, limit),
       close: () => shared.close(),
     };

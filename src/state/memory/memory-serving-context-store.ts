@@ -1,5 +1,5 @@
 import type { Logger } from "../../log";
-import type { DueServingContext, ServingContext, ServingContextStore } from "../ports";
+import type { DueServingContext, ServingContext, ServingContextStore, RewardMark } from "../ports";
 import { MinHeap } from "./min-heap";
 
 export interface MemoryServingContextStoreOptions {
@@ -64,6 +64,10 @@ export class MemoryServingContextStore implements ServingContextStore {
 
   async markRewarded(recommendationId: string, itemId: string): Promise<void> {
     this.live(recommendationId)?.rewardedItemIds.add(itemId);
+  }
+
+  async markRewardedAll(marks: readonly RewardMark[]): Promise<void> {
+    for (const { recommendationId, itemId } of marks) this.live(recommendationId)?.rewardedItemIds.add(itemId);
   }
 
   async claimDue(nowMs: number, limit: number): Promise<DueServingContext[]> {

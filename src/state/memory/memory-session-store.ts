@@ -1,4 +1,4 @@
-import type { SessionEvent, SessionStore } from "../ports";
+import type { SessionAppend, SessionEvent, SessionStore } from "../ports";
 
 export interface MemorySessionStoreOptions {
   sessionWindow: number;
@@ -26,6 +26,14 @@ export class MemorySessionStore implements SessionStore {
   constructor(private readonly options: MemorySessionStoreOptions) {}
 
   async append(sessionId: string, event: SessionEvent): Promise<void> {
+    this.appendNow(sessionId, event);
+  }
+
+  async appendAll(appends: readonly SessionAppend[]): Promise<void> {
+    for (const { sessionId, event } of appends) this.appendNow(sessionId, event);
+  }
+
+  private appendNow(sessionId: string, event: SessionEvent): void {
     const now = this.options.now();
     const previous = this.live(sessionId, now);
     const events = [{ ...event }, ...(previous?.events ?? [])].slice(0, this.options.sessionWindow);

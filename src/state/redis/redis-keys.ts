@@ -1,7 +1,8 @@
 /**
  * Every key the Redis-side stores write, under one configurable prefix. The `{...}` hash tag keeps each
- * logical object (a session window; a serving context and its rewarded set) in one cluster slot, so the
- * Lua script that touches it is cluster-safe; the due set and the model stream are objects of their own.
+ * logical object (a session window; a serving context and its rewarded set) in one cluster slot, so a
+ * script touching one object would run on a cluster; the due set and the model stream are objects of
+ * their own. (The batch writes span objects: see `RedisClient`.)
  */
 export interface RedisKeys {
   /** List of encoded session events, newest first. */

@@ -1,7 +1,7 @@
 import { describeError } from "../../errors";
 import type { Logger } from "../../log";
-import type { DueServingContext, ServingContext, ServingContextStore } from "../ports";
-import { luaScript, type RedisClient } from "./redis-client";
+import type { DueServingContext, RewardMark, ServingContext, ServingContextStore } from "../ports";
+import { luaScript, MAX_SCRIPT_BATCH, type RedisClient } from "./redis-client";
 import type { RedisKeys } from "./redis-keys";
 import { decodeServingContext, encodeServingContext } from "./serving-context-codec";
 
@@ -13,16 +13,23 @@ return 1
 `);
 
 /**
- * Marks an item only while its context is held, and lets the mark expire with the context, so a late or
- * unknown recommendation id leaves nothing behind.
+ * For each (context key, rewarded-set key) pair of KEYS, with its item (ARGV[1 + j] for the j-th pair):
+ * marks the item only while its context is held, and lets the mark expire with the context, so a late
+ * or unknown recommendation id leaves nothing behind. ARGV[1] is the TTL for a context without one.
  */
-const MARK_REWARDED = luaScript(`
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl == -2 then return 0 end
-if ttl < 0 then ttl = tonumber(ARGV[2]) end
-redis.call('SADD', KEYS[2], ARGV[1])
-redis.call('PEXPIRE', KEYS[2], ttl)
-return 1
+const MARK_REWARDED_ALL = luaScript(`
+local fallback = tonumber(ARGV[1])
+local marked = 0
+for i = 1, #KEYS, 2 do
+  local ttl = redis.call('PTTL', KEYS[i])
+  if ttl ~= -2 then
+    if ttl < 0 then ttl = fallback end
+    redis.call('SADD', KEYS[i + 1], ARGV[(i + 1) / 2 + 1])
+    redis.call('PEXPIRE', KEYS[i + 1], ttl)
+    marked = marked + 1
+  end
+end
+return marked
 `);
 
 /**
@@ -83,11 +90,23 @@ export class RedisServingContextStore implements ServingContextStore {
   }
 
   async markRewarded(recommendationId: string, itemId: string): Promise<void> {
-    await this.redis.runScript(
-      MARK_REWARDED,
-      [this.keys.servingContext(recommendationId), this.keys.rewardedItems(recommendationId)],
-      [itemId, this.options.contextTtlMs],
-    );
+    await this.markRewardedAll([{ recommendationId, itemId }]);
+  }
+
+  /** One script call per MAX_SCRIPT_BATCH marks, sent together; like `appendAll`, its keys span slots. */
+  async markRewardedAll(marks: readonly RewardMark[]): Promise<void> {
+    const calls: Promise<unknown>[] = [];
+    for (let start = 0; start < marks.length; start += MAX_SCRIPT_BATCH) {
+      const chunk = marks.slice(start, start + MAX_SCRIPT_BATCH);
+      calls.push(
+        this.redis.runScript(
+          MARK_REWARDED_ALL,
+          chunk.flatMap((m) => [this.keys.servingContext(m.recommendationId), this.keys.rewardedItems(m.recommendationId)]),
+          [this.options.contextTtlMs, ...chunk.map((m) => m.itemId)],
+        ),
+      );
+    }
+    await Promise.all(calls);
   }
 
   async claimDue(nowMs: number, limit: number): Promise<DueServingContext[]> {

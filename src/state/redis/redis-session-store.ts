@@ -1,15 +1,22 @@
 import type { Logger } from "../../log";
-import type { SessionEvent, SessionStore } from "../ports";
-import { luaScript, type RedisClient } from "./redis-client";
+import type { SessionAppend, SessionEvent, SessionStore } from "../ports";
+import { luaScript, MAX_SCRIPT_BATCH, type RedisClient } from "./redis-client";
 import type { RedisKeys } from "./redis-keys";
 import { decodeSessionEvent, encodeSessionEvent } from "./session-event-codec";
 
-/** Push, trim and refresh the TTL in one atomic step: no appender can lose another's event. */
-const APPEND = luaScript(`
-redis.call('LPUSH', KEYS[1], ARGV[1])
-redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1
+/**
+ * For each session key in order, with its event (ARGV[2 + i]): push, trim to the window (ARGV[1]) and
+ * refresh the TTL (ARGV[2]), each step atomic, so no appender can lose another's event. One call
+ * carries many appends: per-command overhead, not Redis's work, dominated one call per event.
+ */
+const APPEND_ALL = luaScript(`
+local last = tonumber(ARGV[1]) - 1
+for i, key in ipairs(KEYS) do
+  redis.call('LPUSH', key, ARGV[i + 2])
+  redis.call('LTRIM', key, 0, last)
+  redis.call('PEXPIRE', key, ARGV[2])
+end
+return #KEYS
 `);
 
 export interface RedisSessionStoreOptions {
@@ -33,11 +40,27 @@ export class RedisSessionStore implements SessionStore {
   ) {}
 
   async append(sessionId: string, event: SessionEvent): Promise<void> {
-    await this.redis.runScript(
-      APPEND,
-      [this.keys.session(sessionId)],
-      [encodeSessionEvent(event), this.options.sessionWindow, this.options.sessionTtlS * 1000],
-    );
+    await this.appendAll([{ sessionId, event }]);
+  }
+
+  /**
+   * One script call per MAX_SCRIPT_BATCH appends, sent together (one round trip). Its keys span hash
+   * slots, which a standalone Redis (the only kind this client connects to) allows; see `RedisClient`.
+   */
+  async appendAll(appends: readonly SessionAppend[]): Promise<void> {
+    const { sessionWindow, sessionTtlS } = this.options;
+    const calls: Promise<unknown>[] = [];
+    for (let start = 0; start < appends.length; start += MAX_SCRIPT_BATCH) {
+      const chunk = appends.slice(start, start + MAX_SCRIPT_BATCH);
+      calls.push(
+        this.redis.runScript(
+          APPEND_ALL,
+          chunk.map((a) => this.keys.session(a.sessionId)),
+          [sessionWindow, sessionTtlS * 1000, ...chunk.map((a) => encodeSessionEvent(a.event))],
+        ),
+      );
+    }
+    await Promise.all(calls);
   }
 
   async window(sessionId: string): Promise<SessionEvent[]> {

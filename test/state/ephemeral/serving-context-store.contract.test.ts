@@ -97,6 +97,23 @@ describe.each(adapters)("ServingContextStore contract ($name)", (adapter) => {
     });
   });
 
+  it("marks a batch of items across recommendations at once, skipping unknown ones, more than one script call holds", async () => {
+    await adapter.withStores({ rewardWaitMs: wait }, async ({ stores, now, redis }) => {
+      const t = now();
+      const ids = Array.from({ length: 300 }, (_, i) => `rec-${i}`);
+      await Promise.all(ids.map((id) => stores.servingContexts.put(servingContext(id, t))));
+      // Two items for every held recommendation, plus one never served, in one batch of 601 marks.
+      const marks = ids.flatMap((id) => [{ recommendationId: id, itemId: "sku-0" }, { recommendationId: id, itemId: `sku-${id.length}` }]);
+      marks.splice(150, 0, { recommendationId: "rec-never-served", itemId: "sku-1" });
+      await stores.servingContexts.markRewardedAll(marks);
+      await stores.servingContexts.markRewardedAll([]);
+      const claimed = await claimAll(stores.servingContexts, t + wait, 1000);
+      expect(claimed).toHaveLength(300);
+      for (const { context, rewardedItemIds } of claimed) expect([...rewardedItemIds].sort()).toEqual(["sku-0", `sku-${context.recommendationId.length}`].sort());
+      if (redis) expect(await redis.allKeys()).not.toContainEqual(expect.stringContaining("rec-never-served"));
+    });
+  });
+
   it("marking an unknown recommendation changes nothing", async () => {
     await adapter.withStores({ rewardWaitMs: wait }, async ({ stores, now, redis }) => {
       await stores.servingContexts.markRewarded("rec-never-served", "sku-1");
