@@ -1,0 +1,81 @@
+/**
+ * The feedback flow's CPU per event without gRPC: an Engine over the configured stores (DATABASE_URL,
+ * REDIS_URL; load a catalog first), 200 recommendations to answer, then rounds of four concurrent
+ * IngestFeedback-like streams of 5,000 events (90% answering a recommendation, as `recs bench --ingest`
+ * sends), each round's process CPU divided by the events accepted. In one process and without the
+ * network layer, it separates the flow's own cost from the service's and repeats within a few percent
+ * where the service bench drifts with the host; run two checkouts in turn to compare them.
+ *
+ *   DATABASE_URL=… REDIS_URL=… RECS_REDIS_PREFIX=flow: npm run bench:flow [-- ROUNDS]
+ */
+import { loadavg } from "node:os";
+import { Registry } from "prom-client";
+import { seededRandom } from "../src/bandit/rng";
+import { loadConfig } from "../src/config";
+import { Engine } from "../src/engine/engine";
+import type { StreamEntry } from "../src/engine/engine";
+import type { FeedbackInput } from "../src/engine/types";
+import { createLogger } from "../src/log";
+import { toFeedbackInput } from "../src/server/validation";
+import { openStores } from "../src/state/open-stores";
+
+const STREAMS = 4;
+const EVENTS_PER_STREAM = 5_000;
+const USERS = 1_000;
+const rounds = Number(process.argv[2] ?? 6);
+
+const config = loadConfig();
+const logger = createLogger("warn");
+const stores = await openStores(config, logger, () => undefined);
+const engine = await Engine.start({ config, durable: stores.durable, ephemeral: stores.ephemeral, logger, seed: 1, registry: new Registry() });
+if (engine.catalog.size === 0) throw new Error("the catalog is empty: load one first (node bin/recs.js load-catalog FILE)");
+
+const rng = seededRandom(7);
+const tag = Math.random().toString(36).slice(2, 8);
+const shown: Array<{ recommendationId: string; userId: string; sessionId: string; itemIds: string[] }> = [];
+for (let i = 0; i < 200; i++) {
+  const user = Math.floor(rng() * USERS);
+  const input = { userId: `flow-u-${user}`, sessionId: `flow-s-${tag}-${user}`, k: 10, context: { page: "home" }, candidateIds: [], excludeIds: [], category: "" };
+  const out = await engine.recommend(input);
+  shown.push({ recommendationId: out.recommendationId, userId: input.userId, sessionId: input.sessionId, itemIds: out.items.map((item) => item.itemId) });
+}
+const itemIds = [...new Set(shown.flatMap((s) => s.itemIds))];
+
+let events = 0;
+/** A wire event as the service decodes it: most answer a recommendation (top slots more often), the rest are organic. */
+function nextEvent(): StreamEntry<FeedbackInput> {
+  const eventId = `flow-${tag}-${++events}`;
+  const answering = rng() < 0.9;
+  const s = shown[Math.floor(rng() * shown.length)]!;
+  const user = Math.floor(rng() * USERS);
+  const wire = answering
+    ? { eventId, userId: s.userId, sessionId: s.sessionId, itemId: s.itemIds[Math.min(s.itemIds.length - 1, Math.floor(s.itemIds.length * rng() * rng()))]!, type: "CLICK" as const, recommendationId: s.recommendationId, occurredAtMs: "0" }
+    : { eventId, userId: `flow-u-${user}`, sessionId: `flow-s-${tag}-${user}`, itemId: itemIds[Math.floor(rng() * itemIds.length)]!, type: "CLICK" as const, recommendationId: "", occurredAtMs: "0" };
+  return { id: eventId, value: toFeedbackInput(wire as never, Date.now()) };
+}
+
+async function* stream(): AsyncIterable<StreamEntry<FeedbackInput>> {
+  for (let i = 0; i < EVENTS_PER_STREAM; i++) yield nextEvent();
+}
+
+async function round(): Promise<{ accepted: number; cpuUs: number; wallMs: number }> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const summaries = await Promise.all(Array.from({ length: STREAMS }, () => engine.ingestFeedback(stream())));
+  const used = process.cpuUsage(cpu);
+  return { accepted: summaries.reduce((sum, s) => sum + s.accepted, 0), cpuUs: used.user + used.system, wallMs: performance.now() - started };
+}
+
+console.log(`feedback flow, ${STREAMS} streams × ${EVENTS_PER_STREAM} events per round, load average ${loadavg()[0]!.toFixed(2)}`);
+await round(); // warm-up
+const perEvent: number[] = [];
+for (let r = 0; r < rounds; r++) {
+  const { accepted, cpuUs, wallMs } = await round();
+  if (accepted === 0) throw new Error("no event was accepted");
+  perEvent.push(cpuUs / accepted);
+  console.log(`round ${r + 1}: ${accepted} accepted, ${Math.round((accepted * 1000) / wallMs)} events/s, ${(cpuUs / accepted).toFixed(1)} µs CPU per event`);
+}
+perEvent.sort((a, b) => a - b);
+console.log(`median ${perEvent[Math.floor(perEvent.length / 2)]!.toFixed(1)} µs CPU per event`);
+await engine.close();
+await stores.close();
