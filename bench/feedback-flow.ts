@@ -16,6 +16,7 @@ import { Engine } from "../src/engine/engine";
 import type { StreamEntry } from "../src/engine/engine";
 import type { FeedbackInput } from "../src/engine/types";
 import { createLogger } from "../src/log";
+import type { FeedbackEvent__Output } from "../src/server/generated/recs/v1/FeedbackEvent";
 import { toFeedbackInput } from "../src/server/validation";
 import { openStores } from "../src/state/open-stores";
 
@@ -48,10 +49,10 @@ function nextEvent(): StreamEntry<FeedbackInput> {
   const answering = rng() < 0.9;
   const s = shown[Math.floor(rng() * shown.length)]!;
   const user = Math.floor(rng() * USERS);
-  const wire = answering
-    ? { eventId, userId: s.userId, sessionId: s.sessionId, itemId: s.itemIds[Math.min(s.itemIds.length - 1, Math.floor(s.itemIds.length * rng() * rng()))]!, type: "CLICK" as const, recommendationId: s.recommendationId, occurredAtMs: "0" }
-    : { eventId, userId: `flow-u-${user}`, sessionId: `flow-s-${tag}-${user}`, itemId: itemIds[Math.floor(rng() * itemIds.length)]!, type: "CLICK" as const, recommendationId: "", occurredAtMs: "0" };
-  return { id: eventId, value: toFeedbackInput(wire as never, Date.now()) };
+  const wire: FeedbackEvent__Output = answering
+    ? { eventId, userId: s.userId, sessionId: s.sessionId, itemId: s.itemIds[Math.min(s.itemIds.length - 1, Math.floor(s.itemIds.length * rng() * rng()))]!, type: "CLICK", recommendationId: s.recommendationId, occurredAtMs: "0" }
+    : { eventId, userId: `flow-u-${user}`, sessionId: `flow-s-${tag}-${user}`, itemId: itemIds[Math.floor(rng() * itemIds.length)]!, type: "CLICK", recommendationId: "", occurredAtMs: "0" };
+  return { id: eventId, value: toFeedbackInput(wire, Date.now()) };
 }
 
 async function* stream(): AsyncIterable<StreamEntry<FeedbackInput>> {
