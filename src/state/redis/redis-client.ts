@@ -41,6 +41,25 @@ export type RedisArg = string | number | Buffer;
 export const MAX_SCRIPT_BATCH = 250;
 
 /**
+ * Runs a batch-write script once per MAX_SCRIPT_BATCH items, in order, the calls sent together (one
+ * round trip); each call gets its chunk's keys and arguments. Its keys span hash slots (see above).
+ */
+export async function runScriptBatched<T>(
+  redis: RedisClient,
+  script: LuaScript,
+  items: readonly T[],
+  keysOf: (chunk: readonly T[]) => string[],
+  argsOf: (chunk: readonly T[]) => RedisArg[],
+): Promise<void> {
+  const calls: Promise<unknown>[] = [];
+  for (let start = 0; start < items.length; start += MAX_SCRIPT_BATCH) {
+    const chunk = items.slice(start, start + MAX_SCRIPT_BATCH);
+    calls.push(redis.runScript(script, keysOf(chunk), argsOf(chunk)));
+  }
+  await Promise.all(calls);
+}
+
+/**
  * ioredis's Buffer-reply script calls exist at run time but not in its typings. They, unlike
  * `callBuffer("EVALSHA", …)`, survive auto-pipelining (which mangles `call`'s command name).
  */

@@ -1,7 +1,7 @@
 import { describeError } from "../../errors";
 import type { Logger } from "../../log";
 import type { DueServingContext, RewardMark, ServingContext, ServingContextStore } from "../ports";
-import { luaScript, MAX_SCRIPT_BATCH, type RedisClient } from "./redis-client";
+import { luaScript, runScriptBatched, type RedisClient } from "./redis-client";
 import type { RedisKeys } from "./redis-keys";
 import { decodeServingContext, encodeServingContext } from "./serving-context-codec";
 
@@ -95,18 +95,13 @@ export class RedisServingContextStore implements ServingContextStore {
 
   /** One script call per MAX_SCRIPT_BATCH marks, sent together; like `appendAll`, its keys span slots. */
   async markRewardedAll(marks: readonly RewardMark[]): Promise<void> {
-    const calls: Promise<unknown>[] = [];
-    for (let start = 0; start < marks.length; start += MAX_SCRIPT_BATCH) {
-      const chunk = marks.slice(start, start + MAX_SCRIPT_BATCH);
-      calls.push(
-        this.redis.runScript(
-          MARK_REWARDED_ALL,
-          chunk.flatMap((m) => [this.keys.servingContext(m.recommendationId), this.keys.rewardedItems(m.recommendationId)]),
-          [this.options.contextTtlMs, ...chunk.map((m) => m.itemId)],
-        ),
-      );
-    }
-    await Promise.all(calls);
+    await runScriptBatched(
+      this.redis,
+      MARK_REWARDED_ALL,
+      marks,
+      (chunk) => chunk.flatMap((m) => [this.keys.servingContext(m.recommendationId), this.keys.rewardedItems(m.recommendationId)]),
+      (chunk) => [this.options.contextTtlMs, ...chunk.map((m) => m.itemId)],
+    );
   }
 
   async claimDue(nowMs: number, limit: number): Promise<DueServingContext[]> {

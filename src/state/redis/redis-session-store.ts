@@ -1,6 +1,6 @@
 import type { Logger } from "../../log";
 import type { SessionAppend, SessionEvent, SessionStore } from "../ports";
-import { luaScript, MAX_SCRIPT_BATCH, type RedisClient } from "./redis-client";
+import { luaScript, runScriptBatched, type RedisClient } from "./redis-client";
 import type { RedisKeys } from "./redis-keys";
 import { decodeSessionEvent, encodeSessionEvent } from "./session-event-codec";
 
@@ -49,18 +49,13 @@ export class RedisSessionStore implements SessionStore {
    */
   async appendAll(appends: readonly SessionAppend[]): Promise<void> {
     const { sessionWindow, sessionTtlS } = this.options;
-    const calls: Promise<unknown>[] = [];
-    for (let start = 0; start < appends.length; start += MAX_SCRIPT_BATCH) {
-      const chunk = appends.slice(start, start + MAX_SCRIPT_BATCH);
-      calls.push(
-        this.redis.runScript(
-          APPEND_ALL,
-          chunk.map((a) => this.keys.session(a.sessionId)),
-          [sessionWindow, sessionTtlS * 1000, ...chunk.map((a) => encodeSessionEvent(a.event))],
-        ),
-      );
-    }
-    await Promise.all(calls);
+    await runScriptBatched(
+      this.redis,
+      APPEND_ALL,
+      appends,
+      (chunk) => chunk.map((a) => this.keys.session(a.sessionId)),
+      (chunk) => [sessionWindow, sessionTtlS * 1000, ...chunk.map((a) => encodeSessionEvent(a.event))],
+    );
   }
 
   async window(sessionId: string): Promise<SessionEvent[]> {
