@@ -7,8 +7,8 @@ import type { Logger } from "../../log";
 /**
  * The few Redis calls the Redis-side stores make, so the stores never see ioredis and a test can read
  * exactly what they depend on (like bullmq's `redis-client.ts`). Writes go through Lua scripts so each
- * is atomic and one round trip. The client is a standalone one (a server, or a Sentinel-managed primary;
- * not a Redis Cluster). Each script touches one logical object (the keys of one hash slot), except the
+ * is atomic and one round trip. The client talks to one standalone server (`REDIS_URL`), not a Redis
+ * Cluster. Each script touches one logical object (the keys of one hash slot), except the
  * feedback path's batch writes (`appendAll`, `markRewardedAll`), which carry up to MAX_SCRIPT_BATCH
  * objects per call: one call per event cost the server ~28 µs of CPU per event in ioredis's per-command
  * work. A cluster client would have to split those calls by slot.
