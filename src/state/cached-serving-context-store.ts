@@ -1,4 +1,4 @@
-import type { DueServingContext, ServingContext, ServingContextStore, RewardMark } from "./ports";
+import type { DueServingContext, RewardMark, ServingContext, ServingContextStore } from "./ports";
 
 /**
  * Keeps this replica's recently served contexts in memory in front of the shared store, so feedback on

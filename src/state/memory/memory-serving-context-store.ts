@@ -1,5 +1,5 @@
 import type { Logger } from "../../log";
-import type { DueServingContext, ServingContext, ServingContextStore, RewardMark } from "../ports";
+import type { DueServingContext, RewardMark, ServingContext, ServingContextStore } from "../ports";
 import { MinHeap } from "./min-heap";
 
 export interface MemoryServingContextStoreOptions {

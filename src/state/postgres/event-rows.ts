@@ -49,10 +49,10 @@ const ROW_COLUMNS = [
   ["update_arm", "bytea"],
 ] as const;
 
-/** Rows per statement: one JSON parameter carries them, so this bounds its size (~0.3 KiB a row), not a parameter count. */
+/** Rows per statement: one JSON parameter carries them, so this bounds its size (~0.4 KiB a row), not a parameter count. */
 export const ROWS_PER_STATEMENT = 2_000;
 
-/** The column list of `events` that `EVENT_ROWS_SELECT` fills, in order. */
+/** The column list of `events` that `eventRowsSelect` fills, in order. */
 export const EVENT_ROW_COLUMNS = ROW_COLUMNS.map(([name]) => name).join(", ");
 
 /**

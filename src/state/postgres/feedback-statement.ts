@@ -8,10 +8,10 @@ import { bytesParam, float4ArrayParam } from "./sql-values";
  * CTEs are atomic as a statement), so group commit costs one round trip instead of BEGIN, two writes
  * and COMMIT. The batch travels as three parameters whatever its size: the rows as JSON, their update
  * vectors as one bytea (see `eventRowsParams`), and the users' new embeddings as one binary real[] that
- * each row addresses by offset, so no float is formatted or parsed as text and only the embedding a user
- * keeps is carried through the statement. Of equal event ids the first in the batch wins, only accepted events
- * count toward interaction_count, and a user's embedding becomes the last non-null one among their
- * accepted events. Returns the event ids inserted now.
+ * each row addresses by offset, so no float is formatted or parsed as text and only the embedding a
+ * user keeps is carried through the statement. Of equal event ids the first in the batch wins, only
+ * accepted events count toward interaction_count, and a user's embedding becomes the last non-null one
+ * among their accepted events. Returns the event ids inserted now.
  */
 export async function insertFeedbackWithUsers(sql: SqlExecutor, entries: readonly FeedbackEntry[]): Promise<Set<string>> {
   const rows = entries.map((entry) => feedbackInsert(entry.record));
