@@ -43,6 +43,8 @@ export interface BenchReport {
   connections: number;
   durationS: number;
   mix: Record<string, number>;
+  /** Share of feedback events answering a recent recommendation (the rest are organic clicks). */
+  answerShare: number;
   users: number;
   k: number;
   seed: number;
@@ -111,7 +113,7 @@ export function reportText(report: BenchReport): string {
   const mix = Object.entries(report.mix).filter(([, w]) => w > 0).map(([rpc, w]) => `${rpc}=${w.toFixed(2)}`).join(",");
   const lines = [
     report.ingest
-      ? `recs bench → ${report.target}: IngestFeedback, ${report.durationS} s, ${report.users} users, seed ${report.seed}`
+      ? `recs bench → ${report.target}: IngestFeedback, ${report.durationS} s, ${Math.round(report.answerShare * 100)}% of events answering a recommendation, ${report.users} users, seed ${report.seed}`
       : `recs bench → ${report.target}: concurrency ${report.concurrency}${report.connections > 1 ? ` over ${report.connections} connections` : ""}, ${report.durationS} s, mix ${mix}, ${report.users} users, k ${report.k}, seed ${report.seed}`,
     `machine: ${report.machine.cpus} CPUs, load average ${report.machine.loadAverage1m.toFixed(2)} before the run, node ${report.machine.node}`,
     `seeded: ${report.seeding.itemsDiscovered} items discovered through ${report.seeding.recommendations} recommendations, ${report.seeding.eventsAccepted} organic events`,

@@ -69,6 +69,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     connections: connectionCount,
     durationS: options.durationS,
     mix: { ...mix },
+    answerShare: options.answerShare,
     users: options.users,
     k: options.k,
     seed: options.seed,

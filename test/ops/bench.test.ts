@@ -163,6 +163,11 @@ describe("recs bench against the real service", () => {
     expect(ingest.accepted + ingest.duplicates + ingest.rejected).toBe(ingest.sent);
     expect(ingest.rejected).toBe(0);
     expect(ingest.acceptedPerS).toBeCloseTo(ingest.accepted / ingest.elapsedS, 6);
+    // The report says what the events were, and what the machine spent per event.
+    const text = reportText(report);
+    expect(text).toMatch(/IngestFeedback, 1 s, 90% of events answering a recommendation/);
+    expect(report.machineCpu!.per).toBe("event");
+    expect(text).toMatch(/this machine's CPU over the phase .* = \d+ µs per event/);
   });
 
   it("measures the floor in the same run and compares the service with it", async ({ skip }) => {
