@@ -56,13 +56,29 @@ export interface BenchReport {
   /** The service as a multiple of the floor: throughput (higher is better) and p99 per RPC (lower is better). */
   vsFloor?: { throughput: number; p99: Record<string, number> };
   /** With --server-metrics: the server's CPU over the measured phase, and per call (or per event acknowledged). */
-  serverCpu?: { seconds: number; perUnitMs: number; per: "call" | "event" };
+  serverCpu?: CpuUse;
   /**
    * Where /proc/stat exists: the whole machine's CPU over the measured phase (every process on it: the
    * server, Postgres, Redis, this load generator), cores busy on average, and per call or event. With all
    * of them on one machine it says what a target costs: N events/s on C cores leave C/N s per event.
    */
-  machineCpu?: { seconds: number; coresBusy: number; perUnitMs: number; per: "call" | "event" };
+  machineCpu?: CpuUse & { coresBusy: number };
+}
+
+/** CPU seconds spent over a phase, and per call (or per event acknowledged). */
+export interface CpuUse {
+  seconds: number;
+  perUnitMs: number;
+  per: "call" | "event";
+}
+
+/** CPU `seconds` over a phase that did `units` calls (or, for ingest, acknowledged `units` events). */
+export function cpuUse(seconds: number, units: number, per: CpuUse["per"]): CpuUse {
+  return { seconds, perUnitMs: units > 0 ? (seconds * 1000) / units : Number.NaN, per };
+}
+
+function perUnitText(c: CpuUse): string {
+  return c.per === "event" ? `${(c.perUnitMs * 1000).toFixed(0)} µs per event` : `${c.perUnitMs.toFixed(3)} ms per call`;
 }
 
 export function phaseReport(result: LoopResult): PhaseReport {
@@ -130,13 +146,11 @@ export function reportText(report: BenchReport): string {
   }
   if (report.serverCpu) {
     const c = report.serverCpu;
-    const per = c.per === "event" ? `${(c.perUnitMs * 1000).toFixed(0)} µs per event` : `${c.perUnitMs.toFixed(3)} ms per call`;
-    lines.push(`server CPU over the phase (its /metrics): ${c.seconds.toFixed(2)} s = ${per}`);
+    lines.push(`server CPU over the phase (its /metrics): ${c.seconds.toFixed(2)} s = ${perUnitText(c)}`);
   }
   if (report.machineCpu) {
     const c = report.machineCpu;
-    const per = c.per === "event" ? `${(c.perUnitMs * 1000).toFixed(0)} µs per event` : `${c.perUnitMs.toFixed(3)} ms per call`;
-    lines.push(`this machine's CPU over the phase (/proc/stat, every process): ${c.coresBusy.toFixed(2)} of ${report.machine.cpus} cores busy, ${c.seconds.toFixed(2)} s = ${per}`);
+    lines.push(`this machine's CPU over the phase (/proc/stat, every process): ${c.coresBusy.toFixed(2)} of ${report.machine.cpus} cores busy, ${c.seconds.toFixed(2)} s = ${perUnitText(c)}`);
   }
   if (report.floor) lines.push("", ...phaseText("floor (bare gRPC + 1 Redis GET + 1 Postgres PK SELECT)", report.floor));
   if (report.vsFloor) {

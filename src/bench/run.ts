@@ -11,7 +11,7 @@ import { runIngest } from "./ingest";
 import { serverCpuSeconds } from "./server-cpu";
 import { coresBusy, machineCpuTimes } from "./machine-cpu";
 import { checkLoopbackUrl, checkTarget, parseMix } from "./options";
-import { compareWithFloor, ingestReport, phaseReport, type BenchReport } from "./report";
+import { compareWithFloor, cpuUse, ingestReport, phaseReport, type BenchReport } from "./report";
 import { StorefrontWorkload } from "./workload";
 
 export interface BenchOptions {
@@ -100,14 +100,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     }
     const machineAfter = machineCpuTimes();
     const units = report.ingest ? report.ingest.accepted : report.service!.calls;
+    const per = report.ingest ? "event" : "call";
     if (machineBefore && machineAfter) {
-      const seconds = machineAfter.busyS - machineBefore.busyS;
-      report.machineCpu = { seconds, coresBusy: coresBusy(machineBefore, machineAfter, report.machine.cpus), perUnitMs: units > 0 ? (seconds * 1000) / units : Number.NaN, per: report.ingest ? "event" : "call" };
+      report.machineCpu = { ...cpuUse(machineAfter.busyS - machineBefore.busyS, units, per), coresBusy: coresBusy(machineBefore, machineAfter, report.machine.cpus) };
     }
-    if (metrics !== undefined) {
-      const seconds = (await serverCpuSeconds(metrics)) - cpuBefore;
-      report.serverCpu = { seconds, perUnitMs: units > 0 ? (seconds * 1000) / units : Number.NaN, per: report.ingest ? "event" : "call" };
-    }
+    if (metrics !== undefined) report.serverCpu = cpuUse((await serverCpuSeconds(metrics)) - cpuBefore, units, per);
 
     if (options.baseline) {
       const floor = await startFloor(
