@@ -4,12 +4,13 @@
  * IngestFeedback-like streams of 5,000 events (90% answering a recommendation, as `recs bench --ingest`
  * sends), each round's process CPU divided by the events accepted. In one process and without the
  * network layer, it separates the flow's own cost from the service's and repeats within a few percent
- * where the service bench drifts with the host; run two checkouts in turn to compare them.
+ * where the service bench drifts with the host; run two checkouts in turn to compare them. It also
+ * prints the whole machine's CPU per event (/proc/stat), which counts Postgres's and Redis's work too.
  *
  *   DATABASE_URL=… REDIS_URL=… RECS_REDIS_PREFIX=flow: npm run bench:flow [-- ROUNDS]
  */
 import { loadavg } from "node:os";
-import { Registry } from "prom-client";
+import { Registry, type Histogram } from "prom-client";
 import { seededRandom } from "../src/bandit/rng";
 import { loadConfig } from "../src/config";
 import { Engine } from "../src/engine/engine";
@@ -17,6 +18,7 @@ import type { StreamEntry } from "../src/engine/engine";
 import type { FeedbackInput } from "../src/engine/types";
 import { createLogger } from "../src/log";
 import type { FeedbackEvent__Output } from "../src/server/generated/recs/v1/FeedbackEvent";
+import { machineCpuTimes } from "../src/bench/machine-cpu";
 import { toFeedbackInput } from "../src/server/validation";
 import { openStores } from "../src/state/open-stores";
 
@@ -28,7 +30,8 @@ const rounds = Number(process.argv[2] ?? 6);
 const config = loadConfig();
 const logger = createLogger("warn");
 const stores = await openStores(config, logger, () => undefined);
-const engine = await Engine.start({ config, durable: stores.durable, ephemeral: stores.ephemeral, logger, seed: 1, registry: new Registry() });
+const registry = new Registry();
+const engine = await Engine.start({ config, durable: stores.durable, ephemeral: stores.ephemeral, logger, seed: 1, registry });
 if (engine.catalog.size === 0) throw new Error("the catalog is empty: load one first (node bin/recs.js load-catalog FILE)");
 
 const rng = seededRandom(7);
@@ -59,24 +62,35 @@ async function* stream(): AsyncIterable<StreamEntry<FeedbackInput>> {
   for (let i = 0; i < EVENTS_PER_STREAM; i++) yield nextEvent();
 }
 
-async function round(): Promise<{ accepted: number; cpuUs: number; wallMs: number }> {
+/** One round: this process's CPU and the whole machine's (Postgres and Redis included; null off Linux). */
+async function round(): Promise<{ accepted: number; cpuUs: number; machineUs: number | null; wallMs: number }> {
   const cpu = process.cpuUsage();
+  const machine = machineCpuTimes();
   const started = performance.now();
   const summaries = await Promise.all(Array.from({ length: STREAMS }, () => engine.ingestFeedback(stream())));
   const used = process.cpuUsage(cpu);
-  return { accepted: summaries.reduce((sum, s) => sum + s.accepted, 0), cpuUs: used.user + used.system, wallMs: performance.now() - started };
+  const machineAfter = machineCpuTimes();
+  const machineUs = machine && machineAfter ? (machineAfter.busyS - machine.busyS) * 1e6 : null;
+  return { accepted: summaries.reduce((sum, s) => sum + s.accepted, 0), cpuUs: used.user + used.system, machineUs, wallMs: performance.now() - started };
 }
 
 console.log(`feedback flow, ${STREAMS} streams × ${EVENTS_PER_STREAM} events per round, load average ${loadavg()[0]!.toFixed(2)}`);
 await round(); // warm-up
 const perEvent: number[] = [];
+const machinePerEvent: number[] = [];
 for (let r = 0; r < rounds; r++) {
-  const { accepted, cpuUs, wallMs } = await round();
+  const { accepted, cpuUs, machineUs, wallMs } = await round();
   if (accepted === 0) throw new Error("no event was accepted");
   perEvent.push(cpuUs / accepted);
-  console.log(`round ${r + 1}: ${accepted} accepted, ${Math.round((accepted * 1000) / wallMs)} events/s, ${(cpuUs / accepted).toFixed(1)} µs CPU per event`);
+  if (machineUs !== null) machinePerEvent.push(machineUs / accepted);
+  const machineText = machineUs === null ? "" : `, machine ${(machineUs / accepted).toFixed(1)} µs`;
+  console.log(`round ${r + 1}: ${accepted} accepted, ${Math.round((accepted * 1000) / wallMs)} events/s, ${(cpuUs / accepted).toFixed(1)} µs CPU per event${machineText}`);
 }
-perEvent.sort((a, b) => a - b);
-console.log(`median ${perEvent[Math.floor(perEvent.length / 2)]!.toFixed(1)} µs CPU per event`);
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const machineMedian = machinePerEvent.length > 0 ? `; the whole machine (Postgres, Redis and anything else running) ${median(machinePerEvent).toFixed(1)} µs` : "";
+console.log(`median ${median(perEvent).toFixed(1)} µs CPU per event in this process${machineMedian}`);
+const batches = (await (registry.getSingleMetric("recs_event_log_batch_size") as Histogram | undefined)?.get())?.values ?? [];
+const feedbackBatches = (suffix: string) => batches.find((v) => v.metricName === `recs_event_log_batch_size_${suffix}` && v.labels.log === "feedback")?.value ?? 0;
+if (feedbackBatches("count") > 0) console.log(`feedback log writes: ${feedbackBatches("count")}, ${(feedbackBatches("sum") / feedbackBatches("count")).toFixed(0)} events each on average`);
 await engine.close();
 await stores.close();
