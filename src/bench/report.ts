@@ -53,8 +53,11 @@ export interface BenchReport {
   service?: PhaseReport;
   ingest?: IngestReport;
   floor?: PhaseReport;
-  /** The service as a multiple of the floor: throughput (higher is better) and p99 per RPC (lower is better). */
-  vsFloor?: { throughput: number; p99: Record<string, number> };
+  /**
+   * The service as a multiple of the floor: throughput (higher is better), p99 per RPC (lower is better)
+   * and, where both phases' machine CPU is known, the machine's CPU per call (lower is better).
+   */
+  vsFloor?: { throughput: number; p99: Record<string, number>; machineCpuPerCall?: number };
   /** With --server-metrics: the server's CPU over the measured phase, and per call (or per event acknowledged). */
   serverCpu?: CpuUse;
   /**
@@ -62,8 +65,13 @@ export interface BenchReport {
    * server, Postgres, Redis, this load generator), cores busy on average, and per call or event. With all
    * of them on one machine it says what a target costs: N events/s on C cores leave C/N s per event.
    */
-  machineCpu?: CpuUse & { coresBusy: number };
+  machineCpu?: MachineCpuUse;
+  /** The same over the floor's phase: what one floor call costs the machine. */
+  floorMachineCpu?: MachineCpuUse;
 }
+
+/** The whole machine's CPU over a phase, and how many of its cores that kept busy on average. */
+export type MachineCpuUse = CpuUse & { coresBusy: number };
 
 /** CPU seconds spent over a phase, and per call (or per event acknowledged). */
 export interface CpuUse {
@@ -96,12 +104,21 @@ export function ingestReport(result: IngestResult, streams: number, eventsPerStr
   return { streams, eventsPerStream, ...rest, streamLatencyMs: streamLatency.summary(), errors: Object.fromEntries(errors) };
 }
 
-/** Throughput ratio of the whole phase, p99 ratio of each RPC against the floor's p99. */
-export function compareWithFloor(service: PhaseReport, floor: PhaseReport): NonNullable<BenchReport["vsFloor"]> {
+/**
+ * Throughput ratio of the whole phase, p99 ratio of each RPC against the floor's p99, and (given both
+ * phases' machine CPU) how many floor calls' worth of the machine's CPU one service call costs.
+ */
+export function compareWithFloor(
+  service: PhaseReport,
+  floor: PhaseReport,
+  machine?: { service: CpuUse; floor: CpuUse },
+): NonNullable<BenchReport["vsFloor"]> {
   const floorP99 = floor.rpcs[0]?.latencyMs.p99Ms ?? 0;
   const p99: Record<string, number> = {};
   for (const rpc of service.rpcs) p99[rpc.rpc] = floorP99 > 0 ? rpc.latencyMs.p99Ms / floorP99 : 0;
-  return { throughput: floor.throughputPerS > 0 ? service.throughputPerS / floor.throughputPerS : 0, p99 };
+  const comparison: NonNullable<BenchReport["vsFloor"]> = { throughput: floor.throughputPerS > 0 ? service.throughputPerS / floor.throughputPerS : 0, p99 };
+  if (machine && machine.floor.perUnitMs > 0 && Number.isFinite(machine.service.perUnitMs)) comparison.machineCpuPerCall = machine.service.perUnitMs / machine.floor.perUnitMs;
+  return comparison;
 }
 
 const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
@@ -122,6 +139,10 @@ function phaseText(title: string, phase: PhaseReport): string[] {
     lines.push(`    ≤ ${`${row.upToMs} ms`.padStart(9)} ${String(row.count).padStart(8)} ${share.toFixed(1).padStart(5)}% ${"█".repeat(Math.round((40 * row.count) / peak))}`);
   }
   return lines;
+}
+
+function machineCpuText(c: MachineCpuUse, cpus: number): string {
+  return `this machine's CPU over the phase (/proc/stat, every process): ${c.coresBusy.toFixed(2)} of ${cpus} cores busy, ${c.seconds.toFixed(2)} s = ${perUnitText(c)}`;
 }
 
 /** The human-readable report. */
@@ -148,13 +169,17 @@ export function reportText(report: BenchReport): string {
     const c = report.serverCpu;
     lines.push(`server CPU over the phase (its /metrics): ${c.seconds.toFixed(2)} s = ${perUnitText(c)}`);
   }
-  if (report.machineCpu) {
-    const c = report.machineCpu;
-    lines.push(`this machine's CPU over the phase (/proc/stat, every process): ${c.coresBusy.toFixed(2)} of ${report.machine.cpus} cores busy, ${c.seconds.toFixed(2)} s = ${perUnitText(c)}`);
-  }
+  if (report.machineCpu) lines.push(machineCpuText(report.machineCpu, report.machine.cpus));
   if (report.floor) lines.push("", ...phaseText("floor (bare gRPC + 1 Redis GET + 1 Postgres PK SELECT)", report.floor));
+  if (report.floorMachineCpu) lines.push(machineCpuText(report.floorMachineCpu, report.machine.cpus));
   if (report.vsFloor) {
-    lines.push("", `service / floor: throughput ${report.vsFloor.throughput.toFixed(2)}×, p99 ${Object.entries(report.vsFloor.p99).map(([rpc, r]) => `${rpc} ${r.toFixed(2)}×`).join(", ")}`);
+    const v = report.vsFloor;
+    lines.push("", `service / floor: throughput ${v.throughput.toFixed(2)}×, p99 ${Object.entries(v.p99).map(([rpc, r]) => `${rpc} ${r.toFixed(2)}×`).join(", ")}`);
+    if (v.machineCpuPerCall !== undefined) {
+      lines.push(
+        `  the machine's CPU per call: ${v.machineCpuPerCall.toFixed(2)}× the floor's, so with as many cores busy as the floor kept, the service would reach at most ${(1 / v.machineCpuPerCall).toFixed(2)}× its throughput`,
+      );
+    }
   }
   return lines.join("\n");
 }

@@ -9,9 +9,9 @@ import { runClosedLoop } from "./closed-loop";
 import { floorClient, startFloor } from "./floor";
 import { runIngest } from "./ingest";
 import { serverCpuSeconds } from "./server-cpu";
-import { coresBusy, machineCpuTimes } from "./machine-cpu";
+import { coresBusy, machineCpuTimes, type MachineCpuTimes } from "./machine-cpu";
 import { checkLoopbackUrl, checkTarget, parseMix } from "./options";
-import { compareWithFloor, cpuUse, ingestReport, phaseReport, type BenchReport } from "./report";
+import { compareWithFloor, cpuUse, ingestReport, phaseReport, type BenchReport, type CpuUse, type MachineCpuUse } from "./report";
 import { StorefrontWorkload } from "./workload";
 
 export interface BenchOptions {
@@ -101,9 +101,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const machineAfter = machineCpuTimes();
     const units = report.ingest ? report.ingest.accepted : report.service!.calls;
     const per = report.ingest ? "event" : "call";
-    if (machineBefore && machineAfter) {
-      report.machineCpu = { ...cpuUse(machineAfter.busyS - machineBefore.busyS, units, per), coresBusy: coresBusy(machineBefore, machineAfter, report.machine.cpus) };
-    }
+    report.machineCpu = machineCpuUse(machineBefore, machineAfter, units, per, report.machine.cpus);
     if (metrics !== undefined) report.serverCpu = cpuUse((await serverCpuSeconds(metrics)) - cpuBefore, units, per);
 
     if (options.baseline) {
@@ -113,6 +111,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       );
       const probe = floorClient(floor.port, connectionCount);
       try {
+        const floorMachineBefore = machineCpuTimes();
         const result = await withProgress(options.progress, "floor", durationMs, (onProgress) =>
           runClosedLoop({ concurrency: options.concurrency, durationMs, maxCalls: options.maxCalls, onProgress }, (worker) => {
             const index = Math.floor(rng() * options.users);
@@ -120,7 +119,11 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
           }),
         );
         report.floor = phaseReport(result);
-        if (report.service) report.vsFloor = compareWithFloor(report.service, report.floor);
+        report.floorMachineCpu = machineCpuUse(floorMachineBefore, machineCpuTimes(), report.floor.calls, "call", report.machine.cpus);
+        if (report.service) {
+          const machine = report.machineCpu && report.floorMachineCpu ? { service: report.machineCpu, floor: report.floorMachineCpu } : undefined;
+          report.vsFloor = compareWithFloor(report.service, report.floor, machine);
+        }
       } finally {
         probe.close();
         await floor.close();
@@ -130,6 +133,12 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   } finally {
     for (const connection of new Set([client, ...connections])) connection.close();
   }
+}
+
+/** The machine's CPU between two readings (undefined where /proc/stat is not). */
+function machineCpuUse(before: MachineCpuTimes | null, after: MachineCpuTimes | null, units: number, per: CpuUse["per"], cpus: number): MachineCpuUse | undefined {
+  if (!before || !after) return undefined;
+  return { ...cpuUse(after.busyS - before.busyS, units, per), coresBusy: coresBusy(before, after, cpus) };
 }
 
 /** Items of a load-catalog JSON Lines file, as wire messages (the server validates them). */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LatencyHistogram } from "../../src/bench/histogram";
 import { checkTarget, parseMix, pickRpc } from "../../src/bench/options";
-import { reportText } from "../../src/bench/report";
+import { compareWithFloor, cpuUse, reportText } from "../../src/bench/report";
 import { runBench, type BenchOptions } from "../../src/bench/run";
 import { FaultProxy } from "../helpers/fault-proxy";
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from "../helpers/servers";
@@ -179,5 +179,20 @@ describe("recs bench against the real service", () => {
     expect(floor.calls).toBeGreaterThan(10);
     expect(report.vsFloor!.throughput).toBeCloseTo(report.service!.throughputPerS / floor.throughputPerS, 6);
     expect(report.vsFloor!.p99.Recommend).toBeCloseTo(report.service!.rpcs[0]!.latencyMs.p99Ms / floor.rpcs[0]!.latencyMs.p99Ms, 6);
+    // What a floor call costs the machine, and a Recommend as a multiple of it: the most the service could
+    // reach at the floor's cores busy. (A Recommend does more than a floor call; the test's machine is shared.)
+    const floorMachine = report.floorMachineCpu!;
+    expect(floorMachine.per).toBe("call");
+    expect(floorMachine.coresBusy).toBeGreaterThan(0);
+    expect(floorMachine.perUnitMs).toBeCloseTo((floorMachine.seconds * 1000) / floor.calls, 9);
+    expect(report.vsFloor!.machineCpuPerCall).toBeCloseTo(report.machineCpu!.perUnitMs / floorMachine.perUnitMs, 9);
+    const bound = (1 / report.vsFloor!.machineCpuPerCall!).toFixed(2);
+    expect(reportText(report)).toContain(`the service would reach at most ${bound}× its throughput`);
+  });
+
+  it("leaves the CPU comparison out when the machine's CPU is unknown (no /proc/stat)", () => {
+    const phase = { elapsedS: 1, calls: 10, throughputPerS: 10, rpcs: [], errors: {}, histogram: [] };
+    expect(compareWithFloor(phase, phase).machineCpuPerCall).toBeUndefined();
+    expect(compareWithFloor(phase, phase, { service: cpuUse(0.03, 10, "call"), floor: cpuUse(0.01, 10, "call") }).machineCpuPerCall).toBeCloseTo(3, 9);
   });
 });
