@@ -47,9 +47,18 @@ export function rankSlate(bandit: HybridLinUCB, spec: FeatureSpec, request: Rank
   bandit.scoreFactored(ids, features, features.x, scores);
   const slate = selectSlate(scores.ucb.subarray(0, n), request.k, request.epsilon, request.rng);
   const shared = buffers.shared;
+  // The slots' φ share one array each (views into it): one allocation per request, not two per slot.
+  const sharedDim = spec.sharedDim;
+  const armDim = spec.armDim;
+  const servedShared = new Float32Array(slate.length * sharedDim);
+  const servedArm = new Float32Array(slate.length * armDim);
   return slate.map((choice, position) => {
     const c = choice.index;
-    materializeShared(features, c, spec.sharedDim, shared, 0);
+    materializeShared(features, c, sharedDim, shared, 0);
+    const sharedView = servedShared.subarray(position * sharedDim, (position + 1) * sharedDim);
+    sharedView.set(shared);
+    const armView = servedArm.subarray(position * armDim, (position + 1) * armDim);
+    armView.set(features.x.subarray(c * armDim, (c + 1) * armDim));
     return {
       item: request.candidates[c]!,
       position,
@@ -58,8 +67,8 @@ export function rankSlate(bandit: HybridLinUCB, spec: FeatureSpec, request: Rank
       explorationBonus: scores.bonus[c]!,
       propensity: choice.propensity,
       explored: choice.explored,
-      shared: Float32Array.from(shared),
-      arm: Float32Array.from(features.x.subarray(c * spec.armDim, (c + 1) * spec.armDim)),
+      shared: sharedView,
+      arm: armView,
     };
   });
 }

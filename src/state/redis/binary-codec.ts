@@ -10,85 +10,119 @@ export class CorruptValue extends Error {
   override name = "CorruptValue";
 }
 
+/**
+ * Writes into one buffer that doubles when full, so a value costs one allocation and one copy at the end,
+ * not a Buffer per field (a serving context has about ninety fields).
+ */
 export class ByteWriter {
-  private readonly chunks: Buffer[] = [];
+  private bytes: Buffer;
+  private offset = 0;
+
+  constructor(initialBytes = 1024) {
+    this.bytes = Buffer.allocUnsafe(Math.max(16, initialBytes));
+  }
 
   u8(value: number): this {
-    const chunk = Buffer.allocUnsafe(1);
-    chunk.writeUInt8(value);
-    this.chunks.push(chunk);
+    this.offset = this.room(1).writeUInt8(value, this.offset);
     return this;
   }
 
   u32(value: number): this {
-    const chunk = Buffer.allocUnsafe(4);
-    chunk.writeUInt32LE(value);
-    this.chunks.push(chunk);
+    this.offset = this.room(4).writeUInt32LE(value, this.offset);
     return this;
   }
 
   f64(value: number): this {
-    const chunk = Buffer.allocUnsafe(8);
-    chunk.writeDoubleLE(value);
-    this.chunks.push(chunk);
+    this.offset = this.room(8).writeDoubleLE(value, this.offset);
     return this;
   }
 
   string(value: string): this {
-    const bytes = Buffer.from(value, "utf8");
-    return this.u32(bytes.length).raw(bytes);
+    // Reserve the most UTF-8 bytes the string can take, write it, then put its real length before it.
+    const at = this.offset;
+    const bytes = this.room(4 + 3 * value.length);
+    const length = bytes.write(value, at + 4, "utf8");
+    bytes.writeUInt32LE(length, at);
+    this.offset = at + 4 + length;
+    return this;
   }
 
   float32s(vector: Float32Array): this {
     this.u32(vector.length);
-    if (HOST_IS_LITTLE_ENDIAN) return this.raw(Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength));
-    const chunk = Buffer.allocUnsafe(vector.length * 4);
-    vector.forEach((x, i) => chunk.writeFloatLE(x, i * 4));
-    return this.raw(chunk);
-  }
-
-  toBuffer(): Buffer {
-    return Buffer.concat(this.chunks);
-  }
-
-  private raw(bytes: Buffer): this {
-    this.chunks.push(bytes);
+    const bytes = this.room(vector.length * 4);
+    if (HOST_IS_LITTLE_ENDIAN) bytes.set(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength), this.offset);
+    else for (let i = 0; i < vector.length; i++) bytes.writeFloatLE(vector[i]!, this.offset + i * 4);
+    this.offset += vector.length * 4;
     return this;
+  }
+
+  /** A copy of what was written, sized to it. */
+  toBuffer(): Buffer {
+    return Buffer.from(this.bytes.subarray(0, this.offset));
+  }
+
+  /** The buffer, grown (doubling) until `count` more bytes fit after the offset. */
+  private room(count: number): Buffer {
+    const needed = this.offset + count;
+    if (needed > this.bytes.length) {
+      let size = this.bytes.length * 2;
+      while (size < needed) size *= 2;
+      const grown = Buffer.allocUnsafe(size);
+      this.bytes.copy(grown, 0, 0, this.offset);
+      this.bytes = grown;
+    }
+    return this.bytes;
   }
 }
 
+/** Reads by offset from the one buffer: no slice per field. */
 export class ByteReader {
   private offset = 0;
 
   constructor(private readonly bytes: Buffer) {}
 
   u8(): number {
-    return this.take(1).readUInt8();
+    return this.bytes.readUInt8(this.take(1));
   }
 
   u32(): number {
-    return this.take(4).readUInt32LE();
+    return this.bytes.readUInt32LE(this.take(4));
   }
 
   f64(): number {
-    return this.take(8).readDoubleLE();
+    return this.bytes.readDoubleLE(this.take(8));
   }
 
   string(): string {
-    const bytes = this.take(this.u32());
-    const text = bytes.toString("utf8");
+    const length = this.u32();
+    const at = this.take(length);
+    const text = this.bytes.toString("utf8", at, at + length);
     // A lossy decode means the bytes were never UTF-8 we wrote.
-    if (Buffer.byteLength(text, "utf8") !== bytes.length) throw new CorruptValue("invalid UTF-8 string");
+    if (Buffer.byteLength(text, "utf8") !== length) throw new CorruptValue("invalid UTF-8 string");
     return text;
   }
 
-  float32s(): Float32Array {
+  /**
+   * A vector as a new array, or, given `into`, as a view of it at `into.at` (which moves past it): one
+   * value's vectors can share one allocation (into.array must have room; `floatsRoom` gives enough).
+   */
+  float32s(into?: { array: Float32Array; at: number }): Float32Array {
     const length = this.u32();
-    const bytes = this.take(length * 4);
-    const vector = new Float32Array(length);
-    if (HOST_IS_LITTLE_ENDIAN) new Uint8Array(vector.buffer).set(bytes);
-    else for (let i = 0; i < length; i++) vector[i] = bytes.readFloatLE(i * 4);
+    const at = this.take(length * 4);
+    let vector: Float32Array;
+    if (into) {
+      if (into.at + length > into.array.length) throw new CorruptValue(`${length} floats do not fit the ${into.array.length - into.at} left`);
+      vector = into.array.subarray(into.at, into.at + length);
+      into.at += length;
+    } else vector = new Float32Array(length);
+    if (HOST_IS_LITTLE_ENDIAN) new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength).set(this.bytes.subarray(at, at + length * 4));
+    else for (let i = 0; i < length; i++) vector[i] = this.bytes.readFloatLE(at + i * 4);
     return vector;
+  }
+
+  /** Room for every float32 vector still unread: no more than a quarter of the bytes left. */
+  floatsRoom(): { array: Float32Array; at: number } {
+    return { array: new Float32Array(Math.floor((this.bytes.length - this.offset) / 4)), at: 0 };
   }
 
   /** Throws unless every byte was read: trailing bytes mean a value of another shape. */
@@ -96,12 +130,13 @@ export class ByteReader {
     if (this.offset !== this.bytes.length) throw new CorruptValue(`${this.bytes.length - this.offset} trailing bytes`);
   }
 
-  private take(length: number): Buffer {
+  /** The offset of the next `length` bytes, which are then read. */
+  private take(length: number): number {
     if (!Number.isSafeInteger(length) || this.offset + length > this.bytes.length) {
       throw new CorruptValue(`value ends early: wanted ${length} bytes at ${this.offset} of ${this.bytes.length}`);
     }
-    const slice = this.bytes.subarray(this.offset, this.offset + length);
+    const at = this.offset;
     this.offset += length;
-    return slice;
+    return at;
   }
 }

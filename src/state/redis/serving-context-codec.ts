@@ -10,7 +10,9 @@ const FORMAT_VERSION = 1;
  * not repeated inside.
  */
 export function encodeServingContext(context: ServingContext): Buffer {
-  const writer = new ByteWriter()
+  let size = 64 + 3 * (context.userId.length + context.sessionId.length + context.modelVersion.length);
+  for (const item of context.items) size += 32 + 3 * item.itemId.length + 4 * (item.shared.length + item.arm.length);
+  const writer = new ByteWriter(size)
     .u8(FORMAT_VERSION)
     .f64(context.servedAtMs)
     .string(context.userId)
@@ -34,8 +36,10 @@ export function decodeServingContext(recommendationId: string, blob: Buffer): Se
   const modelVersion = reader.string();
   const count = reader.u32();
   const items: ServingContext["items"] = [];
+  // The items' vectors are views of one array: one allocation per context instead of two per item.
+  const floats = reader.floatsRoom();
   for (let i = 0; i < count; i++) {
-    items.push({ itemId: reader.string(), position: reader.u32(), propensity: reader.f64(), shared: reader.float32s(), arm: reader.float32s() });
+    items.push({ itemId: reader.string(), position: reader.u32(), propensity: reader.f64(), shared: reader.float32s(floats), arm: reader.float32s(floats) });
   }
   reader.end();
   if (!Number.isFinite(servedAtMs)) throw new CorruptValue("served-at time is not a number");
