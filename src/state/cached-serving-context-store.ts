@@ -2,10 +2,11 @@ import type { DueServingContext, RewardMark, ServingContext, ServingContextStore
 
 /**
  * Keeps this replica's recently served contexts in memory in front of the shared store, so feedback on
- * them (the common case: it reaches the replica that served it) needs no round trip and no decode.
- * Safe because a context never changes after `put`: the cache answers only until the context is due
- * (after that the sweeper may claim it at any moment, so the shared store decides); the rewarded set
- * and claims always go to the shared store.
+ * them (the common case: it reaches the replica that served it) needs no round trip and no decode. A
+ * context read from the shared store is kept too (a recommendation's click, add-to-cart and purchase
+ * each need it), and concurrent reads of one id share one call. Safe because a context never changes
+ * after `put`: the cache answers only until the context is due (after that the sweeper may claim it at
+ * any moment, so the shared store decides); the rewarded set and claims always go to the shared store.
  */
 export class CachedServingContextStore implements ServingContextStore {
   private readonly recent = new Map<string, ServingContext>();
@@ -17,17 +18,38 @@ export class CachedServingContextStore implements ServingContextStore {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Reads of the shared store in flight, by id. */
+  private readonly reading = new Map<string, Promise<ServingContext | null>>();
+
   async put(context: ServingContext): Promise<void> {
     await this.inner.put(context);
+    this.remember(context);
+  }
+
+  async get(recommendationId: string): Promise<ServingContext | null> {
+    const cached = this.peek(recommendationId);
+    if (cached) return cached;
+    let read = this.reading.get(recommendationId);
+    if (!read) {
+      read = this.inner.get(recommendationId).then((context) => {
+        if (context && this.now() < context.servedAtMs + this.rewardWaitMs) this.remember(context);
+        return context;
+      });
+      this.reading.set(recommendationId, read);
+      // Settled either way, the next get asks again (a failed read is not kept).
+      const done = () => void this.reading.delete(recommendationId);
+      read.then(done, done);
+    }
+    return read;
+  }
+
+  private remember(context: ServingContext): void {
+    this.recent.delete(context.recommendationId);
     this.recent.set(context.recommendationId, context);
     if (this.recent.size > this.capacity) {
       const oldest = this.recent.keys().next().value;
       if (oldest !== undefined) this.recent.delete(oldest);
     }
-  }
-
-  async get(recommendationId: string): Promise<ServingContext | null> {
-    return this.peek(recommendationId) ?? this.inner.get(recommendationId);
   }
 
   /** The context when this replica holds it and it is not yet due, without a call; else undefined (ask `get`). */
@@ -55,6 +77,7 @@ export class CachedServingContextStore implements ServingContextStore {
 
   close(): Promise<void> {
     this.recent.clear();
+    this.reading.clear();
     return this.inner.close();
   }
 }

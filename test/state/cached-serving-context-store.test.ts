@@ -46,4 +46,51 @@ describe("CachedServingContextStore", () => {
     for (const id of ["a", "b", "c"]) expect((await store.get(id))?.recommendationId).toBe(id);
     await inner.close();
   });
+
+  it("keeps a context it had to read, shares concurrent reads of one id, and retries after a failed read", async () => {
+    let now = 1_000;
+    const inner = openMemoryStores({ sessionWindow: 5, sessionTtlS: 60, rewardWaitMs: 100, now: () => now });
+    const shared = inner.servingContexts;
+    const reads: string[] = [];
+    let failNext = false;
+    const counting: typeof shared = {
+      put: (c) => shared.put(c),
+      get: async (id) => {
+        reads.push(id);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        if (failNext) {
+          failNext = false;
+          throw new Error("redis went away");
+        }
+        return shared.get(id);
+      },
+      markRewarded: (id, item) => shared.markRewarded(id, item),
+      markRewardedAll: (marks) => shared.markRewardedAll(marks),
+      claimDue: (at, limit) => shared.claimDue(at, limit),
+      close: () => shared.close(),
+    };
+    // Served by another replica: this one has never seen it.
+    await shared.put(context("other", 1_000));
+    const store = new CachedServingContextStore(counting, 100, 10, () => now);
+    const answers = await Promise.all(Array.from({ length: 8 }, () => store.get("other")));
+    expect(answers.map((a) => a?.recommendationId)).toEqual(Array(8).fill("other"));
+    expect(reads).toEqual(["other"]);
+    expect((await store.get("other"))?.items[0]!.itemId).toBe("a");
+    expect(reads).toEqual(["other"]); // kept after the first read
+
+    await shared.put(context("flaky", 1_000));
+    failNext = true;
+    const failed = await Promise.allSettled([store.get("flaky"), store.get("flaky")]);
+    expect(failed.map((f) => f.status)).toEqual(["rejected", "rejected"]);
+    expect((await store.get("flaky"))?.recommendationId).toBe("flaky"); // asked again, not a kept failure
+    expect(reads).toEqual(["other", "flaky", "flaky"]);
+
+    // A context read after it is due is not kept: the sweeper's claim decides from then on.
+    await shared.put(context("late", 1_000));
+    now = 1_150;
+    expect((await store.get("late"))?.recommendationId).toBe("late");
+    expect((await store.get("late"))?.recommendationId).toBe("late");
+    expect(reads.filter((id) => id === "late")).toHaveLength(2);
+    await inner.close();
+  });
 });
