@@ -153,7 +153,7 @@ export function reportText(report: BenchReport): string {
       ? `recs bench → ${report.target}: IngestFeedback, ${report.durationS} s, ${Math.round(report.answerShare * 100)}% of events answering a recommendation, ${report.users} users, seed ${report.seed}`
       : `recs bench → ${report.target}: concurrency ${report.concurrency}${report.connections > 1 ? ` over ${report.connections} connections` : ""}, ${report.durationS} s, mix ${mix}, ${report.users} users, k ${report.k}, seed ${report.seed}`,
     `machine: ${report.machine.cpus} CPUs, load average ${report.machine.loadAverage1m.toFixed(2)} before the run, node ${report.machine.node}`,
-    `seeded: ${report.seeding.itemsDiscovered} items discovered through ${report.seeding.recommendations} recommendations, ${report.seeding.eventsAccepted} organic events`,
+    `seeded: ${report.seeding.itemsDiscovered} items discovered, ${report.seeding.recommendations} recommendations for feedback to answer, ${report.seeding.eventsAccepted} organic events`,
   ];
   if (report.service) lines.push("", ...phaseText("service", report.service));
   if (report.ingest) {

@@ -30,6 +30,8 @@ export interface BenchOptions {
   streams: number;
   streamEvents: number;
   answerShare: number;
+  /** Recommendations made while seeding for feedback to answer (default one per shopper, at most 200). */
+  recommendations?: number;
   maxCalls: number;
   databaseUrl?: string;
   redisUrl?: string;
@@ -81,7 +83,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
       const summary = await client.upsertItems(catalogItems(options.catalog));
       if (Number(summary.upserted) === 0) throw new Error(`--catalog ${options.catalog}: no item was accepted (${summary.rejections[0]?.reason ?? "empty file"})`);
     }
-    const workload = new StorefrontWorkload(client, { users: options.users, k: options.k, mix, answerShare: options.answerShare, rng }, connections);
+    const workload = new StorefrontWorkload(client, { users: options.users, k: options.k, mix, answerShare: options.answerShare, recommendations: options.recommendations, rng }, connections);
     report.seeding = await workload.seed();
     const durationMs = options.durationS * 1000;
 

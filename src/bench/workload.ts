@@ -19,10 +19,19 @@ export interface WorkloadOptions {
   mix: Mix;
   /** Share of feedback events that answer a recent recommendation (the rest are organic). */
   answerShare: number;
+  /**
+   * Recommendations made while seeding for feedback to answer (default one per shopper, at most 200). Past the server's cache of
+   * recent serving contexts (5,000), feedback mostly finds its context in Redis only, as clicks that
+   * come long after the recommendation do.
+   */
+  recommendations?: number;
   rng: Random;
 }
 
+/** Recommendations kept for feedback to answer, at least. */
 const RECENT = 1024;
+/** Seeding's Recommend calls in flight at once. */
+const SEED_CONCURRENCY = 16;
 const FEEDBACK_TYPES = ["CLICK", "CLICK", "CLICK", "ADD_TO_CART", "PURCHASE", "DISMISS"] as const;
 const DEVICES = ["mobile", "desktop", "tablet"];
 const PAGES = ["home", "product", "cart"];
@@ -35,6 +44,7 @@ export class StorefrontWorkload {
   readonly runTag = randomBytes(4).toString("hex");
   private readonly recent: Shown[] = [];
   private recentNext = 0;
+  private readonly recentCapacity: number;
   private events = 0;
   itemIds: string[] = [];
 
@@ -47,6 +57,7 @@ export class StorefrontWorkload {
     connections: readonly RecsClient[] = [client],
   ) {
     this.connections = connections.length > 0 ? connections : [client];
+    this.recentCapacity = Math.max(RECENT, options.recommendations ?? 0);
   }
 
   userId(index: number): string {
@@ -65,19 +76,32 @@ export class StorefrontWorkload {
     const { users, rng } = this.options;
     const seen = new Set<string>();
     const probes = Math.min(users, 200);
+    const wanted = this.options.recommendations ?? probes;
+    let made = 0;
     for (let i = 0; i < probes; i++) {
       const user = Math.floor(rng() * users);
       const res = await this.client.recommend({ userId: this.userId(user), sessionId: this.sessionId(user), k: 100, context: { page: "home" } });
       for (const item of res.items) seen.add(item.itemId);
-      this.remember({ recommendationId: res.recommendationId, userId: this.userId(user), sessionId: this.sessionId(user), itemIds: res.items.slice(0, this.options.k).map((x) => x.itemId) });
+      if (made < wanted) {
+        made++;
+        this.remember({ recommendationId: res.recommendationId, userId: this.userId(user), sessionId: this.sessionId(user), itemIds: res.items.slice(0, this.options.k).map((x) => x.itemId) });
+      }
     }
     this.itemIds = [...seen];
     if (this.itemIds.length === 0) throw new Error("the target recommended no items: load a catalog first (recs load-catalog FILE, or bench --catalog FILE)");
+    // The rest of the wanted recommendations, as the storefront asks for them (several at once).
+    const more = async () => {
+      while (made < wanted) {
+        made++;
+        await this.recommend(this.client);
+      }
+    };
+    await Promise.all(Array.from({ length: SEED_CONCURRENCY }, more));
     const seeding = (function* (self: StorefrontWorkload) {
       for (let user = 0; user < users; user++) for (let n = 0; n < 3; n++) yield self.organicEvent(user);
     })(this);
     const summary = await this.client.ingestFeedback(seeding);
-    return { itemsDiscovered: this.itemIds.length, recommendations: probes, eventsAccepted: Number(summary.accepted) };
+    return { itemsDiscovered: this.itemIds.length, recommendations: this.recent.length, eventsAccepted: Number(summary.accepted) };
   }
 
   /** The next call of the closed loop's worker `worker`, drawn from the mix. */
@@ -124,9 +148,9 @@ export class StorefrontWorkload {
 
   private remember(shown: Shown): void {
     if (shown.itemIds.length === 0) return;
-    if (this.recent.length < RECENT) this.recent.push(shown);
+    if (this.recent.length < this.recentCapacity) this.recent.push(shown);
     else this.recent[this.recentNext] = shown;
-    this.recentNext = (this.recentNext + 1) % RECENT;
+    this.recentNext = (this.recentNext + 1) % this.recentCapacity;
   }
 
   private randomUser(): number {

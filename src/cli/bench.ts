@@ -74,6 +74,11 @@ export function registerBenchCommand(program: Command): void {
     .option("--k <n>", "items per recommendation", integer("--k", 1, 100), 10)
     .option("--catalog <file>", "upload this JSON Lines catalog through Catalog.UpsertItems first")
     .option("--answer-share <p>", "share of feedback events answering a recent recommendation", share, 0.9)
+    .option(
+      "--recommendations <n>",
+      "recommendations made while seeding for feedback to answer (default: one per shopper, at most 200; past ~5,000, most feedback misses the server's cache of recent contexts, as late clicks do)",
+      integer("--recommendations", 1, 1_000_000),
+    )
     .option("--max-calls <n>", "hard cap on calls (or events) per phase", integer("--max-calls", 1, 100_000_000), 20_000_000)
     .option("--dim <n>", "embedding dimension of the floor's rows", integer("--dim", 2, 512), 32)
     .action(async (flags: BenchFlags) => runBenchCommand(flags));

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LatencyHistogram } from "../../src/bench/histogram";
+import { seededRandom } from "../../src/bandit/rng";
 import { checkTarget, parseMix, pickRpc } from "../../src/bench/options";
 import { compareWithFloor, cpuUse, reportText } from "../../src/bench/report";
 import { runBench, type BenchOptions } from "../../src/bench/run";
+import { StorefrontWorkload } from "../../src/bench/workload";
 import { FaultProxy } from "../helpers/fault-proxy";
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from "../helpers/servers";
 import { startTestService, testCatalog, type TestService, type TestStorage } from "../helpers/service";
@@ -168,6 +170,21 @@ describe("recs bench against the real service", () => {
     expect(text).toMatch(/IngestFeedback, 1 s, 90% of events answering a recommendation/);
     expect(report.machineCpu!.per).toBe("event");
     expect(text).toMatch(/this machine's CPU over the phase .* = \d+ µs per event/);
+  });
+
+  it("seeds as many recommendations as asked, and feedback answers all of them (--recommendations)", async () => {
+    const workload = new StorefrontWorkload(t.client, { users: 50, k: 5, mix: parseMix("feedback=1"), answerShare: 1, recommendations: 300, rng: seededRandom(9) });
+    const seeding = await workload.seed();
+    expect(seeding.recommendations).toBe(300);
+    const answered = new Set<string>();
+    for (let i = 0; i < 6_000; i++) answered.add(workload.feedbackEvent().recommendationId!);
+    // 6,000 draws over 300 recommendations reach nearly all of them; without the option only 50 (one per shopper).
+    expect(answered.size).toBeGreaterThan(290);
+    expect(answered.size).toBeLessThanOrEqual(300);
+    const report = await runBench({ ...base, ingest: true, durationS: 1, streamEvents: 200, recommendations: 250 });
+    expect(report.seeding.recommendations).toBe(250);
+    expect(report.ingest!.accepted).toBeGreaterThan(0);
+    expect(reportText(report)).toMatch(/250 recommendations for feedback to answer/);
   });
 
   it("measures the floor in the same run and compares the service with it", async ({ skip }) => {
