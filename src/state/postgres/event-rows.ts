@@ -1,6 +1,7 @@
 import type { DefaultRewardRecord, FeedbackRecord, ImpressionRecord, LoggedDecision, LoggedModelUpdate, ModelUpdate } from "../ports";
 import type { SqlExecutor } from "./sql-client";
-import { bigintText, bytesParam, bytesToVector, chunks, timeColumn, vectorToBytes } from "./sql-values";
+import { writeFloat32LE } from "../float32-bytes";
+import { bigintText, bytesParam, bytesToVector, chunks, timeColumn } from "./sql-values";
 
 /** The event_id of a recommendation's impression: one per recommendation, so a retried flush is a no-op. */
 export const impressionEventId = (recommendationId: string): string => `imp:${recommendationId}`;
@@ -94,7 +95,7 @@ export function eventRowsParams(rows: readonly EventInsert[], extra?: (index: nu
   let at = 0;
   const put = (vector: Float32Array): number => {
     const start = at;
-    vectors.set(vectorToBytes(vector), at);
+    writeFloat32LE(vector, vectors, at);
     at += vector.length * 4;
     return start;
   };

@@ -4,6 +4,8 @@
  * (a Buffer on node-postgres); these helpers accept the spellings either may use.
  */
 
+import { readFloat32LE } from "../float32-bytes";
+
 /** A real[] parameter: node-postgres and PGlite both serialize plain arrays, not typed arrays. */
 export function vectorParam(vector: Float32Array): number[] {
   return Array.from(vector);
@@ -47,23 +49,14 @@ export function vectorColumn(values: readonly number[]): Float32Array {
   return Float32Array.from(values);
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
-/** Float32 vector as little-endian bytes (bytea): exact and 4 bytes per value. */
-export function vectorToBytes(vector: Float32Array): Buffer {
-  // On a little-endian machine (every one Node ships for today) the array's own bytes are the answer.
-  if (LITTLE_ENDIAN) return Buffer.from(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
-  const bytes = Buffer.allocUnsafe(vector.length * 4);
-  for (let i = 0; i < vector.length; i++) bytes.writeFloatLE(vector[i]!, i * 4);
-  return bytes;
-}
-
-/** The inverse of `vectorToBytes`; null when the length is not a whole number of floats. */
+/**
+ * A bytea column of little-endian float32s (as `writeFloat32LE` writes them) as a vector; null when its
+ * length is not a whole number of floats.
+ */
 export function bytesToVector(bytes: Uint8Array): Float32Array | null {
   if (bytes.byteLength % 4 !== 0) return null;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const vector = new Float32Array(bytes.byteLength / 4);
-  for (let i = 0; i < vector.length; i++) vector[i] = view.getFloat32(i * 4, true);
+  readFloat32LE(bytes, 0, vector);
   return vector;
 }
 

@@ -3,7 +3,7 @@
  * contexts, model update batches). Float32 vectors are copied as raw bytes, so they round-trip exactly.
  */
 
-const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+import { readFloat32LE, writeFloat32LE } from "../float32-bytes";
 
 /** A stored value that cannot be decoded; the stores treat it as missing. */
 export class CorruptValue extends Error {
@@ -50,8 +50,7 @@ export class ByteWriter {
   float32s(vector: Float32Array): this {
     this.u32(vector.length);
     const bytes = this.room(vector.length * 4);
-    if (HOST_IS_LITTLE_ENDIAN) bytes.set(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength), this.offset);
-    else for (let i = 0; i < vector.length; i++) bytes.writeFloatLE(vector[i]!, this.offset + i * 4);
+    writeFloat32LE(vector, bytes, this.offset);
     this.offset += vector.length * 4;
     return this;
   }
@@ -115,8 +114,7 @@ export class ByteReader {
       vector = into.array.subarray(into.at, into.at + length);
       into.at += length;
     } else vector = new Float32Array(length);
-    if (HOST_IS_LITTLE_ENDIAN) new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength).set(this.bytes.subarray(at, at + length * 4));
-    else for (let i = 0; i < length; i++) vector[i] = this.bytes.readFloatLE(at + i * 4);
+    readFloat32LE(this.bytes, at, vector);
     return vector;
   }
 
