@@ -1,13 +1,15 @@
 /**
  * The feedback flow's CPU per event without gRPC: an Engine over the configured stores (DATABASE_URL,
- * REDIS_URL; load a catalog first), 200 recommendations to answer, then rounds of four concurrent
+ * REDIS_URL; load a catalog first), 200 recommendations to answer (FLOW_RECOMMENDATIONS=N for N: past
+ * the 5,000 serving contexts the engine keeps in memory, most answers read theirs from Redis, as
+ * feedback reaching another replica does), then rounds of four concurrent
  * IngestFeedback-like streams of 5,000 events (90% answering a recommendation, as `recs bench --ingest`
  * sends), each round's process CPU divided by the events accepted. In one process and without the
  * network layer, it separates the flow's own cost from the service's and repeats within a few percent
  * where the service bench drifts with the host; run two checkouts in turn to compare them. It also
  * prints the whole machine's CPU per event (/proc/stat), which counts Postgres's and Redis's work too.
  *
- *   DATABASE_URL=… REDIS_URL=… RECS_REDIS_PREFIX=flow: npm run bench:flow [-- ROUNDS]
+ *   DATABASE_URL=… REDIS_URL=… RECS_REDIS_PREFIX=flow: [FLOW_RECOMMENDATIONS=20000] npm run bench:flow [-- ROUNDS]
  */
 import { loadavg } from "node:os";
 import { Registry, type Histogram } from "prom-client";
@@ -26,6 +28,7 @@ const STREAMS = 4;
 const EVENTS_PER_STREAM = 5_000;
 const USERS = 1_000;
 const rounds = Number(process.argv[2] ?? 6);
+const RECOMMENDATIONS = Number(process.env.FLOW_RECOMMENDATIONS ?? 200);
 
 const config = loadConfig();
 const logger = createLogger("warn");
@@ -37,7 +40,7 @@ if (engine.catalog.size === 0) throw new Error("the catalog is empty: load one f
 const rng = seededRandom(7);
 const tag = Math.random().toString(36).slice(2, 8);
 const shown: Array<{ recommendationId: string; userId: string; sessionId: string; itemIds: string[] }> = [];
-for (let i = 0; i < 200; i++) {
+for (let i = 0; i < RECOMMENDATIONS; i++) {
   const user = Math.floor(rng() * USERS);
   const input = { userId: `flow-u-${user}`, sessionId: `flow-s-${tag}-${user}`, k: 10, context: { page: "home" }, candidateIds: [], excludeIds: [], category: "" };
   const out = await engine.recommend(input);

@@ -1,7 +1,7 @@
 import { NotFound, ResourceExhausted, Unavailable } from "../errors";
 import { withinMs } from "../time-limit";
 import type { Logger } from "../log";
-import type { EventLog, FeedbackEntry, FeedbackRecord, ModelUpdate, ServingContext, SessionStore, ServingContextStore, UserProfile } from "../state/ports";
+import type { EventLog, FeedbackEntry, FeedbackRecord, ModelUpdate, ServedItemLookup, ServingContext, SessionStore, ServingContextStore, UserProfile } from "../state/ports";
 import type { RewardMap } from "../config";
 import { Batcher } from "./batcher";
 import type { CatalogMirror } from "./catalog-mirror";
@@ -231,15 +231,21 @@ export class FeedbackFlow {
     if (input.recommendationId === null) return null;
     const recommendationId = input.recommendationId;
     const held = this.deps.servingContexts.peek?.(recommendationId);
-    const { value: context, failed } = held
-      ? { value: held, failed: false }
-      : await this.deps.guard.orElse("serving_store", "get_context", () => this.deps.servingContexts.get(recommendationId), null, this.deps.servingReadTimeoutMs);
+    const { value: lookup, failed } = held
+      ? { value: { found: true, item: held.items.find((i) => i.itemId === input.itemId) ?? null } satisfies ServedItemLookup, failed: false }
+      : await this.deps.guard.orElse<ServedItemLookup>(
+          "serving_store",
+          "get_context",
+          () => this.deps.servingContexts.servedItem(recommendationId, input.itemId),
+          { found: false },
+          this.deps.servingReadTimeoutMs,
+        );
     if (failed) {
       this.deps.metrics.feedbackUntrained.inc({ reason: "context_unreadable" });
       this.deps.log.warn({ eventId: input.eventId, recommendationId }, "serving context unreadable: the event is logged, but its reward will not train the model");
     }
-    const served = context?.items.find((i) => i.itemId === input.itemId);
-    if (!failed && !served) this.deps.metrics.feedbackUntrained.inc({ reason: context ? "item_not_served" : "context_gone" });
+    const served = lookup.found ? lookup.item : null;
+    if (!failed && !served) this.deps.metrics.feedbackUntrained.inc({ reason: lookup.found ? "item_not_served" : "context_gone" });
     return served ? examinedUpdate(served, reward, this.deps.positionDiscount) : null;
   }
 

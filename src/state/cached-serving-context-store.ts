@@ -1,12 +1,13 @@
-import type { DueServingContext, RewardMark, ServingContext, ServingContextStore } from "./ports";
+import type { DueServingContext, RewardMark, ServedItemLookup, ServingContext, ServingContextStore } from "./ports";
 
 /**
  * Keeps this replica's recently served contexts in memory in front of the shared store, so feedback on
- * them (the common case: it reaches the replica that served it) needs no round trip and no decode. A
- * context read from the shared store is kept too (a recommendation's click, add-to-cart and purchase
- * each need it), and concurrent reads of one id share one call. Safe because a context never changes
- * after `put`: the cache answers only until the context is due (after that the sweeper may claim it at
- * any moment, so the shared store decides); the rewarded set and claims always go to the shared store.
+ * them (when it reaches the replica that served it) needs no round trip and no decode. Other contexts
+ * (served by another replica, or long ago) are read from the shared store each time and not kept:
+ * feedback reads only its item's slot of one (`servedItem`), which is cheaper to read again than a whole
+ * decoded context is to keep. Safe because a context never changes after `put`: the cache answers only
+ * until the context is due (after that the sweeper may claim it at any moment, so the shared store
+ * decides); the rewarded set and claims always go to the shared store.
  */
 export class CachedServingContextStore implements ServingContextStore {
   private readonly recent = new Map<string, ServingContext>();
@@ -18,29 +19,19 @@ export class CachedServingContextStore implements ServingContextStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Reads of the shared store in flight, by id. */
-  private readonly reading = new Map<string, Promise<ServingContext | null>>();
-
   async put(context: ServingContext): Promise<void> {
     await this.inner.put(context);
     this.remember(context);
   }
 
   async get(recommendationId: string): Promise<ServingContext | null> {
-    const cached = this.peek(recommendationId);
-    if (cached) return cached;
-    let read = this.reading.get(recommendationId);
-    if (!read) {
-      read = this.inner.get(recommendationId).then((context) => {
-        if (context && this.now() < context.servedAtMs + this.rewardWaitMs) this.remember(context);
-        return context;
-      });
-      this.reading.set(recommendationId, read);
-      // Settled either way, the next get asks again (a failed read is not kept).
-      const done = () => void this.reading.delete(recommendationId);
-      read.then(done, done);
-    }
-    return read;
+    return this.peek(recommendationId) ?? this.inner.get(recommendationId);
+  }
+
+  async servedItem(recommendationId: string, itemId: string): Promise<ServedItemLookup> {
+    const held = this.peek(recommendationId);
+    if (!held) return this.inner.servedItem(recommendationId, itemId);
+    return { found: true, item: held.items.find((item) => item.itemId === itemId) ?? null };
   }
 
   private remember(context: ServingContext): void {
@@ -77,7 +68,6 @@ export class CachedServingContextStore implements ServingContextStore {
 
   close(): Promise<void> {
     this.recent.clear();
-    this.reading.clear();
     return this.inner.close();
   }
 }

@@ -62,6 +62,13 @@ export interface ServingContext {
   items: ServedItem[];
 }
 
+/**
+ * What a feedback event needs of its recommendation's serving context: whether the context is still held
+ * (not unknown, expired, claimed or undecodable) and, if so, the slot the item was served in (null when
+ * the item was not in the slate).
+ */
+export type ServedItemLookup = { found: false } | { found: true; item: ServedItem | null };
+
 /** A serving context whose reward wait window has passed, claimed by exactly one caller. */
 export interface DueServingContext {
   context: ServingContext;
@@ -84,6 +91,8 @@ export interface ServingContextStore {
   put(context: ServingContext): Promise<void>;
   /** The context, or null when unknown, expired, already claimed, or undecodable. Does not consume it. */
   get(recommendationId: string): Promise<ServingContext | null>;
+  /** The slot `itemId` was served in, without decoding the others (the feedback path's read). */
+  servedItem(recommendationId: string, itemId: string): Promise<ServedItemLookup>;
   /** Records that an item of the recommendation received feedback, so it gets no default reward. */
   markRewarded(recommendationId: string, itemId: string): Promise<void>;
   /** `markRewarded` for each, in one round trip for many (a feedback batch's marks). */

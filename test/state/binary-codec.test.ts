@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ModelUpdate, ServingContext } from "../../src/state/ports";
 import { ByteReader, ByteWriter, CorruptValue } from "../../src/state/redis/binary-codec";
 import { decodeModelUpdates, encodeModelUpdates } from "../../src/state/redis/model-update-codec";
-import { decodeServingContext, encodeServingContext } from "../../src/state/redis/serving-context-codec";
+import { decodeServedItem, decodeServingContext, encodeServingContext } from "../../src/state/redis/serving-context-codec";
 
 /** φ of `slots` slots as the ranker serves them: views into one array, each at its own offset. */
 function servedVectors(slots: number, dim: number, seed: number): Float32Array[] {
@@ -36,6 +36,21 @@ describe("binary codec", () => {
     }
   });
 
+  it("reads one served slot exactly, stepping over the others, and null for an item not served", () => {
+    const served = context(10);
+    const blob = encodeServingContext(served);
+    for (const position of [0, 4, 9]) {
+      const slot = decodeServedItem(blob, `item-${position}-ß`);
+      expect(slot).toEqual(served.items[position]);
+      expect(Array.from(slot!.shared)).toEqual(Array.from(served.items[position]!.shared));
+      expect(Array.from(slot!.arm)).toEqual(Array.from(served.items[position]!.arm));
+    }
+    expect(decodeServedItem(blob, "item-10-ß")).toBeNull();
+    // A slate that holds an item twice: the first slot, as items.find picks.
+    const twice = { ...served, items: [served.items[3]!, { ...served.items[3]!, position: 7 }] };
+    expect(decodeServedItem(encodeServingContext(twice), "item-3-ß")?.position).toBe(3);
+  });
+
   it("grows past its first size and past a wrong size hint", () => {
     const big = context(200); // ~110 KB
     expect(decodeServingContext("rec-1", encodeServingContext(big))).toEqual(big);
@@ -67,6 +82,10 @@ describe("binary codec", () => {
     const foreign = Buffer.from(blob);
     foreign[0] = 99;
     expect(() => decodeServingContext("r", foreign)).toThrow(/unknown serving context format 99/);
+    // A slot read checks the whole value too, even when the item is in the first slot.
+    expect(() => decodeServedItem(blob.subarray(0, blob.length - 1), "item-0-ß")).toThrow(CorruptValue);
+    expect(() => decodeServedItem(Buffer.concat([blob, Buffer.from([0])]), "item-0-ß")).toThrow(/trailing bytes/);
+    expect(() => decodeServedItem(foreign, "item-0-ß")).toThrow(/unknown serving context format 99/);
     const badText = new ByteWriter().u32(2).toBuffer();
     expect(() => new ByteReader(Buffer.concat([badText, Buffer.from([0xc3, 0x28])])).string()).toThrow(/invalid UTF-8/);
     expect(() => new ByteReader(Buffer.from([1, 0, 0])).u32()).toThrow(/ends early/);

@@ -1,5 +1,5 @@
 import type { Logger } from "../../log";
-import type { DueServingContext, RewardMark, ServingContext, ServingContextStore } from "../ports";
+import type { DueServingContext, RewardMark, ServedItem, ServedItemLookup, ServingContext, ServingContextStore } from "../ports";
 import { MinHeap } from "./min-heap";
 
 export interface MemoryServingContextStoreOptions {
@@ -62,6 +62,13 @@ export class MemoryServingContextStore implements ServingContextStore {
     return held ? copyContext(held.context) : null;
   }
 
+  async servedItem(recommendationId: string, itemId: string): Promise<ServedItemLookup> {
+    const held = this.live(recommendationId);
+    if (!held) return { found: false };
+    const item = held.context.items.find((i) => i.itemId === itemId);
+    return { found: true, item: item ? copyItem(item) : null };
+  }
+
   async markRewarded(recommendationId: string, itemId: string): Promise<void> {
     this.live(recommendationId)?.rewardedItemIds.add(itemId);
   }
@@ -120,5 +127,9 @@ export class MemoryServingContextStore implements ServingContextStore {
 
 /** A deep copy with compact vectors (`slice`), never sharing or dragging along a caller's larger buffer. */
 function copyContext(context: ServingContext): ServingContext {
-  return { ...context, items: context.items.map((item) => ({ ...item, shared: item.shared.slice(), arm: item.arm.slice() })) };
+  return { ...context, items: context.items.map(copyItem) };
+}
+
+function copyItem(item: ServedItem): ServedItem {
+  return { ...item, shared: item.shared.slice(), arm: item.arm.slice() };
 }

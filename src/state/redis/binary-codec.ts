@@ -118,6 +118,11 @@ export class ByteReader {
     return vector;
   }
 
+  /** Steps over a vector `float32s` would read, copying nothing. */
+  skipFloat32s(): void {
+    this.take(this.u32() * 4);
+  }
+
   /** Room for every float32 vector still unread: no more than a quarter of the bytes left. */
   floatsRoom(): { array: Float32Array; at: number } {
     return { array: new Float32Array(Math.floor((this.bytes.length - this.offset) / 4)), at: 0 };

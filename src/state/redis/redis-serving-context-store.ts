@@ -1,9 +1,9 @@
 import { describeError } from "../../errors";
 import type { Logger } from "../../log";
-import type { DueServingContext, RewardMark, ServingContext, ServingContextStore } from "../ports";
+import type { DueServingContext, RewardMark, ServedItemLookup, ServingContext, ServingContextStore } from "../ports";
 import { luaScript, runScriptBatched, type RedisClient } from "./redis-client";
 import type { RedisKeys } from "./redis-keys";
-import { decodeServingContext, encodeServingContext } from "./serving-context-codec";
+import { decodeServedItem, decodeServingContext, encodeServingContext } from "./serving-context-codec";
 
 /** Adds to the due set and keeps the set alive at least as long as its newest context. */
 const SCHEDULE = luaScript(`
@@ -86,7 +86,13 @@ export class RedisServingContextStore implements ServingContextStore {
 
   async get(recommendationId: string): Promise<ServingContext | null> {
     const blob = await this.redis.getBinary(this.keys.servingContext(recommendationId));
-    return blob === null ? null : this.decode(recommendationId, blob);
+    return (blob && this.decode(recommendationId, blob, (b) => decodeServingContext(recommendationId, b))) ?? null;
+  }
+
+  async servedItem(recommendationId: string, itemId: string): Promise<ServedItemLookup> {
+    const blob = await this.redis.getBinary(this.keys.servingContext(recommendationId));
+    const item = blob === null ? undefined : this.decode(recommendationId, blob, (b) => decodeServedItem(b, itemId));
+    return item === undefined ? { found: false } : { found: true, item };
   }
 
   async markRewarded(recommendationId: string, itemId: string): Promise<void> {
@@ -123,7 +129,7 @@ export class RedisServingContextStore implements ServingContextStore {
       const [blob, rewarded] = outcome.value as [Buffer | null, Buffer[]];
       // Expired before anyone claimed it: nothing left to reward.
       if (blob === null) return;
-      const context = this.decode(ids[i]!, blob);
+      const context = this.decode(ids[i]!, blob, (b) => decodeServingContext(ids[i]!, b));
       if (context) claimed.push({ context, rewardedItemIds: rewarded.map((item) => item.toString("utf8")) });
     });
     return claimed;
@@ -131,13 +137,14 @@ export class RedisServingContextStore implements ServingContextStore {
 
   async close(): Promise<void> {}
 
-  private decode(recommendationId: string, blob: Buffer): ServingContext | null {
+  /** The decoded value; undefined (reported) when the blob is undecodable, which counts as missing. */
+  private decode<T>(recommendationId: string, blob: Buffer, decoding: (blob: Buffer) => T): T | undefined {
     try {
-      return decodeServingContext(recommendationId, blob);
+      return decoding(blob);
     } catch (err) {
       this.options.onCorrupt("serving_context");
       this.options.logger.warn({ recommendationId, err: describeError(err) }, "serving context is undecodable; treating it as missing");
-      return null;
+      return undefined;
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { ServingContext } from "../ports";
+import type { ServedItem, ServingContext } from "../ports";
 import { ByteReader, ByteWriter, CorruptValue } from "./binary-codec";
 
 /** Bumped when the layout changes; a blob of another version reads as corrupt (and so as missing). */
@@ -25,16 +25,19 @@ export function encodeServingContext(context: ServingContext): Buffer {
   return writer.toBuffer();
 }
 
-/** Throws `CorruptValue` for anything `encodeServingContext` did not write. */
-export function decodeServingContext(recommendationId: string, blob: Buffer): ServingContext {
-  const reader = new ByteReader(blob);
+/** The fields before the items, checked; the reader is left at the first item. */
+function readHead(reader: ByteReader): { servedAtMs: number; userId: string; sessionId: string; modelVersion: string; count: number } {
   const version = reader.u8();
   if (version !== FORMAT_VERSION) throw new CorruptValue(`unknown serving context format ${version}`);
   const servedAtMs = reader.f64();
-  const userId = reader.string();
-  const sessionId = reader.string();
-  const modelVersion = reader.string();
-  const count = reader.u32();
+  if (!Number.isFinite(servedAtMs)) throw new CorruptValue("served-at time is not a number");
+  return { servedAtMs, userId: reader.string(), sessionId: reader.string(), modelVersion: reader.string(), count: reader.u32() };
+}
+
+/** Throws `CorruptValue` for anything `encodeServingContext` did not write. */
+export function decodeServingContext(recommendationId: string, blob: Buffer): ServingContext {
+  const reader = new ByteReader(blob);
+  const { servedAtMs, userId, sessionId, modelVersion, count } = readHead(reader);
   const items: ServingContext["items"] = [];
   // The items' vectors are views of one array: one allocation per context instead of two per item.
   const floats = reader.floatsRoom();
@@ -42,6 +45,29 @@ export function decodeServingContext(recommendationId: string, blob: Buffer): Se
     items.push({ itemId: reader.string(), position: reader.u32(), propensity: reader.f64(), shared: reader.float32s(floats), arm: reader.float32s(floats) });
   }
   reader.end();
-  if (!Number.isFinite(servedAtMs)) throw new CorruptValue("served-at time is not a number");
   return { recommendationId, userId, sessionId, modelVersion, servedAtMs, items };
+}
+
+/**
+ * The slot `itemId` was served in (the first, as `items.find` would pick), or null when it was not
+ * served. Only that slot's vectors are copied out: the others are stepped over, which is most of the
+ * blob. The whole blob is still checked as `decodeServingContext` checks it; throws `CorruptValue` alike.
+ */
+export function decodeServedItem(blob: Buffer, itemId: string): ServedItem | null {
+  const reader = new ByteReader(blob);
+  const { count } = readHead(reader);
+  let found: ServedItem | null = null;
+  for (let i = 0; i < count; i++) {
+    const slotItemId = reader.string();
+    const position = reader.u32();
+    const propensity = reader.f64();
+    if (found === null && slotItemId === itemId) {
+      found = { itemId, position, propensity, shared: reader.float32s(), arm: reader.float32s() };
+    } else {
+      reader.skipFloat32s();
+      reader.skipFloat32s();
+    }
+  }
+  reader.end();
+  return found;
 }

@@ -64,6 +64,24 @@ describe.each(adapters)("ServingContextStore contract ($name)", (adapter) => {
     });
   });
 
+  it("reads the slot an item was served in, exactly, null for an item not served, not found for an unknown or claimed context", async () => {
+    await adapter.withStores({ rewardWaitMs: wait }, async ({ stores, now }) => {
+      const t = now();
+      await stores.servingContexts.put(servingContext("rec-s", t, 4));
+      const expected = servingContext("rec-s", t, 4);
+      for (const position of [0, 3]) {
+        const lookup = await stores.servingContexts.servedItem("rec-s", `sku-${position}`);
+        expect(lookup.found).toBe(true);
+        const item = lookup.found ? lookup.item : null;
+        expectSameContext({ ...expected, items: [item!] }, { ...expected, items: [expected.items[position]!] });
+      }
+      expect(await stores.servingContexts.servedItem("rec-s", "sku-9")).toEqual({ found: true, item: null });
+      expect(await stores.servingContexts.servedItem("rec-unknown", "sku-0")).toEqual({ found: false });
+      await claimAll(stores.servingContexts, t + wait, 10);
+      expect(await stores.servingContexts.servedItem("rec-s", "sku-0")).toEqual({ found: false });
+    });
+  });
+
   it("claims only contexts that are due, each once, with the items that were rewarded", async () => {
     await adapter.withStores({ rewardWaitMs: wait }, async ({ stores, now }) => {
       const t = now();
@@ -163,9 +181,11 @@ describe.each(adapters)("ServingContextStore contract ($name)", (adapter) => {
       await redis!.raw.set(badKey, valid.subarray(0, valid.length - 3), "PX", 60_000);
       expect(await stores.servingContexts.get("rec-bad")).toBeNull();
       expect(corrupt).toEqual(["serving_context"]);
+      expect(await stores.servingContexts.servedItem("rec-bad", "sku-0")).toEqual({ found: false });
+      expect(corrupt).toEqual(["serving_context", "serving_context"]);
       const claimed = await stores.servingContexts.claimDue(t + wait, 10);
       expect(claimed.map((d) => d.context.recommendationId)).toEqual(["rec-good"]);
-      expect(corrupt).toEqual(["serving_context", "serving_context"]);
+      expect(corrupt).toEqual(["serving_context", "serving_context", "serving_context"]);
       expect(await redis!.raw.exists(badKey)).toBe(0);
     });
   });
