@@ -29,6 +29,7 @@ const EVENTS_PER_STREAM = 5_000;
 const USERS = 1_000;
 const rounds = Number(process.argv[2] ?? 6);
 const RECOMMENDATIONS = Number(process.env.FLOW_RECOMMENDATIONS ?? 200);
+if (!Number.isInteger(RECOMMENDATIONS) || RECOMMENDATIONS < 1) throw new Error(`FLOW_RECOMMENDATIONS must be a positive integer, got ${process.env.FLOW_RECOMMENDATIONS}`);
 
 const config = loadConfig();
 const logger = createLogger("warn");
