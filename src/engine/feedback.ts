@@ -1,7 +1,7 @@
 import { NotFound, ResourceExhausted, Unavailable } from "../errors";
 import { withinMs } from "../time-limit";
 import type { Logger } from "../log";
-import type { EventLog, FeedbackEntry, FeedbackRecord, ModelUpdate, ServedItemLookup, ServingContext, SessionStore, ServingContextStore, UserProfile } from "../state/ports";
+import type { EventLog, FeedbackEntry, FeedbackRecord, ModelUpdate, ServedItemLookup, SessionStore, ServingContextStore, UserProfile } from "../state/ports";
 import type { RewardMap } from "../config";
 import { Batcher } from "./batcher";
 import type { CatalogMirror } from "./catalog-mirror";
@@ -19,8 +19,8 @@ export interface FeedbackDeps {
   users: UserCache;
   events: EventLog;
   sessions: SessionStore;
-  /** With `peek` when it can answer from memory (then the read needs no guarded call). */
-  servingContexts: ServingContextStore & { peek?(recommendationId: string): ServingContext | undefined };
+  /** With `heldItem` when it can answer from memory (then the read needs no guarded call). */
+  servingContexts: ServingContextStore & { heldItem?(recommendationId: string, itemId: string): ServedItemLookup | undefined };
   model: OnlineModel;
   guard: StoreGuard;
   metrics: EngineMetrics;
@@ -230,9 +230,9 @@ export class FeedbackFlow {
   private async servedUpdate(input: FeedbackInput, reward: number): Promise<ModelUpdate | null> {
     if (input.recommendationId === null) return null;
     const recommendationId = input.recommendationId;
-    const held = this.deps.servingContexts.peek?.(recommendationId);
+    const held = this.deps.servingContexts.heldItem?.(recommendationId, input.itemId);
     const { value: lookup, failed } = held
-      ? { value: { found: true, item: held.items.find((i) => i.itemId === input.itemId) ?? null } satisfies ServedItemLookup, failed: false }
+      ? { value: held, failed: false }
       : await this.deps.guard.orElse<ServedItemLookup>(
           "serving_store",
           "get_context",

@@ -29,9 +29,13 @@ export class CachedServingContextStore implements ServingContextStore {
   }
 
   async servedItem(recommendationId: string, itemId: string): Promise<ServedItemLookup> {
+    return this.heldItem(recommendationId, itemId) ?? this.inner.servedItem(recommendationId, itemId);
+  }
+
+  /** `servedItem` from memory, without a call, when this replica holds the context; else undefined (ask `servedItem`). */
+  heldItem(recommendationId: string, itemId: string): ServedItemLookup | undefined {
     const held = this.peek(recommendationId);
-    if (!held) return this.inner.servedItem(recommendationId, itemId);
-    return { found: true, item: held.items.find((item) => item.itemId === itemId) ?? null };
+    return held && { found: true, item: held.items.find((item) => item.itemId === itemId) ?? null };
   }
 
   private remember(context: ServingContext): void {
@@ -44,7 +48,7 @@ export class CachedServingContextStore implements ServingContextStore {
   }
 
   /** The context when this replica holds it and it is not yet due, without a call; else undefined (ask `get`). */
-  peek(recommendationId: string): ServingContext | undefined {
+  private peek(recommendationId: string): ServingContext | undefined {
     const cached = this.recent.get(recommendationId);
     if (cached === undefined) return undefined;
     if (this.now() < cached.servedAtMs + this.rewardWaitMs) return cached;
