@@ -2,6 +2,8 @@ import { writeFileSync } from "node:fs";
 import { Presets, SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { lineChartSvg } from "../report/svg-chart";
+import { loadConfig, type Config } from "../config";
+import { figuresOf, simulateFamily, type FamilyRow } from "../sim/family";
 import { simulate, type SimulationResult } from "../sim/simulate";
 import { generateSampleData } from "../world/generate-sample";
 import { addWorldOptions, intFlag, numberFlag, worldParamsFrom } from "./world-options";
@@ -47,8 +49,10 @@ export function registerWorldCommands(program: Command): void {
       .option("--decisions <n>", "recommendation requests to simulate", intFlag("--decisions", 10), 10_000)
       .option("--k <n>", "slots per recommendation", intFlag("--k", 1, 100), 5)
       .option("--seed <n>", "random seed (world, shoppers and clicks)", intFlag("--seed", 0), 42)
-      .option("--alpha <x>", "the engine's LinUCB α", numberFlag("--alpha", 0, 100), 0.25)
-      .option("--epsilon <x>", "the engine's ε", numberFlag("--epsilon", 0, 1), 0.05)
+      .option("--alpha <x>", "the engine's LinUCB α (default: RECS_ALPHA, else the service's default)", numberFlag("--alpha", 0, 100))
+      .option("--epsilon <x>", "the engine's ε (default: RECS_EPSILON, else the service's default)", numberFlag("--epsilon", 0, 1))
+      .option("--worlds <n>", "simulate a family of N worlds drawn from declared ranges (world flags are then ignored)", intFlag("--worlds", 1, 1000))
+      .option("--family-seed <n>", "seed of the family of worlds (--worlds)", intFlag("--family-seed", 0), 1)
       .option("--windows <n>", "points on the click-rate curve", intFlag("--windows", 2, 1000), 20)
       .option("--chart <file.svg>", "write the click-rate chart here", "simulation.svg")
       .option("--json <file>", "also write the results as JSON")
@@ -56,6 +60,11 @@ export function registerWorldCommands(program: Command): void {
       .option("--redis-url <url>", "run the engine on this Redis, under the prefix recs-sim: (default: in-memory)"),
   ).action(async (opts: Record<string, unknown>) => {
     const decisions = opts.decisions as number;
+    const engine = engineSettings(opts);
+    if (opts.worlds !== undefined) {
+      await simulateWorlds(opts, engine);
+      return;
+    }
     const bar = new SingleBar({ format: "simulating |{bar}| {value}/{total} decisions | {duration}s", hideCursor: true, stream: process.stderr }, Presets.shades_classic);
     bar.start(decisions, 0);
     const result = await simulate({
@@ -63,8 +72,7 @@ export function registerWorldCommands(program: Command): void {
       seed: opts.seed as number,
       decisions,
       k: opts.k as number,
-      alpha: opts.alpha as number,
-      epsilon: opts.epsilon as number,
+      engine,
       windows: opts.windows as number,
       stores: { databaseUrl: opts.databaseUrl as string | undefined, redisUrl: opts.redisUrl as string | undefined },
       onProgress: (done) => bar.update(done),
@@ -75,6 +83,89 @@ export function registerWorldCommands(program: Command): void {
     console.log(`chart: ${String(opts.chart)}`);
     if (opts.json) writeFileSync(String(opts.json), JSON.stringify(result, null, 2));
   });
+}
+
+/** The engine's learning settings: the environment's (RECS_*), as `serve` reads them, then the flags. */
+function engineSettings(opts: Record<string, unknown>): Partial<Config> {
+  const c = loadConfig(process.env);
+  const settings: { -readonly [K in keyof Config]?: Config[K] } = {
+    alpha: c.alpha,
+    epsilon: c.epsilon,
+    positionDiscount: c.positionDiscount,
+    learningRate: c.learningRate,
+    candidates: c.candidates,
+    priorSession: c.priorSession,
+    priorLongTerm: c.priorLongTerm,
+    priorStrength: c.priorStrength,
+  };
+  if (typeof opts.alpha === "number") settings.alpha = opts.alpha;
+  if (typeof opts.epsilon === "number") settings.epsilon = opts.epsilon;
+  return settings;
+}
+
+async function simulateWorlds(opts: Record<string, unknown>, engine: Partial<Config>): Promise<void> {
+  const decisions = opts.decisions as number;
+  const bar = new SingleBar({ format: "world {world} |{bar}| {value}/{total} decisions | {duration}s", hideCursor: true, stream: process.stderr }, Presets.shades_classic);
+  const rows = await simulateFamily({
+    worlds: opts.worlds as number,
+    familySeed: opts.familySeed as number,
+    decisions,
+    k: opts.k as number,
+    engine,
+    windows: opts.windows as number,
+    stores: { databaseUrl: opts.databaseUrl as string | undefined, redisUrl: opts.redisUrl as string | undefined },
+    onProgress: (world, done) => {
+      if (done === Math.floor(decisions / (opts.windows as number))) bar.start(decisions, done, { world: world.index });
+      else bar.update(done);
+    },
+    onWorld: () => bar.stop(),
+  });
+  bar.stop();
+  printFamily(rows, engine);
+  writeFileSync(String(opts.chart), familyChart(rows));
+  console.log(`chart: ${String(opts.chart)}`);
+  if (opts.json) writeFileSync(String(opts.json), JSON.stringify({ engine, worlds: rows }, null, 2));
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}`.padStart(5);
+
+/** One row per world: each headline figure for the engine beside every baseline's. */
+export function printFamily(rows: FamilyRow[], engine: Partial<Config>): void {
+  console.log(`\nengine settings: ${Object.entries(engine).map(([k, v]) => `${k}=${String(v)}`).join(" ")}`);
+  console.log("gap = share of the random→oracle gap closed over the second half; intent = share of slots in the intent category right after an organic click on it;");
+  console.log("first 500 = click rate per slot over the first 500 requests. Columns: engine | similarity baseline | popularity | context-free bandit | random.\n");
+  console.log(`${"world".padEnd(6)}${"kind".padEnd(52)}${"gap %".padEnd(32)}${"intent %".padEnd(20)}first 500 CTR %`);
+  for (const { world, result } of rows) {
+    const fig = (prefix: string) => figuresOf(result, prefix);
+    const names = ["engine", "similarity", "popularity", "context-free", "random"];
+    const gap = names.map((n) => pct(fig(n).gapClosed)).join(" ");
+    const intent = ["engine", "similarity", "random"].map((n) => pct(fig(n).intentShareAfterIntentClick)).join(" ");
+    const first = ["engine", "similarity", "random"].map((n) => (fig(n).first500 * 100).toFixed(2).padStart(5)).join(" ");
+    console.log(`${String(world.index).padEnd(6)}${world.kind.slice(0, 50).padEnd(52)}${gap.padEnd(32)}${intent.padEnd(20)}${first}`);
+  }
+  const worst = (get: (r: SimulationResult) => number) => Math.min(...rows.map((r) => get(r.result)));
+  const beatsFirst = rows.filter((r) => figuresOf(r.result, "engine").first500 >= figuresOf(r.result, "similarity").first500).length;
+  console.log(
+    `\nworst world: engine gap ${pct(worst((r) => figuresOf(r, "engine").gapClosed))}%, intent ${pct(worst((r) => figuresOf(r, "engine").intentShareAfterIntentClick))}%; ` +
+      `engine gap − similarity gap ≥ ${pct(worst((r) => figuresOf(r, "engine").gapClosed - figuresOf(r, "similarity").gapClosed))} points; ` +
+      `first 500 ≥ similarity's in ${beatsFirst} of ${rows.length} worlds`,
+  );
+}
+
+function familyChart(rows: FamilyRow[]): string {
+  const normalized = (result: SimulationResult, prefix: string) => {
+    const rate = (p: string) => result.policies.find((x) => x.name.startsWith(p))!.windows;
+    const random = rate("random");
+    const oracle = rate("oracle");
+    return rate(prefix).map((w, i): [number, number] => [(i + 1) * result.windowSize, (100 * (w - random[i]!)) / Math.max(1e-9, oracle[i]! - random[i]!)]);
+  };
+  return lineChartSvg(
+    rows.flatMap(({ world, result }) => [
+      { name: `world ${world.index} engine`, points: normalized(result, "engine") },
+      { name: `world ${world.index} similarity`, points: normalized(result, "similarity") },
+    ]),
+    { title: `Share of the random→oracle gap closed, per window, ${rows.length} worlds`, xLabel: "recommendation requests", yLabel: "gap closed (%)" },
+  );
 }
 
 function printSimulation(r: SimulationResult): void {

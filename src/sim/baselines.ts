@@ -1,15 +1,15 @@
 import { clickProbability } from "../world/click-model";
 import type { Random } from "../world/random";
-import type { World, WorldContext, WorldSession } from "../world/world";
+import { dot, type World, type WorldContext, type WorldSession } from "../world/world";
 
 /** A simulated policy that is not the engine: picks k item indices for a decision, learns from clicks. */
 export interface BaselinePolicy {
   name: string;
   choose(session: WorldSession, context: WorldContext, k: number): number[];
   /** Clicks (1) and non-clicks (0) on what it showed. */
-  learn(itemIndex: number, reward: number): void;
+  learn(session: WorldSession, itemIndex: number, reward: number): void;
   /** An organic click seen while browsing. */
-  observeBrowse(itemIndex: number): void;
+  observeBrowse(session: WorldSession, itemIndex: number): void;
 }
 
 /** The indices of the k largest scores (ties: lower index first). */
@@ -45,8 +45,8 @@ export function popularityPolicy(world: World): BaselinePolicy {
   return {
     name: "popularity",
     choose: (_s, _c, k) => topK(clicks, k),
-    learn: (i, reward) => void (clicks[i]! += reward),
-    observeBrowse: (i) => void (clicks[i]! += 1),
+    learn: (_s, i, reward) => void (clicks[i]! += reward),
+    observeBrowse: (_s, i) => void (clicks[i]! += 1),
   };
 }
 
@@ -64,7 +64,7 @@ export function contextFreeBandit(world: World): BaselinePolicy {
       for (let i = 0; i < n; i++) scores[i] = shows[i] === 0 ? 1e9 - i : clicks[i]! / shows[i]! + Math.sqrt((2 * logTotal) / shows[i]!);
       return topK(scores, k);
     },
-    learn: (i, reward) => {
+    learn: (_s, i, reward) => {
       shows[i]! += 1;
       clicks[i]! += reward;
       total++;
@@ -85,4 +85,68 @@ export function oraclePolicy(world: World): BaselinePolicy {
     learn: () => undefined,
     observeBrowse: () => undefined,
   };
+}
+
+/** How much the session counts against the long-term profile in the similarity baseline. */
+const SIMILARITY_SESSION_WEIGHT = 1;
+const SIMILARITY_LONG_TERM_WEIGHT = 0.5;
+/** Each older session click weighs this much of the next newer one, as the engine's session vector. */
+const SIMILARITY_RECENCY = 0.8;
+
+/**
+ * The bar a learning engine must clear: no learning at all, it ranks by cosine to the session vector
+ * (recency-weighted mean of the session's clicked items) and to the long-term vector (mean of all the
+ * shopper's clicked items), with a fixed blend, using the embeddings the catalog shows. Items the
+ * session clicked are left out, as the engine leaves them out; with no clicks at all it shows the most
+ * clicked items.
+ */
+export function similarityPolicy(world: World): BaselinePolicy {
+  const n = world.items.length;
+  const dim = world.params.dim;
+  const sessions = new Map<string, number[]>();
+  const users = new Map<string, Float64Array>();
+  const clicks = new Float64Array(n);
+  const scores = new Float64Array(n);
+  const observe = (session: WorldSession, itemIndex: number) => {
+    clicks[itemIndex]! += 1;
+    const clicked = sessions.get(session.sessionId) ?? [];
+    clicked.unshift(itemIndex);
+    sessions.set(session.sessionId, clicked);
+    const sum = users.get(session.user.userId) ?? new Float64Array(dim);
+    const v = world.items[itemIndex]!.observedEmbedding;
+    for (let j = 0; j < dim; j++) sum[j]! += v[j]!;
+    users.set(session.user.userId, sum);
+  };
+  return {
+    name: "similarity (no learning)",
+    choose: (session, _c, k) => {
+      const clicked = sessions.get(session.sessionId) ?? [];
+      const s = new Float32Array(dim);
+      let weight = 1;
+      for (const index of clicked) {
+        const v = world.items[index]!.observedEmbedding;
+        for (let j = 0; j < dim; j++) s[j]! += weight * v[j]!;
+        weight *= SIMILARITY_RECENCY;
+      }
+      const l = Float32Array.from(users.get(session.user.userId) ?? new Float64Array(dim));
+      unit(s);
+      unit(l);
+      const maxClicks = Math.max(1, ...clicks);
+      for (const item of world.items) {
+        const v = item.observedEmbedding;
+        scores[item.index] = SIMILARITY_SESSION_WEIGHT * dot(s, v) + SIMILARITY_LONG_TERM_WEIGHT * dot(l, v) + 1e-3 * (clicks[item.index]! / maxClicks);
+      }
+      for (const index of clicked) scores[index] = -Infinity;
+      return topK(scores, k);
+    },
+    learn: (session, i, reward) => {
+      if (reward > 0) observe(session, i);
+    },
+    observeBrowse: observe,
+  };
+}
+
+function unit(v: Float32Array): void {
+  const norm = Math.sqrt(dot(v, v));
+  if (norm > 0) for (let j = 0; j < v.length; j++) v[j] = v[j]! / norm;
 }

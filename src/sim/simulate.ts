@@ -1,5 +1,5 @@
 import { Registry } from "prom-client";
-import { loadConfig } from "../config";
+import { loadConfig, type Config } from "../config";
 import { Engine } from "../engine/engine";
 import type { FeedbackInput } from "../engine/types";
 import { silentLogger } from "../log";
@@ -12,7 +12,7 @@ import type { WorldParams } from "../world/params";
 import { createRandom, type Random } from "../world/random";
 import { sessionStream, type DecisionEvent } from "../world/sessions";
 import { createWorld, type World } from "../world/world";
-import { contextFreeBandit, oraclePolicy, popularityPolicy, randomPolicy, type BaselinePolicy } from "./baselines";
+import { contextFreeBandit, oraclePolicy, popularityPolicy, randomPolicy, similarityPolicy, type BaselinePolicy } from "./baselines";
 
 export interface SimulationOptions {
   world?: Partial<WorldParams>;
@@ -23,8 +23,8 @@ export interface SimulationOptions {
   k?: number;
   /** Points on the click-rate curve. */
   windows?: number;
-  alpha?: number;
-  epsilon?: number;
+  /** The engine's settings beyond the simulation's own (default: the service's defaults). */
+  engine?: Partial<Config>;
   /** Real stores for the engine (both optional; default: embedded PGlite in memory and in-memory state). */
   stores?: { databaseUrl?: string; redisUrl?: string; redisPrefix?: string };
   /** Called after each window with the decisions done so far. */
@@ -37,6 +37,12 @@ export interface PolicyCurve {
   windows: number[];
   overall: number;
   secondHalf: number;
+  /** Click rate per slot over the first 500 decisions (all of them when fewer). */
+  first500: number;
+  /** (policy − random) / (oracle − random), on the second half. */
+  gapClosed: number;
+  /** Share of the policy's slots in the session's intent category right after an organic click on it. */
+  intentShareAfterIntentClick: number;
 }
 
 export interface SimulationResult {
@@ -55,11 +61,10 @@ export interface SimulationResult {
 }
 
 /** The real engine (in-process, embedded stores in memory) as a simulated storefront's policy. */
-async function startEngine(world: World, options: Required<Pick<SimulationOptions, "alpha" | "epsilon" | "seed">> & Pick<SimulationOptions, "stores">) {
+async function startEngine(world: World, options: Required<Pick<SimulationOptions, "seed">> & Pick<SimulationOptions, "stores" | "engine">) {
   const config = loadConfig({}, {
+    ...options.engine,
     embeddingDim: world.params.dim,
-    alpha: options.alpha,
-    epsilon: options.epsilon,
     rewardWaitMs: 1,
     storeTimeoutMs: 5_000,
     snapshotIntervalS: 86_400,
@@ -101,13 +106,29 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
     { policy: randomPolicy(world, root.fork("random-policy")), rng: root.fork("clicks:random") },
     { policy: popularityPolicy(world), rng: root.fork("clicks:popularity") },
     { policy: contextFreeBandit(world), rng: root.fork("clicks:context-free") },
+    { policy: similarityPolicy(world), rng: root.fork("clicks:similarity") },
     { policy: oraclePolicy(world), rng: root.fork("clicks:oracle") },
   ];
   const engineRng = root.fork("clicks:engine");
-  const { engine, close } = await startEngine(world, { alpha: options.alpha ?? 0.25, epsilon: options.epsilon ?? 0.05, seed, stores: options.stores });
+  const { engine, close } = await startEngine(world, { engine: options.engine, seed, stores: options.stores });
   const windowSize = Math.max(1, Math.floor(decisions / windows));
-  const clicks = new Map<string, number[]>([["engine (hybrid LinUCB)", []], ...baselines.map((b) => [b.policy.name, []] as [string, number[]])]);
-  const intent = { coldSlots: 0, coldOnIntent: 0, afterSlots: 0, afterOnIntent: 0 };
+  const names = ["engine (hybrid LinUCB)", ...baselines.map((b) => b.policy.name)];
+  const clicks = new Map<string, number[]>(names.map((name) => [name, []]));
+  const first500 = new Map<string, number>(names.map((name) => [name, 0]));
+  const afterIntentClick = new Map<string, { slots: number; onIntent: number }>(names.map((name) => [name, { slots: 0, onIntent: 0 }]));
+  const first500Decisions = Math.min(500, decisions);
+  const intent = { coldSlots: 0, coldOnIntent: 0 };
+  const showContext = world.params.contextShown === 1;
+  /** Tallies one policy's slate for a decision. */
+  const tally = (name: string, window: number, shown: number[], got: number, session: DecisionEvent["session"], afterOrganic: boolean | undefined) => {
+    add(clicks.get(name)!, window, got);
+    if (done < first500Decisions) first500.set(name, first500.get(name)! + got);
+    if (afterOrganic === true) {
+      const t = afterIntentClick.get(name)!;
+      t.slots += shown.length;
+      for (const index of shown) if (world.items[index]!.category === session.intent) t.onIntent++;
+    }
+  };
   const lastOrganicOnIntent = new Map<string, boolean>();
   let eventCounter = 0;
   const pendingBySession = new Map<string, Promise<unknown>[]>();
@@ -129,7 +150,7 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
       const session = event.session;
       if (event.kind === "browse") {
         lastOrganicOnIntent.set(session.sessionId, world.items[event.itemIndex]!.category === session.intent);
-        for (const b of baselines) b.policy.observeBrowse(event.itemIndex);
+        for (const b of baselines) b.policy.observeBrowse(session, event.itemIndex);
         await send(session.sessionId, {
           eventId: `e${eventCounter++}`,
           userId: session.user.userId,
@@ -147,17 +168,18 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
       // feedback of different sessions overlaps, so the engine's group commit batches it.
       await Promise.all(pendingBySession.get(session.sessionId) ?? []);
       pendingBySession.delete(session.sessionId);
-      const engineClicks = await engineDecision(event, lastOrganicOnIntent.get(session.sessionId));
-      add(clicks.get("engine (hybrid LinUCB)")!, window, engineClicks);
+      const afterOrganic = lastOrganicOnIntent.get(session.sessionId);
+      const engineOutcome = await engineDecision(event, afterOrganic);
+      tally(names[0]!, window, engineOutcome.shown, engineOutcome.got, session, afterOrganic);
       for (const b of baselines) {
         const shown = b.policy.choose(session, event.context, k);
         let got = 0;
         shown.forEach((index, position) => {
           const clicked = b.rng.chance(clickProbability(world, session, world.items[index]!, position, event.context));
-          b.policy.learn(index, clicked ? 1 : 0);
+          b.policy.learn(session, index, clicked ? 1 : 0);
           if (clicked) got++;
         });
-        add(clicks.get(b.policy.name)!, window, got);
+        tally(b.policy.name, window, shown, got, session, afterOrganic);
       }
       lastOrganicOnIntent.delete(session.sessionId);
       done++;
@@ -170,27 +192,26 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
     await close();
   }
 
-  async function engineDecision(event: DecisionEvent, afterOrganic: boolean | undefined): Promise<number> {
+  async function engineDecision(event: DecisionEvent, afterOrganic: boolean | undefined): Promise<{ shown: number[]; got: number }> {
     const { session, context } = event;
     const rec = await engine.recommend({
       userId: session.user.userId,
       sessionId: session.sessionId,
       k,
-      context: { device: context.device, page: context.page },
+      context: showContext ? { device: context.device, page: context.page } : {},
       candidateIds: [],
       excludeIds: [],
       category: "",
     });
     let got = 0;
+    const shown: number[] = [];
     for (const slot of rec.items) {
       const index = world.itemIndexById.get(slot.itemId)!;
+      shown.push(index);
       const onIntent = world.items[index]!.category === session.intent ? 1 : 0;
       if (event.step === 0 && afterOrganic === undefined) {
         intent.coldSlots++;
         intent.coldOnIntent += onIntent;
-      } else if (afterOrganic === true) {
-        intent.afterSlots++;
-        intent.afterOnIntent += onIntent;
       }
       if (!engineRng.chance(clickProbability(world, session, world.items[index]!, slot.position, context))) continue;
       got++;
@@ -205,24 +226,34 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
         occurredAtMs: Date.now(),
       });
     }
-    return got;
+    return { shown, got };
   }
 
-  const policies: PolicyCurve[] = [...clicks].map(([name, perWindow]) => {
+  const curves = [...clicks].map(([name, perWindow]) => {
     const rates = perWindow.map((c) => c / (windowSize * k));
     const half = Math.floor(rates.length / 2);
     return { name, windows: rates, overall: mean(rates), secondHalf: mean(rates.slice(half)) };
   });
-  const rate = (name: string) => policies.find((p) => p.name.startsWith(name))!.secondHalf;
+  const rate = (name: string) => curves.find((p) => p.name.startsWith(name))!.secondHalf;
+  const gap = (value: number) => (value - rate("random")) / (rate("oracle") - rate("random"));
+  const policies: PolicyCurve[] = curves.map((curve) => {
+    const after = afterIntentClick.get(curve.name)!;
+    return {
+      ...curve,
+      first500: first500.get(curve.name)! / (first500Decisions * k),
+      gapClosed: gap(curve.secondHalf),
+      intentShareAfterIntentClick: after.onIntent / Math.max(1, after.slots),
+    };
+  });
   return {
     decisions,
     k,
     seed,
     windowSize,
     policies,
-    gapClosed: (rate("engine") - rate("random")) / (rate("oracle") - rate("random")),
+    gapClosed: policies[0]!.gapClosed,
     intentShareCold: intent.coldOnIntent / Math.max(1, intent.coldSlots),
-    intentShareAfterIntentClick: intent.afterOnIntent / Math.max(1, intent.afterSlots),
+    intentShareAfterIntentClick: policies[0]!.intentShareAfterIntentClick,
     engineModelUpdates: engine.model.updateCount,
   };
 }

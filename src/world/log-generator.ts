@@ -63,11 +63,11 @@ export function* generateLog(world: World, options: LogOptions): Generator<Logge
   }
 }
 
-/** The world's items as catalog entries (all available). */
+/** The world's items as catalog entries (all available), with the embeddings the catalog shows. */
 export function catalogItems(world: World): CatalogItem[] {
   return world.items.map((item) => ({
     itemId: item.itemId,
-    embedding: item.embedding,
+    embedding: item.observedEmbedding,
     category: world.categoryNames[item.category]!,
     attributes: itemAttributes(world, item),
     available: true,

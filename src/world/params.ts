@@ -43,6 +43,15 @@ export interface WorldParams {
   eventGapSeconds: number;
   /** New sessions per hour of simulated time (sessions overlap). */
   sessionsPerHour: number;
+  /**
+   * Noise between the embedding that drives clicks and the one the catalog shows policies: the catalog
+   * holds normalize(e + σ·g/√d), g standard normal. 0 = the catalog's embeddings are the true ones; 1.4
+   * brings two items of one category from a cosine of ~0.7 down to ~0.25, as real catalogs' text or
+   * image embeddings often are.
+   */
+  observationNoise: number;
+  /** 1 = the storefront sends the request context (device, page) with each request; 0 = it sends none. */
+  contextShown: number;
 }
 
 interface ParamSpec {
@@ -86,6 +95,8 @@ export const WORLD_PARAM_SPECS: Readonly<Record<keyof WorldParams, ParamSpec>> =
   browseRate: spec(0.6, 0, 1, false, "chance of an organic click before each decision"),
   eventGapSeconds: spec(30, 0.001, 86_400, false, "mean seconds between a session's events"),
   sessionsPerHour: spec(600, 0.001, 1e9, false, "new sessions per simulated hour"),
+  observationNoise: spec(0, 0, 10, false, "noise between the true embeddings and the catalog's (0 = none)"),
+  contextShown: spec(1, 0, 1, true, "1 = requests carry the context (device, page), 0 = none"),
 };
 
 /** Every parameter at its default. */

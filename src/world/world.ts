@@ -19,8 +19,10 @@ export interface WorldItem {
   index: number;
   itemId: string;
   category: number;
-  /** Unit length. */
+  /** Unit length: the embedding that drives clicks. */
   embedding: Float32Array;
+  /** Unit length: what the catalog shows policies (`embedding` itself when `observationNoise` is 0). */
+  observedEmbedding: Float32Array;
   brand: number;
   color: number;
   /** 0 = cheapest. */
@@ -114,12 +116,24 @@ export function createWorld(overrides: Partial<WorldParams> = {}, seed: number |
       itemId: `i${pad(index, params.items)}`,
       category,
       embedding,
+      observedEmbedding: embedding,
       brand,
       color: itemRng.int(params.colors),
       priceBand: itemRng.int(params.priceBands),
       quality: brandQuality[brand]! + params.itemQuality * itemRng.normal(),
     });
     itemsByCategory[category]!.push(index);
+  }
+
+  // Its own stream, so a noiseless world is draw for draw the world it was before noise existed.
+  if (params.observationNoise > 0) {
+    const observationRng = root.fork("observation");
+    const noiseScale = params.observationNoise / Math.sqrt(dim);
+    for (const item of items) {
+      const observed = Float32Array.from(item.embedding, (x) => x + noiseScale * observationRng.normal());
+      normalize(observed);
+      item.observedEmbedding = observed;
+    }
   }
 
   const userRng = root.fork("users");
