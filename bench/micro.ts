@@ -13,6 +13,7 @@ import { HybridLinUCB } from "../src/bandit/hybrid";
 import { LinUCB } from "../src/bandit/linucb";
 import { selectCandidateIndices } from "../src/engine/candidates";
 import { CatalogMirror } from "../src/engine/catalog-mirror";
+import { itemSignals } from "../src/engine/item-signals";
 import { OnlineModel } from "../src/engine/model";
 import { rankSlate, RankBuffers } from "../src/engine/ranker";
 import { gaussian, seededRandom } from "../src/bandit/rng";
@@ -145,7 +146,7 @@ for (const [i, row] of table.entries()) {
  * state): such an item costs n² instead of the factored path's m² + a few·m.
  */
 function benchRanking(): void {
-  const { model, rank: rankNext, train, dim: d } = rankingFixture({ hashContext, selectCandidateIndices, CatalogMirror, OnlineModel, rankSlate, RankBuffers });
+  const { model, rank: rankNext, train, dim: d } = rankingFixture({ hashContext, selectCandidateIndices, CatalogMirror, OnlineModel, rankSlate, RankBuffers, itemSignals });
   let withStats = 0;
   let scored = 0;
   const rank = () => {

@@ -2,6 +2,7 @@ import { gaussian, seededRandom, type Random } from "../src/bandit/rng";
 import type * as Features from "../src/bandit/features";
 import type * as Candidates from "../src/engine/candidates";
 import type * as Mirror from "../src/engine/catalog-mirror";
+import type * as Signals from "../src/engine/item-signals";
 import type * as Model from "../src/engine/model";
 import type * as Ranker from "../src/engine/ranker";
 
@@ -13,6 +14,8 @@ export interface RankingApi {
   OnlineModel: typeof Model.OnlineModel;
   rankSlate: typeof Ranker.rankSlate;
   RankBuffers: typeof Ranker.RankBuffers;
+  /** Absent in checkouts from before φ had item signals. */
+  itemSignals?: typeof Signals.itemSignals;
 }
 
 /** A checkout's ranking modules, imported from its `src`. */
@@ -22,7 +25,8 @@ export async function rankingApiAt(checkout: string): Promise<RankingApi> {
   const { CatalogMirror } = await import(`${checkout}/src/engine/catalog-mirror.ts`);
   const { OnlineModel } = await import(`${checkout}/src/engine/model.ts`);
   const { rankSlate, RankBuffers } = await import(`${checkout}/src/engine/ranker.ts`);
-  return { hashContext, selectCandidateIndices, CatalogMirror, OnlineModel, rankSlate, RankBuffers };
+  const itemSignals = await import(`${checkout}/src/engine/item-signals.ts`).then((m) => m.itemSignals, () => undefined);
+  return { hashContext, selectCandidateIndices, CatalogMirror, OnlineModel, rankSlate, RankBuffers, itemSignals };
 }
 
 export function unitVector(rng: Random, d: number): Float32Array {
@@ -66,12 +70,11 @@ export function rankingFixture(api: RankingApi) {
     const input = { userId: "u", sessionId: "s", k: 10, context: r.context, candidateIds: [], excludeIds: [], category: "" };
     const indices = api.selectCandidateIndices(catalog, input, [], r.session, r.longTerm, { retrieve: 200, excludeSessionItems: true });
     const candidates = indices.map((index) => catalog.at(index));
-    const popularityLift = new Float64Array(indices.length);
-    for (let c = 0; c < indices.length; c++) popularityLift[c] = catalog.popularityLift(indices[c]!);
+    const signals = api.itemSignals?.(catalog, indices, [], r.session, r.longTerm);
     const slots = api.rankSlate(
       model.bandit,
       model.spec,
-      { candidates, rows: { indices, embeddings: catalog.embeddingRows() }, session: r.session, longTerm: r.longTerm, context: api.hashContext(r.context), popularityLift, k: 10, epsilon: 0.05, rng },
+      { candidates, rows: { indices, embeddings: catalog.embeddingRows() }, session: r.session, longTerm: r.longTerm, context: api.hashContext(r.context), signals, k: 10, epsilon: 0.05, rng },
       buffers,
     );
     return { slots, candidates };

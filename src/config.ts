@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_PRIOR } from "./engine/model";
 
 /** One configuration key: its environment name, default, description and validation. */
 interface KeyDef<T> {
@@ -88,6 +89,24 @@ const keys = {
     default: "1",
     description: "Exponent η of the chance (1 + slot)^-η that a shopper looks at a slot; each slot's feedback trains the model scaled by it (0 = every slot is seen).",
     schema: num(0, 10),
+  },
+  priorSession: {
+    env: "RECS_PRIOR_SESSION",
+    default: String(DEFAULT_PRIOR.session),
+    description: "A fresh model's prior weight on each session similarity (item vs session, session's share of its category): it ranks by similarity before any feedback.",
+    schema: num(-10, 10),
+  },
+  priorLongTerm: {
+    env: "RECS_PRIOR_LONG_TERM",
+    default: String(DEFAULT_PRIOR.longTerm),
+    description: "A fresh model's prior weight on each long-term similarity (item vs the shopper's profile).",
+    schema: num(-10, 10),
+  },
+  priorStrength: {
+    env: "RECS_PRIOR_STRENGTH",
+    default: String(DEFAULT_PRIOR.strength),
+    description: "How many observations' worth the prior counts (LinUCB's ridge λ); more = slower to leave the prior, smaller exploration bonus.",
+    schema: num(1e-3, 1e6),
   },
   epsilon: { env: "RECS_EPSILON", default: "0.05", description: "Probability that a slot is filled uniformly at random.", schema: num(0, 1) },
   candidates: { env: "RECS_CANDIDATES", default: "200", description: "Candidates retrieved by similarity when the request names none.", schema: int(1, 10_000) },

@@ -1,5 +1,5 @@
 import { nextFactorStamp, type FactoredBatch } from "./factored";
-import type { FeatureItem, FeatureSpec, HashedContext, StateVector } from "./features";
+import { SIGNAL_COUNT, signalOn, type FeatureItem, type FeatureSpec, type HashedContext, type StateVector } from "./features";
 import { CrossTable, hashedTerms, TermList } from "./hashed-terms";
 
 /**
@@ -17,7 +17,7 @@ export interface CandidateRows {
  * φ's shared part for many candidates of one request in factored form (`FactoredBatch`), for
  * `HybridLinUCB.scoreFactored`, plus the arm rows x. z_c = P·w_c + terms: w_c = [v_c; 1] (m = d + 1);
  * P's column j < d puts s_j and l_j at the session and long-term products and at the two similarities,
- * its last column the bias 1; the terms are the hashed crosses and the popularity lift. Materialised
+ * its last column the bias 1; the terms are the hashed crosses and the item signals. Materialised
  * (`materializeShared`), z_c equals buildFeatures' to the bit (a −0 comes out as 0). Reused across requests.
  */
 export class FactoredFeatures implements FactoredBatch {
@@ -81,8 +81,11 @@ export class FactoredFeatures implements FactoredBatch {
     this.columnsStamp = nextFactorStamp();
   }
 
-  /** Sets the candidates' rows w, terms and x (setRequest first); `popularityLift[c]` as in buildFeatures. */
-  setCandidates(context: HashedContext, items: readonly FeatureItem[], popularityLift?: Float64Array, rows?: CandidateRows): void {
+  /**
+   * Sets the candidates' rows w, terms and x (setRequest first); candidate c's item signals are
+   * `signals[c·SIGNAL_COUNT ..]`, as in buildFeatures (absent: zeros).
+   */
+  setCandidates(context: HashedContext, items: readonly FeatureItem[], signals?: Float64Array, rows?: CandidateRows): void {
     const spec = this.spec;
     const d = spec.dim;
     const m = this.width;
@@ -120,11 +123,14 @@ export class FactoredFeatures implements FactoredBatch {
         if (key === undefined) this.itemKeys.set(item, (key = this.nextItemKey++));
         t = hashedTerms(spec, context, item, terms, t, this.itemCrosses, key);
       }
-      const lift = popularityLift?.[c] ?? 0;
-      if (lift !== 0) {
-        terms.reserve(t + 1, t);
-        terms.index[t] = spec.popularityOffset;
-        terms.value[t++] = lift;
+      if (signals !== undefined) {
+        for (let i = 0; i < SIGNAL_COUNT; i++) {
+          const value = signals[c * SIGNAL_COUNT + i]!;
+          if (value === 0 || !signalOn(spec, i)) continue;
+          terms.reserve(t + 1, t);
+          terms.index[t] = spec.signalOffset + i;
+          terms.value[t++] = value;
+        }
       }
       const c3 = spec.armScale;
       x[c * k] = c3;

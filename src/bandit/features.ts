@@ -16,12 +16,31 @@ export interface FeatureLayoutOptions {
 }
 
 /**
+ * The item signals: numbers the caller computes per candidate from state the features cannot see
+ * (the catalog's categories and popularity), in this order. `SIGNAL_COUNT` values per candidate.
+ * - popularity lift: how much more the item is picked organically than its category's average.
+ * - session category: the recency-weighted share of the session's events in the item's category.
+ * - session centroid: s · (the unit mean embedding of the item's category).
+ * - long-term centroid: l · (the same centroid).
+ * Category means average the noise out of single embeddings: where an item's own embedding is a noisy
+ * view of what it is, its category's mean still says what kind of thing it is.
+ */
+export const SIGNALS = Object.freeze({ popularityLift: 0, sessionCategory: 1, sessionCentroid: 2, longTermCentroid: 3 });
+export const SIGNAL_COUNT = 4;
+
+/** Whether item signal i is on in the layout: the session ones go with `useSession`, the long-term one with `useLongTerm`. */
+export function signalOn(spec: FeatureSpec, i: number): boolean {
+  if (i === SIGNALS.sessionCategory || i === SIGNALS.sessionCentroid) return spec.useSession;
+  if (i === SIGNALS.longTermCentroid) return spec.useLongTerm;
+  return true;
+}
+
+/**
  * The layout of φ(context, item) (DESIGN §3 step 5).
- * Shared z = [ s⊙v (d) | l⊙v (d) | hashed crosses (H) | s·v, l·v, popularity lift | bias 1 ], so
- * sharedDim = 2d + H + 4. The two similarities repeat what the products sum to, as single features: one
+ * Shared z = [ s⊙v (d) | l⊙v (d) | hashed crosses (H) | s·v, l·v | signals (4) | bias 1 ], so
+ * sharedDim = 2d + H + 7. The two similarities repeat what the products sum to, as single features: one
  * weight learns "session similarity matters" from every click, where the d product weights each need
- * their own evidence. The popularity lift is a number the caller computes per item (the engine: how
- * much more the item is picked organically than its category's average, `CatalogMirror.popularityLift`).
+ * their own evidence. The signals (`SIGNALS`) are numbers the caller computes per item.
  * Arm x = c·[ 1, s·v, l·v ], so armDim = 3: each item learns its own base rate and its own trust in
  * session versus long-term similarity.
  */
@@ -44,7 +63,8 @@ export interface FeatureSpec {
   readonly hashedOffset: number;
   /** s·v then l·v. */
   readonly similarityOffset: number;
-  readonly popularityOffset: number;
+  /** The SIGNAL_COUNT item signals, in `SIGNALS` order. */
+  readonly signalOffset: number;
   readonly biasOffset: number;
 }
 
@@ -61,14 +81,14 @@ export function featureLayout(options: FeatureLayoutOptions): FeatureSpec {
     useSession: options.useSession ?? true,
     useLongTerm: options.useLongTerm ?? true,
     armScale,
-    sharedDim: 2 * dim + hashBuckets + 4,
+    sharedDim: 2 * dim + hashBuckets + 3 + SIGNAL_COUNT,
     armDim: 3,
     sessionOffset: 0,
     longTermOffset: dim,
     hashedOffset: 2 * dim,
     similarityOffset: 2 * dim + hashBuckets,
-    popularityOffset: 2 * dim + hashBuckets + 2,
-    biasOffset: 2 * dim + hashBuckets + 3,
+    signalOffset: 2 * dim + hashBuckets + 2,
+    biasOffset: 2 * dim + hashBuckets + 2 + SIGNAL_COUNT,
   });
 }
 
@@ -115,7 +135,8 @@ export function allocateFeatures(spec: FeatureSpec, count: number): { z: Float64
  * `<name>=<value>` per attribute; T is the number of terms, so the block has unit norm without
  * collisions and ‖z‖ stays bounded whatever the context and attribute counts, as LinUCB's confidence
  * bound assumes. Cross hash: fmix32(FNV-1a of `${ctxKey}=${ctxValue}×${field}=${value}`), bucket =
- * hash mod H, sign = bit 31. `popularityLift` is written as given (0 when the caller has none).
+ * hash mod H, sign = bit 31. `signals` (SIGNAL_COUNT values from `signalsAt`) are written as given
+ * (zeros when the caller has none).
  */
 export function buildFeatures(
   spec: FeatureSpec,
@@ -126,7 +147,8 @@ export function buildFeatures(
   zOut: Float64Array,
   xOut: Float64Array,
   row: number,
-  popularityLift = 0,
+  signals?: ArrayLike<number>,
+  signalsAt = 0,
 ): void {
   const d = spec.dim;
   const v = item.embedding;
@@ -138,7 +160,7 @@ export function buildFeatures(
   writeHashed(spec, context, item, zOut, zBase + spec.hashedOffset);
   zOut[zBase + spec.similarityOffset] = sessionSimilarity;
   zOut[zBase + spec.similarityOffset + 1] = longTermSimilarity;
-  zOut[zBase + spec.popularityOffset] = popularityLift;
+  for (let i = 0; i < SIGNAL_COUNT; i++) zOut[zBase + spec.signalOffset + i] = signalOn(spec, i) ? (signals?.[signalsAt + i] ?? 0) : 0;
   zOut[zBase + spec.biasOffset] = 1;
   const c = spec.armScale;
   xOut[xBase] = c;

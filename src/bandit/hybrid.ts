@@ -20,6 +20,11 @@ export interface HybridLinUCBOptions {
   refreshEvery?: number;
   /** Most items holding per-item statistics; past it the least recently updated is evicted. Default 10,000. */
   maxArms?: number;
+  /**
+   * Prior mean μ0 of the shared coefficients (length sharedDim; default zeros): b0 starts at λ·μ0, so
+   * before any update β̂ = μ0, and after updates the ridge pulls β̂ toward μ0 instead of toward zero.
+   */
+  priorMean?: ArrayLike<number>;
 }
 
 /**
@@ -69,6 +74,13 @@ export class HybridLinUCB {
     this.factored = new FactoredKernel(this.shared);
     this.shared.a.set(scaledIdentity(this.sharedDim, this.lambda));
     this.shared.aInverse.set(scaledIdentity(this.sharedDim, 1 / this.lambda));
+    if (options.priorMean !== undefined) {
+      if (options.priorMean.length !== this.sharedDim) throw new RangeError(`priorMean has ${options.priorMean.length} values, sharedDim is ${this.sharedDim}`);
+      for (let i = 0; i < this.sharedDim; i++) {
+        checkFinite("priorMean", options.priorMean[i]!);
+        this.shared.b[i] = this.lambda * options.priorMean[i]!;
+      }
+    }
     this.sharedScratch = new Float64Array(this.sharedDim);
     this.armScratch = new Float64Array(this.armDim);
     this.armScratch2 = new Float64Array(this.armDim);

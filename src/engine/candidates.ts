@@ -38,6 +38,13 @@ export function selectCandidateIndices(
   }
 
   const picked = new Set<number>(catalog.nearest([session, longTerm], options.retrieve, filter));
+  // Where embeddings are a noisy view of what items are, the nearest items to a session can miss most
+  // of its category; the category's own nearest items keep it in the set for the category signals.
+  const sessionCategory = input.category === "" ? newestCategory(catalog, window) : undefined;
+  if (sessionCategory !== undefined) {
+    const inCategory = catalog.filter(sessionCategory, [...input.excludeIds, ...sessionItems]);
+    for (const index of catalog.nearest([session, longTerm], Math.ceil(options.retrieve / 4), inCategory)) picked.add(index);
+  }
   // Popular items widen the set, so a shopper with no state still gets candidates and the model can
   // learn about items outside the shopper's neighbourhood.
   const popularQuota = Math.max(20, Math.ceil(options.retrieve / 4));
@@ -49,4 +56,14 @@ export function selectCandidateIndices(
     added++;
   }
   return Array.from(picked);
+}
+
+/** The category of the newest session event on a known item with a category (dismissals skipped). */
+function newestCategory(catalog: CatalogMirror, window: SessionEvent[]): string | undefined {
+  for (const event of window) {
+    if (event.type === "dismiss") continue;
+    const item = catalog.get(event.itemId);
+    if (item !== undefined && item.category !== "") return item.category;
+  }
+  return undefined;
 }

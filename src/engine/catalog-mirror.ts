@@ -26,6 +26,9 @@ export class CatalogMirror {
   private readonly categoryNumbers = new Map<string, number>();
   /** Per category: the sum of `organic` over its items, and how many items it has. */
   private readonly organicByCategory: Array<{ total: number; items: number }> = [];
+  /** Per category number: the sum of its items' embeddings, and its unit mean (made when first asked after a change). */
+  private readonly embeddingSums: Float64Array[] = [];
+  private centroids: Array<Float32Array | null | undefined> = [];
 
   constructor(dim: number) {
     this.dim = dim;
@@ -62,7 +65,9 @@ export class CatalogMirror {
         this.ensureCapacity(index + 1);
         this.categoryTally(item.category).items++;
       } else {
-        const before = this.items[index]!.category;
+        const previous = this.items[index]!;
+        this.addToSum(previous.category, previous.embedding, -1);
+        const before = previous.category;
         if (before !== item.category) {
           const count = this.organic[index]!;
           const from = this.categoryTally(before);
@@ -74,11 +79,47 @@ export class CatalogMirror {
         }
         this.items[index] = item;
       }
+      this.addToSum(item.category, item.embedding, 1);
       this.matrix.setRow(index, item.embedding);
       this.availableAt[index] = item.available ? 1 : 0;
       this.categoryAt[index] = this.categoryNumber(item.category);
     }
     this.popularityOrder = null;
+    this.centroids = [];
+  }
+
+  private addToSum(category: string, embedding: Float32Array, sign: 1 | -1): void {
+    const number = this.categoryNumber(category);
+    const sum = (this.embeddingSums[number] ??= new Float64Array(this.dim));
+    for (let j = 0; j < this.dim; j++) sum[j]! += sign * embedding[j]!;
+  }
+
+  /** Item i's category number (`filter` and `centroidOf` use the same numbers). */
+  categoryNumberAt(index: number): number {
+    return this.categoryAt[index]!;
+  }
+
+  /** Whether item i has a category at all (an empty category groups nothing). */
+  hasCategory(index: number): boolean {
+    return this.items[index]!.category !== "";
+  }
+
+  /**
+   * The unit mean embedding of a category's items (every item, available or not), or null for a
+   * category without items or with a zero mean. Averaging many noisy embeddings keeps what they share.
+   */
+  centroidOf(categoryNumber: number): Float32Array | null {
+    const cached = this.centroids[categoryNumber];
+    if (cached !== undefined) return cached;
+    const sum = this.embeddingSums[categoryNumber];
+    let centroid: Float32Array | null = null;
+    if (sum) {
+      let norm = 0;
+      for (let j = 0; j < this.dim; j++) norm += sum[j]! * sum[j]!;
+      if (norm > 1e-12 && Number.isFinite(norm)) centroid = Float32Array.from(sum, (x) => x / Math.sqrt(norm));
+    }
+    this.centroids[categoryNumber] = centroid;
+    return centroid;
   }
 
   get(itemId: string): CatalogItem | undefined {
@@ -96,15 +137,11 @@ export class CatalogMirror {
     return item;
   }
 
-  /** The items at these indices and each one's φ popularity lift (`popularityLift`), in order: what ranking them needs. */
-  rankingInputs(indices: readonly number[]): { items: CatalogItem[]; popularityLift: Float64Array } {
+  /** The items at these indices, in order. */
+  itemsAt(indices: readonly number[]): CatalogItem[] {
     const items = new Array<CatalogItem>(indices.length);
-    const popularityLift = new Float64Array(indices.length);
-    for (let c = 0; c < indices.length; c++) {
-      items[c] = this.at(indices[c]!);
-      popularityLift[c] = this.popularityLift(indices[c]!);
-    }
-    return { items, popularityLift };
+    for (let c = 0; c < indices.length; c++) items[c] = this.at(indices[c]!);
+    return items;
   }
 
   /** Every item's embedding, row i for item i, packed: a view valid until the catalog next grows. */

@@ -78,7 +78,11 @@ export class Engine {
     });
     const catalog = new CatalogMirror(config.embeddingDim);
     await catalog.pull(durable.items);
-    const modelOptions = { dim: config.embeddingDim, alpha: config.alpha };
+    const modelOptions = {
+      dim: config.embeddingDim,
+      alpha: config.alpha,
+      prior: { session: config.priorSession, longTerm: config.priorLongTerm, strength: config.priorStrength },
+    };
     const restored = await restoreModel(durable.snapshots, durable.events, modelOptions, logger);
     logger.info({ items: catalog.size, modelVersion: restored.model.version, replayed: restored.replayed }, "engine state loaded");
     metrics.banditUpdates.inc({ source: "replay" }, restored.replayed);

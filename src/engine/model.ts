@@ -1,5 +1,5 @@
 import { HybridLinUCB } from "../bandit/hybrid";
-import { featureLayout, type FeatureSpec } from "../bandit/features";
+import { featureLayout, SIGNALS, type FeatureSpec } from "../bandit/features";
 import type { ModelUpdate } from "../state/ports";
 
 /**
@@ -11,10 +11,27 @@ export const HASH_BUCKETS = 64;
 /** Scale of the arm features (`FeatureSpec.armScale`): 0.3 and 0.15 tried in `recs simulate`, 0.15 learned faster. */
 export const ARM_FEATURE_SCALE = 0.15;
 
+/**
+ * What a fresh model believes before any feedback: that an item like the session's items, or like the
+ * shopper's long-term profile, is more likely to be clicked. `session` is the prior mean weight on each
+ * of φ's session similarities (s·v, the session's share of the item's category, s·category mean),
+ * `longTerm` on each long-term one (l·v, l·category mean); `strength` is the ridge λ, how many
+ * observations' worth the prior counts. Feedback then corrects the weights, world by world.
+ * Defaults chosen over `recs simulate --worlds` (docs/learning.md).
+ */
+export interface ModelPrior {
+  session: number;
+  longTerm: number;
+  strength: number;
+}
+
+export const DEFAULT_PRIOR: Readonly<ModelPrior> = Object.freeze({ session: 0.1, longTerm: 0.05, strength: 1 });
+
 export interface ModelOptions {
   dim: number;
   alpha: number;
-  lambda?: number;
+  /** Default DEFAULT_PRIOR. */
+  prior?: ModelPrior;
   useSession?: boolean;
   useLongTerm?: boolean;
   maxArms?: number;
@@ -45,7 +62,15 @@ export class OnlineModel {
       useLongTerm: options.useLongTerm,
       armScale: ARM_FEATURE_SCALE,
     });
-    const bandit = new HybridLinUCB({ sharedDim: spec.sharedDim, armDim: spec.armDim, alpha: options.alpha, lambda: options.lambda ?? 1, maxArms: options.maxArms });
+    const prior = options.prior ?? DEFAULT_PRIOR;
+    const bandit = new HybridLinUCB({
+      sharedDim: spec.sharedDim,
+      armDim: spec.armDim,
+      alpha: options.alpha,
+      lambda: prior.strength,
+      maxArms: options.maxArms,
+      priorMean: priorMean(spec, prior),
+    });
     return new OnlineModel(bandit, spec);
   }
 
@@ -105,4 +130,19 @@ export class OnlineModel {
     if (bandit.sharedDim !== fresh.spec.sharedDim) return null;
     return new OnlineModel(bandit, fresh.spec);
   }
+}
+
+/** μ0 over φ's shared part: the prior's weights on the similarity features (of parts that are on), 0 elsewhere. */
+export function priorMean(spec: FeatureSpec, prior: ModelPrior): Float64Array {
+  const mean = new Float64Array(spec.sharedDim);
+  if (spec.useSession) {
+    mean[spec.similarityOffset] = prior.session;
+    mean[spec.signalOffset + SIGNALS.sessionCategory] = prior.session;
+    mean[spec.signalOffset + SIGNALS.sessionCentroid] = prior.session;
+  }
+  if (spec.useLongTerm) {
+    mean[spec.similarityOffset + 1] = prior.longTerm;
+    mean[spec.signalOffset + SIGNALS.longTermCentroid] = prior.longTerm;
+  }
+  return mean;
 }

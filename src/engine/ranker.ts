@@ -1,5 +1,5 @@
 import { FactoredFeatures, type CandidateRows } from "../bandit/factored-features";
-import type { HashedContext, StateVector } from "../bandit/features";
+import { SIGNAL_COUNT, type HashedContext, type StateVector } from "../bandit/features";
 import { materializeShared } from "../bandit/factored";
 import type { HybridLinUCB } from "../bandit/hybrid";
 import type { Random } from "../bandit/rng";
@@ -16,8 +16,8 @@ export interface RankRequest {
   context: HashedContext;
   /** Where the candidates' embeddings sit packed (the catalog's rows), to read them there. */
   rows?: CandidateRows;
-  /** Per candidate, φ's popularity lift (`CatalogMirror.popularityLift`); absent = 0 for every candidate. */
-  popularityLift?: Float64Array;
+  /** Per candidate, φ's SIGNAL_COUNT item signals, row-major (`itemSignals`); absent = zeros. */
+  signals?: Float64Array;
   k: number;
   epsilon: number;
   rng: Random;
@@ -43,7 +43,7 @@ export function rankSlate(bandit: HybridLinUCB, spec: FeatureSpec, request: Rank
   const ids: string[] = new Array<string>(n);
   for (let c = 0; c < n; c++) ids[c] = request.candidates[c]!.itemId;
   features.setRequest(request.session, request.longTerm);
-  features.setCandidates(request.context, request.candidates, request.popularityLift, request.rows);
+  features.setCandidates(request.context, request.candidates, request.signals, request.rows);
   bandit.scoreFactored(ids, features, features.x, scores);
   const slate = selectSlate(scores.ucb.subarray(0, n), request.k, request.epsilon, request.rng);
   const shared = buffers.shared;
@@ -100,7 +100,7 @@ export class RankBuffers {
 }
 
 /** What scoring reads from a request (a RankRequest fits). */
-export type ScoreRequest = Pick<RankRequest, "candidates" | "session" | "longTerm" | "context" | "popularityLift">;
+export type ScoreRequest = Pick<RankRequest, "candidates" | "session" | "longTerm" | "context" | "signals">;
 
 /** Whether score a (candidate i) ranks above score b (candidate j) in the greedy pick: the order selectSlate uses (higher; NaN lowest; ties to the lower index). */
 function ranksAbove(a: number, i: number, b: number, j: number): boolean {
@@ -136,7 +136,7 @@ export class CandidateScorer {
     if (this.ids.length !== n) this.ids.length = n;
     for (let c = 0; c < n; c++) this.ids[c] = request.candidates[c]!.itemId;
     this.features.setRequest(request.session, request.longTerm);
-    this.features.setCandidates(request.context, request.candidates, request.popularityLift);
+    this.features.setCandidates(request.context, request.candidates, request.signals);
     bandit.scoreFactored(this.ids, this.features, this.features.x, this.buffers);
     return this.buffers.ucb.subarray(0, n);
   }
@@ -187,12 +187,13 @@ export class CandidateScorer {
 
   private setOne(request: ScoreRequest, c: number): void {
     this.oneItem[0] = request.candidates[c]!;
-    this.oneLift[0] = request.popularityLift?.[c] ?? 0;
-    this.features.setCandidates(request.context, this.oneItem, this.oneLift);
+    if (request.signals) this.oneSignals.set(request.signals.subarray(c * SIGNAL_COUNT, (c + 1) * SIGNAL_COUNT));
+    else this.oneSignals.fill(0);
+    this.features.setCandidates(request.context, this.oneItem, this.oneSignals);
   }
 
   private readonly oneItem: CatalogItem[] = [];
-  private readonly oneLift = new Float64Array(1);
+  private readonly oneSignals = new Float64Array(SIGNAL_COUNT);
 
   private ensureCapacity(n: number): void {
     if (this.buffers.ucb.length >= n) return;

@@ -6,6 +6,7 @@ import type { ImpressionRecord, ServingContextStore, SessionStore } from "../sta
 import type { Batcher } from "./batcher";
 import { selectCandidateIndices, type CandidateOptions } from "./candidates";
 import type { CatalogMirror } from "./catalog-mirror";
+import { itemSignals } from "./item-signals";
 import type { EngineMetrics } from "./metrics";
 import type { OnlineModel } from "./model";
 import { rankSlate, type RankBuffers } from "./ranker";
@@ -50,7 +51,7 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
   const session = sessionVector(windowRead.value, deps.catalog);
   const longTerm = userRead.value?.embedding ?? null;
   const indices = selectCandidateIndices(deps.catalog, input, windowRead.value, session, longTerm, deps.candidates);
-  const { items: candidates, popularityLift } = deps.catalog.rankingInputs(indices);
+  const candidates = deps.catalog.itemsAt(indices);
   const model = deps.model;
   const slots = rankSlate(model.bandit, model.spec, {
     candidates,
@@ -58,7 +59,7 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
     session,
     longTerm,
     context: hashContext(input.context),
-    popularityLift,
+    signals: itemSignals(deps.catalog, indices, windowRead.value, session, longTerm),
     k: input.k,
     epsilon: deps.epsilon,
     rng: deps.rng,

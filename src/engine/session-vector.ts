@@ -2,7 +2,7 @@ import type { SessionEvent } from "../state/ports";
 import type { CatalogMirror } from "./catalog-mirror";
 
 /** How much each older event counts relative to the next newer one. */
-const RECENCY_DECAY = 0.8;
+export const RECENCY_DECAY = 0.8;
 
 /**
  * The session vector `s`: a recency-weighted mean of the embeddings of the items the session acted on

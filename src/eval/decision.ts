@@ -1,5 +1,6 @@
 import { hashContext, type HashedContext } from "../bandit/features";
 import { CatalogMirror } from "../engine/catalog-mirror";
+import { itemSignals } from "../engine/item-signals";
 import { sessionVector } from "../engine/session-vector";
 import type { CatalogItem } from "../state/ports";
 import type { LoggedDecision } from "./log-format";
@@ -89,6 +90,7 @@ export class Decision {
   private session: Float32Array | null | undefined;
   private longTermVector: Float32Array | null | undefined;
   private hashed: HashedContext | undefined;
+  private signalRows: Float64Array | undefined;
 
   constructor(
     /** 0-based among the evaluated rows. */
@@ -119,6 +121,12 @@ export class Decision {
   longTerm(): Float32Array | null {
     if (this.longTermVector === undefined) this.longTermVector = this.state.longTerm(this.row.userId);
     return this.longTermVector;
+  }
+
+  /** φ's item signals of every candidate, as the service computes them from the same state (`itemSignals`). */
+  signals(): Float64Array {
+    this.signalRows ??= itemSignals(this.catalog.mirror, this.candidates.indices, this.state.window(this.row.sessionId, this.row.tsMs), this.sessionVector(), this.longTerm());
+    return this.signalRows;
   }
 
   /** The row's context hashed as the service hashes a request's (numbers as their decimal text). */

@@ -58,5 +58,5 @@ export class LinUCBPolicy implements EvalPolicy {
 }
 
 function request(decision: Decision): ScoreRequest {
-  return { candidates: decision.candidates.items, session: decision.sessionVector(), longTerm: decision.longTerm(), context: decision.hashedContext() };
+  return { candidates: decision.candidates.items, session: decision.sessionVector(), longTerm: decision.longTerm(), context: decision.hashedContext(), signals: decision.signals() };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allocateFeatures, buildFeatures, featureLayout, hashContext, type FeatureItem } from "../../src/bandit/features";
+import { allocateFeatures, buildFeatures, featureLayout, hashContext, SIGNAL_COUNT, type FeatureItem } from "../../src/bandit/features";
 import { fnv1a } from "../../src/bandit/hashing";
 import { gaussian, seededRandom } from "../../src/bandit/rng";
 
@@ -43,8 +43,8 @@ describe("feature hashing", () => {
 describe("buildFeatures", () => {
   const spec = featureLayout({ dim: d, hashBuckets: 32 });
 
-  it("lays out z = [s⊙v | l⊙v | hashed | s·v, l·v, lift | 1] and x = [1, s·v, l·v]", () => {
-    expect([spec.sharedDim, spec.armDim]).toEqual([2 * d + 32 + 4, 3]);
+  it("lays out z = [s⊙v | l⊙v | hashed | s·v, l·v | 4 item signals | 1] and x = [1, s·v, l·v]", () => {
+    expect([spec.sharedDim, spec.armDim]).toEqual([2 * d + 32 + 7, 3]);
     const { z, x } = allocateFeatures(spec, 3);
     buildFeatures(spec, session, longTerm, hashContext({ page: "home" }), item, z, x, 2);
     const base = 2 * spec.sharedDim;
@@ -57,7 +57,7 @@ describe("buildFeatures", () => {
     const lv = longTerm.reduce((sum, l, i) => sum + l * item.embedding[i]!, 0);
     expect(z[base + spec.similarityOffset]).toBeCloseTo(sv, 12);
     expect(z[base + spec.similarityOffset + 1]).toBeCloseTo(lv, 12);
-    expect(z[base + spec.popularityOffset]).toBe(0);
+    expect(Array.from(z.subarray(base + spec.signalOffset, base + spec.signalOffset + SIGNAL_COUNT))).toEqual([0, 0, 0, 0]);
     expect(x[6]).toBe(1);
     expect(x[7]).toBeCloseTo(sv, 12);
     expect(x[8]).toBeCloseTo(lv, 12);
@@ -65,13 +65,14 @@ describe("buildFeatures", () => {
     expect(z.subarray(0, base).every((v) => v === 0)).toBe(true);
   });
 
-  it("writes the caller's popularity lift, and scales x by armScale (a stronger prior on each item's own part)", () => {
+  it("writes the caller's item signals, and scales x by armScale (a stronger prior on each item's own part)", () => {
     const scaled = featureLayout({ dim: d, hashBuckets: 32, armScale: 0.25 });
     const plain = allocateFeatures(spec, 1);
     const out = allocateFeatures(scaled, 1);
     buildFeatures(spec, session, longTerm, hashContext({ page: "home" }), item, plain.z, plain.x, 0);
-    buildFeatures(scaled, session, longTerm, hashContext({ page: "home" }), item, out.z, out.x, 0, -0.7);
-    out.z.forEach((v, i) => expect(v).toBe(i === scaled.popularityOffset ? -0.7 : plain.z[i]));
+    buildFeatures(scaled, session, longTerm, hashContext({ page: "home" }), item, out.z, out.x, 0, [9, -0.7, 0.5, 0.25, 0.125], 1);
+    const signals = [-0.7, 0.5, 0.25, 0.125];
+    out.z.forEach((v, i) => expect(v).toBe(i >= scaled.signalOffset && i < scaled.signalOffset + SIGNAL_COUNT ? signals[i - scaled.signalOffset] : plain.z[i]));
     out.x.forEach((v, i) => expect(v).toBeCloseTo(0.25 * plain.x[i]!, 15));
     expect(() => featureLayout({ dim: d, hashBuckets: 32, armScale: 0 })).toThrow(/armScale/);
   });
@@ -141,7 +142,7 @@ describe("FactoredFeatures", () => {
     const items = [0, 1, 2].map((i) => ({ embedding: Float32Array.of(i, 1, 0.25, -1), category: i === 2 ? "" : `c${i}`, attributes: { brand: `b${i}`, color: "red" } }));
     const raw: Array<Record<string, string>> = [{ device: "mobile" }, { device: "desktop", page: "home" }, { device: "mobile" }, { page: "cart" }, {}];
     const states: Array<[Float32Array | null, Float32Array | null]> = [[null, Float32Array.of(1, 0, 0, 0)], [Float32Array.of(0.5, -0.25, 2, 1), null], [Float32Array.of(0.1, 0.2, 0.3, 0.4), Float32Array.of(-1, 0.5, 0, 3)], [null, null]];
-    const lift = Float64Array.of(0, -0.7, 1.5);
+    const lift = Float64Array.of(0, 0, 0, 0, -0.7, 0.5, 0, 0.25, 1.5, 0, -1, 0);
     // Twelve distinct context entries: more than an item keeps, so held crosses get replaced.
     for (let i = 0; i < 8; i++) raw.push({ query: `q${i}`, device: i % 2 === 0 ? "mobile" : "desktop" });
     // The same items as rows 5, 1 and 3 of a packed matrix (the catalog's), for the indexed path.
@@ -158,7 +159,7 @@ describe("FactoredFeatures", () => {
           const z = new Float64Array(spec.sharedDim);
           items.forEach((item, c) => {
             const plain = allocateFeatures(spec, 1);
-            buildFeatures(spec, session, longTerm, context, item, plain.z, plain.x, 0, lift[c]);
+            buildFeatures(spec, session, longTerm, context, item, plain.z, plain.x, 0, lift, c * SIGNAL_COUNT);
             materializeShared(factored, c, spec.sharedDim, z, 0);
             // Equal to the bit, except that a −0 product (a negative s_j times a zero v_j) comes out as 0.
             expect(Array.from(z)).toEqual(Array.from(plain.z, (v) => v + 0));

@@ -182,7 +182,8 @@ describe("HybridLinUCB.scoreFactored", () => {
     }));
     const ids = items.map((item) => item.itemId);
     const factored = new FactoredFeatures(spec);
-    const lift = Float64Array.from(items, (_, i) => (i % 2 === 0 ? 0 : 0.3 * i));
+    // Four item signals per item, some zero (left out of the sparse terms).
+    const lift = Float64Array.from({ length: 9 * 4 }, (_, i) => (i % 3 === 0 ? 0 : 0.1 * i - 1));
     const out = { mean: new Float64Array(9), bonus: new Float64Array(9), ucb: new Float64Array(9) };
     const want = { mean: new Float64Array(9), bonus: new Float64Array(9), ucb: new Float64Array(9) };
     const z = new Float64Array(9 * spec.sharedDim);

@@ -74,7 +74,7 @@ describe("LinUCB as a target policy", () => {
     const rows = [...generateLog(world, { policy: "uniform", events: 400, candidatesPerEvent: 8, seed: 2 })];
     const distribution = new Float64Array(8);
     for (const d of decisions(rows, state)) {
-      const request = { candidates: d.candidates.items, session: d.sessionVector(), longTerm: d.longTerm(), context: d.hashedContext() };
+      const request = { candidates: d.candidates.items, session: d.sessionVector(), longTerm: d.longTerm(), context: d.hashedContext(), signals: d.signals() };
       // The service serves with rankSlate and learns from the served φ (float32) of the shown item.
       const served = rankSlate(service.bandit, service.spec, { ...request, k: d.size, epsilon: 0, rng: seededRandom(1) });
       const expected = firstSlotDistribution(d.candidates.items.map((item) => served.find((s) => s.item === item)!.score), 0.1);
