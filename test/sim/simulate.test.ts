@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { figuresOf } from "../../src/sim/family";
 import { simulate } from "../../src/sim/simulate";
+import { drawFamily } from "../../src/world/family";
 import { postgresAvailable, redisAvailable } from "../helpers/servers";
 import { createTestStorage, type StoreKind } from "../helpers/service";
 
@@ -29,6 +31,33 @@ describe.each(kinds)("recs simulate on a small synthetic storefront (%s stores)"
       expect(result.intentShareAfterIntentClick).toBeGreaterThan(result.intentShareCold + 0.25);
       // Every shown item taught the model once: a click, or the default reward after the wait window.
       expect(result.engineModelUpdates).toBeGreaterThan(result.decisions * result.k * 0.9);
+    } finally {
+      await storage.drop();
+    }
+  }, 240_000);
+});
+
+describe.each(kinds)("learning that holds across storefronts (%s stores)", (kind) => {
+  // Three unlike worlds, small enough for a test: noisy embeddings with no context; taste-heavy
+  // shoppers with few items per category and a low click rate; clean embeddings with context.
+  const worlds = drawFamily(3, 1).map((w) => ({ ...w, params: { ...w.params, items: Math.min(w.params.items ?? 600, 600), users: 800 } }));
+
+  it.each(worlds)("world $index ($kind): beats the similarity baseline and follows the session after a click", async (world) => {
+    if (kind === "real" && !((await postgresAvailable()) && (await redisAvailable()))) return;
+    const storage = await createTestStorage(kind);
+    try {
+      const result = await simulate({
+        world: world.params,
+        seed: world.seed,
+        decisions: 1200,
+        k: 5,
+        windows: 6,
+        stores: { databaseUrl: storage.overrides.databaseUrl, redisUrl: storage.overrides.redisUrl, redisPrefix: storage.overrides.redisPrefix },
+      });
+      const engine = figuresOf(result, "engine");
+      const similarity = figuresOf(result, "similarity");
+      expect(engine.gapClosed).toBeGreaterThan(similarity.gapClosed);
+      expect(engine.intentShareAfterIntentClick).toBeGreaterThan(0.6);
     } finally {
       await storage.drop();
     }
