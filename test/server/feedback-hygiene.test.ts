@@ -1,0 +1,72 @@
+import { status } from "@grpc/grpc-js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FeedbackEvent } from "../../src/server/generated/recs/v1/FeedbackEvent";
+import { postgresAvailable, redisAvailable } from "../helpers/servers";
+import { codeOf, createTestStorage, startTestService, testCatalog, type StoreKind, type TestService, type TestStorage } from "../helpers/service";
+
+const DAY_MS = 86_400_000;
+const realStores = async () => (await postgresAvailable()) && (await redisAvailable());
+const kinds: StoreKind[] = ["embedded", "real"];
+
+/** Issue 21, the feedback path: nothing lost (to retention), nothing poisoned (by a neighbour), no conflict hidden. */
+describe.each(kinds)("Feedback hygiene over a socket (%s stores)", (kind) => {
+  let storage: TestStorage;
+  let t: TestService;
+  let enabled = true;
+
+  beforeAll(async () => {
+    if (kind === "real" && !(await realStores())) {
+      enabled = false;
+      return;
+    }
+    storage = await createTestStorage(kind);
+    t = await startTestService(storage);
+    await t.client.upsertItems(testCatalog(40));
+  });
+
+  afterAll(async () => {
+    if (!enabled) return;
+    t.client.close();
+    await t.service.stop();
+    await storage.drop();
+  });
+
+  const event = (eventId: string, extra: Partial<FeedbackEvent> = {}): FeedbackEvent => ({ eventId, userId: "hy-u", sessionId: "hy-s", itemId: "item-1", type: "CLICK", ...extra });
+
+  it("refuses occurred_at_ms outside [now - retention, now + 1 day], naming the field and the unit", async ({ skip }) => {
+    if (!enabled) skip();
+    const retentionMs = t.config.eventRetentionDays * DAY_MS;
+    const cases: Array<[string, string, RegExp]> = [
+      // Past what a JS Date (and so the event-log write) can hold: it used to fail the whole batch UNAVAILABLE.
+      ["past Date range", "9000000000000000", /occurred_at_ms/],
+      ["seconds by mistake", "1700000000", /milliseconds since the Unix epoch/],
+      ["older than retention", String(Date.now() - retentionMs - 60_000), /retention/],
+      ["two days ahead", String(Date.now() + 2 * DAY_MS), /ahead/],
+    ];
+    for (const [name, occurredAtMs, message] of cases) {
+      const result = await codeOf(t.client.feedback(event(`range-${name}`, { occurredAtMs })));
+      expect({ name, code: result.code }).toEqual({ name, code: status.INVALID_ARGUMENT });
+      expect(result.details, name).toMatch(/occurred_at_ms/);
+      expect(result.details, name).toMatch(message);
+    }
+    const seconds = await codeOf(t.client.feedback(event("range-seconds", { occurredAtMs: "1700000000" })));
+    expect(seconds.details).toMatch(/bulk import|warm start/);
+    // Inside the window, at both ends, is accepted.
+    for (const [name, at] of [["just inside retention", Date.now() - retentionMs + 60_000], ["hours ahead", Date.now() + 3_600_000]] as const) {
+      expect(await t.client.feedback(event(`range-ok-${name}`, { occurredAtMs: String(at) })), name).toEqual({ duplicate: false, appliedToModel: false });
+    }
+  });
+
+  it("a seconds-for-milliseconds event is refused, so no acknowledged event is deleted by the retention sweep", async ({ skip }) => {
+    if (!enabled) skip();
+    const mistaken = event("ret-seconds", { userId: "ret-u", occurredAtMs: "1700000000" });
+    const kept = event("ret-kept", { userId: "ret-u", occurredAtMs: String(Date.now() - (t.config.eventRetentionDays - 1) * DAY_MS) });
+    expect((await codeOf(t.client.feedback(mistaken))).code).toBe(status.INVALID_ARGUMENT);
+    expect((await t.client.feedback(kept)).duplicate).toBe(false);
+    // The sweep the engine runs hourly.
+    await t.service.stores.durable.events.enforceRetention(Date.now(), t.config.eventRetentionDays);
+    // Still logged: a retry is a duplicate, not a second acceptance of an event the sweep forgot.
+    expect(await t.client.feedback(kept)).toEqual({ duplicate: true, appliedToModel: false });
+    expect((await t.client.getUserState("ret-u")).interactionCount).toBe("1");
+  });
+});
