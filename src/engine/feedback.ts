@@ -1,11 +1,13 @@
-import { NotFound, ResourceExhausted, Unavailable } from "../errors";
+import { InvalidArgument, NotFound, ResourceExhausted, Unavailable } from "../errors";
 import { withinMs } from "../time-limit";
 import type { Logger } from "../log";
 import type { EventLog, FeedbackEntry, FeedbackRecord, ModelUpdate, ServedItemLookup, SessionStore, ServingContextStore, UserProfile } from "../state/ports";
+import { RejectedData } from "../state/rejected-data";
 import type { RewardMap } from "../config";
 import { Batcher } from "./batcher";
 import type { CatalogMirror } from "./catalog-mirror";
 import { examinedUpdate } from "./examination";
+import { appendIsolatingRejects } from "./isolating-append";
 import type { EngineMetrics } from "./metrics";
 import type { OnlineModel } from "./model";
 import { rewardFor } from "./rewards";
@@ -41,11 +43,11 @@ export interface FeedbackDeps {
 /** The log write was not confirmed in time; it may still land. */
 class CommitTimeout extends Error {}
 
-/** An event's log outcome, and (when accepted) the batch's session appends it waits for. */
-interface Logged {
-  outcome: "accepted" | "duplicate";
-  applied: Promise<void>;
-}
+/**
+ * An event's log outcome and (when logged) the batch's session appends it waits for; or the error that
+ * kept this one event out of a write its neighbours made (see `appendIsolatingRejects`).
+ */
+type Logged = { outcome: "accepted" | "duplicate"; applied: Promise<void> } | { outcome: "failed"; error: unknown };
 
 /**
  * The feedback path (DESIGN §3): validate against the catalog, log durably (group commit, with the
@@ -146,16 +148,9 @@ export class FeedbackFlow {
     try {
       logged = await withinMs(pending.outcome, this.deps.commitTimeoutMs ?? 5_000, () => new CommitTimeout("the event log did not confirm the write in time"));
     } catch (err) {
-      this.deps.users.forget(input.userId);
-      if (err instanceof CommitTimeout) {
-        // A hung log (a Postgres that stopped answering) may still commit this write later. Whatever
-        // it decides, the rest follows the log (`write` applies what lands), and a retry is then a duplicate.
-        this.deps.log.warn({ eventId: input.eventId }, "event log write not confirmed in time; the client was told to retry");
-        throw new Unavailable("the event log did not confirm the write in time: retry the same event_id later (if this write landed meanwhile, the retry is a duplicate)");
-      }
-      if (err instanceof Unavailable || err instanceof ResourceExhausted) throw err;
-      throw new Unavailable("the event log is unavailable; nothing was applied: retry the same event_id later", { cause: err });
+      return this.refused(input, err);
     }
+    if (logged.outcome === "failed") return this.refused(input, logged.error);
     if (logged.outcome === "duplicate") {
       this.deps.users.forget(input.userId);
       metrics.feedback.inc({ outcome: "duplicate" });
@@ -166,19 +161,37 @@ export class FeedbackFlow {
     return { duplicate: false, appliedToModel: pending.modelUpdate !== null };
   }
 
+  /** Why an event's log write did not take it, as the error its caller gets; nothing of it was applied. */
+  private refused(input: FeedbackInput, err: unknown): never {
+    this.deps.users.forget(input.userId);
+    if (err instanceof CommitTimeout) {
+      // A hung log (a Postgres that stopped answering) may still commit this write later. Whatever
+      // it decides, the rest follows the log (`write` applies what lands), and a retry is then a duplicate.
+      this.deps.log.warn({ eventId: input.eventId }, "event log write not confirmed in time; the client was told to retry");
+      throw new Unavailable("the event log did not confirm the write in time: retry the same event_id later (if this write landed meanwhile, the retry is a duplicate)");
+    }
+    if (err instanceof RejectedData) {
+      this.deps.metrics.feedback.inc({ outcome: "rejected" });
+      this.deps.log.warn({ eventId: input.eventId, err }, "event log refused an event's data; its batch was written without it");
+      throw new InvalidArgument(`${err.message}; nothing was applied: correct the event before sending it again (a retry as is fails the same way)`);
+    }
+    if (err instanceof Unavailable || err instanceof ResourceExhausted) throw err;
+    throw new Unavailable("the event log is unavailable; nothing was applied: retry the same event_id later", { cause: err });
+  }
+
   /**
-   * One group-commit flush: the log write, then, for the accepted events in log order, everything else
-   * they change. The flush settles when the log write does; the session appends run on (each event's
-   * caller waits for them), so the next log write need not.
+   * One group-commit flush: the log write (an event the log refuses fails alone), then, for the
+   * accepted events in log order, everything else they change. The flush settles when the log write
+   * does; the session appends run on (each event's caller waits for them), so the next log write need not.
    */
   private async write(entries: FeedbackEntry[]): Promise<Logged[]> {
-    const outcomes = await this.deps.events.appendFeedback(entries);
+    const results = await appendIsolatingRejects(this.deps.events, entries);
     const accepted: FeedbackRecord[] = [];
-    outcomes.forEach((outcome, i) => {
-      if (outcome === "accepted") accepted.push(entries[i]!.record);
+    results.forEach((result, i) => {
+      if (result.outcome === "accepted") accepted.push(entries[i]!.record);
     });
     const applied = this.applyAccepted(accepted);
-    return outcomes.map((outcome) => ({ outcome, applied }));
+    return results.map((result) => (result.outcome === "failed" ? result : { outcome: result.outcome, applied }));
   }
 
   /**

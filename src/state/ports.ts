@@ -225,7 +225,8 @@ export interface EventLog {
   /**
    * Appends the batch in one transaction. For each entry, in order: "accepted" (logged now, and the
    * user's interaction count incremented and embedding stored in the same transaction) or "duplicate"
-   * (logged before; nothing changed).
+   * (logged before; nothing changed). Throws `RejectedData` (and writes nothing) when the store refuses
+   * the data of some entry, so the caller can write the others without it.
    */
   appendFeedback(entries: FeedbackEntry[]): Promise<Array<"accepted" | "duplicate">>;
   /** Logs default rewards; a (recommendation, item) pair logged before is skipped. Returns those logged now. */

@@ -69,4 +69,17 @@ describe.each(kinds)("Feedback hygiene over a socket (%s stores)", (kind) => {
     expect(await t.client.feedback(kept)).toEqual({ duplicate: true, appliedToModel: false });
     expect((await t.client.getUserState("ret-u")).interactionCount).toBe("1");
   });
+
+  it("one poisoned event in a stream of 200 is rejected alone; concurrent unary Feedback is unaffected", async ({ skip }) => {
+    if (!enabled) skip();
+    const events = Array.from({ length: 200 }, (_, i) => event(`poison-${i}`, { userId: `po-${i % 7}`, sessionId: `po-s-${i % 7}`, itemId: `item-${i % 40}` }));
+    events[100] = { ...events[100]!, occurredAtMs: "9000000000000000" };
+    const unary = Array.from({ length: 20 }, (_, i) => t.client.feedback(event(`poison-unary-${i}`, { userId: `pu-${i}`, itemId: `item-${i}` })));
+    const [summary, ...acks] = await Promise.all([t.client.ingestFeedback(events), ...unary]);
+    expect(summary).toMatchObject({ received: "200", accepted: "199", duplicates: "0", rejected: "1" });
+    expect(summary.rejections).toEqual([{ index: "100", id: "poison-100", reason: expect.stringMatching(/occurred_at_ms/) }]);
+    for (const ack of acks) expect(ack).toEqual({ duplicate: false, appliedToModel: false });
+    const counts = await Promise.all(Array.from({ length: 7 }, (_, u) => t.client.getUserState(`po-${u}`)));
+    expect(counts.reduce((sum, s) => sum + Number(s.interactionCount), 0)).toBe(199);
+  });
 });

@@ -1,5 +1,6 @@
 import type { DefaultRewardRecord, EventLog, FeedbackEntry, ImpressionRecord, LoggedDecision, LoggedModelUpdate } from "../ports";
 import { insertFeedbackWithUsers } from "./feedback-statement";
+import { RejectedData } from "../rejected-data";
 import { applyUserWrites, type UserWrite } from "./postgres-user-repository";
 import { sqlState, type SqlClient, type SqlExecutor } from "./sql-client";
 import { bigintText, checkedSeq, timeParam, type OnCorrupt } from "./sql-values";
@@ -22,6 +23,21 @@ const DEADLOCK = "40P01";
 const ATTEMPTS = 3;
 /** Rows per retention DELETE: short statements, so retention never holds locks or WAL for long. */
 const RETENTION_BATCH = 5_000;
+
+/**
+ * The error as `RejectedData` when it was the rows' data that failed the write: a value no row can carry
+ * (a time past what a Date holds fails while the parameters are built), or Postgres refusing a value
+ * (SQLSTATE class 22, data exception; 23, integrity constraint). Null for anything else (the store).
+ */
+function rejectedData(err: unknown): RejectedData | null {
+  if (err instanceof RangeError) return new RejectedData(`the event log cannot store a value of this event (${err.message})`, { cause: err });
+  const state = sqlState(err);
+  if (state !== undefined && (state.startsWith("22") || state.startsWith("23"))) {
+    const detail = typeof err === "object" && err !== null && "detail" in err && typeof err.detail === "string" ? `: ${err.detail}` : "";
+    return new RejectedData(`the event log refused a value of this event (${(err as Error).message}${detail})`, { cause: err });
+  }
+  return null;
+}
 
 /** The event log in Postgres/PGlite: one `events` table, idempotent by its unique event_id. */
 export class PostgresEventLog implements EventLog {
@@ -61,6 +77,14 @@ export class PostgresEventLog implements EventLog {
 
   async appendFeedback(entries: FeedbackEntry[]): Promise<Array<"accepted" | "duplicate">> {
     if (entries.length === 0) return [];
+    try {
+      return await this.appendFeedbackRows(entries);
+    } catch (err) {
+      throw rejectedData(err) ?? err;
+    }
+  }
+
+  private async appendFeedbackRows(entries: FeedbackEntry[]): Promise<Array<"accepted" | "duplicate">> {
     if (entries.length <= ROWS_PER_STATEMENT) {
       const inserted = await this.retryingDeadlocks(() => insertFeedbackWithUsers(this.sql, entries));
       const seen = new Set<string>();

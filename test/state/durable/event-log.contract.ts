@@ -3,6 +3,7 @@ import type { DurableStores, LoggedModelUpdate } from "../../../src/state/ports"
 import { awkwardVector, DAY_MS, defaultReward, feedback, impression, modelUpdate, NOW_MS, unitVector } from "./fixtures";
 import { openMigrated, TEST_DIM, type DurableHarness } from "./harness";
 import { ROWS_PER_STATEMENT } from "../../../src/state/postgres/event-rows";
+import { RejectedData } from "../../../src/state/rejected-data";
 
 const plainUpdate = (u: LoggedModelUpdate) => ({ ...u, shared: Array.from(u.shared), arm: Array.from(u.arm) });
 
@@ -39,8 +40,13 @@ export function describeEventLogContract(harness: DurableHarness): void {
       expect(outcome).toEqual(["accepted", "accepted", "accepted"]);
       expect(Array.from((await stores.users.get("u1"))!.embedding!)).toEqual([0, 1, 0, 0]);
 
-      // A NUL in text cannot be stored: the whole batch, with its good entry and user write, rolls back.
-      await expect(stores.events.appendFeedback([feedback("good", { userId: "v" }), feedback("bad", { sessionId: "s\u0000" })])).rejects.toThrow();
+      // A NUL in text cannot be stored: the whole batch, with its good entry and user write, rolls back,
+      // and the error says it was the data (so the caller can write the good entry without the bad one).
+      await expect(stores.events.appendFeedback([feedback("good", { userId: "v" }), feedback("bad", { sessionId: "s\u0000" })])).rejects.toBeInstanceOf(RejectedData);
+      await expect(stores.events.appendFeedback([feedback("good", { userId: "v" }), feedback("late", { occurredAtMs: 9e15 })])).rejects.toBeInstanceOf(RejectedData);
+      const big = Array.from({ length: ROWS_PER_STATEMENT + 1 }, (_, i) => feedback(`big-${i}`, { userId: "v" }));
+      big[7] = feedback("big-bad", { sessionId: "s\ud800" });
+      await expect(stores.events.appendFeedback(big)).rejects.toBeInstanceOf(RejectedData);
       expect(await stores.users.get("v")).toBeNull();
       expect(await stores.events.appendFeedback([feedback("good", { userId: "v" })])).toEqual(["accepted"]);
     });
