@@ -1,8 +1,14 @@
-import type { EventLog, FeedbackEntry } from "../state/ports";
+import type { EventLog, FeedbackEntry, FeedbackOutcome, UserProfile } from "../state/ports";
 import { RejectedData } from "../state/rejected-data";
 
 /** One entry's fate in a group-commit write: what the log made of it, or the error that kept it out. */
-export type EntryResult = { outcome: "accepted" | "duplicate" } | { outcome: "failed"; error: unknown };
+export type EntryResult = { outcome: FeedbackOutcome } | { outcome: "failed"; error: unknown };
+
+/** A group-commit write's results, one per entry, and the users it changed as stored (oldest first). */
+export interface IsolatedAppend {
+  results: EntryResult[];
+  users: UserProfile[];
+}
 
 /**
  * Appends a group-commit batch so that one event the store refuses (`RejectedData`) fails alone, never
@@ -14,8 +20,9 @@ export type EntryResult = { outcome: "accepted" | "duplicate" } | { outcome: "fa
  * the part of the batch logged before it still comes back as logged, so what did land gets applied.
  * Never rejects.
  */
-export async function appendIsolatingRejects(events: Pick<EventLog, "appendFeedback">, entries: FeedbackEntry[]): Promise<EntryResult[]> {
+export async function appendIsolatingRejects(events: Pick<EventLog, "appendFeedback">, entries: FeedbackEntry[]): Promise<IsolatedAppend> {
   const results: EntryResult[] = [];
+  const users: UserProfile[] = [];
   let storeFailure: { error: unknown } | null = null;
   const write = async (slice: FeedbackEntry[]): Promise<void> => {
     if (storeFailure) {
@@ -23,7 +30,9 @@ export async function appendIsolatingRejects(events: Pick<EventLog, "appendFeedb
       return;
     }
     try {
-      for (const outcome of await events.appendFeedback(slice)) results.push({ outcome });
+      const written = await events.appendFeedback(slice);
+      for (const outcome of written.outcomes) results.push({ outcome });
+      users.push(...written.users);
     } catch (err) {
       if (err instanceof RejectedData && slice.length > 1) {
         const half = Math.ceil(slice.length / 2);
@@ -40,5 +49,5 @@ export async function appendIsolatingRejects(events: Pick<EventLog, "appendFeedb
     }
   };
   await write(entries);
-  return results;
+  return { results, users };
 }

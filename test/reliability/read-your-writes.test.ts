@@ -30,6 +30,8 @@ const all = (n: number) => Array.from({ length: USERS }, () => n);
 
 describe.each(kinds)("GetUserState reads its own writes after resends (%s stores)", (kind) => {
   let storage: TestStorage;
+  /** The running replica: one for the suite, replaced by the restart test. */
+  let t: TestService | null = null;
   let enabled = true;
 
   beforeAll(async () => {
@@ -38,59 +40,50 @@ describe.each(kinds)("GetUserState reads its own writes after resends (%s stores
       return;
     }
     storage = await createTestStorage(kind);
+    t = await startTestService(storage);
+    await t.client.upsertItems(testCatalog(40));
   });
   afterAll(async () => {
-    if (enabled) await storage.drop();
+    if (!enabled) return;
+    t?.client.close();
+    await t?.service.stop();
+    await storage.drop();
   });
 
   it("a stream resent after part of it landed (its first half; every other event): every count is the log's", async ({ skip }) => {
-    if (!enabled) skip();
-    const t = await startTestService(storage);
-    try {
-      await t.client.upsertItems(testCatalog(40));
-      const landed: Array<[string, (events: FeedbackEvent[]) => FeedbackEvent[]]> = [
-        ["half", (events) => events.slice(0, events.length / 2)],
-        ["alternate", (events) => events.filter((_, i) => i % (2 * USERS) < USERS)],
-      ];
-      for (const [run, part] of landed) {
-        const events = interleaved(run);
-        expect(await t.client.ingestFeedback(part(events))).toMatchObject({ accepted: String(events.length / 2), rejected: "0" });
-        const summary = await t.client.ingestFeedback(events);
-        expect(summary).toMatchObject({ received: String(events.length), accepted: String(events.length / 2), duplicates: String(events.length / 2), rejected: "0" });
-        expect({ run, ...(await counts(t, run)) }).toEqual({ run, served: all(PER_USER), stored: all(PER_USER) });
-      }
-    } finally {
-      t.client.close();
-      await t.service.stop();
+    if (!enabled || !t) skip();
+    const replica = t!;
+    const landed: Array<[string, (events: FeedbackEvent[]) => FeedbackEvent[]]> = [
+      ["half", (events) => events.slice(0, events.length / 2)],
+      ["alternate", (events) => events.filter((_, i) => i % (2 * USERS) < USERS)],
+    ];
+    for (const [run, part] of landed) {
+      const events = interleaved(run);
+      expect(await replica.client.ingestFeedback(part(events))).toMatchObject({ accepted: String(events.length / 2), rejected: "0" });
+      const summary = await replica.client.ingestFeedback(events);
+      expect(summary).toMatchObject({ received: String(events.length), accepted: String(events.length / 2), duplicates: String(events.length / 2), rejected: "0" });
+      expect({ run, ...(await counts(replica, run)) }).toEqual({ run, served: all(PER_USER), stored: all(PER_USER) });
     }
-  });
+  }, 60_000);
 
   it("a restart between the first half and the resend: every count is the log's", async ({ skip }) => {
-    if (!enabled) skip();
+    if (!enabled || !t) skip();
     const events = interleaved("restart");
-    const first = await startTestService(storage);
-    try {
-      await first.client.upsertItems(testCatalog(40));
-      // The user state is cached here, as a serving replica's would be.
-      await first.client.ingestFeedback(events.filter((_, i) => i % (2 * USERS) < USERS));
-      await counts(first, "restart");
-    } finally {
-      first.client.close();
-      await first.service.stop();
-    }
-    const second = await startTestService(storage);
-    try {
-      const summary = await second.client.ingestFeedback(events);
-      expect(summary).toMatchObject({ accepted: String(events.length / 2), duplicates: String(events.length / 2), rejected: "0" });
-      expect(await counts(second, "restart")).toEqual({ served: all(PER_USER), stored: all(PER_USER) });
-      // And once more, all duplicates: nothing moves.
-      expect(await second.client.ingestFeedback(events)).toMatchObject({ accepted: "0", duplicates: String(events.length) });
-      expect(await counts(second, "restart")).toEqual({ served: all(PER_USER), stored: all(PER_USER) });
-    } finally {
-      second.client.close();
-      await second.service.stop();
-    }
-  });
+    const first = t!;
+    // The user state is cached here, as a serving replica's would be.
+    await first.client.ingestFeedback(events.filter((_, i) => i % (2 * USERS) < USERS));
+    await counts(first, "restart");
+    first.client.close();
+    t = null;
+    await first.service.stop();
+    const second = (t = await startTestService(storage));
+    const summary = await second.client.ingestFeedback(events);
+    expect(summary).toMatchObject({ accepted: String(events.length / 2), duplicates: String(events.length / 2), rejected: "0" });
+    expect(await counts(second, "restart")).toEqual({ served: all(PER_USER), stored: all(PER_USER) });
+    // And once more, all duplicates: nothing moves.
+    expect(await second.client.ingestFeedback(events)).toMatchObject({ accepted: "0", duplicates: String(events.length) });
+    expect(await counts(second, "restart")).toEqual({ served: all(PER_USER), stored: all(PER_USER) });
+  }, 60_000);
 });
 
 const faults = await realStoresUp();
@@ -99,8 +92,7 @@ describe.runIf(faults)("GetUserState after a Postgres write that landed late", (
   let s: FaultyStack;
 
   beforeAll(async () => {
-    // A short commit wait, so the client gives up on the write long before the proxy lets it through.
-    s = await startFaultyStack({ storeTimeoutMs: 100 });
+    s = await startFaultyStack();
   });
   afterAll(() => s?.close());
 

@@ -1,7 +1,7 @@
-import type { DefaultRewardRecord, EventLog, FeedbackEntry, ImpressionRecord, LoggedDecision, LoggedModelUpdate } from "../ports";
+import type { DefaultRewardRecord, EventLog, FeedbackAppend, FeedbackEntry, FeedbackOutcome, ImpressionRecord, LoggedDecision, LoggedModelUpdate, UserProfile } from "../ports";
 import { insertFeedbackWithUsers } from "./feedback-statement";
 import { RejectedData } from "../rejected-data";
-import { applyUserWrites, type UserWrite } from "./postgres-user-repository";
+import { applyUserWrites, rowToUser, type UserRow, type UserWrite } from "./postgres-user-repository";
 import { sqlState, type SqlClient, type SqlExecutor } from "./sql-client";
 import { bigintText, checkedSeq, timeParam, type OnCorrupt } from "./sql-values";
 import {
@@ -44,6 +44,8 @@ export class PostgresEventLog implements EventLog {
   constructor(
     private readonly sql: SqlClient,
     private readonly onCorrupt: OnCorrupt,
+    /** Width of the user embeddings that feedback writes return. */
+    private readonly embeddingDim: number,
   ) {}
 
   /**
@@ -75,8 +77,8 @@ export class PostgresEventLog implements EventLog {
     await this.appending((tx) => insertEvents(tx, records.map(impressionInsert)), records.length);
   }
 
-  async appendFeedback(entries: FeedbackEntry[]): Promise<Array<"accepted" | "duplicate">> {
-    if (entries.length === 0) return [];
+  async appendFeedback(entries: FeedbackEntry[]): Promise<FeedbackAppend> {
+    if (entries.length === 0) return { outcomes: [], users: [] };
     try {
       return await this.appendFeedbackRows(entries);
     } catch (err) {
@@ -84,19 +86,20 @@ export class PostgresEventLog implements EventLog {
     }
   }
 
-  private async appendFeedbackRows(entries: FeedbackEntry[]): Promise<Array<"accepted" | "duplicate">> {
+  private async appendFeedbackRows(entries: FeedbackEntry[]): Promise<FeedbackAppend> {
     if (entries.length <= ROWS_PER_STATEMENT) {
-      const inserted = await this.retryingDeadlocks(() => insertFeedbackWithUsers(this.sql, entries));
+      const { inserted, users } = await this.retryingDeadlocks(() => insertFeedbackWithUsers(this.sql, entries));
       const seen = new Set<string>();
-      return entries.map(({ record }) => {
+      const outcomes = entries.map(({ record }): FeedbackOutcome => {
         const first = inserted.has(record.eventId) && !seen.has(record.eventId);
         seen.add(record.eventId);
         return first ? "accepted" : "duplicate";
       });
+      return { outcomes, users: this.profiles(users) };
     }
     return this.appending(async (tx) => {
       const inserted = await insertEvents(tx, entries.map((entry) => feedbackInsert(entry.record)));
-      const outcomes: Array<"accepted" | "duplicate"> = [];
+      const outcomes: FeedbackOutcome[] = [];
       const counted = new Set<string>();
       const writes = new Map<string, UserWrite>();
       for (const { record, userEmbedding } of entries) {
@@ -112,9 +115,13 @@ export class PostgresEventLog implements EventLog {
         if (userEmbedding !== null) write.embedding = userEmbedding;
         writes.set(record.userId, write);
       }
-      await applyUserWrites(tx, [...writes.values()]);
-      return outcomes;
+      const users = await applyUserWrites(tx, [...writes.values()]);
+      return { outcomes, users: this.profiles(users) };
     });
+  }
+
+  private profiles(rows: readonly UserRow[]): UserProfile[] {
+    return rows.map((row) => rowToUser(row, this.embeddingDim, this.onCorrupt));
   }
 
   async appendDefaultRewards(records: DefaultRewardRecord[]): Promise<DefaultRewardRecord[]> {
