@@ -1,7 +1,7 @@
-import { InvalidArgument, NotFound, ResourceExhausted, Unavailable } from "../errors";
+import { AlreadyExists, InvalidArgument, NotFound, ResourceExhausted, Unavailable } from "../errors";
 import { withinMs } from "../time-limit";
 import type { Logger } from "../log";
-import type { EventLog, FeedbackEntry, FeedbackRecord, ModelUpdate, ServedItemLookup, SessionStore, ServingContextStore, UserProfile } from "../state/ports";
+import type { EventLog, FeedbackEntry, FeedbackOutcome, FeedbackRecord, ModelUpdate, ServedItemLookup, SessionStore, ServingContextStore, UserProfile } from "../state/ports";
 import { RejectedData } from "../state/rejected-data";
 import type { RewardMap } from "../config";
 import { Batcher } from "./batcher";
@@ -54,7 +54,7 @@ class CommitTimeout extends Error {}
  * An event's log outcome and (when logged) the batch's session appends it waits for; or the error that
  * kept this one event out of a write its neighbours made (see `appendIsolatingRejects`).
  */
-type Logged = { outcome: "accepted" | "duplicate"; applied: Promise<void> } | { outcome: "failed"; error: unknown };
+type Logged = { outcome: FeedbackOutcome; applied: Promise<void> } | { outcome: "failed"; error: unknown };
 
 /**
  * The feedback path (DESIGN §3): validate against the catalog, log durably (group commit, with the
@@ -169,6 +169,13 @@ export class FeedbackFlow {
     if (logged.outcome === "duplicate") {
       metrics.feedback.inc({ outcome: "duplicate" });
       return { duplicate: true, appliedToModel: false };
+    }
+    if (logged.outcome === "conflict") {
+      metrics.feedback.inc({ outcome: "conflict" });
+      throw new AlreadyExists(
+        `event_id "${input.eventId}" was already used for a different event (user_id, session_id, item_id, type, reward or recommendation_id differ from the logged one); ` +
+          "nothing was applied: give each event its own event_id, and retry an event only with the fields it was first sent with",
+      );
     }
     // The caller hears back once the session holds the event, so its next Recommend sees it.
     await logged.applied;

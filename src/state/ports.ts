@@ -189,8 +189,12 @@ export interface FeedbackEntry {
   userEmbedding: Float32Array | null;
 }
 
-/** What the log made of one feedback entry. */
-export type FeedbackOutcome = "accepted" | "duplicate";
+/**
+ * What the log made of one feedback entry: logged now; logged before (the same event again); or its
+ * event id is logged for a different event (another user, session, item, type, recommendation or
+ * reward, or not a feedback event at all), so it was not logged. The time never tells events apart.
+ */
+export type FeedbackOutcome = "accepted" | "duplicate" | "conflict";
 
 /** What one `appendFeedback` wrote. */
 export interface FeedbackAppend {
@@ -238,8 +242,9 @@ export interface EventLog {
   appendImpressions(records: ImpressionRecord[]): Promise<void>;
   /**
    * Appends the batch in one transaction. For each entry, in order: "accepted" (logged now, and the
-   * user's interaction count incremented and embedding stored in the same transaction) or "duplicate"
-   * (logged before; nothing changed); and the profiles of the users it changed, as committed. Throws
+   * user's interaction count incremented and embedding stored in the same transaction), "duplicate"
+   * (logged before; nothing changed) or "conflict" (the id was logged for another event; nothing
+   * changed); and the profiles of the users it changed, as committed. Throws
    * `RejectedData` (and writes nothing) when the store refuses the data of some entry, so the caller can
    * write the others without it.
    */

@@ -1,4 +1,5 @@
 import type { DefaultRewardRecord, EventLog, FeedbackAppend, FeedbackEntry, FeedbackOutcome, ImpressionRecord, LoggedDecision, LoggedModelUpdate, UserProfile } from "../ports";
+import { markConflicts } from "./feedback-identity";
 import { insertFeedbackWithUsers } from "./feedback-statement";
 import { RejectedData } from "../rejected-data";
 import { applyUserWrites, rowToUser, type UserRow, type UserWrite } from "./postgres-user-repository";
@@ -95,7 +96,7 @@ export class PostgresEventLog implements EventLog {
         seen.add(record.eventId);
         return first ? "accepted" : "duplicate";
       });
-      return { outcomes, users: this.profiles(users) };
+      return { outcomes: await markConflicts(this.sql, entries, outcomes), users: this.profiles(users) };
     }
     return this.appending(async (tx) => {
       const inserted = await insertEvents(tx, entries.map((entry) => feedbackInsert(entry.record)));
@@ -116,7 +117,7 @@ export class PostgresEventLog implements EventLog {
         writes.set(record.userId, write);
       }
       const users = await applyUserWrites(tx, [...writes.values()]);
-      return { outcomes, users: this.profiles(users) };
+      return { outcomes: await markConflicts(tx, entries, outcomes), users: this.profiles(users) };
     });
   }
 

@@ -44,6 +44,32 @@ export function describeEventLogContract(harness: DurableHarness): void {
       expect(new Map(many.users.map((u) => [u.userId, u.interactionCount]))).toEqual(new Map([["ann", 3 + ROWS_PER_STATEMENT / 2], ["cy", ROWS_PER_STATEMENT / 2 + 1]]));
     });
 
+    it("tells a reused event id with another payload (conflict) from the same event again (duplicate)", async () => {
+      const { stores } = await openMigrated(harness);
+      const original = feedback("k1", { userId: "kim", sessionId: "ks", itemId: "i1", type: "purchase", recommendationId: "r1", reward: 5, modelUpdate: modelUpdate("i1", 1) });
+      expect((await stores.events.appendFeedback([original])).outcomes).toEqual(["accepted"]);
+      // The time never tells events apart (a retry of an event sent with occurred_at_ms 0 has another "now").
+      const again = { ...original, record: { ...original.record, occurredAtMs: NOW_MS + 60_000, modelUpdate: null } };
+      const changes: Array<Partial<typeof original.record>> = [
+        { userId: "other" }, { sessionId: "other" }, { itemId: "i2" }, { type: "click" }, { recommendationId: null }, { recommendationId: "r2" }, { reward: 5.000001 },
+      ];
+      const written = await stores.events.appendFeedback([again, ...changes.map((change) => ({ ...original, record: { ...original.record, ...change } }))]);
+      expect(written.outcomes).toEqual(["duplicate", ...changes.map(() => "conflict")]);
+      expect(written.users).toEqual([]);
+      // Within one batch: the first occurrence is logged, a later one with another payload is a conflict.
+      const inBatch = await stores.events.appendFeedback([feedback("k2"), feedback("k2"), feedback("k2", { itemId: "i9" })]);
+      expect(inBatch.outcomes).toEqual(["accepted", "duplicate", "conflict"]);
+      // The log's own ids (an impression's) are not a feedback event's.
+      await stores.events.appendImpressions([impression("r7", ["i1"])]);
+      expect((await stores.events.appendFeedback([feedback("imp:r7")])).outcomes).toEqual(["conflict"]);
+      // The many-statement path compares the same way.
+      const big = Array.from({ length: ROWS_PER_STATEMENT }, (_, i) => feedback(`kb-${i}`));
+      big.push(feedback("kb-3", { sessionId: "elsewhere" }), feedback("k1", { userId: "kim", sessionId: "ks", itemId: "i1", type: "purchase", recommendationId: "r1", reward: 5 }));
+      expect((await stores.events.appendFeedback(big)).outcomes.slice(-2)).toEqual(["conflict", "duplicate"]);
+      expect((await stores.users.get("kim"))?.interactionCount).toBe(1);
+      expect((await stores.users.get("other"))).toBeNull();
+    });
+
     it("treats a repeated id inside one batch as one accepted event", async () => {
       const { stores } = await openMigrated(harness);
       expect((await stores.events.appendFeedback([feedback("x"), feedback("y"), feedback("x")])).outcomes).toEqual(["accepted", "accepted", "duplicate"]);
@@ -94,6 +120,20 @@ export function describeEventLogContract(harness: DurableHarness): void {
         expect(outcomes.flat().sort()).toEqual(["accepted", "duplicate"]);
       }
       expect((await stores.users.get("racer"))?.interactionCount).toBe(20);
+    });
+
+    it("accepts one of two different events sent at the same moment under one id, and says the other conflicts", async () => {
+      const { stores, replica } = await openMigrated(harness);
+      const other: DurableStores = replica ? await replica() : stores;
+      for (let round = 0; round < 10; round++) {
+        const written = await Promise.all([
+          stores.events.appendFeedback([feedback(`clash-${round}`, { userId: "left" })]),
+          other.events.appendFeedback([feedback(`clash-${round}`, { userId: "right" })]),
+        ]);
+        expect(written.flatMap((w) => w.outcomes).sort()).toEqual(["accepted", "conflict"]);
+      }
+      const [left, right] = await Promise.all([stores.users.get("left"), stores.users.get("right")]);
+      expect((left?.interactionCount ?? 0) + (right?.interactionCount ?? 0)).toBe(10);
     });
 
     it("adds up interaction counts written concurrently by two replicas", async () => {
@@ -156,7 +196,7 @@ export function describeEventLogContract(harness: DurableHarness): void {
         feedback("a2", { userId: "a", itemId: "i2", recommendationId: "r1", modelUpdate: u2 }, unitVector(TEST_DIM, 1)),
         feedback("a3", { userId: "a" }, null),
         // A duplicate's embedding must not win, though it is the user's last one in the batch.
-        feedback("c1", { userId: "c" }, unitVector(TEST_DIM, 3)),
+        feedback("c1", { userId: "c", itemId: "i3", recommendationId: "r1", modelUpdate: u3 }, unitVector(TEST_DIM, 3)),
       ]);
       expect(outcomes).toEqual(["accepted", "accepted", "accepted", "accepted", "accepted", "duplicate"]);
       const replayed = await stores.events.modelUpdatesSince("0", 10);
@@ -173,7 +213,7 @@ export function describeEventLogContract(harness: DurableHarness): void {
       const size = ROWS_PER_STATEMENT + 3;
       const updates = Array.from({ length: size }, (_, i) => modelUpdate(`i${i}`, i, i % 3));
       const entries = updates.map((update, i) => feedback(`big${i}`, { userId: `u${i % 7}`, itemId: update.itemId, recommendationId: "r", modelUpdate: update }, unitVector(TEST_DIM, i % TEST_DIM)));
-      entries.push(feedback("big5", { userId: "u5" }));
+      entries.push(feedback("big5", { userId: "u5", itemId: "i5", recommendationId: "r" }));
       const { outcomes } = await stores.events.appendFeedback(entries);
       expect(outcomes.filter((o) => o === "accepted")).toHaveLength(size);
       expect(outcomes.at(-1)).toBe("duplicate");
