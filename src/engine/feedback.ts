@@ -1,4 +1,4 @@
-import { AlreadyExists, InvalidArgument, NotFound, ResourceExhausted, Unavailable } from "../errors";
+import { NotFound, Unavailable } from "../errors";
 import { withinMs } from "../time-limit";
 import type { Logger } from "../log";
 import type { EventLog, FeedbackEntry, FeedbackOutcome, FeedbackRecord, ModelUpdate, ServedItemLookup, SessionStore, ServingContextStore, UserProfile } from "../state/ports";
@@ -7,6 +7,7 @@ import type { RewardMap } from "../config";
 import { Batcher } from "./batcher";
 import type { CatalogMirror } from "./catalog-mirror";
 import { examinedUpdate } from "./examination";
+import { CommitTimeout, refusal, reusedEventId } from "./feedback-refusals";
 import { appendIsolatingRejects, type EntryResult } from "./isolating-append";
 import type { EngineMetrics } from "./metrics";
 import type { OnlineModel } from "./model";
@@ -46,9 +47,6 @@ interface Pending {
   modelUpdate: ModelUpdate | null;
   speculative: UserProfile;
 }
-
-/** The log write was not confirmed in time; it may still land. */
-class CommitTimeout extends Error {}
 
 /**
  * An event's log outcome and (when logged) the batch's session appends it waits for; or the error that
@@ -172,10 +170,7 @@ export class FeedbackFlow {
     }
     if (logged.outcome === "conflict") {
       metrics.feedback.inc({ outcome: "conflict" });
-      throw new AlreadyExists(
-        `event_id "${input.eventId}" was already used for a different event (user_id, session_id, item_id, type, reward or recommendation_id differ from the logged one); ` +
-          "nothing was applied: give each event its own event_id, and retry an event only with the fields it was first sent with",
-      );
+      throw reusedEventId(input.eventId);
     }
     // The caller hears back once the session holds the event, so its next Recommend sees it.
     await logged.applied;
@@ -191,15 +186,12 @@ export class FeedbackFlow {
       // A hung log (a Postgres that stopped answering) may still commit this write later. Whatever
       // it decides, the rest follows the log (`write` applies what lands), and a retry is then a duplicate.
       this.deps.log.warn({ eventId: input.eventId }, "event log write not confirmed in time; the client was told to retry");
-      throw new Unavailable("the event log did not confirm the write in time: retry the same event_id later (if this write landed meanwhile, the retry is a duplicate)");
     }
     if (err instanceof RejectedData) {
       this.deps.metrics.feedback.inc({ outcome: "rejected" });
       this.deps.log.warn({ eventId: input.eventId, err }, "event log refused an event's data; its batch was written without it");
-      throw new InvalidArgument(`${err.message}; nothing was applied: correct the event before sending it again (a retry as is fails the same way)`);
     }
-    if (err instanceof Unavailable || err instanceof ResourceExhausted) throw err;
-    throw new Unavailable("the event log is unavailable; nothing was applied: retry the same event_id later", { cause: err });
+    throw refusal(err);
   }
 
   /**
