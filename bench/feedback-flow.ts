@@ -59,7 +59,7 @@ function nextEvent(): StreamEntry<FeedbackInput> {
   const wire: FeedbackEvent__Output = answering
     ? { eventId, userId: s.userId, sessionId: s.sessionId, itemId: s.itemIds[Math.min(s.itemIds.length - 1, Math.floor(s.itemIds.length * rng() * rng()))]!, type: "CLICK", recommendationId: s.recommendationId, occurredAtMs: "0" }
     : { eventId, userId: `flow-u-${user}`, sessionId: `flow-s-${tag}-${user}`, itemId: itemIds[Math.floor(rng() * itemIds.length)]!, type: "CLICK", recommendationId: "", occurredAtMs: "0" };
-  return { id: eventId, value: toFeedbackInput(wire, Date.now()) };
+  return { id: eventId, value: toFeedbackInput(wire, { nowMs: Date.now(), retentionDays: config.eventRetentionDays }) };
 }
 
 async function* stream(): AsyncIterable<StreamEntry<FeedbackInput>> {

@@ -3,7 +3,7 @@
  * place (`src/server/status.ts`). Anything else becomes INTERNAL with a generic message.
  */
 export abstract class DomainError extends Error {
-  abstract readonly kind: "invalid_argument" | "not_found" | "unavailable" | "resource_exhausted" | "unauthenticated" | "failed_precondition";
+  abstract readonly kind: "invalid_argument" | "not_found" | "already_exists" | "unavailable" | "resource_exhausted" | "unauthenticated" | "failed_precondition";
 }
 
 /** Bad input; the message names the field and the rule. */
@@ -15,6 +15,12 @@ export class InvalidArgument extends DomainError {
 export class NotFound extends DomainError {
   readonly kind = "not_found";
   override name = "NotFound";
+}
+
+/** The request names something that exists already as something else (an event_id reused for another event). */
+export class AlreadyExists extends DomainError {
+  readonly kind = "already_exists";
+  override name = "AlreadyExists";
 }
 
 /** A store needed to finish the call safely is down; nothing was changed, the client may retry. */

@@ -144,6 +144,11 @@ export class Engine {
     return engine;
   }
 
+  /** Days of event log kept: the oldest feedback time validation lets through (older would be swept away). */
+  get eventRetentionDays(): number {
+    return this.options.config.eventRetentionDays;
+  }
+
   recommend(input: RecommendInput): Promise<RecommendOutput> {
     return recommend(this.recommendDeps, input);
   }

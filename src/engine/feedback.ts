@@ -1,11 +1,14 @@
-import { NotFound, ResourceExhausted, Unavailable } from "../errors";
+import { NotFound, Unavailable } from "../errors";
 import { withinMs } from "../time-limit";
 import type { Logger } from "../log";
-import type { EventLog, FeedbackEntry, FeedbackRecord, ModelUpdate, ServedItemLookup, SessionStore, ServingContextStore, UserProfile } from "../state/ports";
+import type { EventLog, FeedbackEntry, FeedbackOutcome, FeedbackRecord, ModelUpdate, ServedItemLookup, SessionStore, ServingContextStore, UserProfile } from "../state/ports";
+import { RejectedData } from "../state/rejected-data";
 import type { RewardMap } from "../config";
 import { Batcher } from "./batcher";
 import type { CatalogMirror } from "./catalog-mirror";
 import { examinedUpdate } from "./examination";
+import { CommitTimeout, refusal, reusedEventId } from "./feedback-refusals";
+import { appendIsolatingRejects, type EntryResult } from "./isolating-append";
 import type { EngineMetrics } from "./metrics";
 import type { OnlineModel } from "./model";
 import { rewardFor } from "./rewards";
@@ -38,14 +41,18 @@ export interface FeedbackDeps {
   commitTimeoutMs?: number;
 }
 
-/** The log write was not confirmed in time; it may still land. */
-class CommitTimeout extends Error {}
-
-/** An event's log outcome, and (when accepted) the batch's session appends it waits for. */
-interface Logged {
-  outcome: "accepted" | "duplicate";
-  applied: Promise<void>;
+/** A queued event: its log outcome to come, its model update, and the profile it leaves if it commits. */
+interface Pending {
+  outcome: Promise<Logged>;
+  modelUpdate: ModelUpdate | null;
+  speculative: UserProfile;
 }
+
+/**
+ * An event's log outcome and (when logged) the batch's session appends it waits for; or the error that
+ * kept this one event out of a write its neighbours made (see `appendIsolatingRejects`).
+ */
+type Logged = { outcome: FeedbackOutcome; applied: Promise<void> } | { outcome: "failed"; error: unknown };
 
 /**
  * The feedback path (DESIGN §3): validate against the catalog, log durably (group commit, with the
@@ -58,6 +65,12 @@ export class FeedbackFlow {
   private sessionAppends: Promise<void> = Promise.resolve();
   /** Per user, the event currently before its log write. */
   private readonly userTurns = new Map<string, Promise<void>>();
+  /**
+   * Per user, the profile as it will be once the user's newest queued event commits: what the next
+   * event of that user builds on while the write is in flight. Never shown to readers (the user cache
+   * holds only committed profiles); dropped once that event's write settles.
+   */
+  private readonly unconfirmed = new Map<string, UserProfile>();
 
   constructor(private readonly deps: FeedbackDeps) {
     this.log = new Batcher({
@@ -104,7 +117,7 @@ export class FeedbackFlow {
   }
 
   /** Checks the event and queues its log write; the returned promise is the write's outcome. */
-  private async prepare(input: FeedbackInput): Promise<{ outcome: Promise<Logged>; modelUpdate: ModelUpdate | null }> {
+  private async prepare(input: FeedbackInput): Promise<Pending> {
     const { catalog, metrics } = this.deps;
     const item = catalog.get(input.itemId);
     if (!item) {
@@ -115,11 +128,10 @@ export class FeedbackFlow {
     // The serving context (Redis, or this replica's cache) and the profile (cache, or Postgres) at once.
     const [modelUpdate, base] = await Promise.all([this.servedUpdate(input, reward), this.profile(input.userId)]);
 
-    // The new profile is cached before the write, so concurrent events of one user chain on each other;
-    // if the write fails or turns out a duplicate, the cache entry is dropped and re-read from the store.
+    // The next event of this user builds on this one's profile while the write is in flight.
     const embedding = moveLongTerm(base.embedding, item.embedding, reward, this.deps.learningRate);
     const speculative: UserProfile = { userId: input.userId, embedding, interactionCount: base.interactionCount + 1, updatedAtMs: input.occurredAtMs };
-    this.deps.users.remember(speculative);
+    this.unconfirmed.set(input.userId, speculative);
 
     const outcome = this.log.add({
       record: {
@@ -137,48 +149,81 @@ export class FeedbackFlow {
     });
     // Settled by commit(); this keeps an early failure from counting as unhandled meanwhile.
     outcome.catch(() => undefined);
-    return { outcome, modelUpdate };
+    return { outcome, modelUpdate, speculative };
   }
 
-  private async commit(input: FeedbackInput, pending: { outcome: Promise<Logged>; modelUpdate: ModelUpdate | null }): Promise<FeedbackResult> {
+  private async commit(input: FeedbackInput, pending: Pending): Promise<FeedbackResult> {
     const { metrics } = this.deps;
     let logged: Logged;
     try {
       logged = await withinMs(pending.outcome, this.deps.commitTimeoutMs ?? 5_000, () => new CommitTimeout("the event log did not confirm the write in time"));
     } catch (err) {
-      this.deps.users.forget(input.userId);
-      if (err instanceof CommitTimeout) {
-        // A hung log (a Postgres that stopped answering) may still commit this write later. Whatever
-        // it decides, the rest follows the log (`write` applies what lands), and a retry is then a duplicate.
-        this.deps.log.warn({ eventId: input.eventId }, "event log write not confirmed in time; the client was told to retry");
-        throw new Unavailable("the event log did not confirm the write in time: retry the same event_id later (if this write landed meanwhile, the retry is a duplicate)");
-      }
-      if (err instanceof Unavailable || err instanceof ResourceExhausted) throw err;
-      throw new Unavailable("the event log is unavailable; nothing was applied: retry the same event_id later", { cause: err });
+      return this.refused(input, err);
+    } finally {
+      // Settled (or given up on): later events of the user build on the committed profile from now on.
+      if (this.unconfirmed.get(input.userId) === pending.speculative) this.unconfirmed.delete(input.userId);
     }
+    if (logged.outcome === "failed") return this.refused(input, logged.error);
     if (logged.outcome === "duplicate") {
-      this.deps.users.forget(input.userId);
       metrics.feedback.inc({ outcome: "duplicate" });
       return { duplicate: true, appliedToModel: false };
+    }
+    if (logged.outcome === "conflict") {
+      metrics.feedback.inc({ outcome: "conflict" });
+      throw reusedEventId(input.eventId);
     }
     // The caller hears back once the session holds the event, so its next Recommend sees it.
     await logged.applied;
     return { duplicate: false, appliedToModel: pending.modelUpdate !== null };
   }
 
+  /** Why an event's log write did not take it, as the error its caller gets; nothing of it was applied. */
+  private refused(input: FeedbackInput, err: unknown): never {
+    // Whether the write landed may be unknown (a timeout: it may still land, and then `write` stores
+    // the row it returns): the next read goes to the store.
+    this.deps.users.invalidate(input.userId);
+    if (err instanceof CommitTimeout) {
+      // A hung log (a Postgres that stopped answering) may still commit this write later. Whatever
+      // it decides, the rest follows the log (`write` applies what lands), and a retry is then a duplicate.
+      this.deps.log.warn({ eventId: input.eventId }, "event log write not confirmed in time; the client was told to retry");
+    }
+    if (err instanceof RejectedData) {
+      this.deps.metrics.feedback.inc({ outcome: "rejected" });
+      this.deps.log.warn({ eventId: input.eventId, err }, "event log refused an event's data; its batch was written without it");
+    }
+    throw refusal(err);
+  }
+
   /**
-   * One group-commit flush: the log write, then, for the accepted events in log order, everything else
-   * they change. The flush settles when the log write does; the session appends run on (each event's
-   * caller waits for them), so the next log write need not.
+   * One group-commit flush: the log write (an event the log refuses fails alone), then, for the
+   * accepted events in log order, everything else they change. The flush settles when the log write
+   * does; the session appends run on (each event's caller waits for them), so the next log write need not.
    */
   private async write(entries: FeedbackEntry[]): Promise<Logged[]> {
-    const outcomes = await this.deps.events.appendFeedback(entries);
+    const { results, users } = await appendIsolatingRejects(this.deps.events, entries);
+    this.followLog(entries, results, users);
     const accepted: FeedbackRecord[] = [];
-    outcomes.forEach((outcome, i) => {
-      if (outcome === "accepted") accepted.push(entries[i]!.record);
+    results.forEach((result, i) => {
+      if (result.outcome === "accepted") accepted.push(entries[i]!.record);
     });
     const applied = this.applyAccepted(accepted);
-    return outcomes.map((outcome) => ({ outcome, applied }));
+    return results.map((result) => (result.outcome === "failed" ? result : { outcome: result.outcome, applied }));
+  }
+
+  /**
+   * Brings the user cache up to what the write committed, before any of its events is acknowledged
+   * (UserCache's rule): each row the write returned replaces the cached profile; a user with a
+   * duplicate and no row (logged before, maybe elsewhere), or with an entry whose write failed in a way
+   * that may still have committed, is re-read from the store next time.
+   */
+  private followLog(entries: readonly FeedbackEntry[], results: readonly EntryResult[], users: readonly UserProfile[]): void {
+    for (const user of users) this.deps.users.stored(user);
+    const written = new Set(users.map((user) => user.userId));
+    results.forEach((result, i) => {
+      const userId = entries[i]!.record.userId;
+      const unknown = result.outcome === "failed" && !(result.error instanceof RejectedData);
+      if (unknown || (result.outcome === "duplicate" && !written.has(userId))) this.deps.users.invalidate(userId);
+    });
   }
 
   /**
@@ -249,17 +294,17 @@ export class FeedbackFlow {
     return served ? examinedUpdate(served, reward, this.deps.positionDiscount) : null;
   }
 
-  /** The profile to build on: cached (including this replica's unflushed events), else stored. */
+  /** The profile to build on: after the user's queued events if any, else committed (cached or stored). */
   private async profile(userId: string): Promise<UserProfile> {
     const empty: UserProfile = { userId, embedding: null, interactionCount: 0, updatedAtMs: 0 };
-    const cached = this.deps.users.peek(userId);
-    if (cached) return cached;
+    const known = this.unconfirmed.get(userId) ?? this.deps.users.peek(userId);
+    if (known) return known;
     let loaded: UserProfile | null;
     try {
       loaded = await this.deps.guard.run("user_store", "get_user", () => this.deps.users.get(userId), 2_000);
     } catch (err) {
       throw new Unavailable("the user store is unavailable; nothing was applied: retry the same event_id later", { cause: err });
     }
-    return this.deps.users.peek(userId) ?? loaded ?? empty;
+    return this.unconfirmed.get(userId) ?? this.deps.users.peek(userId) ?? loaded ?? empty;
   }
 }

@@ -30,7 +30,7 @@ export class EngineMetrics {
     this.storeErrors = new Counter({ name: "recs_store_errors_total", help: "State-store operations that failed or timed out", labelNames: ["store", "operation"], registers });
     this.userCache = new Counter({ name: "recs_user_cache_total", help: "User cache lookups by result (hit, miss)", labelNames: ["result"], registers });
     this.degraded = new Counter({ name: "recs_degraded_responses_total", help: "Recommend responses served without a store, by store", labelNames: ["reason"], registers });
-    this.feedback = new Counter({ name: "recs_feedback_events_total", help: "Feedback events by outcome (accepted, duplicate, rejected)", labelNames: ["outcome"], registers });
+    this.feedback = new Counter({ name: "recs_feedback_events_total", help: "Feedback events by outcome (accepted, duplicate, conflict, rejected)", labelNames: ["outcome"], registers });
     this.banditUpdates = new Counter({ name: "recs_bandit_updates_total", help: "Bandit updates applied, by source (feedback, default_reward, replica, replay)", labelNames: ["source"], registers });
     this.defaultRewards = new Counter({ name: "recs_default_rewards_total", help: "Default rewards given to shown items nobody acted on", registers });
     this.sessionUpdatesSkipped = new Counter({ name: "recs_session_updates_skipped_total", help: "Session-window appends skipped because the session store failed", registers });

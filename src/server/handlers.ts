@@ -20,10 +20,14 @@ export function recommenderHandlers(engines: EngineSource, policy: CallPolicy): 
       const out = await engines.ready().recommend(toRecommendInput(request));
       return { recommendationId: out.recommendationId, items: out.items, modelVersion: out.modelVersion, degraded: out.degraded };
     }),
-    Feedback: unary(policy, "Feedback", async (event: FeedbackEvent__Output) => engines.ready().feedback(toFeedbackInput(event, Date.now()))),
-    IngestFeedback: clientStream(policy, "IngestFeedback", async (stream: AsyncIterable<FeedbackEvent__Output>) =>
-      engines.ready().ingestFeedback(mapStream(stream, (event) => event.eventId, (event) => toFeedbackInput(event, Date.now()))),
-    ),
+    Feedback: unary(policy, "Feedback", async (event: FeedbackEvent__Output) => {
+      const engine = engines.ready();
+      return engine.feedback(toFeedbackInput(event, { nowMs: Date.now(), retentionDays: engine.eventRetentionDays }));
+    }),
+    IngestFeedback: clientStream(policy, "IngestFeedback", async (stream: AsyncIterable<FeedbackEvent__Output>) => {
+      const engine = engines.ready();
+      return engine.ingestFeedback(mapStream(stream, (event) => event.eventId, (event) => toFeedbackInput(event, { nowMs: Date.now(), retentionDays: engine.eventRetentionDays })));
+    }),
     GetUserState: unary(policy, "GetUserState", async (request) => {
       const query = toUserStateQuery(request);
       const state = await engines.ready().userState(query.userId, query.sessionId);

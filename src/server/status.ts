@@ -5,6 +5,7 @@ import type { Logger } from "../log";
 const CODE_BY_KIND: Record<DomainError["kind"], Status> = {
   invalid_argument: Status.INVALID_ARGUMENT,
   not_found: Status.NOT_FOUND,
+  already_exists: Status.ALREADY_EXISTS,
   unavailable: Status.UNAVAILABLE,
   resource_exhausted: Status.RESOURCE_EXHAUSTED,
   unauthenticated: Status.UNAUTHENTICATED,

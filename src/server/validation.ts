@@ -56,8 +56,16 @@ export function toRecommendInput(req: RecommendRequest__Output): RecommendInput 
   };
 }
 
-/** Validates a feedback event; `nowMs` fills an unset occurred_at_ms. */
-export function toFeedbackInput(event: FeedbackEvent__Output, nowMs: number): FeedbackInput {
+/** What checking a feedback event's time needs: the server's clock and the event log's retention. */
+export interface FeedbackClock {
+  /** Fills an unset (0) occurred_at_ms. */
+  nowMs: number;
+  /** RECS_EVENT_RETENTION_DAYS: the retention sweep deletes events older than this. */
+  retentionDays: number;
+}
+
+/** Validates a feedback event against the contract's limits and the ranges the stores can hold. */
+export function toFeedbackInput(event: FeedbackEvent__Output, clock: FeedbackClock): FeedbackInput {
   const eventId = checkWireId("event_id", event.eventId);
   const userId = checkWireId("user_id", event.userId);
   const sessionId = checkWireId("session_id", event.sessionId);
@@ -74,13 +82,48 @@ export function toFeedbackInput(event: FeedbackEvent__Output, nowMs: number): Fe
     if (Math.abs(reward) > LIMITS.maxAbsReward) throw new InvalidArgument(`reward must be within ±${LIMITS.maxAbsReward}, got ${reward}`);
   }
   const recommendationId = event.recommendationId === "" ? null : checkWireId("recommendation_id", event.recommendationId);
-  const occurred = Number(event.occurredAtMs);
-  if (!Number.isSafeInteger(occurred) || occurred < 0) throw new InvalidArgument(`occurred_at_ms must be a non-negative time in ms, got ${String(event.occurredAtMs)}`);
-  return { eventId, userId, sessionId, itemId, type, recommendationId, reward, occurredAtMs: occurred === 0 ? nowMs : occurred };
+  const occurredAtMs = checkOccurredAt(String(event.occurredAtMs), clock);
+  return { eventId, userId, sessionId, itemId, type, recommendationId, reward, occurredAtMs };
 }
 
 export function toUserStateQuery(req: GetUserStateRequest__Output): { userId: string; sessionId: string } {
   const userId = checkWireId("user_id", req.userId);
   const sessionId = req.sessionId === "" ? "" : checkWireId("session_id", req.sessionId);
   return { userId, sessionId };
+}
+
+const DAY_MS = 86_400_000;
+
+/** An ISO time for a message, or the bare number when no Date can hold it. */
+function isoOrNumber(ms: number): string {
+  return Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);
+}
+
+/**
+ * occurred_at_ms (0 = now) within what the event log keeps: not older than the retention window (the
+ * next sweep would delete an acknowledged event) and at most a day ahead of the server's clock (clock
+ * skew, not a unit mistake). Checked here, per event, because a value the log cannot store would
+ * otherwise fail the group-commit write of every event batched with it.
+ */
+function checkOccurredAt(raw: string, clock: FeedbackClock): number {
+  const occurred = Number(raw);
+  if (occurred === 0) return clock.nowMs;
+  const unit = "occurred_at_ms is milliseconds since the Unix epoch (0 = now)";
+  if (!Number.isSafeInteger(occurred) || occurred < 0) throw new InvalidArgument(`${unit}; got ${raw}`);
+  const earliest = clock.nowMs - clock.retentionDays * DAY_MS;
+  const latest = clock.nowMs + DAY_MS;
+  if (occurred < earliest) {
+    const seconds = occurred * 1000 >= earliest && occurred * 1000 <= latest ? ` (${raw} looks like seconds: in milliseconds that is ${raw}000)` : "";
+    throw new InvalidArgument(
+      `occurred_at_ms ${raw} (${isoOrNumber(occurred)}) is older than the event log's retention of ${clock.retentionDays} days (earliest ${isoOrNumber(earliest)}), ` +
+        `so the next retention sweep would delete it; ${unit}${seconds}. History older than the retention window belongs in a bulk import / warm start, not Feedback`,
+    );
+  }
+  if (occurred > latest) {
+    throw new InvalidArgument(
+      `occurred_at_ms ${raw} (${isoOrNumber(occurred)}) is more than a day ahead of the server's clock (${isoOrNumber(clock.nowMs)}); ` +
+        `${unit}: check the unit (not microseconds) and the sender's clock, or send 0`,
+    );
+  }
+  return occurred;
 }

@@ -189,6 +189,24 @@ export interface FeedbackEntry {
   userEmbedding: Float32Array | null;
 }
 
+/**
+ * What the log made of one feedback entry: logged now; logged before (the same event again); or its
+ * event id is logged for a different event (another user, session, item, type, recommendation or
+ * reward, or not a feedback event at all), so it was not logged. The time never tells events apart.
+ */
+export type FeedbackOutcome = "accepted" | "duplicate" | "conflict";
+
+/** What one `appendFeedback` wrote. */
+export interface FeedbackAppend {
+  /** One per entry, in order. */
+  outcomes: FeedbackOutcome[];
+  /**
+   * Each user the write changed, as stored once it committed (so including what other replicas had
+   * committed before); users whose entries were all duplicates are not listed.
+   */
+  users: UserProfile[];
+}
+
 /** The default reward given to a shown item nobody acted on, logged with its update. */
 export interface DefaultRewardRecord {
   recommendationId: string;
@@ -224,10 +242,13 @@ export interface EventLog {
   appendImpressions(records: ImpressionRecord[]): Promise<void>;
   /**
    * Appends the batch in one transaction. For each entry, in order: "accepted" (logged now, and the
-   * user's interaction count incremented and embedding stored in the same transaction) or "duplicate"
-   * (logged before; nothing changed).
+   * user's interaction count incremented and embedding stored in the same transaction), "duplicate"
+   * (logged before; nothing changed) or "conflict" (the id was logged for another event; nothing
+   * changed); and the profiles of the users it changed, as committed. Throws
+   * `RejectedData` (and writes nothing) when the store refuses the data of some entry, so the caller can
+   * write the others without it.
    */
-  appendFeedback(entries: FeedbackEntry[]): Promise<Array<"accepted" | "duplicate">>;
+  appendFeedback(entries: FeedbackEntry[]): Promise<FeedbackAppend>;
   /** Logs default rewards; a (recommendation, item) pair logged before is skipped. Returns those logged now. */
   appendDefaultRewards(records: DefaultRewardRecord[]): Promise<DefaultRewardRecord[]>;
   /** Model updates (feedback and default rewards) after `afterSeq` ("0" = from the start), in log order. */

@@ -1,5 +1,6 @@
 import type { FeedbackEntry } from "../ports";
 import { EVENT_ROW_COLUMNS, eventRowsParams, eventRowsRecordType, eventRowsSelect, feedbackInsert } from "./event-rows";
+import { USER_COLUMNS, type UserRow } from "./postgres-user-repository";
 import type { SqlExecutor } from "./sql-client";
 import { bytesParam, float4ArrayParam } from "./sql-values";
 
@@ -11,9 +12,9 @@ import { bytesParam, float4ArrayParam } from "./sql-values";
  * each row addresses by offset, so no float is formatted or parsed as text and only the embedding a
  * user keeps is carried through the statement. Of equal event ids the first in the batch wins, only
  * accepted events count toward interaction_count, and a user's embedding becomes the last non-null one
- * among their accepted events. Returns the event ids inserted now.
+ * among their accepted events. Returns the event ids inserted now and the users' rows as committed.
  */
-export async function insertFeedbackWithUsers(sql: SqlExecutor, entries: readonly FeedbackEntry[]): Promise<Set<string>> {
+export async function insertFeedbackWithUsers(sql: SqlExecutor, entries: readonly FeedbackEntry[]): Promise<{ inserted: Set<string>; users: UserRow[] }> {
   const rows = entries.map((entry) => feedbackInsert(entry.record));
   const embeddings: Float32Array[] = [];
   let embeddingAt = 0;
@@ -24,7 +25,7 @@ export async function insertFeedbackWithUsers(sql: SqlExecutor, entries: readonl
     embeddingAt += embedding.length;
     return { embedding_at: embeddingAt - embedding.length, embedding_len: embedding.length };
   });
-  const { rows: inserted } = await sql.query<{ event_id: string }>(
+  const { rows: written } = await sql.query<{ event_id: string | null } & (UserRow | { user_id: null })>(
     `WITH input AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(${eventRowsRecordType("embedding_at integer, embedding_len integer")})
      ),
@@ -53,11 +54,19 @@ export async function insertFeedbackWithUsers(sql: SqlExecutor, entries: readonl
          interaction_count = users.interaction_count + EXCLUDED.interaction_count,
          embedding = COALESCE(EXCLUDED.embedding, users.embedding),
          updated_at = now()
-       RETURNING 1
+       RETURNING ${USER_COLUMNS}
      )
-     SELECT event_id FROM inserted`,
+     SELECT event_id, NULL::text AS user_id, NULL::real[] AS embedding, NULL::bigint AS interaction_count, NULL::timestamptz AS updated_at FROM inserted
+     UNION ALL
+     SELECT NULL, ${USER_COLUMNS} FROM users_written`,
     [json, bytesParam(vectors), float4ArrayParam(...embeddings)],
     "recs_feedback_with_users",
   );
-  return new Set(inserted.map((row) => row.event_id));
+  const inserted = new Set<string>();
+  const users: UserRow[] = [];
+  for (const row of written) {
+    if (row.event_id !== null) inserted.add(row.event_id);
+    else if (row.user_id !== null) users.push(row);
+  }
+  return { inserted, users };
 }

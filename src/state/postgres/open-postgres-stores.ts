@@ -107,7 +107,7 @@ export function durableStoresOn(sql: SqlClient, settings: DurableStoresSettings)
   return {
     users: new PostgresUserRepository(sql, embeddingDim, onCorrupt),
     items: new PostgresItemStore(sql, embeddingDim, onCorrupt),
-    events: new PostgresEventLog(sql, onCorrupt),
+    events: new PostgresEventLog(sql, onCorrupt, embeddingDim),
     snapshots: new PostgresSnapshotStore(sql),
     async migrate(): Promise<void> {
       await runMigrations(sql, logger);

@@ -1,6 +1,8 @@
-import type { DefaultRewardRecord, EventLog, FeedbackEntry, ImpressionRecord, LoggedDecision, LoggedModelUpdate } from "../ports";
+import type { DefaultRewardRecord, EventLog, FeedbackAppend, FeedbackEntry, FeedbackOutcome, ImpressionRecord, LoggedDecision, LoggedModelUpdate, UserProfile } from "../ports";
+import { markConflicts } from "./feedback-identity";
 import { insertFeedbackWithUsers } from "./feedback-statement";
-import { applyUserWrites, type UserWrite } from "./postgres-user-repository";
+import { RejectedData } from "../rejected-data";
+import { applyUserWrites, rowToUser, type UserRow, type UserWrite } from "./postgres-user-repository";
 import { sqlState, type SqlClient, type SqlExecutor } from "./sql-client";
 import { bigintText, checkedSeq, timeParam, type OnCorrupt } from "./sql-values";
 import {
@@ -23,11 +25,28 @@ const ATTEMPTS = 3;
 /** Rows per retention DELETE: short statements, so retention never holds locks or WAL for long. */
 const RETENTION_BATCH = 5_000;
 
+/**
+ * The error as `RejectedData` when it was the rows' data that failed the write: a value no row can carry
+ * (a time past what a Date holds fails while the parameters are built), or Postgres refusing a value
+ * (SQLSTATE class 22, data exception; 23, integrity constraint). Null for anything else (the store).
+ */
+function rejectedData(err: unknown): RejectedData | null {
+  if (err instanceof RangeError) return new RejectedData(`the event log cannot store a value of this event (${err.message})`, { cause: err });
+  const state = sqlState(err);
+  if (state !== undefined && (state.startsWith("22") || state.startsWith("23"))) {
+    const detail = typeof err === "object" && err !== null && "detail" in err && typeof err.detail === "string" ? `: ${err.detail}` : "";
+    return new RejectedData(`the event log refused a value of this event (${(err as Error).message}${detail})`, { cause: err });
+  }
+  return null;
+}
+
 /** The event log in Postgres/PGlite: one `events` table, idempotent by its unique event_id. */
 export class PostgresEventLog implements EventLog {
   constructor(
     private readonly sql: SqlClient,
     private readonly onCorrupt: OnCorrupt,
+    /** Width of the user embeddings that feedback writes return. */
+    private readonly embeddingDim: number,
   ) {}
 
   /**
@@ -59,20 +78,29 @@ export class PostgresEventLog implements EventLog {
     await this.appending((tx) => insertEvents(tx, records.map(impressionInsert)), records.length);
   }
 
-  async appendFeedback(entries: FeedbackEntry[]): Promise<Array<"accepted" | "duplicate">> {
-    if (entries.length === 0) return [];
+  async appendFeedback(entries: FeedbackEntry[]): Promise<FeedbackAppend> {
+    if (entries.length === 0) return { outcomes: [], users: [] };
+    try {
+      return await this.appendFeedbackRows(entries);
+    } catch (err) {
+      throw rejectedData(err) ?? err;
+    }
+  }
+
+  private async appendFeedbackRows(entries: FeedbackEntry[]): Promise<FeedbackAppend> {
     if (entries.length <= ROWS_PER_STATEMENT) {
-      const inserted = await this.retryingDeadlocks(() => insertFeedbackWithUsers(this.sql, entries));
+      const { inserted, users } = await this.retryingDeadlocks(() => insertFeedbackWithUsers(this.sql, entries));
       const seen = new Set<string>();
-      return entries.map(({ record }) => {
+      const outcomes = entries.map(({ record }): FeedbackOutcome => {
         const first = inserted.has(record.eventId) && !seen.has(record.eventId);
         seen.add(record.eventId);
         return first ? "accepted" : "duplicate";
       });
+      return { outcomes: await markConflicts(this.sql, entries, outcomes), users: this.profiles(users) };
     }
     return this.appending(async (tx) => {
       const inserted = await insertEvents(tx, entries.map((entry) => feedbackInsert(entry.record)));
-      const outcomes: Array<"accepted" | "duplicate"> = [];
+      const outcomes: FeedbackOutcome[] = [];
       const counted = new Set<string>();
       const writes = new Map<string, UserWrite>();
       for (const { record, userEmbedding } of entries) {
@@ -88,9 +116,13 @@ export class PostgresEventLog implements EventLog {
         if (userEmbedding !== null) write.embedding = userEmbedding;
         writes.set(record.userId, write);
       }
-      await applyUserWrites(tx, [...writes.values()]);
-      return outcomes;
+      const users = await applyUserWrites(tx, [...writes.values()]);
+      return { outcomes: await markConflicts(tx, entries, outcomes), users: this.profiles(users) };
     });
+  }
+
+  private profiles(rows: readonly UserRow[]): UserProfile[] {
+    return rows.map((row) => rowToUser(row, this.embeddingDim, this.onCorrupt));
   }
 
   async appendDefaultRewards(records: DefaultRewardRecord[]): Promise<DefaultRewardRecord[]> {

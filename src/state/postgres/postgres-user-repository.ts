@@ -12,6 +12,9 @@ export interface UserRow {
   updated_at: Date;
 }
 
+/** The `users` columns a `UserRow` holds, for SELECT and RETURNING lists. */
+export const USER_COLUMNS = "user_id, embedding, interaction_count, updated_at";
+
 /**
  * Maps a row to a profile. An embedding whose length is not `embeddingDim` (a dimension change, a bad
  * manual edit) reads as null so scoring never sees a vector of the wrong width; `onCorrupt` hears of it.
@@ -40,26 +43,31 @@ export interface UserWrite {
 }
 
 /**
- * Adds the interactions and stores the embeddings, one statement for all users. Callers lock users in
+ * Adds the interactions and stores the embeddings, one statement for all users, and returns the rows as
+ * committed (each user's total includes other writers' increments). Callers lock users in
  * id order (sorted here) so two transactions touching the same users cannot deadlock. The increment is
  * done by the database, so concurrent writers from several replicas add up.
  */
-export async function applyUserWrites(tx: SqlExecutor, writes: readonly UserWrite[]): Promise<void> {
-  if (writes.length === 0) return;
+export async function applyUserWrites(tx: SqlExecutor, writes: readonly UserWrite[]): Promise<UserRow[]> {
+  if (writes.length === 0) return [];
   const sorted = [...writes].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+  const written: UserRow[] = [];
   for (const batch of chunks(sorted, ROWS_PER_STATEMENT)) {
     const params: unknown[] = [];
     for (const write of batch) params.push(write.userId, write.embedding === null ? null : vectorParam(write.embedding), write.interactions);
-    await tx.query(
+    const { rows } = await tx.query<UserRow>(
       `INSERT INTO users (user_id, embedding, interaction_count)
        VALUES ${valuesList(batch.length, ["text", "real[]", "bigint"])}
        ON CONFLICT (user_id) DO UPDATE SET
          interaction_count = users.interaction_count + EXCLUDED.interaction_count,
          embedding = COALESCE(EXCLUDED.embedding, users.embedding),
-         updated_at = now()`,
+         updated_at = now()
+       RETURNING ${USER_COLUMNS}`,
       params,
     );
+    written.push(...rows);
   }
+  return written;
 }
 
 /** Reads user profiles; writes arrive through the event log's feedback transaction. */
@@ -72,7 +80,7 @@ export class PostgresUserRepository implements UserRepository {
 
   async get(userId: string): Promise<UserProfile | null> {
     const { rows } = await this.sql.query<UserRow>(
-      "SELECT user_id, embedding, interaction_count, updated_at FROM users WHERE user_id = $1",
+      `SELECT ${USER_COLUMNS} FROM users WHERE user_id = $1`,
       [userId],
       "recs_user_get",
     );

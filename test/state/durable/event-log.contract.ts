@@ -3,6 +3,7 @@ import type { DurableStores, LoggedModelUpdate } from "../../../src/state/ports"
 import { awkwardVector, DAY_MS, defaultReward, feedback, impression, modelUpdate, NOW_MS, unitVector } from "./fixtures";
 import { openMigrated, TEST_DIM, type DurableHarness } from "./harness";
 import { ROWS_PER_STATEMENT } from "../../../src/state/postgres/event-rows";
+import { RejectedData } from "../../../src/state/rejected-data";
 
 const plainUpdate = (u: LoggedModelUpdate) => ({ ...u, shared: Array.from(u.shared), arm: Array.from(u.arm) });
 
@@ -13,9 +14,9 @@ export function describeEventLogContract(harness: DurableHarness): void {
     it("accepts new feedback, reports duplicates, and counts only accepted events on the user", async () => {
       const { stores } = await openMigrated(harness);
       const first = unitVector(TEST_DIM, 0);
-      expect(await stores.events.appendFeedback([feedback("e1", {}, first), feedback("e2")])).toEqual(["accepted", "accepted"]);
+      expect((await stores.events.appendFeedback([feedback("e1", {}, first), feedback("e2")])).outcomes).toEqual(["accepted", "accepted"]);
       // e2 again carries a new embedding: being a duplicate, it must change nothing.
-      const outcomes = await stores.events.appendFeedback([feedback("e2", {}, unitVector(TEST_DIM, 3)), feedback("e3", { userId: "u2" })]);
+      const { outcomes } = await stores.events.appendFeedback([feedback("e2", {}, unitVector(TEST_DIM, 3)), feedback("e3", { userId: "u2" })]);
       expect(outcomes).toEqual(["duplicate", "accepted"]);
       const u1 = await stores.users.get("u1");
       expect(u1?.interactionCount).toBe(2);
@@ -23,15 +24,61 @@ export function describeEventLogContract(harness: DurableHarness): void {
       expect((await stores.users.get("u2"))?.interactionCount).toBe(1);
     });
 
+    it("returns each user it changed as committed, other writers' events included", async () => {
+      const { stores, replica } = await openMigrated(harness);
+      const other: DurableStores = replica ? await replica() : stores;
+      await other.events.appendFeedback([feedback("elsewhere", { userId: "ann" }, unitVector(TEST_DIM, 2))]);
+      const written = await stores.events.appendFeedback([feedback("a1", { userId: "ann" }), feedback("b1", { userId: "bob" }, awkwardVector(3)), feedback("a2", { userId: "ann" })]);
+      expect(written.outcomes).toEqual(["accepted", "accepted", "accepted"]);
+      const byUser = new Map(written.users.map((u) => [u.userId, u]));
+      expect([...byUser.keys()].sort()).toEqual(["ann", "bob"]);
+      expect(byUser.get("ann")).toEqual(await stores.users.get("ann"));
+      expect(byUser.get("ann")!.interactionCount).toBe(3);
+      expect(Array.from(byUser.get("ann")!.embedding!)).toEqual(Array.from(unitVector(TEST_DIM, 2)));
+      expect(Array.from(byUser.get("bob")!.embedding!)).toEqual(Array.from(awkwardVector(3)));
+      // Only duplicates: the user did not change, and is not listed.
+      expect(await stores.events.appendFeedback([feedback("a1", { userId: "ann" })])).toEqual({ outcomes: ["duplicate"], users: [] });
+      // The same through the many-statement path.
+      const big = Array.from({ length: ROWS_PER_STATEMENT + 1 }, (_, i) => feedback(`many-${i}`, { userId: i % 2 ? "ann" : "cy" }));
+      const many = await stores.events.appendFeedback(big);
+      expect(new Map(many.users.map((u) => [u.userId, u.interactionCount]))).toEqual(new Map([["ann", 3 + ROWS_PER_STATEMENT / 2], ["cy", ROWS_PER_STATEMENT / 2 + 1]]));
+    });
+
+    it("tells a reused event id with another payload (conflict) from the same event again (duplicate)", async () => {
+      const { stores } = await openMigrated(harness);
+      const original = feedback("k1", { userId: "kim", sessionId: "ks", itemId: "i1", type: "purchase", recommendationId: "r1", reward: 5, modelUpdate: modelUpdate("i1", 1) });
+      expect((await stores.events.appendFeedback([original])).outcomes).toEqual(["accepted"]);
+      // The time never tells events apart (a retry of an event sent with occurred_at_ms 0 has another "now").
+      const again = { ...original, record: { ...original.record, occurredAtMs: NOW_MS + 60_000, modelUpdate: null } };
+      const changes: Array<Partial<typeof original.record>> = [
+        { userId: "other" }, { sessionId: "other" }, { itemId: "i2" }, { type: "click" }, { recommendationId: null }, { recommendationId: "r2" }, { reward: 5.000001 },
+      ];
+      const written = await stores.events.appendFeedback([again, ...changes.map((change) => ({ ...original, record: { ...original.record, ...change } }))]);
+      expect(written.outcomes).toEqual(["duplicate", ...changes.map(() => "conflict")]);
+      expect(written.users).toEqual([]);
+      // Within one batch: the first occurrence is logged, a later one with another payload is a conflict.
+      const inBatch = await stores.events.appendFeedback([feedback("k2"), feedback("k2"), feedback("k2", { itemId: "i9" })]);
+      expect(inBatch.outcomes).toEqual(["accepted", "duplicate", "conflict"]);
+      // The log's own ids (an impression's) are not a feedback event's.
+      await stores.events.appendImpressions([impression("r7", ["i1"])]);
+      expect((await stores.events.appendFeedback([feedback("imp:r7")])).outcomes).toEqual(["conflict"]);
+      // The many-statement path compares the same way.
+      const big = Array.from({ length: ROWS_PER_STATEMENT }, (_, i) => feedback(`kb-${i}`));
+      big.push(feedback("kb-3", { sessionId: "elsewhere" }), feedback("k1", { userId: "kim", sessionId: "ks", itemId: "i1", type: "purchase", recommendationId: "r1", reward: 5 }));
+      expect((await stores.events.appendFeedback(big)).outcomes.slice(-2)).toEqual(["conflict", "duplicate"]);
+      expect((await stores.users.get("kim"))?.interactionCount).toBe(1);
+      expect((await stores.users.get("other"))).toBeNull();
+    });
+
     it("treats a repeated id inside one batch as one accepted event", async () => {
       const { stores } = await openMigrated(harness);
-      expect(await stores.events.appendFeedback([feedback("x"), feedback("y"), feedback("x")])).toEqual(["accepted", "accepted", "duplicate"]);
+      expect((await stores.events.appendFeedback([feedback("x"), feedback("y"), feedback("x")])).outcomes).toEqual(["accepted", "accepted", "duplicate"]);
       expect((await stores.users.get("u1"))?.interactionCount).toBe(2);
     });
 
     it("stores the last embedding of a batch and writes nothing when the batch fails", async () => {
       const { stores } = await openMigrated(harness);
-      const outcome = await stores.events.appendFeedback([
+      const { outcomes: outcome } = await stores.events.appendFeedback([
         feedback("a", {}, unitVector(TEST_DIM, 0)),
         feedback("b", {}, unitVector(TEST_DIM, 1)),
         feedback("c", {}, null),
@@ -39,10 +86,15 @@ export function describeEventLogContract(harness: DurableHarness): void {
       expect(outcome).toEqual(["accepted", "accepted", "accepted"]);
       expect(Array.from((await stores.users.get("u1"))!.embedding!)).toEqual([0, 1, 0, 0]);
 
-      // A NUL in text cannot be stored: the whole batch, with its good entry and user write, rolls back.
-      await expect(stores.events.appendFeedback([feedback("good", { userId: "v" }), feedback("bad", { sessionId: "s\u0000" })])).rejects.toThrow();
+      // A NUL in text cannot be stored: the whole batch, with its good entry and user write, rolls back,
+      // and the error says it was the data (so the caller can write the good entry without the bad one).
+      await expect(stores.events.appendFeedback([feedback("good", { userId: "v" }), feedback("bad", { sessionId: "s\u0000" })])).rejects.toBeInstanceOf(RejectedData);
+      await expect(stores.events.appendFeedback([feedback("good", { userId: "v" }), feedback("late", { occurredAtMs: 9e15 })])).rejects.toBeInstanceOf(RejectedData);
+      const big = Array.from({ length: ROWS_PER_STATEMENT + 1 }, (_, i) => feedback(`big-${i}`, { userId: "v" }));
+      big[7] = feedback("big-bad", { sessionId: "s\ud800" });
+      await expect(stores.events.appendFeedback(big)).rejects.toBeInstanceOf(RejectedData);
       expect(await stores.users.get("v")).toBeNull();
-      expect(await stores.events.appendFeedback([feedback("good", { userId: "v" })])).toEqual(["accepted"]);
+      expect((await stores.events.appendFeedback([feedback("good", { userId: "v" })])).outcomes).toEqual(["accepted"]);
     });
 
     it("keeps awkward text and float32 values exactly as sent", async () => {
@@ -51,8 +103,8 @@ export function describeEventLogContract(harness: DurableHarness): void {
       const embedding = awkwardVector(7);
       const update = modelUpdate(`item ${odd}`, 11, -0.1);
       const entry = feedback(`ev ${odd}`, { userId: `user ${odd}`, sessionId: odd, itemId: update.itemId, recommendationId: `rec ${odd}`, reward: 1 / 3, modelUpdate: update }, embedding);
-      expect(await stores.events.appendFeedback([entry])).toEqual(["accepted"]);
-      expect(await stores.events.appendFeedback([entry])).toEqual(["duplicate"]);
+      expect((await stores.events.appendFeedback([entry])).outcomes).toEqual(["accepted"]);
+      expect((await stores.events.appendFeedback([entry])).outcomes).toEqual(["duplicate"]);
       const user = await stores.users.get(`user ${odd}`);
       expect(Array.from(user!.embedding!)).toEqual(Array.from(embedding));
       const [logged] = await stores.events.modelUpdatesSince("0", 10);
@@ -64,10 +116,24 @@ export function describeEventLogContract(harness: DurableHarness): void {
       const other: DurableStores = replica ? await replica() : stores;
       for (let round = 0; round < 20; round++) {
         const entry = feedback(`race-${round}`, { userId: "racer" }, unitVector(TEST_DIM, round));
-        const outcomes = await Promise.all([stores.events.appendFeedback([entry]), other.events.appendFeedback([entry])]);
+        const outcomes = (await Promise.all([stores.events.appendFeedback([entry]), other.events.appendFeedback([entry])])).map((written) => written.outcomes);
         expect(outcomes.flat().sort()).toEqual(["accepted", "duplicate"]);
       }
       expect((await stores.users.get("racer"))?.interactionCount).toBe(20);
+    });
+
+    it("accepts one of two different events sent at the same moment under one id, and says the other conflicts", async () => {
+      const { stores, replica } = await openMigrated(harness);
+      const other: DurableStores = replica ? await replica() : stores;
+      for (let round = 0; round < 10; round++) {
+        const written = await Promise.all([
+          stores.events.appendFeedback([feedback(`clash-${round}`, { userId: "left" })]),
+          other.events.appendFeedback([feedback(`clash-${round}`, { userId: "right" })]),
+        ]);
+        expect(written.flatMap((w) => w.outcomes).sort()).toEqual(["accepted", "conflict"]);
+      }
+      const [left, right] = await Promise.all([stores.users.get("left"), stores.users.get("right")]);
+      expect((left?.interactionCount ?? 0) + (right?.interactionCount ?? 0)).toBe(10);
     });
 
     it("adds up interaction counts written concurrently by two replicas", async () => {
@@ -123,14 +189,14 @@ export function describeEventLogContract(harness: DurableHarness): void {
     it("keeps each row's own vectors and each user's own last embedding when one batch mixes them", async () => {
       const { stores } = await openMigrated(harness);
       const [u1, u2, u3] = [modelUpdate("i1", 1, 1), modelUpdate("i2", 2, 0.5), modelUpdate("i3", 3, -1)];
-      const outcomes = await stores.events.appendFeedback([
+      const { outcomes } = await stores.events.appendFeedback([
         feedback("a1", { userId: "a", itemId: "i1", recommendationId: "r1", modelUpdate: u1 }, unitVector(TEST_DIM, 0)),
         feedback("b1", { userId: "b" }),
         feedback("c1", { userId: "c", itemId: "i3", recommendationId: "r1", modelUpdate: u3 }, unitVector(TEST_DIM, 2)),
         feedback("a2", { userId: "a", itemId: "i2", recommendationId: "r1", modelUpdate: u2 }, unitVector(TEST_DIM, 1)),
         feedback("a3", { userId: "a" }, null),
         // A duplicate's embedding must not win, though it is the user's last one in the batch.
-        feedback("c1", { userId: "c" }, unitVector(TEST_DIM, 3)),
+        feedback("c1", { userId: "c", itemId: "i3", recommendationId: "r1", modelUpdate: u3 }, unitVector(TEST_DIM, 3)),
       ]);
       expect(outcomes).toEqual(["accepted", "accepted", "accepted", "accepted", "accepted", "duplicate"]);
       const replayed = await stores.events.modelUpdatesSince("0", 10);
@@ -147,8 +213,8 @@ export function describeEventLogContract(harness: DurableHarness): void {
       const size = ROWS_PER_STATEMENT + 3;
       const updates = Array.from({ length: size }, (_, i) => modelUpdate(`i${i}`, i, i % 3));
       const entries = updates.map((update, i) => feedback(`big${i}`, { userId: `u${i % 7}`, itemId: update.itemId, recommendationId: "r", modelUpdate: update }, unitVector(TEST_DIM, i % TEST_DIM)));
-      entries.push(feedback("big5", { userId: "u5" }));
-      const outcomes = await stores.events.appendFeedback(entries);
+      entries.push(feedback("big5", { userId: "u5", itemId: "i5", recommendationId: "r" }));
+      const { outcomes } = await stores.events.appendFeedback(entries);
       expect(outcomes.filter((o) => o === "accepted")).toHaveLength(size);
       expect(outcomes.at(-1)).toBe("duplicate");
       const replayed = await stores.events.modelUpdatesSince("0", size + 10);

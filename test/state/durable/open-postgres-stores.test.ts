@@ -81,7 +81,7 @@ describe("openPostgresStores", () => {
         expect((await second.items.get("persisted"))?.itemId).toBe("persisted");
         expect(await second.users.get("dana")).toMatchObject({ interactionCount: 1, embedding: unitVector(TEST_DIM, 1) });
         expect(await second.events.latestSeq()).toBe(seq);
-        expect(await second.events.appendFeedback([feedback("before-restart", { userId: "dana" })])).toEqual(["duplicate"]);
+        expect((await second.events.appendFeedback([feedback("before-restart", { userId: "dana" })])).outcomes).toEqual(["duplicate"]);
         expect(await second.snapshots.latest()).toMatchObject({ modelVersion: "v7", data: Uint8Array.from([1, 2, 3]) });
       } finally {
         await second.close();
