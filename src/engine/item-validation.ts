@@ -33,8 +33,18 @@ export function checkId(field: string, value: unknown, maxBytes = ITEM_LIMITS.id
 }
 
 /**
+ * The L2 norms an embedding may have. Below, it is all zeros or rounding noise and has no direction;
+ * above, it is a unit or scaling mistake upstream (1e30 per value). Either would be normalised into
+ * a confident-looking vector, so it is refused instead.
+ */
+export const EMBEDDING_NORM_RANGE = { min: 1e-6, max: 1e3 } as const;
+
+/**
  * Validates one item: a non-empty id of at most 256 bytes, an embedding of exactly `dim` finite
- * numbers, a category and attributes within limits. Throws InvalidArgument naming the field.
+ * numbers with an L2 norm in EMBEDDING_NORM_RANGE, a category and attributes within limits. Throws
+ * InvalidArgument naming the field. The embedding comes back scaled to unit length: ranking treats
+ * s·v and l·v as cosine similarities (the session and long-term vectors are unit vectors) and LinUCB's
+ * bound assumes a bounded ‖φ‖, so a longer item vector would simply win every slate.
  */
 export function validateItem(raw: RawItem, dim: number): CatalogItem {
   const itemId = checkId("item_id", raw.itemId);
@@ -42,12 +52,15 @@ export function validateItem(raw: RawItem, dim: number): CatalogItem {
   const values = raw.embedding as ArrayLike<unknown>;
   if (values.length !== dim) throw new InvalidArgument(`embedding must have exactly ${dim} values (RECS_EMBEDDING_DIM), got ${values.length}`);
   const embedding = new Float32Array(dim);
+  let squares = 0;
   for (let i = 0; i < dim; i++) {
     const v = values[i];
     if (typeof v !== "number" || !Number.isFinite(v)) throw new InvalidArgument(`embedding[${i}] must be a finite number, got ${String(v)}`);
     if (Math.abs(v) > 3.4e38) throw new InvalidArgument(`embedding[${i}] is out of float range`);
     embedding[i] = v;
+    squares += embedding[i]! * embedding[i]!;
   }
+  unitLength(itemId, embedding, Math.sqrt(squares));
   const category = raw.category === undefined || raw.category === null ? "" : raw.category;
   if (typeof category !== "string") throw new InvalidArgument("category must be a string");
   if (byteLength(category) > ITEM_LIMITS.categoryBytes) throw new InvalidArgument(`category must be at most ${ITEM_LIMITS.categoryBytes} bytes`);
@@ -55,6 +68,21 @@ export function validateItem(raw: RawItem, dim: number): CatalogItem {
   const attributes = checkStringMap("attributes", raw.attributes ?? {}, ITEM_LIMITS.attributes, ITEM_LIMITS.attributeBytes);
   if (raw.available !== undefined && raw.available !== null && typeof raw.available !== "boolean") throw new InvalidArgument("available must be a boolean");
   return { itemId, embedding, category, attributes, available: raw.available !== false };
+}
+
+/** Scales `embedding` to unit length in place, or refuses a norm outside EMBEDDING_NORM_RANGE, naming the item. */
+function unitLength(itemId: string, embedding: Float32Array, norm: number): void {
+  const { min, max } = EMBEDDING_NORM_RANGE;
+  if (norm === 0) {
+    throw new InvalidArgument(`item "${itemId}": embedding is all zeros: send the item's real embedding (ranking uses its direction; it is stored scaled to unit length)`);
+  }
+  if (norm < min || norm > max) {
+    throw new InvalidArgument(
+      `item "${itemId}": embedding has L2 norm ${norm.toPrecision(3)}, outside 1e-6..1e3: check how it was produced (a scale or unit mistake?); ` +
+        "any norm in range is fine, it is stored scaled to unit length",
+    );
+  }
+  for (let i = 0; i < embedding.length; i++) embedding[i]! /= norm;
 }
 
 /** Checks a string→string map: at most `maxEntries`, keys non-empty, keys and values at most `maxBytes`. */

@@ -94,6 +94,33 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
     expect(item.available).toBe(true);
   });
 
+  it("refuses zero and absurd embeddings, naming item and field, and stores the rest at unit length", async ({ skip }) => {
+    if (!enabled) skip();
+    const summary = await t.client.upsertItems([
+      { itemId: "huge", embedding: new Array(8).fill(1e30), category: "odd" },
+      { itemId: "zero", embedding: new Array(8).fill(0), category: "odd" },
+      { itemId: "tiny", embedding: new Array(8).fill(1e-9), category: "odd" },
+      // Norm 1000, the longest allowed, pointing at cat-2: before normalising, it topped every slate.
+      { itemId: "loud", embedding: [0, 0, 1000, 0, 0, 0, 0, 0], category: "odd" },
+    ]);
+    expect(summary).toMatchObject({ received: "4", upserted: "1", rejected: "3" });
+    expect(summary.rejections.map((r) => [r.index, r.id])).toEqual([
+      ["0", "huge"],
+      ["1", "zero"],
+      ["2", "tiny"],
+    ]);
+    expect(summary.rejections[0]!.reason).toMatch(/item "huge": embedding has L2 norm 2\.83e\+30, outside 1e-6\.\.1e3/);
+    expect(summary.rejections[1]!.reason).toMatch(/item "zero": embedding is all zeros/);
+    expect(summary.rejections[2]!.reason).toMatch(/item "tiny": embedding has L2 norm 2\.83e-9/);
+    expect(await codeOf(t.client.getItem("huge"))).toMatchObject({ code: status.NOT_FOUND });
+    const loud = await t.client.getItem("loud");
+    expect(loud.embedding).toEqual([0, 0, 1, 0, 0, 0, 0, 0]);
+    // A shopper who clicked cat-0 items: the long vector of another direction no longer wins the slate.
+    for (const i of [0, 4, 8]) await t.client.feedback({ eventId: `loud-${i}`, userId: "u-loud", sessionId: "s-loud", itemId: `item-${i}`, type: "CLICK" });
+    const rec = await t.client.recommend({ userId: "u-loud", sessionId: "s-loud", k: 5 });
+    expect(rec.items.map((item) => item.itemId)).not.toContain("loud");
+  });
+
   it("GetItem: NOT_FOUND for an unknown id, INVALID_ARGUMENT for an empty one", async ({ skip }) => {
     if (!enabled) skip();
     expect(await codeOf(t.client.getItem("nope"))).toMatchObject({ code: status.NOT_FOUND, details: expect.stringMatching(/nope/) });
