@@ -262,8 +262,12 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
 
   it("drains an in-flight call on shutdown, then reports NOT_SERVING", async ({ skip }) => {
     if (!enabled) skip();
-    const extra = await startTestService(storage);
+    // One process per embedded folder, even within one process: the second service gets a folder of its own.
+    if (kind === "embedded") await expect(startTestService(storage)).rejects.toThrow(`the embedded data folder ${storage.overrides.dataDir} is in use by process ${process.pid}`);
+    const own = kind === "embedded" ? await createTestStorage(kind) : storage;
+    const extra = await startTestService(own);
     try {
+      if (own !== storage) await extra.client.upsertItems(testCatalog(40));
       const health = healthClient(extra.target);
       const statuses: string[] = [];
       const watch = health.Watch({ service: "" });
@@ -287,6 +291,7 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
     } finally {
       extra.client.close();
       await extra.service.stop();
+      if (own !== storage) await own.drop();
     }
   });
 });
