@@ -9,7 +9,7 @@ import type { Logger } from "./log";
 import { serveMetrics } from "./server/metrics-endpoint";
 import { ServerMetrics } from "./server/metrics";
 import { startGrpcServer } from "./server/server";
-import { openStores, type Stores } from "./state/open-stores";
+import { durableStoreName, openStores, type Stores } from "./state/open-stores";
 
 /** The sample catalog loaded into an empty embedded store on first start. */
 export const SAMPLE_CATALOG = fileURLToPath(new URL("../data/catalog.jsonl", import.meta.url));
@@ -58,7 +58,7 @@ export async function startService(
     }
     else if (config.metricsPort > 0) metricsServer = await serveMetrics(metrics.registry, config, logger);
     server.serve(engine);
-    logger.info({ port: server.port, items: engine.catalog.size, embedded: stores.embeddedDurable }, "recs is serving");
+    logger.info({ port: server.port, items: engine.catalog.size, embedded: stores.embeddedDurable, store: durableStoreName(config) }, "recs is serving");
   } catch (err) {
     await server.drain(0);
     await engine?.close();
