@@ -37,4 +37,16 @@ describe("loadCatalogFile", () => {
     expect(Array.from((await durable.items.get("ok"))!.embedding)).toEqual([Math.fround(0.6), 0, Math.fround(0.8), 0]);
     expect(Array.from((await durable.items.get("max"))!.embedding)).toEqual([1, 0, 0, 0]);
   });
+
+  it("reads availability-only lines as changes of known items", async () => {
+    const file = join(dir, "stock.jsonl");
+    await writeFile(file, [line("shirt", [1, 0, 0, 0], { attributes: { size: "m" } }), JSON.stringify({ item_id: "shirt", available: false }), JSON.stringify({ item_id: "ghost", available: false })].join("\n") + "\n");
+    const summary = await loadCatalogFile(file, durable.items, 4);
+    expect(summary).toMatchObject({ received: 3, accepted: 2, rejected: 1 });
+    expect(summary.rejections).toEqual([{ index: 3, id: "ghost", reason: expect.stringMatching(/:3: item_id "ghost" is not in the catalog/) }]);
+    expect(await durable.items.get("shirt")).toMatchObject({ category: "c", attributes: { size: "m" }, available: false });
+    await writeFile(file, JSON.stringify({ item_id: "shirt", available: true }) + "\n");
+    expect(await loadCatalogFile(file, durable.items, 4)).toMatchObject({ accepted: 1, rejected: 0 });
+    expect(await durable.items.get("shirt")).toMatchObject({ category: "c", attributes: { size: "m" }, available: true });
+  });
 });

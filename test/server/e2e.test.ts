@@ -121,6 +121,43 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
     expect(rec.items.map((item) => item.itemId)).not.toContain("loud");
   });
 
+  it("changes availability alone when an upsert has no embedding, for known items only", async ({ skip }) => {
+    if (!enabled) skip();
+    const whole = { ...testCatalog(1)[0]!, itemId: "stock-1", category: "cat-3", attributes: { brand: "kept" } };
+    expect((await t.client.upsertItems([whole])).upserted).toBe("1");
+    const before = await t.client.getItem("stock-1");
+    const summary = await t.client.upsertItems([
+      { itemId: "stock-1", available: false },
+      { itemId: "never-added", available: false },
+      { itemId: "stock-2" },
+      { itemId: "stock-1", available: true, category: "cat-0" },
+      // In one stream, in order: a new item then its availability; availability before the item exists.
+      { ...whole, itemId: "new-in-stream" },
+      { itemId: "new-in-stream", available: false },
+      { itemId: "late", available: false },
+      { ...whole, itemId: "late" },
+    ]);
+    expect(summary).toMatchObject({ received: "8", upserted: "4", rejected: "4" });
+    expect(summary.rejections.map((r) => [r.index, r.id])).toEqual([
+      ["1", "never-added"],
+      ["2", "stock-2"],
+      ["3", "stock-1"],
+      ["6", "late"],
+    ]);
+    expect(summary.rejections[0]!.reason).toBe('item_id "never-added" is not in the catalog: an upsert without embedding only changes the availability of a known item; send the whole item (with its embedding) to add it');
+    expect(summary.rejections[1]!.reason).toMatch(/embedding is required to add or replace an item \(8 values, RECS_EMBEDDING_DIM\); to change only its availability, send item_id and available alone/);
+    expect(summary.rejections[2]!.reason).toMatch(/item "stock-1": category and attributes cannot change without the embedding/);
+    expect(await t.client.getItem("stock-1")).toEqual({ ...before, available: false });
+    expect(await codeOf(t.client.getItem("never-added"))).toMatchObject({ code: status.NOT_FOUND });
+    expect((await t.client.getItem("new-in-stream")).available).toBe(false);
+    expect((await t.client.getItem("late")).available).toBe(true);
+    const offered = () => t.client.recommend({ userId: "u-stock", sessionId: "s-stock", k: 3, candidateIds: ["stock-1", "new-in-stream"] });
+    expect((await offered()).items).toEqual([]);
+    expect((await t.client.upsertItems([{ itemId: "stock-1", available: true }])).upserted).toBe("1");
+    expect(await t.client.getItem("stock-1")).toEqual({ ...before, available: true });
+    expect((await offered()).items.map((item) => item.itemId)).toEqual(["stock-1"]);
+  });
+
   it("GetItem: NOT_FOUND for an unknown id, INVALID_ARGUMENT for an empty one", async ({ skip }) => {
     if (!enabled) skip();
     expect(await codeOf(t.client.getItem("nope"))).toMatchObject({ code: status.NOT_FOUND, details: expect.stringMatching(/nope/) });
