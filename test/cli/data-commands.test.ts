@@ -1,24 +1,11 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPostgresStores } from "../../src/state/postgres/open-postgres-stores";
-import { spawnServer } from "../helpers/process";
+import { runRecs as recs, spawnServer } from "../helpers/process";
 import { postgresAvailable } from "../helpers/servers";
 import { createTestStorage, testCatalog, type TestStorage } from "../helpers/service";
-
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-
-/** Runs `recs <args>` as a real process with exactly this environment (plus PATH and HOME). */
-function recs(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ["bin/recs.js", ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env } }, (err, stdout, stderr) =>
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 const catalogLines = (count: number) =>
   testCatalog(count)
