@@ -72,7 +72,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
       }
       if (!announced) {
         // A worker that cannot start (bad configuration, stores unreachable) fails the same way in its siblings.
-        logger.error({ code, signal }, "a worker failed to start; stopping");
+        logger.error({ worker: worker.id, code, signal }, "a worker failed to start; stopping");
         failed = true;
         stopAll("worker failed to start");
         return;
@@ -86,7 +86,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
         stopAll("workers keep dying");
         return;
       }
-      logger.error({ code, signal }, "a worker exited; starting another");
+      logger.error({ worker: worker.id, code, signal }, "a worker exited; starting another");
       fork();
     });
     process.once("SIGTERM", () => stopAll("SIGTERM"));
