@@ -2,7 +2,7 @@ import type { Server as HttpServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { AggregatorRegistry } from "prom-client";
 import type { Config } from "./config";
-import { loadCatalogFile } from "./engine/catalog-loader";
+import { firstEmbeddingLength, loadCatalogFile } from "./engine/catalog-loader";
 import { Engine } from "./engine/engine";
 import { EngineMetrics } from "./engine/metrics";
 import type { Logger } from "./log";
@@ -57,6 +57,7 @@ export async function startService(
       AggregatorRegistry.setRegistries([metrics.registry]);
     }
     else if (config.metricsPort > 0) metricsServer = await serveMetrics(metrics.registry, config, logger);
+    warnIfCatalogEmpty(engine, logger);
     server.serve(engine);
     logger.info({ port: server.port, items: engine.catalog.size, embedded: stores.embeddedDurable, store: durableStoreName(config) }, "recs is serving");
   } catch (err) {
@@ -86,9 +87,35 @@ export async function startService(
   };
 }
 
+/**
+ * Loads the sample catalog into an empty catalog when configured to. A sample that cannot be used
+ * (missing, or made for another RECS_EMBEDDING_DIM) is a warning, not a failed start: the service is
+ * still useful once a catalog is loaded.
+ */
 async function loadSampleCatalogIfDue(config: Config, stores: Stores, logger: Logger): Promise<void> {
   const due = config.loadSampleCatalog === "always" || (config.loadSampleCatalog === "auto" && stores.embeddedDurable);
   if (!due || (await stores.durable.items.count()) > 0) return;
+  let dim: number | null;
+  try {
+    dim = await firstEmbeddingLength(SAMPLE_CATALOG);
+  } catch (err) {
+    logger.warn({ file: SAMPLE_CATALOG, err }, "the sample catalog cannot be read; not loaded (set RECS_LOAD_SAMPLE_CATALOG=never to skip it)");
+    return;
+  }
+  if (dim !== config.embeddingDim) {
+    logger.warn(
+      { file: SAMPLE_CATALOG, sampleDim: dim, embeddingDim: config.embeddingDim },
+      `the sample catalog's embeddings have ${dim ?? "no"} values but RECS_EMBEDDING_DIM is ${config.embeddingDim}; not loaded (set RECS_LOAD_SAMPLE_CATALOG=never to skip it)`,
+    );
+    return;
+  }
   const result = await loadCatalogFile(SAMPLE_CATALOG, stores.durable.items, config.embeddingDim);
-  logger.info({ file: SAMPLE_CATALOG, upserted: result.accepted, rejected: result.rejected }, "empty catalog: loaded the sample catalog");
+  const level = result.rejected > 0 ? "warn" : "info";
+  logger[level]({ file: SAMPLE_CATALOG, upserted: result.accepted, rejected: result.rejected }, "empty catalog: loaded the sample catalog");
+}
+
+/** An empty catalog is a working but useless service: say so once at start, with the way out. */
+function warnIfCatalogEmpty(engine: Engine, logger: Logger): void {
+  if (engine.catalog.size > 0) return;
+  logger.warn("the catalog is empty, so every Recommend answers with no items: load one with Catalog.UpsertItems or `recs load-catalog FILE` (on the embedded store, while the server is stopped)");
 }

@@ -63,3 +63,27 @@ export async function loadCatalogFile(
   summary.rejections.sort((a, b) => a.index - b.index);
   return summary;
 }
+
+/**
+ * The embedding length of the file's first item (null when it has none readable): enough to tell a
+ * catalog made for another RECS_EMBEDDING_DIM before loading thousands of lines only to reject each.
+ */
+export async function firstEmbeddingLength(path: string): Promise<number | null> {
+  const file = createReadStream(path);
+  const lines = createInterface({ input: path.endsWith(".gz") ? file.pipe(createGunzip()) : file, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) {
+      if (line.trim() === "") continue;
+      try {
+        const embedding = (JSON.parse(line) as { embedding?: unknown }).embedding;
+        return Array.isArray(embedding) ? embedding.length : null;
+      } catch {
+        return null;
+      }
+    }
+    return null;
+  } finally {
+    lines.close();
+    file.destroy();
+  }
+}
