@@ -6,7 +6,7 @@ import { firstEmbeddingLength, loadCatalogFile } from "./engine/catalog-loader";
 import { Engine } from "./engine/engine";
 import { EngineMetrics } from "./engine/metrics";
 import type { Logger } from "./log";
-import { serveMetrics } from "./server/metrics-endpoint";
+import { closeMetrics, serveMetrics, type Readiness } from "./server/metrics-endpoint";
 import { ServerMetrics } from "./server/metrics";
 import { startGrpcServer } from "./server/server";
 import { durableStoreName, openStores, type Stores } from "./state/open-stores";
@@ -25,7 +25,8 @@ export interface RunningService {
 
 /**
  * Starts the whole service: stores (migrated), the sample catalog when due, the engine, the gRPC
- * server (NOT_SERVING until everything is ready), and the metrics endpoint.
+ * server (NOT_SERVING until everything is ready), and the metrics endpoint with its probes (503 on
+ * /readyz until then).
  */
 export async function startService(
   config: Config,
@@ -35,6 +36,17 @@ export async function startService(
   const metrics = new ServerMetrics();
   const engineMetrics = new EngineMetrics(metrics.registry);
   const server = await startGrpcServer(config, logger, metrics);
+  // The probes answer from the start: live at once, ready once stores, catalog and model are loaded.
+  let readiness: Readiness = "starting";
+  let metricsServer: HttpServer | null = null;
+  if (!options.metricsInPrimary && config.metricsPort > 0) {
+    try {
+      metricsServer = await serveMetrics(metrics.registry, config, logger, () => readiness);
+    } catch (err) {
+      await server.drain(0);
+      throw err;
+    }
+  }
   options.onListening?.(server.port);
   let stores: Stores;
   try {
@@ -44,10 +56,10 @@ export async function startService(
     });
   } catch (err) {
     await server.drain(0);
+    await closeMetrics(metricsServer);
     throw err;
   }
   let engine: Engine | null = null;
-  let metricsServer: HttpServer | null = null;
   try {
     await loadSampleCatalogIfDue(config, stores, logger);
     engine = await Engine.start({ config, durable: stores.durable, ephemeral: stores.ephemeral, logger, registry: metrics.registry, metrics: engineMetrics, seed: options.seed });
@@ -56,12 +68,13 @@ export async function startService(
       new AggregatorRegistry();
       AggregatorRegistry.setRegistries([metrics.registry]);
     }
-    else if (config.metricsPort > 0) metricsServer = await serveMetrics(metrics.registry, config, logger);
     warnIfCatalogEmpty(engine, logger);
     server.serve(engine);
+    readiness = "ready";
     logger.info({ port: server.port, items: engine.catalog.size, embedded: stores.embeddedDurable, store: durableStoreName(config) }, "recs is serving");
   } catch (err) {
     await server.drain(0);
+    await closeMetrics(metricsServer);
     await engine?.close();
     await stores.close().catch(() => undefined);
     throw err;
@@ -75,10 +88,11 @@ export async function startService(
     stores,
     stop(graceMs = 7_000) {
       stopping ??= (async () => {
+        readiness = "stopping";
         running.server.setNotServing();
         await running.server.drain(graceMs);
         await running.engine.close();
-        await new Promise<void>((resolve) => (running.metricsServer ? running.metricsServer.close(() => resolve()) : resolve()));
+        await closeMetrics(running.metricsServer);
         await stores.close();
         logger.info("recs stopped");
       })();

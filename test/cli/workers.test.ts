@@ -64,6 +64,10 @@ describe("recs serve with RECS_WORKERS=2", { timeout: 120_000 }, () => {
       // Each worker's lines carry its worker id (pino writes asynchronously: they may trail the "listening" line).
       await eventually(async () => expect(new Set(logLines().filter((line) => line.msg === "recs is serving").map((line) => line.worker))).toEqual(new Set([1, 2])), 5_000);
       expect(logLines().filter((line) => line.msg === "engine state loaded").every((line) => line.worker === 1 || line.worker === 2)).toBe(true);
+      // The primary's probes answer for the cluster.
+      expect((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status).toBe(200);
+      const ready = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
+      expect([ready.status, await ready.json()]).toEqual([200, { status: "ready" }]);
       const admin = new RecsClient(server.target);
       clients.push(admin);
       await admin.upsertItems(testCatalog(30));
