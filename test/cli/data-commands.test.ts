@@ -12,7 +12,7 @@ const catalogLines = (count: number) =>
     .map((item) => JSON.stringify({ item_id: item.itemId, embedding: item.embedding, category: item.category, attributes: item.attributes }))
     .join("\n") + "\n";
 
-describe("recs load-catalog and migrate", { timeout: 120_000 }, () => {
+describe("recs load-catalog and migrate", { timeout: 180_000 }, () => {
   let dir: string;
   let file: string;
   beforeAll(async () => {
