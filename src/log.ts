@@ -1,3 +1,4 @@
+import cluster from "node:cluster";
 import { pino, type DestinationStream, type Logger } from "pino";
 
 export type { Logger };
@@ -9,7 +10,8 @@ export type { Logger };
 export function createLogger(level: string = process.env.RECS_LOG_LEVEL ?? "info", destination?: DestinationStream): Logger {
   const options = {
     level,
-    base: { service: "recs" },
+    // The workers of `RECS_WORKERS` share one stdout: each of their lines says which worker wrote it.
+    base: cluster.isWorker && cluster.worker ? { service: "recs", worker: cluster.worker.id } : { service: "recs" },
     redact: { paths: ["apiKey", "*.apiKey", "metadata.x-api-key", "headers.x-api-key", "x-api-key"], censor: "[redacted]" },
   };
   return destination ? pino(options, destination) : pino(options);

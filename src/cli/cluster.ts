@@ -2,7 +2,7 @@ import cluster, { type Worker } from "node:cluster";
 import { AggregatorRegistry, Registry } from "prom-client";
 import type { Config } from "../config";
 import type { Logger } from "../log";
-import { serveMetrics } from "../server/metrics-endpoint";
+import { closeMetrics, serveMetrics, type Readiness } from "../server/metrics-endpoint";
 
 /** What a worker tells the primary (`process.send`), and the lines the primary prints for scripts. */
 export type WorkerMessage = { event: "bound"; port: number } | { event: "listening"; port: number };
@@ -21,12 +21,15 @@ const RESTART_WINDOW_MS = 60_000;
 export async function runPrimary(config: Config, logger: Logger): Promise<void> {
   const aggregator = new AggregatorRegistry<typeof Registry.PROMETHEUS_CONTENT_TYPE>();
   // The workers' metrics summed (clusterMetrics asks each worker over IPC).
-  const metricsServer = config.metricsPort > 0 ? await serveMetrics({ metrics: () => aggregator.clusterMetrics(), contentType: aggregator.contentType }, config, logger) : null;
-  const metricsPort = metricsServer ? (metricsServer.address() as { port: number }).port : null;
   const ports = new Map<number, number>();
   let announced = false;
   let bound = false;
   let stopping = false;
+  // Ready once every worker has served, while one still does; a worker being replaced leaves the rest serving.
+  const readiness = (): Readiness => (stopping ? "stopping" : announced && ports.size > 0 ? "ready" : "starting");
+  const metricsSource = { metrics: () => aggregator.clusterMetrics(), contentType: aggregator.contentType };
+  const metricsServer = config.metricsPort > 0 ? await serveMetrics(metricsSource, config, logger, readiness) : null;
+  const metricsPort = metricsServer ? (metricsServer.address() as { port: number }).port : null;
   let failed = false;
   const restarts: number[] = [];
 
@@ -72,7 +75,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
       }
       if (!announced) {
         // A worker that cannot start (bad configuration, stores unreachable) fails the same way in its siblings.
-        logger.error({ code, signal }, "a worker failed to start; stopping");
+        logger.error({ worker: worker.id, code, signal }, "a worker failed to start; stopping");
         failed = true;
         stopAll("worker failed to start");
         return;
@@ -86,13 +89,13 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
         stopAll("workers keep dying");
         return;
       }
-      logger.error({ code, signal }, "a worker exited; starting another");
+      logger.error({ worker: worker.id, code, signal }, "a worker exited; starting another");
       fork();
     });
     process.once("SIGTERM", () => stopAll("SIGTERM"));
     process.once("SIGINT", () => stopAll("SIGINT"));
     for (let i = 0; i < config.workers; i++) fork();
   });
-  await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
+  await closeMetrics(metricsServer);
   if (failed) process.exitCode = 1;
 }

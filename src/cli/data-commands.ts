@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { loadConfig } from "../config";
 import { loadCatalogFile } from "../engine/catalog-loader";
 import { createLogger } from "../log";
+import { durableStoreName } from "../state/open-stores";
 import { openPostgresStores } from "../state/postgres/open-postgres-stores";
 
 /** Opens only the durable stores the configuration names (for commands that need no server). */
@@ -21,10 +22,10 @@ export function registerDataCommands(program: Command): void {
     .command("migrate")
     .description("Run pending database migrations (DATABASE_URL, or the embedded store under RECS_DATA_DIR)")
     .action(async () => {
-      const { durable } = await openDurable();
+      const { config, durable } = await openDurable();
       try {
         await durable.migrate();
-        console.log("migrations are up to date");
+        console.log(`migrations are up to date in ${durableStoreName(config)}`);
       } finally {
         await durable.close();
       }
@@ -43,7 +44,7 @@ export function registerDataCommands(program: Command): void {
         await durable.migrate();
         const summary = await loadCatalogFile(file, durable.items, config.embeddingDim, (lines, bytes) => bar.update(Math.min(bytes, size), { lines }));
         bar.stop();
-        console.log(`${summary.accepted} items upserted, ${summary.rejected} rejected (of ${summary.received})`);
+        console.log(`${summary.accepted} items upserted into ${durableStoreName(config)}, ${summary.rejected} rejected (of ${summary.received})`);
         for (const r of summary.rejections) console.log(`  ${r.reason}`);
         if (summary.rejected > summary.rejections.length) console.log(`  … and ${summary.rejected - summary.rejections.length} more`);
         if (summary.accepted === 0 && summary.received > 0) process.exitCode = 1;

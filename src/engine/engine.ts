@@ -11,7 +11,8 @@ import { CatalogMirror } from "./catalog-mirror";
 import { DefaultRewardSweeper } from "./default-rewards";
 import { FeedbackFlow } from "./feedback";
 import { RankBuffers } from "./ranker";
-import { validateItem, type RawItem } from "./item-validation";
+import { CatalogWriter } from "./catalog-writer";
+import { unknownItemReason, validateItemWrite, type ItemWrite, type RawItem } from "./item-validation";
 import { EngineMetrics } from "./metrics";
 import type { OnlineModel } from "./model";
 import { restoreModel, saveSnapshot } from "./model-persistence";
@@ -208,32 +209,49 @@ export class Engine {
     };
   }
 
-  /** Validates and upserts a stream of items in batches; bad items are rejected, the rest go in. */
+  /**
+   * Validates and upserts a stream of items in batches; bad items are rejected, the rest go in. An item
+   * with no embedding and `available` set changes only the availability of a known item.
+   */
   async upsertItems(stream: AsyncIterable<StreamEntry<RawItem>>): Promise<BulkSummary> {
     const summary = emptySummary();
-    let batch: CatalogItem[] = [];
-    const flush = async () => {
-      if (batch.length === 0) return;
-      const items = batch;
-      batch = [];
-      try {
-        await this.options.durable.items.upsert(items);
-      } catch (err) {
-        throw new Unavailable(`the item store failed after ${summary.accepted} items were upserted; upserts are idempotent, so resend the stream`, { cause: err });
-      }
-      this.catalog.apply(items);
-      summary.accepted += items.length;
-    };
+    const items = this.options.durable.items;
+    const storeFailed = (err: unknown) =>
+      new Unavailable(`the item store failed after ${summary.accepted} items were upserted; upserts are idempotent, so resend the stream`, { cause: err });
+    const writer = new CatalogWriter(
+      {
+        upsert: (batch) =>
+          items.upsert(batch).catch((err: unknown) => {
+            throw storeFailed(err);
+          }),
+        setAvailability: (changes) =>
+          items.setAvailability(changes).catch((err: unknown) => {
+            throw storeFailed(err);
+          }),
+      },
+      {
+        written: (stored, accepted) => {
+          this.catalog.apply(stored);
+          summary.accepted += accepted;
+        },
+        unknown: (at, itemId) => reject(summary, at, itemId, unknownItemReason(itemId)),
+      },
+      500,
+    );
     for await (const { at, entry } of decoded(stream, summary)) {
+      let write: ItemWrite;
       try {
-        batch.push(validateItem(entry.value, this.options.config.embeddingDim));
+        write = validateItemWrite(entry.value, this.options.config.embeddingDim);
       } catch (err) {
         if (!(err instanceof InvalidArgument)) throw err;
         reject(summary, at, entry.id, err.message);
+        continue;
       }
-      if (batch.length >= 500) await flush();
+      await writer.add(write, at);
     }
-    await flush();
+    await writer.flush();
+    // Unknown items are found when their batch is written, after later messages were validated.
+    summary.rejections.sort((a, b) => a.index - b.index);
     return summary;
   }
 

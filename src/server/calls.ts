@@ -34,7 +34,7 @@ export function hashApiKey(key: string): Buffer {
 }
 
 /** Compares the presented key with every configured key in constant time (hashes are equal length). */
-function authorized(policy: CallPolicy, metadata: Metadata): boolean {
+export function authorized(policy: CallPolicy, metadata: Metadata): boolean {
   if (policy.apiKeyHashes.length === 0) return true;
   const presented = metadata.get("x-api-key")[0];
   if (typeof presented !== "string" || presented.length === 0) return false;

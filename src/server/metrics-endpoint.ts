@@ -2,11 +2,35 @@ import { createServer, type Server as HttpServer } from "node:http";
 import type { Config } from "../config";
 import type { Logger } from "../log";
 
-/** Serves `source`'s metrics as Prometheus text at /metrics on RECS_METRICS_PORT (the cluster primary passes the workers' aggregate). */
-export async function serveMetrics(source: { metrics(): Promise<string>; readonly contentType: string }, config: Config, logger: Logger): Promise<HttpServer> {
+/** Where the service is in its life, as the readiness probe reports it. */
+export type Readiness = "starting" | "ready" | "stopping";
+
+/**
+ * Serves on RECS_METRICS_PORT: `source`'s metrics as Prometheus text at /metrics (the cluster primary
+ * passes the workers' aggregate), and the probes Kubernetes expects. /healthz (liveness) answers 200
+ * whenever the process answers at all; /readyz answers 200 only while `readiness()` is "ready" (stores
+ * open, catalog and model loaded, not stopping) and 503 otherwise, so traffic goes elsewhere without
+ * the process being restarted. A store outage later keeps it ready: the service answers degraded.
+ */
+export async function serveMetrics(
+  source: { metrics(): Promise<string>; readonly contentType: string },
+  config: Config,
+  logger: Logger,
+  readiness: () => Readiness,
+): Promise<HttpServer> {
   const server = createServer((req, res) => {
-    if (req.url !== "/metrics") {
-      res.writeHead(404).end("only /metrics is served here\n");
+    const path = (req.url ?? "").split("?")[0];
+    if (path === "/healthz") {
+      res.writeHead(200, { "content-type": "application/json" }).end('{"status":"alive"}\n');
+      return;
+    }
+    if (path === "/readyz") {
+      const state = readiness();
+      res.writeHead(state === "ready" ? 200 : 503, { "content-type": "application/json" }).end(`${JSON.stringify({ status: state })}\n`);
+      return;
+    }
+    if (path !== "/metrics") {
+      res.writeHead(404).end("only /metrics, /healthz and /readyz are served here\n");
       return;
     }
     source.metrics().then(
@@ -22,4 +46,9 @@ export async function serveMetrics(source: { metrics(): Promise<string>; readonl
     server.listen(config.metricsPort, config.host, () => resolve());
   });
   return server;
+}
+
+/** Stops the endpoint (null: there is none). */
+export function closeMetrics(server: HttpServer | null): Promise<void> {
+  return new Promise((resolve) => (server ? server.close(() => resolve()) : resolve()));
 }

@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 import { HealthImplementation, protoPath as healthProtoPath } from "grpc-health-check";
-import { ReflectionService } from "@grpc/reflection";
 import type { Config } from "../config";
 import type { Engine } from "../engine/engine";
 import { Unavailable } from "../errors";
@@ -12,6 +11,7 @@ import { catalogHandlers, recommenderHandlers, type EngineSource } from "./handl
 import { LIMITS } from "./limits";
 import type { ServerMetrics } from "./metrics";
 import { loadRecsProto, PROTO_OPTIONS } from "./proto";
+import { addReflection } from "./reflection";
 
 /** The services whose health is reported; "" is the server as a whole. */
 const HEALTH_SERVICES = ["", "recs.v1.Recommender", "recs.v1.Catalog"] as const;
@@ -64,7 +64,7 @@ export async function startGrpcServer(config: Config, logger: Logger, metrics: S
   const health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((name) => [name, "NOT_SERVING"])));
   health.addToServer(server);
   // Reflection describes the health service too, so grpcurl and friends see everything the port serves.
-  new ReflectionService({ ...definition, ...loadSync(healthProtoPath, PROTO_OPTIONS) }).addToServer(server);
+  addReflection(server, { ...definition, ...loadSync(healthProtoPath, PROTO_OPTIONS) }, policy);
 
   const address = `${config.host.includes(":") ? `[${config.host}]` : config.host}:${config.port}`;
   const port = await new Promise<number>((resolve, reject) =>

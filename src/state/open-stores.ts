@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { Config } from "../config";
 import type { Logger } from "../log";
 import { openMemoryStores } from "./memory/open-memory-stores";
-import { openPostgresStores } from "./postgres/open-postgres-stores";
+import { openPostgresStores, redactedUrl } from "./postgres/open-postgres-stores";
 import type { DurableStores, EphemeralStores } from "./ports";
 import { openRedisStores } from "./redis/open-redis-stores";
 
@@ -13,6 +13,11 @@ export interface Stores {
   embeddedDurable: boolean;
   embeddedEphemeral: boolean;
   close(): Promise<void>;
+}
+
+/** Which durable store the configuration names, for messages: "embedded store at ./.recs-data" or the URL without its password. */
+export function durableStoreName(config: Pick<Config, "databaseUrl" | "dataDir">): string {
+  return config.databaseUrl ? redactedUrl(config.databaseUrl) : `embedded store at ${config.dataDir}`;
 }
 
 /**

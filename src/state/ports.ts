@@ -136,10 +136,29 @@ export interface CatalogChanges {
   cursor: string | null;
 }
 
+/** A change of one item's availability alone (an item going out of stock and back). */
+export interface AvailabilityChange {
+  itemId: string;
+  available: boolean;
+}
+
+/** What `setAvailability` did: the changed items as now stored, and the ids the catalog does not hold. */
+export interface AvailabilityResult {
+  /** Readable changed items (one stored with an embedding of the wrong width is changed but left out). */
+  items: CatalogItem[];
+  unknown: string[];
+}
+
 /** The durable catalog. Every replica mirrors it in memory and polls `changesSince` for others' upserts. */
 export interface ItemStore {
   /** Inserts or replaces the items, all or none. */
   upsert(items: CatalogItem[]): Promise<void>;
+  /**
+   * Sets `available` of items already stored, all or none, touching nothing else of them; each counts
+   * as a change for `changesSince`. Ids not stored are left out and listed in `unknown` (no item is
+   * created without its embedding). The last change of an id within one call wins.
+   */
+  setAvailability(changes: AvailabilityChange[]): Promise<AvailabilityResult>;
   get(itemId: string): Promise<CatalogItem | null>;
   /** Items upserted after `cursor` (all items for null), oldest change first, at most `limit`. */
   changesSince(cursor: string | null, limit: number): Promise<CatalogChanges>;

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RecsClient } from "../../src/client/recs-client";
 import { loadConfig } from "../../src/config";
+import { eventually } from "../helpers/eventually";
 import { freePort, spawnServer } from "../helpers/process";
 import { postgresAvailable, redisAvailable } from "../helpers/servers";
 import { createTestStorage, testCatalog, type TestStorage } from "../helpers/service";
@@ -49,10 +50,24 @@ describe("recs serve with RECS_WORKERS=2", { timeout: 120_000 }, () => {
       RECS_EMBEDDING_DIM: "8",
       RECS_LOAD_SAMPLE_CATALOG: "never",
       RECS_SNAPSHOT_INTERVAL_S: "3600",
+      RECS_LOG_LEVEL: "info",
     });
     const clients: RecsClient[] = [];
+    const logLines = () =>
+      server
+        .output()
+        .split("\n")
+        .filter((line) => line.startsWith('{"level"'))
+        .map((line) => JSON.parse(line) as { worker?: number; msg: string });
     try {
       expect(server.output()).toContain('"workers":2');
+      // Each worker's lines carry its worker id (pino writes asynchronously: they may trail the "listening" line).
+      await eventually(async () => expect(new Set(logLines().filter((line) => line.msg === "recs is serving").map((line) => line.worker))).toEqual(new Set([1, 2])), 5_000);
+      expect(logLines().filter((line) => line.msg === "engine state loaded").every((line) => line.worker === 1 || line.worker === 2)).toBe(true);
+      // The primary's probes answer for the cluster.
+      expect((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status).toBe(200);
+      const ready = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
+      expect([ready.status, await ready.json()]).toEqual([200, { status: "ready" }]);
       const admin = new RecsClient(server.target);
       clients.push(admin);
       await admin.upsertItems(testCatalog(30));
@@ -93,6 +108,8 @@ describe("recs serve with RECS_WORKERS=2", { timeout: 120_000 }, () => {
       expect(workers()).toHaveLength(2);
       expect(workers()).not.toContain(victim);
       expect(server.output()).toContain("a worker exited; starting another");
+      expect(logLines().find((line) => line.msg === "a worker exited; starting another")?.worker).toBeGreaterThan(0);
+      await eventually(async () => expect(logLines().filter((line) => line.msg === "recs is serving").map((line) => line.worker)).toContain(3), 10_000);
       for (let c = 0; c < 4; c++) {
         const client = new RecsClient(server.target);
         clients.push(client);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Metadata, status, type ServiceError } from "@grpc/grpc-js";
 import { RecsClient } from "../../src/client/recs-client";
+import { reflectedServices } from "../helpers/reflection";
 import { codeOf, healthClient, testCatalog, type TestStorage } from "../helpers/service";
 import { opsStorage, startOpsService, type OpsService } from "./ops-service";
 
@@ -83,6 +84,24 @@ describe("call policy over a socket: API keys, request ids, message size", () =>
     const health = healthClient(ops.target);
     try {
       const res = await new Promise<{ status: string }>((resolve, reject) => health.Check({ service: "recs.v1.Recommender" }, (err, r) => (err ? reject(err) : resolve(r!))));
+      expect(res.status).toBe("SERVING");
+    } finally {
+      health.close();
+    }
+  });
+
+  it("puts server reflection (v1 and v1alpha) behind the key, as every RPC but health", async () => {
+    for (const version of ["v1", "v1alpha"] as const) {
+      for (const [name, key] of [["no key", undefined], ["wrong key", WRONG_KEY]] as const) {
+        const refused = await codeOf(reflectedServices(ops.target, version, key));
+        expect(refused.code, `${version} with ${name}`).toBe(status.UNAUTHENTICATED);
+        expect(refused.details).toMatch(/x-api-key/);
+      }
+      expect(await reflectedServices(ops.target, version, KEYS[1])).toEqual(expect.arrayContaining(["recs.v1.Recommender", "recs.v1.Catalog", "grpc.health.v1.Health"]));
+    }
+    const health = healthClient(ops.target);
+    try {
+      const res = await new Promise<{ status: string }>((resolve, reject) => health.Check({ service: "" }, (err, r) => (err ? reject(err) : resolve(r!))));
       expect(res.status).toBe("SERVING");
     } finally {
       health.close();

@@ -94,6 +94,70 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
     expect(item.available).toBe(true);
   });
 
+  it("refuses zero and absurd embeddings, naming item and field, and stores the rest at unit length", async ({ skip }) => {
+    if (!enabled) skip();
+    const summary = await t.client.upsertItems([
+      { itemId: "huge", embedding: new Array(8).fill(1e30), category: "odd" },
+      { itemId: "zero", embedding: new Array(8).fill(0), category: "odd" },
+      { itemId: "tiny", embedding: new Array(8).fill(1e-9), category: "odd" },
+      // Norm 1000, the longest allowed, pointing at cat-2: before normalising, it topped every slate.
+      { itemId: "loud", embedding: [0, 0, 1000, 0, 0, 0, 0, 0], category: "odd" },
+    ]);
+    expect(summary).toMatchObject({ received: "4", upserted: "1", rejected: "3" });
+    expect(summary.rejections.map((r) => [r.index, r.id])).toEqual([
+      ["0", "huge"],
+      ["1", "zero"],
+      ["2", "tiny"],
+    ]);
+    expect(summary.rejections[0]!.reason).toMatch(/item "huge": embedding has L2 norm 2\.83e\+30, outside 1e-6\.\.1e3/);
+    expect(summary.rejections[1]!.reason).toMatch(/item "zero": embedding is all zeros/);
+    expect(summary.rejections[2]!.reason).toMatch(/item "tiny": embedding has L2 norm 2\.83e-9/);
+    expect(await codeOf(t.client.getItem("huge"))).toMatchObject({ code: status.NOT_FOUND });
+    const loud = await t.client.getItem("loud");
+    expect(loud.embedding).toEqual([0, 0, 1, 0, 0, 0, 0, 0]);
+    // A shopper who clicked cat-0 items: the long vector of another direction no longer wins the slate.
+    for (const i of [0, 4, 8]) await t.client.feedback({ eventId: `loud-${i}`, userId: "u-loud", sessionId: "s-loud", itemId: `item-${i}`, type: "CLICK" });
+    const rec = await t.client.recommend({ userId: "u-loud", sessionId: "s-loud", k: 5 });
+    expect(rec.items.map((item) => item.itemId)).not.toContain("loud");
+  });
+
+  it("changes availability alone when an upsert has no embedding, for known items only", async ({ skip }) => {
+    if (!enabled) skip();
+    const whole = { ...testCatalog(1)[0]!, itemId: "stock-1", category: "cat-3", attributes: { brand: "kept" } };
+    expect((await t.client.upsertItems([whole])).upserted).toBe("1");
+    const before = await t.client.getItem("stock-1");
+    const summary = await t.client.upsertItems([
+      { itemId: "stock-1", available: false },
+      { itemId: "never-added", available: false },
+      { itemId: "stock-2" },
+      { itemId: "stock-1", available: true, category: "cat-0" },
+      // In one stream, in order: a new item then its availability; availability before the item exists.
+      { ...whole, itemId: "new-in-stream" },
+      { itemId: "new-in-stream", available: false },
+      { itemId: "late", available: false },
+      { ...whole, itemId: "late" },
+    ]);
+    expect(summary).toMatchObject({ received: "8", upserted: "4", rejected: "4" });
+    expect(summary.rejections.map((r) => [r.index, r.id])).toEqual([
+      ["1", "never-added"],
+      ["2", "stock-2"],
+      ["3", "stock-1"],
+      ["6", "late"],
+    ]);
+    expect(summary.rejections[0]!.reason).toBe('item_id "never-added" is not in the catalog: an upsert without embedding only changes the availability of a known item; send the whole item (with its embedding) to add it');
+    expect(summary.rejections[1]!.reason).toMatch(/embedding is required to add or replace an item \(8 values, RECS_EMBEDDING_DIM\); to change only its availability, send item_id and available alone/);
+    expect(summary.rejections[2]!.reason).toMatch(/item "stock-1": category and attributes cannot change without the embedding/);
+    expect(await t.client.getItem("stock-1")).toEqual({ ...before, available: false });
+    expect(await codeOf(t.client.getItem("never-added"))).toMatchObject({ code: status.NOT_FOUND });
+    expect((await t.client.getItem("new-in-stream")).available).toBe(false);
+    expect((await t.client.getItem("late")).available).toBe(true);
+    const offered = () => t.client.recommend({ userId: "u-stock", sessionId: "s-stock", k: 3, candidateIds: ["stock-1", "new-in-stream"] });
+    expect((await offered()).items).toEqual([]);
+    expect((await t.client.upsertItems([{ itemId: "stock-1", available: true }])).upserted).toBe("1");
+    expect(await t.client.getItem("stock-1")).toEqual({ ...before, available: true });
+    expect((await offered()).items.map((item) => item.itemId)).toEqual(["stock-1"]);
+  });
+
   it("GetItem: NOT_FOUND for an unknown id, INVALID_ARGUMENT for an empty one", async ({ skip }) => {
     if (!enabled) skip();
     expect(await codeOf(t.client.getItem("nope"))).toMatchObject({ code: status.NOT_FOUND, details: expect.stringMatching(/nope/) });
@@ -235,8 +299,12 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
 
   it("drains an in-flight call on shutdown, then reports NOT_SERVING", async ({ skip }) => {
     if (!enabled) skip();
-    const extra = await startTestService(storage);
+    // One process per embedded folder, even within one process: the second service gets a folder of its own.
+    if (kind === "embedded") await expect(startTestService(storage)).rejects.toThrow(`the embedded data folder ${storage.overrides.dataDir} is in use by process ${process.pid}`);
+    const own = kind === "embedded" ? await createTestStorage(kind) : storage;
+    const extra = await startTestService(own);
     try {
+      if (own !== storage) await extra.client.upsertItems(testCatalog(40));
       const health = healthClient(extra.target);
       const statuses: string[] = [];
       const watch = health.Watch({ service: "" });
@@ -260,6 +328,7 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
     } finally {
       extra.client.close();
       await extra.service.stop();
+      if (own !== storage) await own.drop();
     }
   });
 });

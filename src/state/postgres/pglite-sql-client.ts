@@ -1,5 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { PGlite, type Transaction } from "@electric-sql/pglite";
+import { lockDataDir, type DataDirLock } from "./data-dir-lock";
 import { checkedSchemaName, type SqlClient, type SqlExecutor, type SqlResult } from "./sql-client";
 
 export interface PgliteClientOptions {
@@ -48,15 +49,29 @@ function executorOf(db: PGlite | Transaction): SqlExecutor {
 export async function createPgliteClient(options: PgliteClientOptions): Promise<SqlClient> {
   const schema = options.schema === undefined ? undefined : checkedSchemaName(options.schema);
   let db: PGlite;
+  // A folder is this process's alone while open (a second PGlite on it would lose writes): see data-dir-lock.ts.
+  let lock: DataDirLock | null = null;
   if (options.dataDir !== undefined) {
     await mkdir(options.dataDir, { recursive: true });
-    db = await PGlite.create({ dataDir: options.dataDir, parsers: PARSERS });
+    lock = await lockDataDir(options.dataDir);
+    try {
+      db = await PGlite.create({ dataDir: options.dataDir, parsers: PARSERS });
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
   } else {
     db = await createInMemory();
   }
   if (schema) {
     // One connection, so a session-level search_path holds for everything that follows.
-    await db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema};`);
+    try {
+      await db.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema};`);
+    } catch (err) {
+      await db.close().catch(() => undefined);
+      await lock?.release();
+      throw err;
+    }
   }
 
   const base = executorOf(db);
@@ -68,7 +83,11 @@ export async function createPgliteClient(options: PgliteClientOptions): Promise<
       return db.transaction((tx) => fn(executorOf(tx)));
     },
     async close(): Promise<void> {
-      if (!db.closed) await db.close();
+      try {
+        if (!db.closed) await db.close();
+      } finally {
+        await lock?.release();
+      }
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { CatalogChanges, CatalogItem, ItemStore } from "../ports";
+import type { AvailabilityChange, AvailabilityResult, CatalogChanges, CatalogItem, ItemStore } from "../ports";
 import type { SqlClient } from "./sql-client";
 import { bigintNumber, bigintText, checkedSeq, chunks, valuesList, vectorColumn, vectorParam, type OnCorrupt } from "./sql-values";
 
@@ -66,6 +66,32 @@ export class PostgresItemStore implements ItemStore {
         );
       }
     });
+  }
+
+  async setAvailability(changes: AvailabilityChange[]): Promise<AvailabilityResult> {
+    const latest = [...new Map(changes.map((change) => [change.itemId, change])).values()];
+    const found = new Set<string>();
+    const items: CatalogItem[] = [];
+    if (latest.length === 0) return { items, unknown: [] };
+    await this.sql.transaction(async (tx) => {
+      // The same lock as upsert: change_seq must follow commit order for the pollers (see upsert).
+      await tx.query("SELECT pg_advisory_xact_lock($1, hashtext(coalesce(current_schema(), '')))", [ITEM_WRITE_LOCK_CLASS]);
+      for (const batch of chunks(latest, ROWS_PER_STATEMENT)) {
+        const { rows } = await tx.query<ItemRow>(
+          `UPDATE items AS i SET available = c.available, change_seq = nextval('items_change_seq'), updated_at = now()
+           FROM (VALUES ${valuesList(batch.length, ["text", "boolean"])}) AS c (item_id, available)
+           WHERE i.item_id = c.item_id
+           RETURNING ${ITEM_COLUMNS.split(", ").map((column) => `i.${column}`).join(", ")}`,
+          batch.flatMap((change) => [change.itemId, change.available]),
+        );
+        for (const row of rows) {
+          found.add(row.item_id);
+          const item = rowToItem(row, this.embeddingDim, this.onCorrupt);
+          if (item) items.push(item);
+        }
+      }
+    });
+    return { items, unknown: latest.filter((change) => !found.has(change.itemId)).map((change) => change.itemId) };
   }
 
   async get(itemId: string): Promise<CatalogItem | null> {

@@ -55,6 +55,25 @@ export function describeItemStoreContract(harness: DurableHarness): void {
       expect((await stores.items.changesSince(null, 10)).items.map((item) => item.itemId)).toEqual(["a", "c", "d", "e", "b"]);
     });
 
+    it("sets availability alone on known items, creates none, and counts each change for the pollers", async () => {
+      const { stores } = await openMigrated(harness);
+      const shoe = catalogItem("shoe", { category: "shoes", attributes: { brand: "acme" } });
+      await stores.items.upsert([shoe, catalogItem("hat")]);
+      const { cursor } = await stores.items.changesSince(null, 10);
+      const result = await stores.items.setAvailability([
+        { itemId: "shoe", available: true },
+        { itemId: "ghost", available: false },
+        { itemId: "shoe", available: false },
+      ]);
+      expect(result.unknown).toEqual(["ghost"]);
+      expect(result.items.map(plain)).toEqual([plain({ ...shoe, available: false })]);
+      expect(plain(await stores.items.get("shoe"))).toEqual(plain({ ...shoe, available: false }));
+      expect(await stores.items.get("ghost")).toBeNull();
+      expect(await stores.items.count()).toBe(2);
+      expect((await stores.items.changesSince(cursor, 10)).items.map((item) => [item.itemId, item.available])).toEqual([["shoe", false]]);
+      expect(await stores.items.setAvailability([])).toEqual({ items: [], unknown: [] });
+    });
+
     it("writes a batch all or none", async () => {
       const { stores } = await openMigrated(harness);
       // A NUL character is not storable in Postgres text, so the second item fails the statement.
