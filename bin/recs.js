@@ -1,7 +1,47 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx's loader, so a fresh clone needs no build step.
-import { register } from "tsx/esm/api";
+// Runs the compiled dist/ (`npm ci` builds it; `npm run build` again) while it is newer than everything
+// under src/; otherwise the TypeScript sources through tsx, so an edit takes effect without a rebuild.
+// Cluster workers re-run this file and so take the same way.
+import { readdirSync, statSync } from "node:fs";
 
-register();
-const { main } = await import("../src/cli/main.ts");
+const root = new URL("../", import.meta.url);
+
+/** The newest mtime of src/ and everything in it (a directory's changes when a file is added or removed). */
+function newestChange(dir) {
+  let newest = statSync(dir).mtimeMs;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const url = new URL(entry.name + (entry.isDirectory() ? "/" : ""), dir);
+    newest = Math.max(newest, entry.isDirectory() ? newestChange(url) : statSync(url).mtimeMs);
+  }
+  return newest;
+}
+
+function builtIsCurrent() {
+  let built;
+  try {
+    built = statSync(new URL("dist/.built", root)).mtimeMs;
+  } catch {
+    return false;
+  }
+  try {
+    return built > newestChange(new URL("src/", root));
+  } catch {
+    return true; // an install of dist/ without the sources
+  }
+}
+
+let main;
+if (builtIsCurrent()) {
+  ({ main } = await import("../dist/cli/main.js"));
+} else {
+  let register;
+  try {
+    ({ register } = await import("tsx/esm/api"));
+  } catch (err) {
+    console.error(`recs: dist/ is missing or older than src/, and tsx (a devDependency) is not installed: run \`npm run build\`, or \`npm ci\` for the development tools (${err.message})`);
+    process.exit(1);
+  }
+  register();
+  ({ main } = await import("../src/cli/main.ts"));
+}
 await main(process.argv);
