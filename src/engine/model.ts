@@ -25,7 +25,7 @@ export interface ModelPrior {
   strength: number;
 }
 
-export const DEFAULT_PRIOR: Readonly<ModelPrior> = Object.freeze({ session: 0.1, longTerm: 0.05, strength: 1 });
+export const DEFAULT_PRIOR: Readonly<ModelPrior> = Object.freeze({ session: 0.1, longTerm: 0.05, strength: 20 });
 
 export interface ModelOptions {
   dim: number;
