@@ -83,7 +83,7 @@ const keys = {
     description: "Reward per feedback type; an explicit `reward` in the event overrides it.",
     schema: rewardMap,
   },
-  alpha: { env: "RECS_ALPHA", default: "0.25", description: "LinUCB exploration width α (`recs simulate`: 0.15, 0.25 and 0.4 within half a point of each other).", schema: num(0, 100) },
+  alpha: { env: "RECS_ALPHA", default: "0.25", description: "LinUCB exploration width α (0.1 and 0.25 within a point of each other over `recs simulate --worlds 8`, docs/learning.md).", schema: num(0, 100) },
   positionDiscount: {
     env: "RECS_POSITION_DISCOUNT",
     default: "1",
