@@ -78,11 +78,10 @@ export class FeedbackFlow {
       maxBatch: 500,
       maxDelayMs: 1,
       maxQueued: 20_000,
-      // One write at a time: what arrives meanwhile goes in the next, so batches grow with load. Two in
-      // flight (keyed by user) made batches a quarter the size and cost more per event, on the server
-      // and in Postgres, for no more unary Feedback calls/s (README, Benchmarks). One write at a time
-      // also keeps the log in arrival order, and the profile each batch leaves is its last event's.
-      maxInFlight: 1,
+      // The batcher writes one batch at a time: what arrives meanwhile goes in the next, so batches grow
+      // with load. Two in flight (keyed by user) made batches a quarter the size and cost more per event,
+      // on the server and in Postgres, for no more unary Feedback calls/s (docs/benchmarks.md). One at a
+      // time also keeps the log in arrival order, and the profile each batch leaves is its last event's.
     });
     this.log.onFlush = (size, seconds) => {
       deps.metrics.eventBatchSize.observe({ log: "feedback" }, size);
