@@ -165,16 +165,22 @@ export const ENGINE_TIMINGS = Object.freeze({
    * events: short.
    */
   sessionAppendTimeoutMs: 500,
-  /** Marking a batch's rewarded items in their serving contexts: nobody waits for it; a miss only lets those items also get the default reward. */
+  /**
+   * Marking a batch's rewarded items in their serving contexts: nobody waits for it, and a miss only
+   * lets those items also get the default reward.
+   */
   markRewardedTimeoutMs: 1_000,
   /**
-   * The least Recommend's serving-context write may take, whatever RECS_STORE_TIMEOUT_MS says: the
-   * answer waits for it, but a context not stored means feedback on the slate cannot train the model.
+   * The shortest deadline Recommend's serving-context write gets, whatever RECS_STORE_TIMEOUT_MS says:
+   * the answer waits for it, but a context not stored means feedback on the slate cannot train the model.
    */
   servingWriteMinTimeoutMs: 200,
-  /** The default-reward sweep's log write: nobody waits for it, and a failed one is retried next sweep, so as patient as a Feedback commit. */
+  /**
+   * The default-reward sweep's log write: nobody waits for it and a failed one is retried next sweep,
+   * so it is as patient as a Feedback commit.
+   */
   defaultRewardLogTimeoutMs: 5_000,
-  /** How long a feedback event waits for company while no log write can start at once: its caller is waiting. */
+  /** How long a feedback event waits for company while no log write can start at once: its caller waits. */
   feedbackBatchDelayMs: 1,
   /** How long an impression waits for company: nobody waits for it, so batches may fill. */
   impressionBatchDelayMs: 20,
@@ -186,7 +192,7 @@ export const ENGINE_TIMINGS = Object.freeze({
   retentionIntervalMs: 3_600_000,
 });
 
-/** How often due default rewards are swept: a tenth of the wait (so they are at most 10% late), between 10 ms and 1 s. */
+/** How often due default rewards are swept: a tenth of the wait (at most 10% late), between 10 ms and 1 s. */
 export function defaultRewardSweepMs(rewardWaitMs: number): number {
   return Math.min(1_000, Math.max(10, Math.floor(rewardWaitMs / 10)));
 }
