@@ -1,10 +1,30 @@
-import type { FeatureItem, FeatureSpec, HashedContext } from "./features";
 import { fmix32, fnv1aUpdate } from "./hashing";
 
 /**
  * φ's hashed block as sparse terms: one ±1/√T term per context entry and per (context entry × item
  * field) cross (see `buildFeatures`), and a table that keeps items' crosses so they are not hashed again.
  */
+
+// What this module reads of a layout, a hashed context and an item is declared here, not imported from
+// ./features: that module imports this one.
+
+/** Where the hashed block sits in z and how many buckets it has (a `FeatureSpec` fits). */
+export interface HashedBlockLayout {
+  readonly hashBuckets: number;
+  readonly hashedOffset: number;
+}
+
+/** A request's context hashed once per request (a `HashedContext` fits). */
+export interface ContextHashes {
+  readonly pairHashes: Uint32Array;
+  readonly crossPrefixes: Uint32Array;
+}
+
+/** The item fields the context crosses with (a `FeatureItem` fits). */
+export interface CrossedItem {
+  readonly category: string;
+  readonly attributes: Readonly<Record<string, string>>;
+}
 
 /** Growable (index, value) pairs: φ's sparse terms. */
 export class TermList {
@@ -25,7 +45,7 @@ export class TermList {
 }
 
 /** How many fields an item crosses with the context: its category (when non-empty) and each attribute. */
-export function fieldCount(item: FeatureItem): number {
+export function fieldCount(item: CrossedItem): number {
   let fields = item.category === "" ? 0 : 1;
   for (const name in item.attributes) if (Object.hasOwn(item.attributes, name)) fields++;
   return fields;
@@ -38,7 +58,7 @@ function signedBucket(hash: number, buckets: number): number {
 }
 
 /** Writes the item's crosses with one context entry (prefix = FNV state after `${key}=${value}×`) as signed buckets from `at`. */
-function writeCrosses(item: FeatureItem, prefix: number, buckets: number, out: Int32Array, at: number): void {
+function writeCrosses(item: CrossedItem, prefix: number, buckets: number, out: Int32Array, at: number): void {
   let i = at;
   if (item.category !== "") out[i++] = signedBucket(fmix32(fnv1aUpdate(fnv1aUpdate(prefix, "category="), item.category)), buckets);
   for (const name in item.attributes) {
@@ -64,19 +84,19 @@ const MAX_POOL = 4 << 20;
  */
 export class CrossTable {
   private blockOf = new Int32Array(0);
-  private owner: Array<FeatureItem | undefined> = [];
+  private owner: Array<CrossedItem | undefined> = [];
   pool = new Int32Array(BLOCK * 256);
   private used = 0;
 
   /** The item's block in `pool` (its field count first), made if new; -1 when the item is not kept (too many fields). */
-  block(key: number, item: FeatureItem): number {
+  block(key: number, item: CrossedItem): number {
     if (key < this.blockOf.length && this.owner[key] === item) return this.blockOf[key]!;
     const fields = fieldCount(item);
     return fields > MAX_CACHED_FIELDS ? -1 : this.allocate(key, item, fields);
   }
 
   /** Where the item's crosses with this context entry start in `pool`, hashed now if not held. */
-  entry(block: number, item: FeatureItem, prefix: number, buckets: number): number {
+  entry(block: number, item: CrossedItem, prefix: number, buckets: number): number {
     const pool = this.pool;
     const fields = pool[block]!;
     const size = pool[block + 1]!;
@@ -91,7 +111,7 @@ export class CrossTable {
     return at;
   }
 
-  private allocate(key: number, item: FeatureItem, fields: number): number {
+  private allocate(key: number, item: CrossedItem, fields: number): number {
     if (key >= this.blockOf.length) {
       const grown = new Int32Array(Math.max(key + 1, 2 * this.blockOf.length)).fill(-1);
       grown.set(this.blockOf);
@@ -125,7 +145,7 @@ export class CrossTable {
  * `terms` from `at`; returns the position after the last. With a table, the item's crosses are kept
  * under `key`.
  */
-export function hashedTerms(spec: FeatureSpec, context: HashedContext, item: FeatureItem, terms: TermList, at: number, table?: CrossTable, key = -1): number {
+export function hashedTerms(spec: HashedBlockLayout, context: ContextHashes, item: CrossedItem, terms: TermList, at: number, table?: CrossTable, key = -1): number {
   const buckets = spec.hashBuckets;
   const entries = context.pairHashes.length;
   if (buckets === 0 || entries === 0) return at;

@@ -1,4 +1,4 @@
-import { BinaryReader, BinaryWriter } from "./codec";
+import { ByteReader, ByteWriter, SNAPSHOT_REMEDY } from "../binary-codec";
 import { ArmStats } from "./hybrid-arm";
 
 const MAGIC = "recs.hybrid-linucb.v1";
@@ -25,7 +25,7 @@ export interface HybridSnapshot {
 /** Encodes a hybrid model's statistics (inverses are not stored: they are recomputed on load). */
 export function encodeHybridState(state: HybridSnapshot): Uint8Array {
   const { options } = state;
-  const writer = new BinaryWriter();
+  const writer = new ByteWriter();
   writer.string(MAGIC);
   writer.u32(options.sharedDim);
   writer.u32(options.armDim);
@@ -44,12 +44,12 @@ export function encodeHybridState(state: HybridSnapshot): Uint8Array {
     writer.f64s(arm.bMatrix);
     writer.f64s(arm.b);
   }
-  return writer.finish();
+  return writer.toBytes();
 }
 
 /** Decodes `encodeHybridState` output; throws a message saying what is wrong with a damaged snapshot. */
 export function decodeHybridState(bytes: Uint8Array): HybridSnapshot {
-  const reader = new BinaryReader(bytes, "HybridLinUCB snapshot");
+  const reader = new ByteReader(bytes, "HybridLinUCB snapshot", SNAPSHOT_REMEDY);
   const magic = reader.string();
   if (magic !== MAGIC) throw new Error(`HybridLinUCB snapshot: format "${magic}" is not "${MAGIC}"`);
   const options: HybridSnapshotOptions = {

@@ -1,4 +1,4 @@
-import { BinaryReader, BinaryWriter } from "./codec";
+import { ByteReader, ByteWriter, SNAPSHOT_REMEDY } from "../binary-codec";
 import { addOuter, dot, invertSpd, matVec, quadraticForm, scaledIdentity, shermanMorrison, type Vector } from "./dense";
 import { checkAlpha, checkDim, checkFinite, checkLambda, checkRefreshEvery } from "./checks";
 
@@ -150,7 +150,7 @@ export class LinUCB {
 
   /** The statistics as bytes (see `exportState`). */
   exportBytes(): Uint8Array {
-    const writer = new BinaryWriter();
+    const writer = new ByteWriter();
     writer.string(MAGIC);
     writer.u32(this.dim);
     writer.f64(this.alpha);
@@ -159,12 +159,12 @@ export class LinUCB {
     writer.f64(this.updates);
     writer.f64s(this.a);
     writer.f64s(this.b);
-    return writer.finish();
+    return writer.toBytes();
   }
 
   /** A model from `exportBytes` output. */
   static fromBytes(bytes: Uint8Array): LinUCB {
-    const reader = new BinaryReader(bytes, "LinUCB snapshot");
+    const reader = new ByteReader(bytes, "LinUCB snapshot", SNAPSHOT_REMEDY);
     const magic = reader.string();
     if (magic !== MAGIC) throw new Error(`LinUCB snapshot: format "${magic}" is not "${MAGIC}"`);
     const dim = reader.u32();

@@ -31,7 +31,8 @@ export async function main(argv: string[]): Promise<void> {
         console.log("| Variable | Default | Meaning |\n| --- | --- | --- |");
         for (const key of CONFIG_KEYS) console.log(`| \`${key.env}\` | ${key.default === "" ? "(unset)" : `\`${key.default}\``} | ${key.description} |`);
       } else {
-        for (const key of CONFIG_KEYS) console.log(`${key.env.padEnd(28)} ${(key.default || "(unset)").padEnd(44)} ${key.description}`);
+        const width = Math.max(...CONFIG_KEYS.map((key) => key.env.length));
+        for (const key of CONFIG_KEYS) console.log(`${key.env.padEnd(width)} ${(key.default || "(unset)").padEnd(44)} ${key.description}`);
       }
     });
 

@@ -1,3 +1,4 @@
+import { ENGINE_TIMINGS } from "../config";
 import type { Logger } from "../log";
 import type { DefaultRewardRecord, EventLog, ServingContextStore } from "../state/ports";
 import { examinedUpdate } from "./examination";
@@ -8,6 +9,8 @@ import type { StoreGuard } from "./store-guard";
 
 /** Contexts claimed per sweep at most. */
 const CLAIM_BATCH = 500;
+/** Records per log write at most. */
+const LOG_BATCH = 1000;
 /** Records kept for retry when the log is down, at most; older ones are dropped and counted. */
 const MAX_PENDING = 50_000;
 
@@ -31,6 +34,8 @@ export class DefaultRewardSweeper implements WriteHold {
       metrics: EngineMetrics;
       log: Logger;
       defaultReward: number;
+      /** Deadline of the claim of due contexts. */
+      claimTimeoutMs: number;
       /** Exponent of the examination discount applied to each slot's update (see `examinedUpdate`). */
       positionDiscount: number;
       now?: () => number;
@@ -64,7 +69,7 @@ export class DefaultRewardSweeper implements WriteHold {
     let applied = 0;
     this.running = (async () => {
       const now = (this.deps.now ?? Date.now)();
-      const { value: due } = await this.deps.guard.orElse("serving_store", "claim_due", () => this.deps.servingContexts.claimDue(now, CLAIM_BATCH), [], 2_000);
+      const { value: due } = await this.deps.guard.orElse("serving_store", "claim_due", () => this.deps.servingContexts.claimDue(now, CLAIM_BATCH), [], this.deps.claimTimeoutMs);
       for (const { context, rewardedItemIds } of due) {
         const rewarded = new Set(rewardedItemIds);
         for (const item of context.items) {
@@ -83,9 +88,9 @@ export class DefaultRewardSweeper implements WriteHold {
         this.deps.log.warn({ dropped }, "default rewards dropped: the event log has been unavailable too long");
       }
       if (this.pending.length === 0) return;
-      const batch = this.pending.splice(0, 1000);
+      const batch = this.pending.splice(0, LOG_BATCH);
       try {
-        const logged = await this.deps.guard.run("event_log", "append_default_rewards", () => this.deps.events.appendDefaultRewards(batch), 5_000);
+        const logged = await this.deps.guard.run("event_log", "append_default_rewards", () => this.deps.events.appendDefaultRewards(batch), ENGINE_TIMINGS.defaultRewardLogTimeoutMs);
         for (const record of logged) {
           this.deps.model.applyLocal(record.update);
           applied++;

@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import type { Registry } from "prom-client";
 import { seededRandom } from "../bandit/rng";
-import type { Config } from "../config";
+import { defaultRewardSweepMs, ENGINE_TIMINGS, type Config } from "../config";
 import { InvalidArgument, Unavailable } from "../errors";
 import type { Logger } from "../log";
 import type { CatalogItem, DurableStores, EphemeralStores, ImpressionRecord } from "../state/ports";
@@ -95,7 +95,7 @@ export class Engine {
         return records.map(() => undefined);
       },
       maxBatch: 500,
-      maxDelayMs: 20,
+      maxDelayMs: ENGINE_TIMINGS.impressionBatchDelayMs,
       maxQueued: 50_000,
     });
     impressions.onFlush = (size, seconds) => {
@@ -116,7 +116,9 @@ export class Engine {
       // Not the Recommend deadline: a reward whose serving context is not read in time never trains
       // the model, so under load this read may wait; a dead store still costs it only until the
       // breaker opens.
-      servingReadTimeoutMs: Math.max(config.storeTimeoutMs, 2_000),
+      servingReadTimeoutMs: Math.max(config.storeTimeoutMs, config.offPathStoreTimeoutMs),
+      profileReadTimeoutMs: config.offPathStoreTimeoutMs,
+      commitTimeoutMs: config.feedbackCommitTimeoutMs,
     });
     const sweeper = new DefaultRewardSweeper({
       servingContexts,
@@ -126,6 +128,7 @@ export class Engine {
       metrics,
       log: logger.child({ flow: "default-rewards" }),
       defaultReward: config.defaultReward,
+      claimTimeoutMs: config.offPathStoreTimeoutMs,
       positionDiscount: config.positionDiscount,
     });
     const recommendDeps: RecommendDeps = {
@@ -137,7 +140,7 @@ export class Engine {
       rng: seededRandom(options.seed ?? randomInt(2 ** 31)),
       epsilon: config.epsilon,
       candidates: { retrieve: config.candidates, excludeSessionItems: config.excludeSessionItems },
-      servingWriteTimeoutMs: Math.max(config.storeTimeoutMs, 200),
+      servingWriteTimeoutMs: Math.max(config.storeTimeoutMs, ENGINE_TIMINGS.servingWriteMinTimeoutMs),
       rankBuffers: new RankBuffers(model.spec),
     };
     const engine = new Engine(options, catalog, model, guard, users, feedbackFlow, impressions, sweeper, recommendDeps, metrics);
@@ -191,13 +194,13 @@ export class Engine {
 
   /** The user's long-term state and the session window (newest first). */
   async userState(userId: string, sessionId: string): Promise<UserStateOutput> {
-    const profile = await this.guard.run("user_store", "get_user", () => this.users.get(userId), 2_000).catch((err: unknown) => {
+    const profile = await this.guard.run("user_store", "get_user", () => this.users.get(userId), this.options.config.offPathStoreTimeoutMs).catch((err: unknown) => {
       throw new Unavailable("the user store is unavailable: retry later", { cause: err });
     });
     const session =
       sessionId === ""
         ? []
-        : await this.guard.run("session_store", "read_window", () => this.options.ephemeral.sessions.window(sessionId), 2_000).catch((err: unknown) => {
+        : await this.guard.run("session_store", "read_window", () => this.options.ephemeral.sessions.window(sessionId), this.options.config.offPathStoreTimeoutMs).catch((err: unknown) => {
             throw new Unavailable("the session store is unavailable: retry later", { cause: err });
           });
     return {
@@ -288,17 +291,17 @@ export class Engine {
       for (const update of updates) if (this.model.apply(update)) applied++;
       this.metrics.banditUpdates.inc({ source: "replica" }, applied);
     });
-    this.timers.every(50, () => this.publishOutgoing());
-    this.timers.every(2_000, async () => {
+    this.timers.every(ENGINE_TIMINGS.modelPublishIntervalMs, () => this.publishOutgoing());
+    this.timers.every(ENGINE_TIMINGS.catalogPollIntervalMs, async () => {
       await this.catalog.pull(durable.items);
     });
-    this.sweeper.start(Math.min(1_000, Math.max(10, Math.floor(config.rewardWaitMs / 10))));
+    this.sweeper.start(defaultRewardSweepMs(config.rewardWaitMs));
     this.timers.every(config.snapshotIntervalS * 1000, async () => {
       const saved = await saveSnapshot(this.model, durable.snapshots, durable.events, [this.feedbackFlow.batcher, this.sweeper]);
       this.metrics.snapshotSaved(Date.now());
       logger.debug({ position: saved.position, bytes: saved.bytes }, "model snapshot saved");
     });
-    this.timers.every(3_600_000, async () => {
+    this.timers.every(ENGINE_TIMINGS.retentionIntervalMs, async () => {
       const removed = await durable.events.enforceRetention(Date.now(), config.eventRetentionDays);
       if (removed > 0) logger.info({ removed }, "event log retention applied");
     }, true);

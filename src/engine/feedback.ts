@@ -3,7 +3,7 @@ import { withinMs } from "../time-limit";
 import type { Logger } from "../log";
 import type { EventLog, FeedbackEntry, FeedbackOutcome, FeedbackRecord, ModelUpdate, ServedItemLookup, SessionStore, ServingContextStore, UserProfile } from "../state/ports";
 import { RejectedData } from "../state/rejected-data";
-import type { RewardMap } from "../config";
+import { ENGINE_TIMINGS, type RewardMap } from "../config";
 import { Batcher } from "./batcher";
 import type { CatalogMirror } from "./catalog-mirror";
 import { examinedUpdate } from "./examination";
@@ -34,11 +34,13 @@ export interface FeedbackDeps {
   positionDiscount: number;
   /** Deadline of the serving-context read on the feedback path. */
   servingReadTimeoutMs: number;
+  /** Deadline of the profile read when the user is not cached. */
+  profileReadTimeoutMs: number;
   /**
-   * How long a caller waits for the log write to be confirmed before it is told UNAVAILABLE (default
-   * 5 s, under a client's usual 10 s deadline). The write itself goes on; see `commit`.
+   * How long a caller waits for the log write to be confirmed before it is told UNAVAILABLE. The write
+   * itself goes on; see `commit`.
    */
-  commitTimeoutMs?: number;
+  commitTimeoutMs: number;
 }
 
 /** A queued event: its log outcome to come, its model update, and the profile it leaves if it commits. */
@@ -76,13 +78,12 @@ export class FeedbackFlow {
     this.log = new Batcher({
       flush: (entries) => this.write(entries),
       maxBatch: 500,
-      maxDelayMs: 1,
+      maxDelayMs: ENGINE_TIMINGS.feedbackBatchDelayMs,
       maxQueued: 20_000,
-      // One write at a time: what arrives meanwhile goes in the next, so batches grow with load. Two in
-      // flight (keyed by user) made batches a quarter the size and cost more per event, on the server
-      // and in Postgres, for no more unary Feedback calls/s (README, Benchmarks). One write at a time
-      // also keeps the log in arrival order, and the profile each batch leaves is its last event's.
-      maxInFlight: 1,
+      // The batcher writes one batch at a time: what arrives meanwhile goes in the next, so batches grow
+      // with load. Two in flight (keyed by user) made batches a quarter the size and cost more per event,
+      // on the server and in Postgres, for no more unary Feedback calls/s (docs/benchmarks.md). One at a
+      // time also keeps the log in arrival order, and the profile each batch leaves is its last event's.
     });
     this.log.onFlush = (size, seconds) => {
       deps.metrics.eventBatchSize.observe({ log: "feedback" }, size);
@@ -156,7 +157,7 @@ export class FeedbackFlow {
     const { metrics } = this.deps;
     let logged: Logged;
     try {
-      logged = await withinMs(pending.outcome, this.deps.commitTimeoutMs ?? 5_000, () => new CommitTimeout("the event log did not confirm the write in time"));
+      logged = await withinMs(pending.outcome, this.deps.commitTimeoutMs, () => new CommitTimeout("the event log did not confirm the write in time"));
     } catch (err) {
       return this.refused(input, err);
     } finally {
@@ -247,7 +248,7 @@ export class FeedbackFlow {
     if (trained.length > 0) {
       metrics.banditUpdates.inc({ source: "feedback" }, trained.length);
       void guard
-        .run("serving_store", "mark_rewarded", () => servingContexts.markRewardedAll(trained.map((r) => ({ recommendationId: r.recommendationId as string, itemId: r.itemId }))), 1000)
+        .run("serving_store", "mark_rewarded", () => servingContexts.markRewardedAll(trained.map((r) => ({ recommendationId: r.recommendationId as string, itemId: r.itemId }))), ENGINE_TIMINGS.markRewardedTimeoutMs)
         .catch((err: unknown) => this.deps.log.warn({ err, events: trained.length }, "could not mark items rewarded; they may also get the default reward"));
     }
     // The batch's appends in log order, in one call, after the previous batch's: each session window
@@ -258,7 +259,7 @@ export class FeedbackFlow {
         "append",
         () => sessions.appendAll(records.map((r) => ({ sessionId: r.sessionId, event: { itemId: r.itemId, type: r.type, atMs: r.occurredAtMs } }))),
         undefined,
-        500,
+        ENGINE_TIMINGS.sessionAppendTimeoutMs,
       );
       if (failed) metrics.sessionUpdatesSkipped.inc(records.length);
     });
@@ -301,7 +302,7 @@ export class FeedbackFlow {
     if (known) return known;
     let loaded: UserProfile | null;
     try {
-      loaded = await this.deps.guard.run("user_store", "get_user", () => this.deps.users.get(userId), 2_000);
+      loaded = await this.deps.guard.run("user_store", "get_user", () => this.deps.users.get(userId), this.deps.profileReadTimeoutMs);
     } catch (err) {
       throw new Unavailable("the user store is unavailable; nothing was applied: retry the same event_id later", { cause: err });
     }

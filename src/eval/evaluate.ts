@@ -3,9 +3,10 @@ import { seededRandom, type Random } from "../bandit/rng";
 import type { CatalogItem } from "../state/ports";
 import { bootstrapEstimates, PolicyTrace, runningEstimates, type EstimatorName, type IntervalEstimate } from "./bootstrap";
 import { CandidateResolver, Decision, EvalCatalog } from "./decision";
+import type { EvalPolicy } from "./eval-policy";
 import { LogFormatError, type LoggedDecision } from "./log-format";
 import { LoggedState, type LoggedStateOptions } from "./logged-state";
-import { createPolicy, type EvalPolicy } from "./policies";
+import { createPolicy } from "./policies";
 import { policySpecName, type EvalPolicySpec } from "./policy-spec";
 import { OnlineRewardModel } from "./reward-model";
 

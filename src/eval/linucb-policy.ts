@@ -3,7 +3,7 @@ import { firstSlotDistribution } from "../bandit/slate";
 import { OnlineModel } from "../engine/model";
 import { CandidateScorer, type ScoreRequest } from "../engine/ranker";
 import type { Decision, EvalCatalog } from "./decision";
-import type { EvalPolicy } from "./policies";
+import type { EvalPolicy } from "./eval-policy";
 import type { EvalPolicySpec } from "./policy-spec";
 
 /**

@@ -1,31 +1,11 @@
-import { randomIndex, type Random } from "../bandit/rng";
+import { meanRewardBaseline, popularityBaseline, uniformBaseline, type ItemBaseline } from "../bandit/baselines";
+import { randomIndex } from "../bandit/rng";
 import { firstSlotDistribution } from "../bandit/slate";
 import type { CatalogItem } from "../state/ports";
 import type { Decision, EvalCatalog } from "./decision";
+import type { EvalPolicy } from "./eval-policy";
 import { LinUCBPolicy } from "./linucb-policy";
 import { policySpecName, type EvalPolicySpec } from "./policy-spec";
-
-/**
- * A target policy as the estimators query it. Every policy fills slot 0 the way the service does
- * (src/bandit/slate.ts): with probability ε a uniformly random candidate, else the greedy best by its
- * score (ties to the earlier candidate).
- */
-export interface EvalPolicy {
-  readonly name: string;
-  /** False when `learn` changes nothing: one instance then serves every estimator. */
-  readonly learns: boolean;
-  /**
-   * Replay: draws the slot-0 choice from `rng` exactly as selectSlate does for slot 0 (one draw for the
-   * ε coin, one more for the uniform pick when it comes up) and tells whether it is the logged item.
-   */
-  choosesLogged(decision: Decision, rng: Random): boolean;
-  /** π(logged item at slot 0 | x): what IPS, SNIPS and DR weigh by. */
-  probabilityOfLogged(decision: Decision): number;
-  /** π(· at slot 0 | x) of every candidate into out[0 .. decision.size): what DR's direct part needs. */
-  distribution(decision: Decision, out: Float64Array): void;
-  /** Learns the logged item's reward (the caller decides on which rows: see `evaluate`). */
-  learn(decision: Decision): void;
-}
 
 /** What an ε-greedy policy over a per-candidate score needs. */
 export interface ScoredPolicyOptions {
@@ -70,51 +50,30 @@ export function staticPolicy(name: string, epsilon: number, score: (item: Catalo
   return scoredPolicy({ name, epsilon, learns: false, score: (d, c) => score(d.candidates.items[c]!, d.candidates.indices[c]!, d) });
 }
 
+/** A baseline of src/bandit/baselines.ts as a target policy: its score per candidate, learning each row's logged reward. */
+export function baselinePolicy(baseline: ItemBaseline): EvalPolicy {
+  return scoredPolicy({
+    name: baseline.name,
+    epsilon: baseline.epsilon,
+    learns: baseline.learns,
+    score: (d, c) => baseline.score(d.candidates.indices[c]!),
+    learn: (d) => baseline.learn(d.candidates.indices[d.logged]!, d.reward),
+  });
+}
+
 /** Uniform over the candidates. */
 export function randomPolicy(): EvalPolicy {
-  return scoredPolicy({ name: "random", epsilon: 1, learns: false, score: () => 0 });
+  return baselinePolicy(uniformBaseline());
 }
 
 /** The candidate with the most positive rewards among the rows it learned from (ties: the earlier candidate). */
 export function popularityPolicy(catalog: EvalCatalog, epsilon: number, name = "popularity"): EvalPolicy {
-  const positives = new Float64Array(catalog.size);
-  return scoredPolicy({
-    name,
-    epsilon,
-    learns: true,
-    score: (d, c) => positives[d.candidates.indices[c]!]!,
-    learn: (d) => {
-      if (d.reward > 0) positives[d.candidates.indices[d.logged]!]! += 1;
-    },
-  });
+  return baselinePolicy(popularityBaseline(catalog.size, epsilon, name));
 }
 
-/**
- * Greedy on each item's online mean reward, uniform with probability ε. An item's mean starts at the
- * overall mean so far, as one pseudo-observation ((sum + m) / (count + 1)): unseen items are neither
- * favoured nor shunned.
- */
+/** Greedy on each item's online mean reward (see `meanRewardBaseline`), uniform with probability ε. */
 export function egreedyPolicy(catalog: EvalCatalog, epsilon: number, name = `egreedy:epsilon=${epsilon}`): EvalPolicy {
-  const sums = new Float64Array(catalog.size);
-  const counts = new Float64Array(catalog.size);
-  let total = 0;
-  let seen = 0;
-  return scoredPolicy({
-    name,
-    epsilon,
-    learns: true,
-    score: (d, c) => {
-      const item = d.candidates.indices[c]!;
-      return (sums[item]! + (seen > 0 ? total / seen : 0)) / (counts[item]! + 1);
-    },
-    learn: (d) => {
-      const item = d.candidates.indices[d.logged]!;
-      sums[item]! += d.reward;
-      counts[item]! += 1;
-      total += d.reward;
-      seen++;
-    },
-  });
+  return baselinePolicy(meanRewardBaseline(catalog.size, epsilon, name));
 }
 
 /** A fresh policy for a spec (fresh: learning policies start from nothing). */

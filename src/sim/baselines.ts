@@ -1,3 +1,4 @@
+import { popularityBaseline, ucb1Baseline, uniformBaseline, type ItemBaseline } from "../bandit/baselines";
 import { clickProbability } from "../world/click-model";
 import type { Random } from "../world/random";
 import { dot, type World, type WorldContext, type WorldSession } from "../world/world";
@@ -25,10 +26,27 @@ export function topK(scores: Float64Array, k: number): number[] {
   return chosen;
 }
 
-/** Uniformly random distinct items. */
+/**
+ * A baseline of src/bandit/baselines.ts as a simulated policy over the whole catalog: the top k by its
+ * score, learning from the clicks on what it showed, and from organic clicks too when `learnsBrowsing`.
+ */
+function simulated(world: World, baseline: ItemBaseline, learnsBrowsing: boolean, name = baseline.name): BaselinePolicy {
+  const scores = new Float64Array(world.items.length);
+  return {
+    name,
+    choose: (_s, _c, k) => {
+      for (let i = 0; i < scores.length; i++) scores[i] = baseline.score(i);
+      return topK(scores, k);
+    },
+    learn: (_s, i, reward) => baseline.learn(i, reward),
+    observeBrowse: learnsBrowsing ? (_s, i) => baseline.learn(i, 1) : () => undefined,
+  };
+}
+
+/** Uniformly random distinct items (the uniform baseline: k distinct draws). */
 export function randomPolicy(world: World, rng: Random): BaselinePolicy {
   return {
-    name: "random",
+    name: uniformBaseline().name,
     choose: (_s, _c, k) => {
       const picked = new Set<number>();
       while (picked.size < Math.min(k, world.items.length)) picked.add(rng.int(world.items.length));
@@ -41,36 +59,12 @@ export function randomPolicy(world: World, rng: Random): BaselinePolicy {
 
 /** The most clicked items so far (organic clicks included), learned online. */
 export function popularityPolicy(world: World): BaselinePolicy {
-  const clicks = new Float64Array(world.items.length);
-  return {
-    name: "popularity",
-    choose: (_s, _c, k) => topK(clicks, k),
-    learn: (_s, i, reward) => void (clicks[i]! += reward),
-    observeBrowse: (_s, i) => void (clicks[i]! += 1),
-  };
+  return simulated(world, popularityBaseline(world.items.length), true);
 }
 
 /** A context-free bandit: UCB1 over each item's own click rate, blind to who asks and in what context. */
 export function contextFreeBandit(world: World): BaselinePolicy {
-  const n = world.items.length;
-  const shows = new Float64Array(n);
-  const clicks = new Float64Array(n);
-  const scores = new Float64Array(n);
-  let total = 0;
-  return {
-    name: "context-free bandit (UCB1)",
-    choose: (_s, _c, k) => {
-      const logTotal = Math.log(Math.max(total, 1));
-      for (let i = 0; i < n; i++) scores[i] = shows[i] === 0 ? 1e9 - i : clicks[i]! / shows[i]! + Math.sqrt((2 * logTotal) / shows[i]!);
-      return topK(scores, k);
-    },
-    learn: (_s, i, reward) => {
-      shows[i]! += 1;
-      clicks[i]! += reward;
-      total++;
-    },
-    observeBrowse: () => undefined,
-  };
+  return simulated(world, ucb1Baseline(world.items.length), false, "context-free bandit (UCB1)");
 }
 
 /** The ground truth's best items for this shopper and context: the ceiling. */

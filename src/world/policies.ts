@@ -1,3 +1,5 @@
+import { uniformBaseline, type ItemBaseline } from "../bandit/baselines";
+import { firstSlotDistribution } from "../bandit/slate";
 import { clickProbability, contextLogit } from "./click-model";
 import { createRandom } from "./random";
 import { WORLD_EPOCH_MS, sessionStream } from "./sessions";
@@ -22,7 +24,11 @@ export function policyName(spec: PolicySpec): string {
   return spec.kind === "egreedy" ? `egreedy(${spec.epsilon})` : spec.kind;
 }
 
-/** The probability with which the policy picks each candidate (same order as `candidates`). */
+/**
+ * The probability with which the policy picks each candidate (same order as `candidates`): the
+ * ε-greedy rule the service, the evaluator and the baselines share (`firstSlotDistribution`; ties go to
+ * the earlier candidate), over each policy's score.
+ */
 export function actionProbabilities(
   world: World,
   spec: PolicySpec,
@@ -30,42 +36,26 @@ export function actionProbabilities(
   context: WorldContext,
   candidates: readonly number[],
 ): Float64Array {
-  const n = candidates.length;
-  const probabilities = new Float64Array(n);
-  switch (spec.kind) {
-    case "random":
-      probabilities.fill(1 / n);
-      break;
-    case "popularity": {
-      const popularity = itemPopularity(world);
-      probabilities[argmax(candidates, (index) => popularity[index]!)] = 1;
-      break;
-    }
-    case "egreedy": {
-      probabilities.fill(spec.epsilon / n);
-      const score = staticScorer(world);
-      probabilities[argmax(candidates, (index) => score(index, context))]! += 1 - spec.epsilon;
-      break;
-    }
-    case "oracle":
-      probabilities[argmax(candidates, (index) => clickProbability(world, session, world.items[index]!, 0, context))] = 1;
-      break;
-  }
-  return probabilities;
+  const { epsilon, score } = referencePolicy(world, spec, session, context);
+  return firstSlotDistribution(Float64Array.from(candidates, score), epsilon);
 }
 
-/** Position in `candidates` of the highest score; the first one wins ties, so choices are deterministic. */
-function argmax(candidates: readonly number[], score: (itemIndex: number) => number): number {
-  let best = 0;
-  let bestScore = -Infinity;
-  for (let i = 0; i < candidates.length; i++) {
-    const s = score(candidates[i]!);
-    if (s > bestScore) {
-      best = i;
-      bestScore = s;
+/** A reference policy as an ε-greedy rule over a score of item indices. */
+function referencePolicy(world: World, spec: PolicySpec, session: WorldSession, context: WorldContext): Pick<ItemBaseline, "epsilon" | "score"> {
+  switch (spec.kind) {
+    case "random":
+      return uniformBaseline();
+    case "popularity": {
+      const popularity = itemPopularity(world);
+      return { epsilon: 0, score: (index) => popularity[index]! };
     }
+    case "egreedy": {
+      const score = staticScorer(world);
+      return { epsilon: spec.epsilon, score: (index) => score(index, context) };
+    }
+    case "oracle":
+      return { epsilon: 0, score: (index) => clickProbability(world, session, world.items[index]!, 0, context) };
   }
-  return best;
 }
 
 const popularityCache = new WeakMap<World, Float64Array>();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ModelUpdate, ServingContext } from "../../src/state/ports";
-import { ByteReader, ByteWriter, CorruptValue } from "../../src/state/redis/binary-codec";
+import { ByteReader, ByteWriter, CorruptValue } from "../../src/binary-codec";
 import { decodeModelUpdates, encodeModelUpdates } from "../../src/state/redis/model-update-codec";
 import { decodeServedItem, decodeServingContext, encodeServingContext } from "../../src/state/redis/serving-context-codec";
 
@@ -88,6 +88,23 @@ describe("binary codec", () => {
     expect(() => decodeServedItem(foreign, "item-0-ß")).toThrow(/unknown serving context format 99/);
     const badText = new ByteWriter().u32(2).toBuffer();
     expect(() => new ByteReader(Buffer.concat([badText, Buffer.from([0xc3, 0x28])])).string()).toThrow(/invalid UTF-8/);
-    expect(() => new ByteReader(Buffer.from([1, 0, 0])).u32()).toThrow(/ends early/);
+    expect(() => new ByteReader(Buffer.from([1, 0, 0])).u32()).toThrow(/^value is truncated: wanted 4 bytes at 0 of 3$/);
+  });
+
+  it("writes float64 runs bit for bit and reads from a plain Uint8Array view, naming what failed", () => {
+    const values = Float64Array.of(Math.PI, -0, Number.MIN_VALUE, 1e300);
+    const bytes = new ByteWriter().string("m").f64s(values).u32(7).toBytes();
+    expect(Buffer.isBuffer(bytes)).toBe(false);
+    // A view at an offset of a larger array, as a database driver may hand it over.
+    const framed = new Uint8Array(bytes.length + 3);
+    framed.set(bytes, 3);
+    const reader = new ByteReader(framed.subarray(3), "test snapshot");
+    expect(reader.string()).toBe("m");
+    expect(Array.from(reader.f64s(4))).toEqual(Array.from(values));
+    expect(reader.u32()).toBe(7);
+    reader.end();
+    expect(() => new ByteReader(bytes.subarray(0, 20), "test snapshot", "load an older one").f64s(4)).toThrow(
+      /^test snapshot is truncated: wanted 32 bytes at 0 of 20; load an older one$/,
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { silentLogger, type Logger } from "../../log";
 import type { EphemeralStores } from "../ports";
-import { servingContextTtlMs } from "../redis/serving-context-retention";
+import { servingContextTtlMs } from "../serving-context-retention";
 import { MemoryModelBus } from "./memory-model-bus";
 import { MemoryServingContextStore } from "./memory-serving-context-store";
 import { MemorySessionStore } from "./memory-session-store";

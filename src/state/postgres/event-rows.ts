@@ -1,6 +1,6 @@
 import type { DefaultRewardRecord, FeedbackRecord, ImpressionRecord, LoggedDecision, LoggedModelUpdate, ModelUpdate } from "../ports";
 import type { SqlExecutor } from "./sql-client";
-import { writeFloat32LE } from "../float32-bytes";
+import { writeFloat32LE } from "../../float32-bytes";
 import { bigintText, bytesParam, bytesToVector, chunks, timeColumn } from "./sql-values";
 
 /** The event_id of a recommendation's impression: one per recommendation, so a retried flush is a no-op. */

@@ -4,7 +4,7 @@
  * (a Buffer on node-postgres); these helpers accept the spellings either may use.
  */
 
-import { readFloat32LE } from "../float32-bytes";
+import { readFloat32LE } from "../../float32-bytes";
 
 /** A real[] parameter: node-postgres and PGlite both serialize plain arrays, not typed arrays. */
 export function vectorParam(vector: Float32Array): number[] {

@@ -1,5 +1,5 @@
 import type { ModelUpdate } from "../ports";
-import { ByteReader, ByteWriter, CorruptValue } from "./binary-codec";
+import { ByteReader, ByteWriter, CorruptValue } from "../../binary-codec";
 
 const FORMAT_VERSION = 1;
 

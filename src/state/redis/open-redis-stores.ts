@@ -6,7 +6,7 @@ import { redisKeys } from "./redis-keys";
 import { RedisModelBus } from "./redis-model-bus";
 import { RedisServingContextStore } from "./redis-serving-context-store";
 import { RedisSessionStore } from "./redis-session-store";
-import { servingContextTtlMs } from "./serving-context-retention";
+import { servingContextTtlMs } from "../serving-context-retention";
 
 export interface RedisStoresOptions {
   /** REDIS_URL. */

@@ -1,5 +1,5 @@
 import type { ServedItem, ServingContext } from "../ports";
-import { ByteReader, ByteWriter, CorruptValue } from "./binary-codec";
+import { ByteReader, ByteWriter, CorruptValue } from "../../binary-codec";
 
 /** Bumped when the layout changes; a blob of another version reads as corrupt (and so as missing). */
 const FORMAT_VERSION = 1;

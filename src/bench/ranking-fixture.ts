@@ -1,10 +1,10 @@
-import { gaussian, seededRandom, type Random } from "../src/bandit/rng";
-import type * as Features from "../src/bandit/features";
-import type * as Candidates from "../src/engine/candidates";
-import type * as Mirror from "../src/engine/catalog-mirror";
-import type * as Signals from "../src/engine/item-signals";
-import type * as Model from "../src/engine/model";
-import type * as Ranker from "../src/engine/ranker";
+import { gaussian, seededRandom, type Random } from "../bandit/rng";
+import type * as Features from "../bandit/features";
+import type * as Candidates from "../engine/candidates";
+import type * as Mirror from "../engine/catalog-mirror";
+import type * as Signals from "../engine/item-signals";
+import type * as Model from "../engine/model";
+import type * as Ranker from "../engine/ranker";
 
 /** The modules a Recommend's ranking is made of: this checkout's, or another's loaded by path. */
 export interface RankingApi {

@@ -3,19 +3,19 @@
  * policy. The log comes from the world generator, in memory (generation is not timed). Each policy is
  * timed on its own pass with the bootstrap off; the 200-resample bootstrap is timed once, apart.
  *
- *   npx tsx bench/evaluate.ts                      # every policy, one after another
- *   npx tsx bench/evaluate.ts --workers            # one worker thread per policy, at once
- *   npx tsx bench/evaluate.ts --events 200000 --estimator replay --estimator ips --policy linucb
+ *   npx tsx src/bench/evaluate.ts                      # every policy, one after another
+ *   npx tsx src/bench/evaluate.ts --workers            # one worker thread per policy, at once
+ *   npx tsx src/bench/evaluate.ts --events 200000 --estimator replay --estimator ips --policy linucb
  */
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
-import type { EstimatorName } from "../src/eval/bootstrap";
-import { evaluate } from "../src/eval/evaluate";
-import type { LoggedDecision } from "../src/eval/log-format";
-import { parsePolicySpec, policySpecName } from "../src/eval/policy-spec";
-import { catalogItems, generateLog } from "../src/world/log-generator";
-import { createWorld } from "../src/world/world";
+import type { EstimatorName } from "../eval/bootstrap";
+import { evaluate } from "../eval/evaluate";
+import type { LoggedDecision } from "../eval/log-format";
+import { parsePolicySpec, policySpecName } from "../eval/policy-spec";
+import { catalogItems, generateLog } from "../world/log-generator";
+import { createWorld } from "../world/world";
 
 interface BenchJob {
   events: number;
@@ -57,7 +57,7 @@ function parseArgs(argv: string[]) {
     else if (arg === "--events") events = Number(argv[++i]);
     else if (arg === "--policy") policies.push(argv[++i]!);
     else if (arg === "--estimator") estimators.push(argv[++i] as EstimatorName);
-    else throw new Error(`unknown argument ${arg}; see the header of bench/evaluate.ts`);
+    else throw new Error(`unknown argument ${arg}; see the header of src/bench/evaluate.ts`);
   }
   if (!Number.isInteger(events) || events < 1) throw new Error("--events must be a whole number ≥ 1");
   return { policies: policies.length > 0 ? policies : DEFAULT_POLICIES, estimators: estimators.length > 0 ? estimators : (["replay"] as EstimatorName[]), events, workers };

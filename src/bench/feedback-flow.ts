@@ -13,16 +13,16 @@
  */
 import { loadavg } from "node:os";
 import { Registry, type Histogram } from "prom-client";
-import { seededRandom } from "../src/bandit/rng";
-import { loadConfig } from "../src/config";
-import { Engine } from "../src/engine/engine";
-import type { StreamEntry } from "../src/engine/engine";
-import type { FeedbackInput } from "../src/engine/types";
-import { createLogger } from "../src/log";
-import type { FeedbackEvent__Output } from "../src/server/generated/recs/v1/FeedbackEvent";
-import { machineCpuTimes } from "../src/bench/machine-cpu";
-import { toFeedbackInput } from "../src/server/validation";
-import { openStores } from "../src/state/open-stores";
+import { seededRandom } from "../bandit/rng";
+import { loadConfig } from "../config";
+import { Engine } from "../engine/engine";
+import type { StreamEntry } from "../engine/engine";
+import type { FeedbackInput } from "../engine/types";
+import { createLogger } from "../log";
+import type { FeedbackEvent__Output } from "../server/generated/recs/v1/FeedbackEvent";
+import { machineCpuTimes } from "./machine-cpu";
+import { toFeedbackInput } from "../server/validation";
+import { openStores } from "../state/open-stores";
 
 const STREAMS = 4;
 const EVENTS_PER_STREAM = 5_000;

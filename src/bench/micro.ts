@@ -8,15 +8,15 @@
  */
 import { loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
-import { allocateFeatures, buildFeatures, featureLayout, hashContext, type FeatureItem } from "../src/bandit/features";
-import { HybridLinUCB } from "../src/bandit/hybrid";
-import { LinUCB } from "../src/bandit/linucb";
-import { selectCandidateIndices } from "../src/engine/candidates";
-import { CatalogMirror } from "../src/engine/catalog-mirror";
-import { itemSignals } from "../src/engine/item-signals";
-import { OnlineModel } from "../src/engine/model";
-import { rankSlate, RankBuffers } from "../src/engine/ranker";
-import { gaussian, seededRandom } from "../src/bandit/rng";
+import { allocateFeatures, buildFeatures, featureLayout, hashContext, type FeatureItem } from "../bandit/features";
+import { HybridLinUCB } from "../bandit/hybrid";
+import { LinUCB } from "../bandit/linucb";
+import { selectCandidateIndices } from "../engine/candidates";
+import { CatalogMirror } from "../engine/catalog-mirror";
+import { itemSignals } from "../engine/item-signals";
+import { OnlineModel } from "../engine/model";
+import { rankSlate, RankBuffers } from "../engine/ranker";
+import { gaussian, seededRandom } from "../bandit/rng";
 import { rankingFixture, unitVector } from "./ranking-fixture";
 
 const CANDIDATES = 100;

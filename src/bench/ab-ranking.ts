@@ -7,7 +7,7 @@
  * symlink to this one's is enough) and the ranking API of commit fe0feab or later.
  *
  *   git worktree add /tmp/old <commit> && ln -s "$PWD/node_modules" /tmp/old/node_modules
- *   npx tsx bench/ab-ranking.ts /tmp/old "$PWD"      # prints each side's median µs and the median ratio
+ *   npx tsx src/bench/ab-ranking.ts /tmp/old "$PWD"      # prints each side's median µs and the median ratio
  */
 import { performance } from "node:perf_hooks";
 import { resolve } from "node:path";
@@ -32,7 +32,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 const [a, b] = process.argv.slice(2);
 if (!a || !b) {
-  console.error("usage: npx tsx bench/ab-ranking.ts OLD_CHECKOUT NEW_CHECKOUT");
+  console.error("usage: npx tsx src/bench/ab-ranking.ts OLD_CHECKOUT NEW_CHECKOUT");
   process.exit(2);
 }
 const steady = process.env.STEADY === "1";

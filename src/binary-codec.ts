@@ -1,14 +1,19 @@
 /**
- * Little-endian byte writer and reader for the compact binary values the Redis stores keep (serving
- * contexts, model update batches). Float32 vectors are copied as raw bytes, so they round-trip exactly.
+ * The one little-endian byte writer and reader behind every binary value the service keeps: model
+ * snapshots (src/bandit, stored in Postgres), serving contexts and model update batches (the Redis
+ * stores). Strings are length-prefixed UTF-8; float32 vectors are length-prefixed raw bytes and float64
+ * runs raw values (their length is the format's business), so numbers round-trip exactly.
  */
 
-import { readFloat32LE, writeFloat32LE } from "../float32-bytes";
+import { readFloat32LE, writeFloat32LE } from "./float32-bytes";
 
-/** A stored value that cannot be decoded; the stores treat it as missing. */
+/** A stored value that cannot be decoded; the Redis stores treat it as missing, a damaged snapshot stops the start. */
 export class CorruptValue extends Error {
   override name = "CorruptValue";
 }
+
+/** What a model snapshot that does not decode calls for: the `remedy` its readers give. */
+export const SNAPSHOT_REMEDY = "the snapshot is damaged or was written by an incompatible version: load an older one";
 
 /**
  * Writes into one buffer that doubles when full, so a value costs one allocation and one copy at the end,
@@ -47,6 +52,14 @@ export class ByteWriter {
     return this;
   }
 
+  /** The values as they are, no length: the reader must know how many to read. */
+  f64s(values: Float64Array): this {
+    const bytes = this.room(values.length * 8);
+    for (let i = 0; i < values.length; i++) bytes.writeDoubleLE(values[i]!, this.offset + i * 8);
+    this.offset += values.length * 8;
+    return this;
+  }
+
   float32s(vector: Float32Array): this {
     this.u32(vector.length);
     const bytes = this.room(vector.length * 4);
@@ -58,6 +71,11 @@ export class ByteWriter {
   /** A copy of what was written, sized to it. */
   toBuffer(): Buffer {
     return Buffer.from(this.bytes.subarray(0, this.offset));
+  }
+
+  /** A copy of what was written as a plain Uint8Array (what the snapshot store keeps). */
+  toBytes(): Uint8Array {
+    return new Uint8Array(this.bytes.subarray(0, this.offset));
   }
 
   /** The buffer, grown (doubling) until `count` more bytes fit after the offset. */
@@ -74,11 +92,21 @@ export class ByteWriter {
   }
 }
 
-/** Reads by offset from the one buffer: no slice per field. */
+/**
+ * Reads by offset from the one buffer: no slice per field. Every read is bounds-checked; a value that
+ * ends early or has bytes left over throws CorruptValue naming `what` and ending with `remedy`.
+ */
 export class ByteReader {
   private offset = 0;
+  private readonly bytes: Buffer;
 
-  constructor(private readonly bytes: Buffer) {}
+  constructor(
+    bytes: Uint8Array,
+    private readonly what = "value",
+    private readonly remedy = "",
+  ) {
+    this.bytes = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
 
   u8(): number {
     return this.bytes.readUInt8(this.take(1));
@@ -97,8 +125,16 @@ export class ByteReader {
     const at = this.take(length);
     const text = this.bytes.toString("utf8", at, at + length);
     // A lossy decode means the bytes were never UTF-8 we wrote.
-    if (Buffer.byteLength(text, "utf8") !== length) throw new CorruptValue("invalid UTF-8 string");
+    if (Buffer.byteLength(text, "utf8") !== length) throw this.corrupt("has an invalid UTF-8 string");
     return text;
+  }
+
+  /** `count` float64 values (as `f64s` wrote them) into a new array. */
+  f64s(count: number): Float64Array {
+    const at = this.take(count * 8);
+    const out = new Float64Array(count);
+    for (let i = 0; i < count; i++) out[i] = this.bytes.readDoubleLE(at + i * 8);
+    return out;
   }
 
   /**
@@ -110,7 +146,7 @@ export class ByteReader {
     const at = this.take(length * 4);
     let vector: Float32Array;
     if (into) {
-      if (into.at + length > into.array.length) throw new CorruptValue(`${length} floats do not fit the ${into.array.length - into.at} left`);
+      if (into.at + length > into.array.length) throw this.corrupt(`has ${length} floats where ${into.array.length - into.at} fit`);
       vector = into.array.subarray(into.at, into.at + length);
       into.at += length;
     } else vector = new Float32Array(length);
@@ -130,16 +166,20 @@ export class ByteReader {
 
   /** Throws unless every byte was read: trailing bytes mean a value of another shape. */
   end(): void {
-    if (this.offset !== this.bytes.length) throw new CorruptValue(`${this.bytes.length - this.offset} trailing bytes`);
+    if (this.offset !== this.bytes.length) throw this.corrupt(`has ${this.bytes.length - this.offset} trailing bytes`);
   }
 
   /** The offset of the next `length` bytes, which are then read. */
   private take(length: number): number {
     if (!Number.isSafeInteger(length) || this.offset + length > this.bytes.length) {
-      throw new CorruptValue(`value ends early: wanted ${length} bytes at ${this.offset} of ${this.bytes.length}`);
+      throw this.corrupt(`is truncated: wanted ${length} bytes at ${this.offset} of ${this.bytes.length}`);
     }
     const at = this.offset;
     this.offset += length;
     return at;
+  }
+
+  private corrupt(problem: string): CorruptValue {
+    return new CorruptValue(`${this.what} ${problem}${this.remedy === "" ? "" : `; ${this.remedy}`}`);
   }
 }
