@@ -1,0 +1,24 @@
+import { SpanStatusCode, trace } from "@opentelemetry/api";
+import type { GuardedStore } from "./store-guard";
+
+const tracer = trace.getTracer("recs");
+
+/**
+ * Runs a store call as a child span of the traced call it serves (named "session_store read_window"
+ * and the like, whatever adapter is behind the port, so embedded stores show up too). Without an
+ * active span (tracing off, or background work) it is the bare call.
+ */
+export function inStoreSpan<T>(store: GuardedStore, operation: string, call: () => Promise<T>): Promise<T> {
+  if (trace.getActiveSpan() === undefined) return call();
+  return tracer.startActiveSpan(`${store} ${operation}`, { attributes: { "recs.store": store, "recs.store.operation": operation } }, async (span) => {
+    try {
+      return await call();
+    } catch (err) {
+      span.recordException(err instanceof Error ? err : String(err));
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      throw err;
+    } finally {
+      span.end();
+    }
+  });
+}
