@@ -5,11 +5,11 @@ const tracer = trace.getTracer("recs");
 
 /**
  * Runs a store call as a child span of the traced call it serves (named "session_store read_window"
- * and the like, whatever adapter is behind the port, so embedded stores show up too). Without an
- * active span (tracing off, or background work) it is the bare call.
+ * and the like, whatever adapter is behind the port, so embedded stores show up too). Without a
+ * recording span (tracing off, a call the sampler left out, or background work) it is the bare call.
  */
 export function inStoreSpan<T>(store: GuardedStore, operation: string, call: () => Promise<T>): Promise<T> {
-  if (trace.getActiveSpan() === undefined) return call();
+  if (!trace.getActiveSpan()?.isRecording()) return call();
   return tracer.startActiveSpan(`${store} ${operation}`, { attributes: { "recs.store": store, "recs.store.operation": operation } }, async (span) => {
     try {
       return await call();
