@@ -85,7 +85,10 @@ export function resultChartSvg(result: EvaluationResult): string {
   return stackedChartsSvg(
     "Estimated reward over the log",
     panels,
-    `${result.log.rowsEvaluated} decisions, ${logging}. Legend: whole-log estimate. Band: 95% bootstrap (${resamples} resamples of users).`,
+    [
+      `${result.log.rowsEvaluated.toLocaleString("en-US")} decisions, ${logging}`,
+      `legend: the estimate over the whole log; band: 95% bootstrap interval (${resamples} resamples of users)`,
+    ],
   );
 }
 

@@ -132,10 +132,10 @@ export function lineChartSvg(series: ChartSeries[], options: LineChartOptions): 
   return parts.join("\n");
 }
 
-/** Charts stacked top to bottom in one SVG, under one title (each chart keeps its own axes). */
-export function stackedChartsSvg(title: string, charts: Array<{ series: ChartSeries[]; options: LineChartOptions }>, note?: string): string {
+/** Charts stacked top to bottom in one SVG, under one title and note lines (each chart keeps its own axes). */
+export function stackedChartsSvg(title: string, charts: Array<{ series: ChartSeries[]; options: LineChartOptions }>, note: string[] = []): string {
   const width = Math.max(...charts.map((c) => c.options.width ?? 820), 820);
-  const header = note ? 58 : 36;
+  const header = 36 + 18 * note.length + (note.length > 0 ? 4 : 0);
   let offset = header;
   const parts: string[] = [];
   for (const chart of charts) {
@@ -147,7 +147,7 @@ export function stackedChartsSvg(title: string, charts: Array<{ series: ChartSer
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${offset}" viewBox="0 0 ${width} ${offset}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="${width / 2}" y="24" text-anchor="middle" font-size="17" font-weight="bold">${escapeXml(title)}</text>`,
-    ...(note ? [`<text x="${width / 2}" y="46" text-anchor="middle" font-size="12" fill="#444">${escapeXml(note)}</text>`] : []),
+    ...note.map((line, i) => `<text x="${width / 2}" y="${46 + 18 * i}" text-anchor="middle" font-size="12" fill="#444">${escapeXml(line)}</text>`),
     ...parts,
     "</svg>",
   ].join("\n");

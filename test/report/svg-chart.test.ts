@@ -30,7 +30,7 @@ describe("lineChartSvg", () => {
 
   it("stacks panels in one document, each with its own clip", () => {
     const panel = (title: string) => ({ series: [{ name: "a", points }], options: { title, xLabel: "x", yLabel: "y", height: 300 } });
-    const svg = stackedChartsSvg("all", [panel("one"), panel("two")], "a note");
+    const svg = stackedChartsSvg("all", [panel("one"), panel("two")], ["a note"]);
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" width="820" height="658"/);
     expect(svg).toContain('<svg y="58" ');
     expect(svg).toContain('<svg y="358" ');
