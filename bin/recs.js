@@ -30,8 +30,11 @@ function builtIsCurrent() {
   }
 }
 
+// Traces (OTEL_EXPORTER_OTLP_ENDPOINT) for the server only, set up before it imports gRPC, ioredis, pg.
+const traced = process.argv[2] === "serve";
 let main;
 if (builtIsCurrent()) {
+  if (traced) await (await import("../dist/tracing.js")).startTracing();
   ({ main } = await import("../dist/cli/main.js"));
 } else {
   let register;
@@ -42,6 +45,7 @@ if (builtIsCurrent()) {
     process.exit(1);
   }
   register();
+  if (traced) await (await import("../src/tracing.ts")).startTracing();
   ({ main } = await import("../src/cli/main.ts"));
 }
 await main(process.argv);

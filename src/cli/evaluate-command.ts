@@ -104,7 +104,7 @@ export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = default
   const bad = { skipped: 0, problems: [] as string[] };
   const bar = new SingleBar({ format: "evaluating |{bar}| {percentage}% | {rows} rows", hideCursor: true, stream: io.progress, noTTYOutput: false }, Presets.shades_classic);
   const showProgress = flags.progress !== false;
-  const base = { policies, estimators, bootstrap: flags.bootstrap, seed: flags.seed, strict, ...(flags.clip === undefined ? {} : { clip: flags.clip }), ...(flags.limit === undefined ? {} : { limit: flags.limit }) };
+  const base = { policies, estimators, bootstrap: flags.bootstrap, seed: flags.seed, strict, ...(flags.clip === undefined ? {} : { clip: flags.clip }), ...(flags.limit === undefined ? {} : { limit: flags.limit }), chartBands: flags.chart !== undefined };
 
   let result: EvaluationResult;
   let source: string;

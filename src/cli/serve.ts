@@ -2,6 +2,7 @@ import cluster from "node:cluster";
 import { loadConfig } from "../config";
 import { createLogger } from "../log";
 import { startService } from "../service";
+import { stopTracing } from "../tracing";
 import { runPrimary, type WorkerMessage } from "./cluster";
 
 /** Runs the service until SIGTERM or SIGINT, then shuts down gracefully and exits 0 (within 10 s). */
@@ -28,7 +29,8 @@ export async function runServe(): Promise<void> {
       }, 9_500);
       hardStop.unref();
       service.stop(6_000).then(
-        () => resolve(),
+        // The last calls' spans go out before the process ends.
+        () => void stopTracing().finally(resolve),
         (err: unknown) => {
           logger.error({ err }, "shutdown failed");
           process.exitCode = 1;

@@ -79,6 +79,7 @@ export class Engine {
     });
     const catalog = new CatalogMirror(config.embeddingDim);
     await catalog.pull(durable.items);
+    metrics.watchCatalog(() => catalog.size);
     const modelOptions = {
       dim: config.embeddingDim,
       alpha: config.alpha,

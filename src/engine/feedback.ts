@@ -48,6 +48,9 @@ interface Pending {
   outcome: Promise<Logged>;
   modelUpdate: ModelUpdate | null;
   speculative: UserProfile;
+  reward: number;
+  /** The slot the item was served in, when its serving context was held. */
+  position: number | null;
 }
 
 /**
@@ -127,7 +130,8 @@ export class FeedbackFlow {
     }
     const reward = rewardFor(input.type, input.reward, this.deps.rewards);
     // The serving context (Redis, or this replica's cache) and the profile (cache, or Postgres) at once.
-    const [modelUpdate, base] = await Promise.all([this.servedUpdate(input, reward), this.profile(input.userId)]);
+    const [served, base] = await Promise.all([this.servedUpdate(input, reward), this.profile(input.userId)]);
+    const modelUpdate = served.update;
 
     // The next event of this user builds on this one's profile while the write is in flight.
     const embedding = moveLongTerm(base.embedding, item.embedding, reward, this.deps.learningRate);
@@ -150,7 +154,7 @@ export class FeedbackFlow {
     });
     // Settled by commit(); this keeps an early failure from counting as unhandled meanwhile.
     outcome.catch(() => undefined);
-    return { outcome, modelUpdate, speculative };
+    return { outcome, modelUpdate, speculative, reward, position: served.position };
   }
 
   private async commit(input: FeedbackInput, pending: Pending): Promise<FeedbackResult> {
@@ -175,6 +179,7 @@ export class FeedbackFlow {
     }
     // The caller hears back once the session holds the event, so its next Recommend sees it.
     await logged.applied;
+    metrics.feedbackAccepted(input.type, input.recommendationId !== null, pending.reward, pending.position);
     return { duplicate: false, appliedToModel: pending.modelUpdate !== null };
   }
 
@@ -273,8 +278,8 @@ export class FeedbackFlow {
   }
 
   /** The update this event makes, with the features its item was served with, if that context is held. */
-  private async servedUpdate(input: FeedbackInput, reward: number): Promise<ModelUpdate | null> {
-    if (input.recommendationId === null) return null;
+  private async servedUpdate(input: FeedbackInput, reward: number): Promise<{ update: ModelUpdate | null; position: number | null }> {
+    if (input.recommendationId === null) return { update: null, position: null };
     const recommendationId = input.recommendationId;
     const held = this.deps.servingContexts.heldItem?.(recommendationId, input.itemId);
     const { value: lookup, failed } = held
@@ -292,7 +297,7 @@ export class FeedbackFlow {
     }
     const served = lookup.found ? lookup.item : null;
     if (!failed && !served) this.deps.metrics.feedbackUntrained.inc({ reason: lookup.found ? "item_not_served" : "context_gone" });
-    return served ? examinedUpdate(served, reward, this.deps.positionDiscount) : null;
+    return served ? { update: examinedUpdate(served, reward, this.deps.positionDiscount), position: served.position } : { update: null, position: null };
   }
 
   /** The profile to build on: after the user's queued events if any, else committed (cached or stored). */

@@ -1,4 +1,8 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+import type { FeedbackKind } from "../state/ports";
+
+/** Slots counted one by one in `recs_clicks_by_position_total`; later ones share the last label. */
+const COUNTED_POSITIONS = 10;
 
 /** The engine's and the stores' metrics (issue list of DESIGN ops): one registry shared with the server. */
 export class EngineMetrics {
@@ -16,7 +20,14 @@ export class EngineMetrics {
   readonly snapshotAge: Gauge;
   readonly eventBatchSize: Histogram<"log">;
   readonly eventFlushSeconds: Histogram<"log">;
+  readonly recommendedItems: Counter<"explored">;
+  readonly emptyResponses: Counter;
+  readonly feedbackByType: Counter<"type" | "answers">;
+  readonly feedbackReward: Histogram<"answers">;
+  readonly clicksByPosition: Counter<"position">;
+  readonly catalogItems: Gauge;
   private lastSnapshotMs = 0;
+  private catalogSize: () => number = () => 0;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -67,6 +78,62 @@ export class EngineMetrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers,
     });
+    // What operators alert on: what was shown, what shoppers did with it, and where in the slate.
+    this.recommendedItems = new Counter({ name: "recs_recommended_items_total", help: "Items served in Recommend answers, by whether the ε branch chose them (explored)", labelNames: ["explored"], registers });
+    this.emptyResponses = new Counter({ name: "recs_empty_responses_total", help: "Recommend answers with no items (empty catalog, or every candidate filtered out)", registers });
+    this.feedbackByType = new Counter({
+      name: "recs_feedback_accepted_total",
+      help: "Accepted (logged, not duplicate) feedback events by type and by whether they answer a recommendation (answers=recommendation) or not (organic)",
+      labelNames: ["type", "answers"],
+      registers,
+    });
+    this.feedbackReward = new Histogram({
+      name: "recs_feedback_reward",
+      help: "Rewards of accepted feedback events (the sum over recommended items served is the reward rate), by answers=recommendation|organic",
+      labelNames: ["answers"],
+      buckets: [-1, 0, 0.5, 1, 2, 5],
+      registers,
+    });
+    this.clicksByPosition = new Counter({
+      name: "recs_clicks_by_position_total",
+      help: `Accepted clicks on recommended items by 0-based slot position (${COUNTED_POSITIONS - 1}+ for later slots); only clicks whose serving context was held`,
+      labelNames: ["position"],
+      registers,
+    });
+    this.catalogItems = new Gauge({
+      name: "recs_catalog_items",
+      help: "Items in this replica's catalog mirror; with several workers, the most any holds",
+      registers,
+      aggregator: "max",
+      collect() {
+        this.set(self.catalogSize());
+      },
+    });
+  }
+
+  /** Counts one Recommend answer's items (or the empty answer). */
+  recommended(items: readonly { explored: boolean }[]): void {
+    if (items.length === 0) {
+      this.emptyResponses.inc();
+      return;
+    }
+    let explored = 0;
+    for (const item of items) if (item.explored) explored++;
+    if (explored > 0) this.recommendedItems.inc({ explored: "true" }, explored);
+    if (explored < items.length) this.recommendedItems.inc({ explored: "false" }, items.length - explored);
+  }
+
+  /** Counts one accepted feedback event; `position` is its slot when its serving context was held. */
+  feedbackAccepted(type: FeedbackKind, answersRecommendation: boolean, reward: number, position: number | null): void {
+    const answers = answersRecommendation ? "recommendation" : "organic";
+    this.feedbackByType.inc({ type, answers });
+    this.feedbackReward.observe({ answers }, reward);
+    if (type === "click" && position !== null) this.clicksByPosition.inc({ position: String(Math.min(position, COUNTED_POSITIONS - 1)) });
+  }
+
+  /** Where `recs_catalog_items` reads the catalog size from. */
+  watchCatalog(size: () => number): void {
+    this.catalogSize = size;
   }
 
   snapshotSaved(atMs: number): void {

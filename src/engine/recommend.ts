@@ -65,6 +65,7 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
     rng: deps.rng,
   }, deps.rankBuffers);
 
+  deps.metrics.recommended(slots);
   const recommendationId = randomUUID();
   const servedAtMs = Date.now();
   const modelVersion = model.version;

@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
 import { CountBreaker, circuitBreaker, handleAll, type IPolicy } from "cockatiel";
 import { withinMs } from "../time-limit";
+import { inStoreSpan } from "./store-spans";
 
 /** A guarded call that missed its deadline (the call itself is left to finish; its result is dropped). */
 export class StoreTimeout extends Error {
@@ -41,7 +42,7 @@ export class StoreGuard {
   async run<T>(store: GuardedStore, operation: string, call: () => Promise<T>, timeoutMs = this.options.timeoutMs): Promise<T> {
     const started = performance.now();
     try {
-      return await this.breakerFor(store, timeoutMs).execute(() => withinMs(call(), timeoutMs, () => new StoreTimeout(store, operation, timeoutMs)), this.parentSignal);
+      return await this.breakerFor(store, timeoutMs).execute(() => withinMs(inStoreSpan(store, operation, call), timeoutMs, () => new StoreTimeout(store, operation, timeoutMs)), this.parentSignal);
     } catch (err) {
       this.options.onFailure?.(store, operation, err);
       throw err;

@@ -1,4 +1,4 @@
-import { lineChartSvg } from "../report/svg-chart";
+import { stackedChartsSvg } from "../report/svg-chart";
 import type { EstimatorName } from "./bootstrap";
 import type { EvaluationResult } from "./evaluate";
 
@@ -46,10 +46,50 @@ export function resultJson(result: EvaluationResult, extra: { source: string; ba
   };
 }
 
-/** The chart: each policy's running estimate over the log, by the first estimator asked for. */
-export function resultChartSvg(result: EvaluationResult, estimator: EstimatorName = result.settings.estimators[0]!): string {
-  const series = result.policies.map((p) => ({ name: legendName(p.name), points: p.curves[estimator] ?? [] }));
-  return lineChartSvg(series, { title: `Estimated reward over the log (${estimator})`, xLabel: "logged decisions replayed", yLabel: "estimated reward per decision" });
+/** The order the chart draws estimators in: on a log that is not uniform, the unbiased ones first. */
+export function chartOrder(estimators: readonly EstimatorName[], uniformLogging: boolean): EstimatorName[] {
+  const rank: Record<EstimatorName, number> = uniformLogging ? { replay: 0, ips: 1, snips: 2, dr: 3 } : { ips: 0, snips: 1, dr: 2, replay: 3 };
+  return [...estimators].sort((a, b) => rank[a] - rank[b]);
+}
+
+const ESTIMATOR_TITLES: Record<EstimatorName, string> = { replay: "replay", ips: "IPS", snips: "SNIPS", dr: "doubly robust" };
+
+/**
+ * The chart: one panel per estimator asked for (IPS, SNIPS, DR first when the log is not uniform,
+ * where replay is biased), each policy's running estimate over the log with its 95% bootstrap band.
+ * The y axes fit the later rows: a running estimate over the first few rows swings too far to share
+ * an axis with the rest.
+ */
+export function resultChartSvg(result: EvaluationResult): string {
+  const order = chartOrder(result.settings.estimators, result.log.uniformLogging);
+  const panels = order.map((estimator) => {
+    const biased = estimator === "replay" && !result.log.uniformLogging;
+    const final = (p: EvaluationResult["policies"][number]) => {
+      const value = p.estimates[estimator]?.value ?? Number.NaN;
+      return Number.isFinite(value) ? value.toFixed(3) : "n/a";
+    };
+    return {
+      series: result.policies.map((p) => ({ name: `${legendName(p.name)}: ${final(p)}`, points: p.curves[estimator] ?? [], band: p.bands[estimator] ?? [] })),
+      options: {
+        title: `${ESTIMATOR_TITLES[estimator]}${biased ? " (biased on this log: its propensities are not uniform)" : ""}`,
+        legendWidth: 280,
+        xLabel: "logged decisions replayed",
+        yLabel: "estimated reward per decision",
+        height: 380,
+        robust: true,
+      },
+    };
+  });
+  const logging = result.log.uniformLogging ? "uniform logging" : "non-uniform logging (trust IPS, SNIPS, DR)";
+  const resamples = Math.min(result.settings.bootstrap, 200);
+  return stackedChartsSvg(
+    "Estimated reward over the log",
+    panels,
+    [
+      `${result.log.rowsEvaluated.toLocaleString("en-US")} decisions, ${logging}`,
+      `legend: the estimate over the whole log; band: 95% bootstrap interval (${resamples} resamples of users)`,
+    ],
+  );
 }
 
 /** A policy name short enough for the chart's legend: "linucb α=0.5 ε=0.05 +s +l". */

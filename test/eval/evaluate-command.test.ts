@@ -64,9 +64,14 @@ describe("recs evaluate", () => {
     expect(report.settings).toEqual({ estimators: ["replay", "ips", "snips", "dr"], bootstrap: 50, seed: 3, clip: 20, confidence: 0.95 });
     const svg = await readFile(chart, "utf8");
     expect(svg).toMatch(/^<svg /);
-    expect(svg).toContain("Estimated reward over the log (replay)");
-    expect(svg).toContain("linucb α=0.5 ε=0.05 +s +l");
-    expect(svg.match(/<path /g)).toHaveLength(4);
+    // One panel per estimator, replay first on this uniform log; each policy a line and a band in each.
+    expect(svg).toContain("Estimated reward over the log");
+    const titles = ["replay", "IPS", "SNIPS", "doubly robust"].map((t) => svg.indexOf(`font-weight="bold">${t}</text>`));
+    expect(titles.every((at) => at > 0)).toBe(true);
+    expect([...titles].sort((a, b) => a - b)).toEqual(titles);
+    expect(svg).toContain("linucb α=0.5 ε=0.05 +s +l: ");
+    expect(svg.match(/<path /g)).toHaveLength(16);
+    expect(svg.match(/<polygon /g)).toHaveLength(16);
     // Same seed, same numbers.
     const again = join(dir, "out", "again.json");
     await run(["--catalog", catalogPath, "--log", logPath, "--policy", "linucb", "--bootstrap", "50", "--seed", "3", "--clip", "20", "--json", again]);

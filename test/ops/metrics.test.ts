@@ -54,9 +54,15 @@ describe("Prometheus /metrics on RECS_METRICS_PORT", () => {
     await storage?.drop();
   });
 
-  it("serves only /metrics", async () => {
-    const res = await fetch(`http://127.0.0.1:${ops.service.metricsPort}/`);
-    expect(res.status).toBe(404);
+  it("serves the live page at /, its summary, /metrics and the probes; nothing else", async () => {
+    const page = await fetch(`http://127.0.0.1:${ops.service.metricsPort}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/text\/html/);
+    expect(page.headers.get("content-security-policy")).toContain("default-src 'none'");
+    const summary = await fetch(`http://127.0.0.1:${ops.service.metricsPort}/summary.json`);
+    expect(summary.status).toBe(200);
+    expect(await summary.json()).toMatchObject({ catalog: { items: 20 }, recommend: { empty: 0 } });
+    expect((await fetch(`http://127.0.0.1:${ops.service.metricsPort}/other`)).status).toBe(404);
   });
 
   it("counts RPCs, feedback outcomes, cache lookups, bandit updates, event-log batches and the model", async () => {
@@ -116,6 +122,16 @@ describe("Prometheus /metrics on RECS_METRICS_PORT", () => {
     expect(after.value("recs_model_updates")).toBe(15);
     expect(after.value("recs_model_snapshot_age_seconds")).toBeGreaterThanOrEqual(0);
     expect(after.value("recs_model_snapshot_age_seconds")).toBeLessThan(5);
+
+    // What shoppers did with the answers: five answers of three items, one answered click (slot 0),
+    // thirty organic clicks.
+    expect(delta("recs_recommended_items_total")).toBe(15);
+    expect(delta("recs_empty_responses_total")).toBe(0);
+    expect(delta("recs_feedback_accepted_total", { type: "click", answers: "recommendation" })).toBe(1);
+    expect(delta("recs_feedback_accepted_total", { type: "click", answers: "organic" })).toBe(30);
+    expect(delta("recs_clicks_by_position_total", { position: "0" })).toBe(1);
+    expect(delta("recs_feedback_reward_count", { answers: "recommendation" })).toBe(1);
+    expect(after.value("recs_catalog_items")).toBe(20);
 
     // Event-log batches: every accepted event and impression went through a counted write.
     expect(delta("recs_event_log_batch_size_sum", { log: "feedback" })).toBeGreaterThanOrEqual(31);
