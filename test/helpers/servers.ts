@@ -7,6 +7,23 @@ import { randomBytes } from "node:crypto";
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
+/**
+ * Seed nodes of the Redis Cluster the cluster suites run against (`.ci/run` starts one on 7000-7005).
+ * Empty = no cluster suites, except under CI=true, where `.ci/run` always sets it.
+ */
+export const TEST_REDIS_CLUSTER = parseSeeds(process.env.RECS_TEST_REDIS_CLUSTER ?? process.env.TEST_REDIS_CLUSTER ?? "");
+
+export function parseSeeds(list: string): { host: string; port: number }[] {
+  return list
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const at = entry.lastIndexOf(":");
+      return { host: entry.slice(0, at), port: Number(entry.slice(at + 1)) };
+    });
+}
+
 /** Under CI a storage suite that cannot reach its server must fail, never skip. */
 export const IN_CI = process.env.CI === "true" || process.env.CI === "1";
 
@@ -51,6 +68,30 @@ export async function redisAvailable(): Promise<boolean> {
     }
   });
   return decide("Redis", TEST_REDIS_URL, problem);
+}
+
+/**
+ * Same as `redisAvailable`, for the Redis Cluster: false without TEST_REDIS_CLUSTER outside CI; under
+ * CI=true a missing or unreachable (or not `cluster_state:ok`) cluster throws.
+ */
+export async function redisClusterAvailable(): Promise<boolean> {
+  const seeds = TEST_REDIS_CLUSTER.map((s) => `${s.host}:${s.port}`).join(",");
+  if (TEST_REDIS_CLUSTER.length === 0) {
+    if (IN_CI) throw new Error("RECS_TEST_REDIS_CLUSTER is not set: CI=true, so the Redis Cluster suites must not skip. Start one (see .ci/run).");
+    return false;
+  }
+  const { Cluster } = await import("ioredis");
+  const problem = await reachable(async () => {
+    const cluster = new Cluster(TEST_REDIS_CLUSTER, { lazyConnect: true, clusterRetryStrategy: () => null, slotsRefreshTimeout: 2000, redisOptions: { connectTimeout: 2000, maxRetriesPerRequest: 0 } });
+    try {
+      await cluster.connect();
+      const info = String(await cluster.cluster("INFO"));
+      if (!info.includes("cluster_state:ok")) throw new Error("cluster_state is not ok");
+    } finally {
+      cluster.disconnect();
+    }
+  });
+  return decide("Redis Cluster", seeds, problem);
 }
 
 function decide(what: string, url: string, problem: string | null): boolean {
