@@ -29,4 +29,14 @@ if [ "$(state)" != "ok" ]; then
   for _ in $(seq 1 100); do [ "$(state)" = "ok" ] && break; sleep 0.2; done
   [ "$(state)" = "ok" ] || { echo "Redis Cluster on $first.. did not reach cluster_state:ok" >&2; exit 1; }
 fi
+# A replica can take over only once it is linked to its master and synced: wait for all three.
+linked() {
+  n=0
+  for p in $ports; do
+    redis-cli -h 127.0.0.1 -p "$p" info replication 2>/dev/null | tr -d '\r' | grep -q '^master_link_status:up' && n=$((n + 1))
+  done
+  [ "$n" -ge 3 ]
+}
+for _ in $(seq 1 150); do linked && break; sleep 0.2; done
+linked || { echo "Redis Cluster on $first..: replicas did not link to their masters" >&2; exit 1; }
 echo "$seeds"
