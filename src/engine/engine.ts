@@ -15,6 +15,7 @@ import { CatalogWriter } from "./catalog-writer";
 import { unknownItemReason, validateItemWrite, type ItemWrite, type RawItem } from "./item-validation";
 import { EngineMetrics } from "./metrics";
 import type { OnlineModel } from "./model";
+import { LogFollower } from "./log-follower";
 import { restoreModel, saveSnapshot } from "./model-persistence";
 import { recommend, type RecommendDeps } from "./recommend";
 import { StoreGuard } from "./store-guard";
@@ -64,6 +65,7 @@ export class Engine {
     private readonly sweeper: DefaultRewardSweeper,
     private readonly recommendDeps: RecommendDeps,
     metrics: EngineMetrics,
+    private readonly follower: LogFollower,
   ) {
     this.metrics = metrics;
   }
@@ -140,7 +142,8 @@ export class Engine {
       servingWriteTimeoutMs: Math.max(config.storeTimeoutMs, 200),
       rankBuffers: new RankBuffers(model.spec),
     };
-    const engine = new Engine(options, catalog, model, guard, users, feedbackFlow, impressions, sweeper, recommendDeps, metrics);
+    const follower = new LogFollower(model, durable.events, restored.position, (applied) => metrics.banditUpdates.inc({ source: "replica" }, applied));
+    const engine = new Engine(options, catalog, model, guard, users, feedbackFlow, impressions, sweeper, recommendDeps, metrics, follower);
     engine.startBackgroundWork();
     return engine;
   }
@@ -270,11 +273,12 @@ export class Engine {
     this.closed = true;
     this.timers.stopAll();
     this.sweeper.stop();
+    this.follower.stop();
     const { durable, logger } = this.options;
     await Promise.allSettled([this.feedbackFlow.drain(), this.impressions.drain()]);
     await this.publishOutgoing();
     try {
-      const saved = await saveSnapshot(this.model, durable.snapshots, durable.events, [this.feedbackFlow.batcher, this.sweeper]);
+      const saved = await saveSnapshot(this.model, durable.snapshots, this.positionNow, [this.feedbackFlow.batcher, this.sweeper]);
       logger.info({ position: saved.position, bytes: saved.bytes, modelVersion: this.model.version }, "final model snapshot saved");
     } catch (err) {
       logger.error({ err }, "final model snapshot failed; the next start replays the event log instead");
@@ -283,18 +287,19 @@ export class Engine {
 
   private startBackgroundWork(): void {
     const { config, durable, ephemeral, logger } = this.options;
-    ephemeral.modelBus.subscribe((updates) => {
-      let applied = 0;
-      for (const update of updates) if (this.model.apply(update)) applied++;
-      this.metrics.banditUpdates.inc({ source: "replica" }, applied);
-    });
+    // Other replicas' updates come from the log, in its order (LogFollower); a batch on the bus only
+    // says there is something to read, and the timer catches up when the bus is quiet or down.
+    ephemeral.modelBus.subscribe(() => this.follower.soon());
     this.timers.every(50, () => this.publishOutgoing());
+    this.timers.every(500, async () => {
+      await this.follower.catchUp();
+    });
     this.timers.every(2_000, async () => {
       await this.catalog.pull(durable.items);
     });
     this.sweeper.start(Math.min(1_000, Math.max(10, Math.floor(config.rewardWaitMs / 10))));
     this.timers.every(config.snapshotIntervalS * 1000, async () => {
-      const saved = await saveSnapshot(this.model, durable.snapshots, durable.events, [this.feedbackFlow.batcher, this.sweeper]);
+      const saved = await saveSnapshot(this.model, durable.snapshots, this.positionNow, [this.feedbackFlow.batcher, this.sweeper]);
       this.metrics.snapshotSaved(Date.now());
       logger.debug({ position: saved.position, bytes: saved.bytes }, "model snapshot saved");
     });
@@ -305,6 +310,12 @@ export class Engine {
     this.timers.onError = (err) => logger.warn({ err }, "background task failed; it will run again");
     this.metrics.modelUpdates.set(this.model.updateCount);
   }
+
+  /** Catches the model up to the log and returns the position it then holds (see `saveSnapshot`). */
+  private readonly positionNow = async (): Promise<string> => {
+    await this.follower.catchUp();
+    return this.follower.position;
+  };
 
   private async publishOutgoing(): Promise<void> {
     this.metrics.modelUpdates.set(this.model.updateCount);
