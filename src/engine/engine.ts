@@ -15,6 +15,7 @@ import { CatalogWriter } from "./catalog-writer";
 import { unknownItemReason, validateItemWrite, type ItemWrite, type RawItem } from "./item-validation";
 import { EngineMetrics } from "./metrics";
 import type { OnlineModel } from "./model";
+import { statisticsChecksum } from "../bandit/statistics-checksum";
 import { LogFollower } from "./log-follower";
 import { restoreModel, saveSnapshot } from "./model-persistence";
 import { recommend, type RecommendDeps } from "./recommend";
@@ -25,6 +26,15 @@ import { decoded, emptySummary, reject, type StreamEntry } from "./bulk-summary"
 import { Timers } from "./timers";
 
 export type { StreamEntry };
+
+export interface ModelStatusOutput {
+  updateCount: number;
+  checksum: string;
+  logPosition: string;
+  modelVersion: string;
+  /** `HybridLinUCB.exportState` bytes, when asked for. */
+  statistics: Uint8Array | null;
+}
 
 export interface EngineOptions {
   config: Config;
@@ -146,6 +156,26 @@ export class Engine {
     const engine = new Engine(options, catalog, model, guard, users, feedbackFlow, impressions, sweeper, recommendDeps, metrics, follower);
     engine.startBackgroundWork();
     return engine;
+  }
+
+  /**
+   * What an operator compares across replicas: the update count, a checksum of the statistics (see
+   * `statisticsChecksum`), the log position followed, and with `includeStatistics` the statistics.
+   */
+  modelStatus(includeStatistics = false): ModelStatusOutput {
+    const statistics = this.model.bandit.exportState();
+    return {
+      updateCount: this.model.updateCount,
+      checksum: statisticsChecksum(statistics),
+      logPosition: this.follower.position,
+      modelVersion: this.model.version,
+      statistics: includeStatistics ? statistics : null,
+    };
+  }
+
+  /** Catches the model up with what other replicas logged, now rather than at the next tick. */
+  async catchUpWithLog(): Promise<number> {
+    return this.follower.catchUp();
   }
 
   /** Days of event log kept: the oldest feedback time validation lets through (older would be swept away). */
