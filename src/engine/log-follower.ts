@@ -65,12 +65,10 @@ export class LogFollower {
     do {
       this.again = false;
       for (;;) {
-        const page = await this.events.modelUpdatesSince(this.positionSeq, PAGE);
-        for (const update of page) {
-          if (update.writer !== this.events.writerId && this.model.apply(update)) applied++;
-          this.positionSeq = update.seq;
-        }
-        if (page.length < PAGE) break;
+        const page = await this.events.othersModelUpdatesSince(this.positionSeq, PAGE, this.events.writerId);
+        for (const update of page.updates) if (this.model.apply(update)) applied++;
+        if (page.lastSeq !== null) this.positionSeq = page.lastSeq;
+        if (page.scanned < PAGE) break;
       }
     } while (this.again);
     if (applied > 0) this.onApplied(applied);

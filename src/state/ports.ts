@@ -242,6 +242,15 @@ export interface LoggedModelUpdate extends ModelUpdate {
   writer: string | null;
 }
 
+/** A page of `othersModelUpdatesSince`. */
+export interface ModelUpdatePage {
+  updates: LoggedModelUpdate[];
+  /** Rows the page covered, own updates included: fewer than the limit means the end of the log. */
+  scanned: number;
+  /** Position of the page's last row (own or not); null for an empty page. */
+  lastSeq: string | null;
+}
+
 /** One logged decision of the service, joined to its reward, for offline evaluation of its own logs. */
 export interface LoggedDecision {
   occurredAtMs: number;
@@ -281,6 +290,11 @@ export interface EventLog {
   appendDefaultRewards(records: DefaultRewardRecord[]): Promise<DefaultRewardRecord[]>;
   /** Model updates (feedback and default rewards) after `afterSeq` ("0" = from the start), in log (= commit) order. */
   modelUpdatesSince(afterSeq: string, limit: number): Promise<LoggedModelUpdate[]>;
+  /**
+   * For a replica following the log: the page of model updates after `afterSeq` (at most `limit`, in
+   * log order) without those `writer` logged (it applied them itself), and how far the page reached.
+   */
+  othersModelUpdatesSince(afterSeq: string, limit: number, writer: string): Promise<ModelUpdatePage>;
   /** The position of the newest logged entry ("0" when empty). */
   latestSeq(): Promise<string>;
   /** Drops what is older than the retention window, by whole days; returns the rows removed. */

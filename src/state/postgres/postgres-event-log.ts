@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { ModelUpdatePage } from "../ports";
 import type { DefaultRewardRecord, EventLog, FeedbackAppend, FeedbackEntry, FeedbackOutcome, ImpressionRecord, LoggedDecision, LoggedModelUpdate, UserProfile } from "../ports";
 import { markConflicts } from "./feedback-identity";
 import { insertFeedbackWithUsers } from "./feedback-statement";
@@ -186,6 +187,31 @@ export class PostgresEventLog implements EventLog {
       else this.onCorrupt("model_update", `event seq ${bigintText(row.seq)}: model update vectors are not whole float32 values; skipped`);
     }
     return updates;
+  }
+
+  async othersModelUpdatesSince(afterSeq: string, limit: number, writer: string): Promise<ModelUpdatePage> {
+    // Own rows come back as their position only: no vectors to carry and decode.
+    const { rows } = await this.sql.query<ModelUpdateRow | { seq: string; writer: string; update_shared: null }>(
+      `SELECT seq, writer,
+              CASE WHEN own THEN NULL ELSE update_item_id END AS update_item_id,
+              CASE WHEN own THEN NULL ELSE update_reward END AS update_reward,
+              CASE WHEN own THEN NULL ELSE update_shared END AS update_shared,
+              CASE WHEN own THEN NULL ELSE update_arm END AS update_arm
+       FROM (SELECT *, writer IS NOT DISTINCT FROM $3 AS own FROM events
+             WHERE update_shared IS NOT NULL AND seq > $1::bigint ORDER BY seq LIMIT $2) AS page
+       ORDER BY seq`,
+      [checkedSeq(afterSeq, "afterSeq"), Math.max(0, Math.floor(limit)), writer],
+      "recs_others_model_updates",
+    );
+    const updates: LoggedModelUpdate[] = [];
+    for (const row of rows) {
+      if (row.update_shared === null) continue;
+      const update = rowToModelUpdate(row as ModelUpdateRow);
+      if (update) updates.push(update);
+      else this.onCorrupt("model_update", `event seq ${bigintText(row.seq)}: model update vectors are not whole float32 values; skipped`);
+    }
+    const last = rows.at(-1);
+    return { updates, scanned: rows.length, lastSeq: last ? bigintText(last.seq) : null };
   }
 
   async latestSeq(): Promise<string> {

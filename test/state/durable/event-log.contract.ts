@@ -123,6 +123,20 @@ export function describeEventLogContract(harness: DurableHarness): void {
       expect((await stores.users.get("racer"))?.interactionCount).toBe(20);
     });
 
+    it("pages other writers' model updates for a follower, passing over its own", async () => {
+      const { stores } = await openMigrated(harness);
+      await stores.events.appendFeedback([feedback("f1", { itemId: "i1", recommendationId: "r1", modelUpdate: modelUpdate("i1", 1, 1) })]);
+      await stores.events.appendImpressions([impression("r9", ["i1"])]);
+      await stores.events.appendDefaultRewards([defaultReward("r1", "i2")]);
+      const all = await stores.events.modelUpdatesSince("0", 10);
+      expect(all).toHaveLength(2);
+      const own = await stores.events.othersModelUpdatesSince("0", 10, stores.events.writerId);
+      expect(own).toEqual({ updates: [], scanned: 2, lastSeq: all[1]!.seq });
+      const others = await stores.events.othersModelUpdatesSince("0", 1, "another-replica");
+      expect(others).toEqual({ updates: [all[0]], scanned: 1, lastSeq: all[0]!.seq });
+      expect(await stores.events.othersModelUpdatesSince(all[1]!.seq, 10, "another-replica")).toEqual({ updates: [], scanned: 0, lastSeq: null });
+    });
+
     it("gives model updates positions in commit order: an update write waits for one in flight", async () => {
       const { stores, sql, replica } = await openMigrated(harness);
       // PGlite is one connection in one process: nothing is ever in flight beside a write.
