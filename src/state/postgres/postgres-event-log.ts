@@ -190,28 +190,28 @@ export class PostgresEventLog implements EventLog {
   }
 
   async othersModelUpdatesSince(afterSeq: string, limit: number, writer: string): Promise<ModelUpdatePage> {
-    // Own rows come back as their position only: no vectors to carry and decode.
-    const { rows } = await this.sql.query<ModelUpdateRow | { seq: string; writer: string; update_shared: null }>(
-      `SELECT seq, writer,
-              CASE WHEN own THEN NULL ELSE update_item_id END AS update_item_id,
-              CASE WHEN own THEN NULL ELSE update_reward END AS update_reward,
-              CASE WHEN own THEN NULL ELSE update_shared END AS update_shared,
-              CASE WHEN own THEN NULL ELSE update_arm END AS update_arm
-       FROM (SELECT *, writer IS NOT DISTINCT FROM $3 AS own FROM events
-             WHERE update_shared IS NOT NULL AND seq > $1::bigint ORDER BY seq LIMIT $2) AS page
-       ORDER BY seq`,
+    // Own rows stay in the database: the page's extent comes back as one trailing row (scanned set).
+    const { rows } = await this.sql.query<ModelUpdateRow & { scanned: string | null }>(
+      `WITH page AS (
+         SELECT seq, writer, update_item_id, update_reward, update_shared, update_arm FROM events
+         WHERE update_shared IS NOT NULL AND seq > $1::bigint ORDER BY seq LIMIT $2)
+       SELECT seq, writer, update_item_id, update_reward, update_shared, update_arm, NULL::bigint AS scanned
+       FROM page WHERE writer IS DISTINCT FROM $3
+       UNION ALL
+       SELECT max(seq), NULL, NULL, NULL, NULL, NULL, count(*) FROM page
+       ORDER BY scanned NULLS FIRST, seq`,
       [checkedSeq(afterSeq, "afterSeq"), Math.max(0, Math.floor(limit)), writer],
       "recs_others_model_updates",
     );
+    const trailer = rows.pop();
     const updates: LoggedModelUpdate[] = [];
     for (const row of rows) {
-      if (row.update_shared === null) continue;
-      const update = rowToModelUpdate(row as ModelUpdateRow);
+      const update = rowToModelUpdate(row);
       if (update) updates.push(update);
       else this.onCorrupt("model_update", `event seq ${bigintText(row.seq)}: model update vectors are not whole float32 values; skipped`);
     }
-    const last = rows.at(-1);
-    return { updates, scanned: rows.length, lastSeq: last ? bigintText(last.seq) : null };
+    const scanned = Number(trailer?.scanned ?? 0);
+    return { updates, scanned, lastSeq: scanned > 0 && trailer?.seq != null ? bigintText(trailer.seq) : null };
   }
 
   async latestSeq(): Promise<string> {
