@@ -173,11 +173,6 @@ export class Engine {
     };
   }
 
-  /** Catches the model up with what other replicas logged, now rather than at the next tick. */
-  async catchUpWithLog(): Promise<number> {
-    return this.follower.catchUp();
-  }
-
   /** Days of event log kept: the oldest feedback time validation lets through (older would be swept away). */
   get eventRetentionDays(): number {
     return this.options.config.eventRetentionDays;
@@ -321,8 +316,17 @@ export class Engine {
     // says there is something to read, and the timer catches up when the bus is quiet or down.
     ephemeral.modelBus.subscribe(() => this.follower.soon());
     this.timers.every(50, () => this.publishOutgoing());
+    let logAway = false;
     this.timers.every(500, async () => {
-      await this.follower.catchUp();
+      // Logged once per outage, not twice a second.
+      try {
+        await this.follower.catchUp();
+        if (logAway) logger.info("following the event log again");
+        logAway = false;
+      } catch (err) {
+        if (!logAway) logger.warn({ err }, "cannot read other replicas' model updates from the event log; retrying");
+        logAway = true;
+      }
     });
     this.timers.every(2_000, async () => {
       await this.catalog.pull(durable.items);
