@@ -24,6 +24,20 @@ const optionalUrl = (protocols: string[]) =>
     }
     return s;
   });
+/** `host:port,host:port,...`; empty = no cluster. */
+const clusterSeeds = z.string().transform((s, ctx): { host: string; port: number }[] => {
+  const seeds: { host: string; port: number }[] = [];
+  for (const entry of s.split(",").map((e) => e.trim()).filter(Boolean)) {
+    const match = /^(.+):(\d{1,5})$/.exec(entry);
+    const port = match ? Number(match[2]) : NaN;
+    if (!match || !(port >= 1 && port <= 65535)) {
+      ctx.addIssue({ code: "custom", message: `"${entry}" is not HOST:PORT` });
+      continue;
+    }
+    seeds.push({ host: match[1]!.replace(/^\[(.*)\]$/, "$1"), port });
+  }
+  return seeds;
+});
 const bool = z.enum(["true", "false", "1", "0", "on", "off"], { message: "must be true or false" }).transform((s) => ["true", "1", "on"].includes(s));
 const optionalPath = z.string().transform((s) => (s === "" ? undefined : s));
 
@@ -50,6 +64,12 @@ const keys = {
   databaseUrl: { env: "DATABASE_URL", default: "", description: "Postgres URL. Unset = embedded PGlite under RECS_DATA_DIR.", schema: optionalUrl(["postgres:", "postgresql:"]) },
   dataDir: { env: "RECS_DATA_DIR", default: "./.recs-data", description: "Folder of the embedded database (used when DATABASE_URL is unset).", schema: z.string().min(1, "must not be empty") },
   redisUrl: { env: "REDIS_URL", default: "", description: "Redis URL. Unset = in-memory session state (one replica only).", schema: optionalUrl(["redis:", "rediss:"]) },
+  redisCluster: {
+    env: "RECS_REDIS_CLUSTER",
+    default: "",
+    description: "Seed nodes of a Redis Cluster, HOST:PORT,HOST:PORT,... (instead of REDIS_URL). Empty = no cluster.",
+    schema: clusterSeeds,
+  },
   redisPrefix: { env: "RECS_REDIS_PREFIX", default: "recs:", description: "Prefix of every Redis key the service writes.", schema: z.string().max(64, "must be at most 64 characters") },
   embeddingDim: { env: "RECS_EMBEDDING_DIM", default: "32", description: "Dimension of item and user embeddings.", schema: int(2, 512) },
   apiKeys: {
@@ -139,7 +159,7 @@ const keys = {
   workers: {
     env: "RECS_WORKERS",
     default: "1",
-    description: "Server processes sharing the port, each a replica (one per core). Above 1 needs DATABASE_URL and REDIS_URL.",
+    description: "Server processes sharing the port, each a replica (one per core). Above 1 needs DATABASE_URL and REDIS_URL (or RECS_REDIS_CLUSTER).",
     schema: int(1, 64),
   },
   loadSampleCatalog: {
@@ -186,6 +206,8 @@ export const ENGINE_TIMINGS = Object.freeze({
   impressionBatchDelayMs: 20,
   /** How often this replica publishes its model updates to the others (one Redis publish per tick). */
   modelPublishIntervalMs: 50,
+  /** How often this replica reads other replicas' model updates from the log when the bus is quiet or down. */
+  logFollowIntervalMs: 500,
   /** How often this replica pulls catalog changes other replicas wrote. */
   catalogPollIntervalMs: 2_000,
   /** How often old events are deleted: retention is counted in days, so hourly is plenty. */
@@ -227,8 +249,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (out.tlsCert && !out.tlsKey) problems.push("RECS_TLS_CERT is set but RECS_TLS_KEY is not: set both to serve TLS, or neither");
   if (out.tlsKey && !out.tlsCert) problems.push("RECS_TLS_KEY is set but RECS_TLS_CERT is not: set both to serve TLS, or neither");
   if (out.tlsClientCa && !out.tlsCert) problems.push("RECS_TLS_CLIENT_CA needs RECS_TLS_CERT and RECS_TLS_KEY");
-  if ((out.workers as number) > 1 && (!out.databaseUrl || !out.redisUrl)) {
-    problems.push("RECS_WORKERS above 1 needs DATABASE_URL and REDIS_URL: the embedded stores live inside one process, and workers share state through Postgres and Redis");
+  const clusterSet = (out.redisCluster as unknown[] | undefined)?.length ?? 0;
+  if (out.redisUrl && clusterSet > 0) {
+    problems.push("REDIS_URL and RECS_REDIS_CLUSTER are both set: set REDIS_URL for a standalone Redis or RECS_REDIS_CLUSTER for a Redis Cluster, not both");
+  }
+  if ((out.workers as number) > 1 && (!out.databaseUrl || (!out.redisUrl && clusterSet === 0))) {
+    problems.push("RECS_WORKERS above 1 needs DATABASE_URL and REDIS_URL (or RECS_REDIS_CLUSTER): the embedded stores live inside one process, and workers share state through Postgres and Redis");
   }
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
   return Object.freeze(out) as Config;

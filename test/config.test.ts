@@ -38,8 +38,23 @@ describe("configuration", () => {
     ["RECS_REWARDS", "click=abc", /RECS_REWARDS=.*"click=abc" is not TYPE=NUMBER/],
     ["RECS_LOG_LEVEL", "loud", /RECS_LOG_LEVEL="loud" must be one of/],
     ["RECS_TLS_CERT", "/tmp/cert.pem", /RECS_TLS_CERT is set but RECS_TLS_KEY is not/],
+    ["RECS_REDIS_CLUSTER", "10.0.0.1:7000,10.0.0.2", /RECS_REDIS_CLUSTER=.*"10.0.0.2" is not HOST:PORT/],
   ])("stops on a bad %s with a message naming it", (env, value, message) => {
     expect(() => loadConfig({ [env]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [env]: value })).toThrow(message);
+  });
+
+  it("reads Redis Cluster seed nodes, and refuses them together with REDIS_URL", () => {
+    const config = loadConfig({ RECS_REDIS_CLUSTER: "10.0.0.1:7000, redis-b:7001,[::1]:7002" });
+    expect(config.redisCluster).toEqual([
+      { host: "10.0.0.1", port: 7000 },
+      { host: "redis-b", port: 7001 },
+      { host: "::1", port: 7002 },
+    ]);
+    expect(loadConfig({}).redisCluster).toEqual([]);
+    expect(() => loadConfig({ REDIS_URL: "redis://r:6379", RECS_REDIS_CLUSTER: "r:7000" })).toThrow(
+      /REDIS_URL and RECS_REDIS_CLUSTER are both set: set REDIS_URL for a standalone Redis or RECS_REDIS_CLUSTER for a Redis Cluster, not both/,
+    );
+    expect(() => loadConfig({ RECS_WORKERS: "2", DATABASE_URL: "postgres://u@db/recs", RECS_REDIS_CLUSTER: "r:7000" })).not.toThrow();
   });
 });

@@ -5,6 +5,7 @@ import { registerDataCommands } from "./data-commands";
 import { registerBenchCommand } from "./bench";
 import { registerDemoCommand } from "./demo";
 import { registerEvaluateCommand } from "./evaluate-command";
+import { registerModelCommand } from "./model-command";
 import { runServe } from "./serve";
 import { registerWorldCommands } from "./world-commands";
 
@@ -41,6 +42,7 @@ export async function main(argv: string[]): Promise<void> {
   registerDemoCommand(program);
   registerBenchCommand(program);
   registerEvaluateCommand(program);
+  registerModelCommand(program);
 
   try {
     await program.parseAsync(argv);

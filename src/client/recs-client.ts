@@ -9,6 +9,8 @@ import type { UpsertSummary__Output } from "../server/generated/recs/v1/UpsertSu
 import type { UserState__Output } from "../server/generated/recs/v1/UserState";
 import type { CatalogClient } from "../server/generated/recs/v1/Catalog";
 import type { RecommenderClient } from "../server/generated/recs/v1/Recommender";
+import type { ModelStatus__Output } from "../server/generated/recs/v1/ModelStatus";
+import type { ReplicaClient } from "../server/generated/recs/v1/Replica";
 import { loadRecsProto } from "../server/proto";
 
 export interface RecsClientOptions {
@@ -25,20 +27,22 @@ export interface RecsClientOptions {
 
 type Callback<T> = (err: ServiceError | null, value?: T) => void;
 
-/** A promise-based client of both recs.v1 services, over the generated stubs (used by demo, bench, tests). */
+/** A promise-based client of the recs.v1 services, over the generated stubs (used by demo, bench, tests). */
 export class RecsClient {
   readonly recommender: RecommenderClient;
   readonly catalog: CatalogClient;
+  readonly replica: ReplicaClient;
   private readonly timeoutMs: number;
   private readonly apiKey: string | undefined;
 
   constructor(target: string, options: RecsClientOptions = {}) {
     const { grpc } = loadRecsProto();
     const creds = options.credentials ?? grpcCredentials.createInsecure();
-    // Both stubs on one channel: the shared connection, or with ownConnection one of this client's own.
+    // The stubs on one channel: the shared connection, or with ownConnection one of this client's own.
     const channelOptions = options.ownConnection ? { channelOverride: new Channel(target, creds, { "grpc.use_local_subchannel_pool": 1 }) } : {};
     this.recommender = new grpc.recs.v1.Recommender(target, creds, channelOptions);
     this.catalog = new grpc.recs.v1.Catalog(target, creds, channelOptions);
+    this.replica = new grpc.recs.v1.Replica(target, creds, channelOptions);
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.apiKey = options.apiKey;
   }
@@ -72,6 +76,11 @@ export class RecsClient {
 
   getItem(itemId: string, md?: Metadata): Promise<Item__Output> {
     return this.unary((m, o, cb) => this.catalog.GetItem({ itemId }, m, o, cb), md);
+  }
+
+  /** The replica's model: update count and checksum (and with `includeStatistics` the statistics). */
+  modelStatus(includeStatistics = false, md?: Metadata): Promise<ModelStatus__Output> {
+    return this.unary((m, o, cb) => this.replica.GetModelStatus({ includeStatistics }, m, o, cb), md);
   }
 
   /** Streams the events and resolves with the server's summary. */
@@ -112,5 +121,6 @@ export class RecsClient {
   close(): void {
     this.recommender.close();
     this.catalog.close();
+    this.replica.close();
   }
 }

@@ -15,6 +15,8 @@ import { CatalogWriter } from "./catalog-writer";
 import { unknownItemReason, validateItemWrite, type ItemWrite, type RawItem } from "./item-validation";
 import { EngineMetrics } from "./metrics";
 import type { OnlineModel } from "./model";
+import { statisticsChecksum } from "../bandit/statistics-checksum";
+import { LogFollower } from "./log-follower";
 import { restoreModel, saveSnapshot } from "./model-persistence";
 import { recommend, type RecommendDeps } from "./recommend";
 import { StoreGuard } from "./store-guard";
@@ -24,6 +26,15 @@ import { decoded, emptySummary, reject, type StreamEntry } from "./bulk-summary"
 import { Timers } from "./timers";
 
 export type { StreamEntry };
+
+export interface ModelStatusOutput {
+  updateCount: number;
+  checksum: string;
+  logPosition: string;
+  modelVersion: string;
+  /** `HybridLinUCB.exportState` bytes, when asked for. */
+  statistics: Uint8Array | null;
+}
 
 export interface EngineOptions {
   config: Config;
@@ -64,6 +75,7 @@ export class Engine {
     private readonly sweeper: DefaultRewardSweeper,
     private readonly recommendDeps: RecommendDeps,
     metrics: EngineMetrics,
+    private readonly follower: LogFollower,
   ) {
     this.metrics = metrics;
   }
@@ -144,9 +156,25 @@ export class Engine {
       servingWriteTimeoutMs: Math.max(config.storeTimeoutMs, ENGINE_TIMINGS.servingWriteMinTimeoutMs),
       rankBuffers: new RankBuffers(model.spec),
     };
-    const engine = new Engine(options, catalog, model, guard, users, feedbackFlow, impressions, sweeper, recommendDeps, metrics);
+    const follower = new LogFollower(model, durable.events, restored.position, (applied) => metrics.banditUpdates.inc({ source: "replica" }, applied));
+    const engine = new Engine(options, catalog, model, guard, users, feedbackFlow, impressions, sweeper, recommendDeps, metrics, follower);
     engine.startBackgroundWork();
     return engine;
+  }
+
+  /**
+   * What an operator compares across replicas: the update count, a checksum of the statistics (see
+   * `statisticsChecksum`), the log position followed, and with `includeStatistics` the statistics.
+   */
+  modelStatus(includeStatistics = false): ModelStatusOutput {
+    const statistics = this.model.bandit.exportState();
+    return {
+      updateCount: this.model.updateCount,
+      checksum: statisticsChecksum(statistics),
+      logPosition: this.follower.position,
+      modelVersion: this.model.version,
+      statistics: includeStatistics ? statistics : null,
+    };
   }
 
   /** Days of event log kept: the oldest feedback time validation lets through (older would be swept away). */
@@ -274,11 +302,12 @@ export class Engine {
     this.closed = true;
     this.timers.stopAll();
     this.sweeper.stop();
+    this.follower.stop();
     const { durable, logger } = this.options;
     await Promise.allSettled([this.feedbackFlow.drain(), this.impressions.drain()]);
     await this.publishOutgoing();
     try {
-      const saved = await saveSnapshot(this.model, durable.snapshots, durable.events, [this.feedbackFlow.batcher, this.sweeper]);
+      const saved = await saveSnapshot(this.model, durable.snapshots, this.positionNow, [this.feedbackFlow.batcher, this.sweeper]);
       logger.info({ position: saved.position, bytes: saved.bytes, modelVersion: this.model.version }, "final model snapshot saved");
     } catch (err) {
       logger.error({ err }, "final model snapshot failed; the next start replays the event log instead");
@@ -287,18 +316,28 @@ export class Engine {
 
   private startBackgroundWork(): void {
     const { config, durable, ephemeral, logger } = this.options;
-    ephemeral.modelBus.subscribe((updates) => {
-      let applied = 0;
-      for (const update of updates) if (this.model.apply(update)) applied++;
-      this.metrics.banditUpdates.inc({ source: "replica" }, applied);
-    });
+    // Other replicas' updates come from the log, in its order (LogFollower); a batch on the bus only
+    // says there is something to read, and the timer catches up when the bus is quiet or down.
+    ephemeral.modelBus.subscribe(() => this.follower.soon());
     this.timers.every(ENGINE_TIMINGS.modelPublishIntervalMs, () => this.publishOutgoing());
+    let logAway = false;
+    this.timers.every(ENGINE_TIMINGS.logFollowIntervalMs, async () => {
+      // Logged once per outage, not twice a second.
+      try {
+        await this.follower.catchUp();
+        if (logAway) logger.info("following the event log again");
+        logAway = false;
+      } catch (err) {
+        if (!logAway) logger.warn({ err }, "cannot read other replicas' model updates from the event log; retrying");
+        logAway = true;
+      }
+    });
     this.timers.every(ENGINE_TIMINGS.catalogPollIntervalMs, async () => {
       await this.catalog.pull(durable.items);
     });
     this.sweeper.start(defaultRewardSweepMs(config.rewardWaitMs));
     this.timers.every(config.snapshotIntervalS * 1000, async () => {
-      const saved = await saveSnapshot(this.model, durable.snapshots, durable.events, [this.feedbackFlow.batcher, this.sweeper]);
+      const saved = await saveSnapshot(this.model, durable.snapshots, this.positionNow, [this.feedbackFlow.batcher, this.sweeper]);
       this.metrics.snapshotSaved(Date.now());
       logger.debug({ position: saved.position, bytes: saved.bytes }, "model snapshot saved");
     });
@@ -309,6 +348,12 @@ export class Engine {
     this.timers.onError = (err) => logger.warn({ err }, "background task failed; it will run again");
     this.metrics.modelUpdates.set(this.model.updateCount);
   }
+
+  /** Catches the model up to the log and returns the position it then holds (see `saveSnapshot`). */
+  private readonly positionNow = async (): Promise<string> => {
+    await this.follower.catchUp();
+    return this.follower.position;
+  };
 
   private async publishOutgoing(): Promise<void> {
     this.metrics.modelUpdates.set(this.model.updateCount);

@@ -40,18 +40,19 @@ export async function restoreModel(
 }
 
 /**
- * Saves a snapshot that is consistent with the log: while it is taken no feedback write is in flight or
- * starts, so every update logged up to the position read is already in the model, and none after it.
- * (Other replicas' updates still in transit at that moment are the one exception; see DESIGN §4.)
+ * Saves a snapshot that is consistent with the log: while it is taken no write of this process is in
+ * flight or starts, and `catchUp` brings the model to a log position (applying what other writers
+ * logged up to it), so the model holds every update up to that position and none after it: this
+ * process's own are all logged by then, and other writers' after it are not applied (`LogFollower`).
  */
 export async function saveSnapshot(
   model: OnlineModel,
   snapshots: SnapshotStore,
-  events: EventLog,
+  catchUp: () => Promise<string>,
   heldWrites: WriteHold[],
 ): Promise<{ position: string; bytes: number }> {
   const take = async () => {
-    const position = await events.latestSeq();
+    const position = await catchUp();
     const data = model.exportSnapshot();
     return { position, data, version: model.version };
   };

@@ -4,7 +4,9 @@ import type { Engine, StreamEntry } from "../engine/engine";
 import type { CatalogHandlers } from "./generated/recs/v1/Catalog";
 import type { FeedbackEvent__Output } from "./generated/recs/v1/FeedbackEvent";
 import type { Item, Item__Output } from "./generated/recs/v1/Item";
+import type { ModelStatus } from "./generated/recs/v1/ModelStatus";
 import type { RecommenderHandlers } from "./generated/recs/v1/Recommender";
+import type { ReplicaHandlers } from "./generated/recs/v1/Replica";
 import { clientStream, unary, type CallPolicy } from "./calls";
 import { toFeedbackInput, toRecommendInput, toUserStateQuery, WIRE_BY_KIND } from "./validation";
 
@@ -52,6 +54,21 @@ export function catalogHandlers(engines: EngineSource, policy: CallPolicy): Cata
       const item = engines.ready().getItem(checkId("item_id", request.itemId));
       if (!item) throw new NotFound(`item_id "${request.itemId}" is not in the catalog`);
       return { itemId: item.itemId, embedding: Array.from(item.embedding), category: item.category, attributes: item.attributes, available: item.available };
+    }),
+  };
+}
+
+export function replicaHandlers(engines: EngineSource, policy: CallPolicy): ReplicaHandlers {
+  return {
+    GetModelStatus: unary(policy, "GetModelStatus", async (request): Promise<ModelStatus> => {
+      const status = engines.ready().modelStatus(request.includeStatistics);
+      return {
+        updateCount: String(status.updateCount),
+        checksum: status.checksum,
+        logPosition: status.logPosition,
+        modelVersion: status.modelVersion,
+        statistics: status.statistics ? Buffer.from(status.statistics) : Buffer.alloc(0),
+      };
     }),
   };
 }

@@ -7,14 +7,14 @@ import type { Engine } from "../engine/engine";
 import { Unavailable } from "../errors";
 import type { Logger } from "../log";
 import { callsInFlight, hashApiKey, type CallPolicy } from "./calls";
-import { catalogHandlers, recommenderHandlers, type EngineSource } from "./handlers";
+import { catalogHandlers, recommenderHandlers, replicaHandlers, type EngineSource } from "./handlers";
 import { LIMITS } from "./limits";
 import type { ServerMetrics } from "./metrics";
 import { loadRecsProto, PROTO_OPTIONS } from "./proto";
 import { addReflection } from "./reflection";
 
 /** The services whose health is reported; "" is the server as a whole. */
-const HEALTH_SERVICES = ["", "recs.v1.Recommender", "recs.v1.Catalog"] as const;
+const HEALTH_SERVICES = ["", "recs.v1.Recommender", "recs.v1.Catalog", "recs.v1.Replica"] as const;
 
 export interface RecsServer {
   /** The bound port (useful with RECS_PORT=0). */
@@ -61,6 +61,7 @@ export async function startGrpcServer(config: Config, logger: Logger, metrics: S
   const policy: CallPolicy = { logger, metrics, apiKeyHashes: config.apiKeys.map(hashApiKey), maxInFlight: config.maxInFlight };
   server.addService(grpc.recs.v1.Recommender.service, recommenderHandlers(engines, policy));
   server.addService(grpc.recs.v1.Catalog.service, catalogHandlers(engines, policy));
+  server.addService(grpc.recs.v1.Replica.service, replicaHandlers(engines, policy));
   const health = new HealthImplementation(Object.fromEntries(HEALTH_SERVICES.map((name) => [name, "NOT_SERVING"])));
   health.addToServer(server);
   // Reflection describes the health service too, so grpcurl and friends see everything the port serves.

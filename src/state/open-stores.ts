@@ -20,6 +20,11 @@ export function durableStoreName(config: Pick<Config, "databaseUrl" | "dataDir">
   return config.databaseUrl ? redactedUrl(config.databaseUrl) : `embedded store at ${config.dataDir}`;
 }
 
+/** Whether the configuration names a standalone Redis or a Redis Cluster (config validation allows one). */
+export function usesRedis(config: Pick<Config, "redisUrl" | "redisCluster">): boolean {
+  return Boolean(config.redisUrl) || config.redisCluster.length > 0;
+}
+
 /**
  * Opens the stores the configuration names: Postgres or embedded PGlite, Redis or in-memory. Runs the
  * migrations. Whatever opened before a failure is closed again.
@@ -34,8 +39,8 @@ export async function openStores(config: Config, logger: Logger, onCorrupt: (wha
   try {
     await durable.migrate();
     const windowOptions = { sessionWindow: config.sessionWindow, sessionTtlS: config.sessionTtlS, rewardWaitMs: config.rewardWaitMs, logger, onCorrupt };
-    ephemeral = config.redisUrl
-      ? await openRedisStores({ url: config.redisUrl, prefix: config.redisPrefix, ...windowOptions })
+    ephemeral = usesRedis(config)
+      ? await openRedisStores({ url: config.redisUrl, cluster: config.redisCluster, prefix: config.redisPrefix, ...windowOptions })
       : openMemoryStores({ ...windowOptions, persistPath: config.databaseUrl ? undefined : join(config.dataDir, "session-windows.json") });
   } catch (err) {
     await durable.close().catch(() => undefined);
@@ -45,7 +50,7 @@ export async function openStores(config: Config, logger: Logger, onCorrupt: (wha
     durable,
     ephemeral,
     embeddedDurable: !config.databaseUrl,
-    embeddedEphemeral: !config.redisUrl,
+    embeddedEphemeral: !usesRedis(config),
     async close() {
       const results = await Promise.allSettled([ephemeral.close(), durable.close()]);
       const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");

@@ -238,6 +238,17 @@ export interface DefaultRewardRecord {
 export interface LoggedModelUpdate extends ModelUpdate {
   /** Position in the event log (decimal string of a bigint), increasing. */
   seq: string;
+  /** The `EventLog.writerId` of the handle that logged it; null for updates logged before writers were recorded. */
+  writer: string | null;
+}
+
+/** A page of `othersModelUpdatesSince`. */
+export interface ModelUpdatePage {
+  updates: LoggedModelUpdate[];
+  /** Rows the page covered, own updates included: fewer than the limit means the end of the log. */
+  scanned: number;
+  /** Position of the page's last row (own or not); null for an empty page. */
+  lastSeq: string | null;
 }
 
 /** One logged decision of the service, joined to its reward, for offline evaluation of its own logs. */
@@ -258,6 +269,13 @@ export interface LoggedDecision {
  * accepted and the other learns it was a duplicate. A returned promise resolves only once durable.
  */
 export interface EventLog {
+  /**
+   * Tags the model updates this handle logs (one handle per server process). Model updates take their
+   * positions in commit order: once an update at position p is visible, every update before p is too,
+   * and none will appear before it later. So a reader that has applied every update up to p misses
+   * nothing by continuing after p.
+   */
+  readonly writerId: string;
   appendImpressions(records: ImpressionRecord[]): Promise<void>;
   /**
    * Appends the batch in one transaction. For each entry, in order: "accepted" (logged now, and the
@@ -270,8 +288,13 @@ export interface EventLog {
   appendFeedback(entries: FeedbackEntry[]): Promise<FeedbackAppend>;
   /** Logs default rewards; a (recommendation, item) pair logged before is skipped. Returns those logged now. */
   appendDefaultRewards(records: DefaultRewardRecord[]): Promise<DefaultRewardRecord[]>;
-  /** Model updates (feedback and default rewards) after `afterSeq` ("0" = from the start), in log order. */
+  /** Model updates (feedback and default rewards) after `afterSeq` ("0" = from the start), in log (= commit) order. */
   modelUpdatesSince(afterSeq: string, limit: number): Promise<LoggedModelUpdate[]>;
+  /**
+   * For a replica following the log: the page of model updates after `afterSeq` (at most `limit`, in
+   * log order) without those `writer` logged (it applied them itself), and how far the page reached.
+   */
+  othersModelUpdatesSince(afterSeq: string, limit: number, writer: string): Promise<ModelUpdatePage>;
   /** The position of the newest logged entry ("0" when empty). */
   latestSeq(): Promise<string>;
   /** Drops what is older than the retention window, by whole days; returns the rows removed. */

@@ -28,6 +28,7 @@ import type {
   FeedbackOutcome,
   FeedbackRecord,
   ImpressionRecord,
+  ModelUpdatePage,
   UserProfile,
   UserRepository,
 } from "../../src/state/ports";
@@ -127,8 +128,14 @@ export class MemoryEventLog implements EventLog {
     return records;
   }
 
+  readonly writerId = "flow-harness";
+
   async modelUpdatesSince(): Promise<never[]> {
     return [];
+  }
+
+  async othersModelUpdatesSince(): Promise<ModelUpdatePage> {
+    return { updates: [], scanned: 0, lastSeq: null };
   }
 
   async latestSeq(): Promise<string> {

@@ -5,14 +5,17 @@ import type { CatalogClient as _recs_v1_CatalogClient, CatalogDefinition as _rec
 import type { FeedbackAck as _recs_v1_FeedbackAck, FeedbackAck__Output as _recs_v1_FeedbackAck__Output } from './recs/v1/FeedbackAck';
 import type { FeedbackEvent as _recs_v1_FeedbackEvent, FeedbackEvent__Output as _recs_v1_FeedbackEvent__Output } from './recs/v1/FeedbackEvent';
 import type { GetItemRequest as _recs_v1_GetItemRequest, GetItemRequest__Output as _recs_v1_GetItemRequest__Output } from './recs/v1/GetItemRequest';
+import type { GetModelStatusRequest as _recs_v1_GetModelStatusRequest, GetModelStatusRequest__Output as _recs_v1_GetModelStatusRequest__Output } from './recs/v1/GetModelStatusRequest';
 import type { GetUserStateRequest as _recs_v1_GetUserStateRequest, GetUserStateRequest__Output as _recs_v1_GetUserStateRequest__Output } from './recs/v1/GetUserStateRequest';
 import type { IngestSummary as _recs_v1_IngestSummary, IngestSummary__Output as _recs_v1_IngestSummary__Output } from './recs/v1/IngestSummary';
 import type { Item as _recs_v1_Item, Item__Output as _recs_v1_Item__Output } from './recs/v1/Item';
+import type { ModelStatus as _recs_v1_ModelStatus, ModelStatus__Output as _recs_v1_ModelStatus__Output } from './recs/v1/ModelStatus';
 import type { RecommendRequest as _recs_v1_RecommendRequest, RecommendRequest__Output as _recs_v1_RecommendRequest__Output } from './recs/v1/RecommendRequest';
 import type { RecommendResponse as _recs_v1_RecommendResponse, RecommendResponse__Output as _recs_v1_RecommendResponse__Output } from './recs/v1/RecommendResponse';
 import type { RecommendedItem as _recs_v1_RecommendedItem, RecommendedItem__Output as _recs_v1_RecommendedItem__Output } from './recs/v1/RecommendedItem';
 import type { RecommenderClient as _recs_v1_RecommenderClient, RecommenderDefinition as _recs_v1_RecommenderDefinition } from './recs/v1/Recommender';
 import type { Rejection as _recs_v1_Rejection, Rejection__Output as _recs_v1_Rejection__Output } from './recs/v1/Rejection';
+import type { ReplicaClient as _recs_v1_ReplicaClient, ReplicaDefinition as _recs_v1_ReplicaDefinition } from './recs/v1/Replica';
 import type { SessionEvent as _recs_v1_SessionEvent, SessionEvent__Output as _recs_v1_SessionEvent__Output } from './recs/v1/SessionEvent';
 import type { UpsertSummary as _recs_v1_UpsertSummary, UpsertSummary__Output as _recs_v1_UpsertSummary__Output } from './recs/v1/UpsertSummary';
 import type { UserState as _recs_v1_UserState, UserState__Output as _recs_v1_UserState__Output } from './recs/v1/UserState';
@@ -29,14 +32,17 @@ export interface ProtoGrpcType {
       FeedbackEvent: MessageTypeDefinition<_recs_v1_FeedbackEvent, _recs_v1_FeedbackEvent__Output>
       FeedbackType: EnumTypeDefinition
       GetItemRequest: MessageTypeDefinition<_recs_v1_GetItemRequest, _recs_v1_GetItemRequest__Output>
+      GetModelStatusRequest: MessageTypeDefinition<_recs_v1_GetModelStatusRequest, _recs_v1_GetModelStatusRequest__Output>
       GetUserStateRequest: MessageTypeDefinition<_recs_v1_GetUserStateRequest, _recs_v1_GetUserStateRequest__Output>
       IngestSummary: MessageTypeDefinition<_recs_v1_IngestSummary, _recs_v1_IngestSummary__Output>
       Item: MessageTypeDefinition<_recs_v1_Item, _recs_v1_Item__Output>
+      ModelStatus: MessageTypeDefinition<_recs_v1_ModelStatus, _recs_v1_ModelStatus__Output>
       RecommendRequest: MessageTypeDefinition<_recs_v1_RecommendRequest, _recs_v1_RecommendRequest__Output>
       RecommendResponse: MessageTypeDefinition<_recs_v1_RecommendResponse, _recs_v1_RecommendResponse__Output>
       RecommendedItem: MessageTypeDefinition<_recs_v1_RecommendedItem, _recs_v1_RecommendedItem__Output>
       Recommender: SubtypeConstructor<typeof grpc.Client, _recs_v1_RecommenderClient> & { service: _recs_v1_RecommenderDefinition }
       Rejection: MessageTypeDefinition<_recs_v1_Rejection, _recs_v1_Rejection__Output>
+      Replica: SubtypeConstructor<typeof grpc.Client, _recs_v1_ReplicaClient> & { service: _recs_v1_ReplicaDefinition }
       SessionEvent: MessageTypeDefinition<_recs_v1_SessionEvent, _recs_v1_SessionEvent__Output>
       UpsertSummary: MessageTypeDefinition<_recs_v1_UpsertSummary, _recs_v1_UpsertSummary__Output>
       UserState: MessageTypeDefinition<_recs_v1_UserState, _recs_v1_UserState__Output>

@@ -185,6 +185,7 @@ export function defaultRewardInsert(record: DefaultRewardRecord): EventInsert {
 /** A logged model update as both drivers return it. */
 export interface ModelUpdateRow {
   seq: string;
+  writer: string | null;
   update_item_id: string;
   update_reward: number;
   update_shared: Uint8Array;
@@ -196,7 +197,7 @@ export function rowToModelUpdate(row: ModelUpdateRow): LoggedModelUpdate | null 
   const shared = bytesToVector(row.update_shared);
   const arm = bytesToVector(row.update_arm);
   if (!shared || !arm) return null;
-  return { seq: bigintText(row.seq), itemId: row.update_item_id, reward: Number(row.update_reward), shared, arm };
+  return { seq: bigintText(row.seq), writer: row.writer, itemId: row.update_item_id, reward: Number(row.update_reward), shared, arm };
 }
 
 /** One shown item of an impression joined to its reward. */

@@ -1,3 +1,5 @@
+import { randomUUID } from "node:crypto";
+import type { ModelUpdatePage } from "../ports";
 import type { DefaultRewardRecord, EventLog, FeedbackAppend, FeedbackEntry, FeedbackOutcome, ImpressionRecord, LoggedDecision, LoggedModelUpdate, UserProfile } from "../ports";
 import { markConflicts } from "./feedback-identity";
 import { insertFeedbackWithUsers } from "./feedback-statement";
@@ -24,6 +26,11 @@ const DEADLOCK = "40P01";
 const ATTEMPTS = 3;
 /** Rows per retention DELETE: short statements, so retention never holds locks or WAL for long. */
 const RETENTION_BATCH = 5_000;
+/**
+ * First half of the advisory lock key that orders model-update writes; the second is the schema, so
+ * schemas (tests) do not wait on each other.
+ */
+export const MODEL_UPDATE_LOCK_CLASS = 0x7265_6375; // "recu"
 
 /**
  * The error as `RejectedData` when it was the rows' data that failed the write: a value no row can carry
@@ -40,8 +47,18 @@ function rejectedData(err: unknown): RejectedData | null {
   return null;
 }
 
-/** The event log in Postgres/PGlite: one `events` table, idempotent by its unique event_id. */
+/**
+ * The event log in Postgres/PGlite: one `events` table, idempotent by its unique event_id.
+ *
+ * Model updates in commit order: `seq` comes from a sequence when a row is inserted, so two replicas'
+ * transactions can commit out of seq order, and a reader that took the newest seq as its position
+ * would skip an update still in flight below it. Every write that carries model updates therefore
+ * takes one transaction-scoped advisory lock before inserting, so those writes commit one at a time,
+ * each with seqs above every update committed before. (Impressions carry none and take no lock.)
+ */
 export class PostgresEventLog implements EventLog {
+  readonly writerId = randomUUID();
+
   constructor(
     private readonly sql: SqlClient,
     private readonly onCorrupt: OnCorrupt,
@@ -88,8 +105,11 @@ export class PostgresEventLog implements EventLog {
   }
 
   private async appendFeedbackRows(entries: FeedbackEntry[]): Promise<FeedbackAppend> {
+    const updating = entries.some((entry) => entry.record.modelUpdate !== null);
     if (entries.length <= ROWS_PER_STATEMENT) {
-      const { inserted, users } = await this.retryingDeadlocks(() => insertFeedbackWithUsers(this.sql, entries));
+      const { inserted, users } = await this.retryingDeadlocks(() =>
+        updating ? this.sql.transaction(async (tx) => (await this.orderUpdates(tx), insertFeedbackWithUsers(tx, entries))) : insertFeedbackWithUsers(this.sql, entries),
+      );
       const seen = new Set<string>();
       const outcomes = entries.map(({ record }): FeedbackOutcome => {
         const first = inserted.has(record.eventId) && !seen.has(record.eventId);
@@ -99,6 +119,7 @@ export class PostgresEventLog implements EventLog {
       return { outcomes: await markConflicts(this.sql, entries, outcomes), users: this.profiles(users) };
     }
     return this.appending(async (tx) => {
+      if (updating) await this.orderUpdates(tx);
       const inserted = await insertEvents(tx, entries.map((entry) => feedbackInsert(entry.record)));
       const outcomes: FeedbackOutcome[] = [];
       const counted = new Set<string>();
@@ -121,13 +142,29 @@ export class PostgresEventLog implements EventLog {
     });
   }
 
+  /**
+   * Waits for the model-update lock (held to commit) and tags this transaction's rows with the writer.
+   * One round trip; it must come before the transaction takes any seq.
+   */
+  private async orderUpdates(tx: SqlExecutor): Promise<void> {
+    await tx.query("SELECT pg_advisory_xact_lock($1, hashtext(coalesce(current_schema(), ''))), set_config('recs.writer', $2, true)", [
+      MODEL_UPDATE_LOCK_CLASS,
+      this.writerId,
+    ]);
+  }
+
   private profiles(rows: readonly UserRow[]): UserProfile[] {
     return rows.map((row) => rowToUser(row, this.embeddingDim, this.onCorrupt));
   }
 
   async appendDefaultRewards(records: DefaultRewardRecord[]): Promise<DefaultRewardRecord[]> {
     if (records.length === 0) return [];
-    const inserted = await this.appending((tx) => insertEvents(tx, records.map(defaultRewardInsert)), records.length);
+    const inserted = await this.retryingDeadlocks(() =>
+      this.sql.transaction(async (tx) => {
+        await this.orderUpdates(tx);
+        return insertEvents(tx, records.map(defaultRewardInsert));
+      }),
+    );
     const logged: DefaultRewardRecord[] = [];
     for (const record of records) {
       const eventId = defaultRewardEventId(record.recommendationId, record.update.itemId);
@@ -138,7 +175,7 @@ export class PostgresEventLog implements EventLog {
 
   async modelUpdatesSince(afterSeq: string, limit: number): Promise<LoggedModelUpdate[]> {
     const { rows } = await this.sql.query<ModelUpdateRow>(
-      `SELECT seq, update_item_id, update_reward, update_shared, update_arm
+      `SELECT seq, writer, update_item_id, update_reward, update_shared, update_arm
        FROM events WHERE update_shared IS NOT NULL AND seq > $1::bigint
        ORDER BY seq LIMIT $2`,
       [checkedSeq(afterSeq, "afterSeq"), Math.max(0, Math.floor(limit))],
@@ -150,6 +187,31 @@ export class PostgresEventLog implements EventLog {
       else this.onCorrupt("model_update", `event seq ${bigintText(row.seq)}: model update vectors are not whole float32 values; skipped`);
     }
     return updates;
+  }
+
+  async othersModelUpdatesSince(afterSeq: string, limit: number, writer: string): Promise<ModelUpdatePage> {
+    // Own rows stay in the database: the page's extent comes back as one trailing row (scanned set).
+    const { rows } = await this.sql.query<ModelUpdateRow & { scanned: string | null }>(
+      `WITH page AS (
+         SELECT seq, writer, update_item_id, update_reward, update_shared, update_arm FROM events
+         WHERE update_shared IS NOT NULL AND seq > $1::bigint ORDER BY seq LIMIT $2)
+       SELECT seq, writer, update_item_id, update_reward, update_shared, update_arm, NULL::bigint AS scanned
+       FROM page WHERE writer IS DISTINCT FROM $3
+       UNION ALL
+       SELECT max(seq), NULL, NULL, NULL, NULL, NULL, count(*) FROM page
+       ORDER BY scanned NULLS FIRST, seq`,
+      [checkedSeq(afterSeq, "afterSeq"), Math.max(0, Math.floor(limit)), writer],
+      "recs_others_model_updates",
+    );
+    const trailer = rows.pop();
+    const updates: LoggedModelUpdate[] = [];
+    for (const row of rows) {
+      const update = rowToModelUpdate(row);
+      if (update) updates.push(update);
+      else this.onCorrupt("model_update", `event seq ${bigintText(row.seq)}: model update vectors are not whole float32 values; skipped`);
+    }
+    const scanned = Number(trailer?.scanned ?? 0);
+    return { updates, scanned, lastSeq: scanned > 0 && trailer?.seq != null ? bigintText(trailer.seq) : null };
   }
 
   async latestSeq(): Promise<string> {

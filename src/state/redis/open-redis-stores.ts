@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { silentLogger, type Logger } from "../../log";
 import type { EphemeralStores } from "../ports";
-import { connectRedis } from "./redis-client";
+import { connectRedis, connectRedisCluster, type ClusterSeed } from "./redis-client";
 import { redisKeys } from "./redis-keys";
 import { RedisModelBus } from "./redis-model-bus";
 import { RedisServingContextStore } from "./redis-serving-context-store";
@@ -9,8 +9,10 @@ import { RedisSessionStore } from "./redis-session-store";
 import { servingContextTtlMs } from "../serving-context-retention";
 
 export interface RedisStoresOptions {
-  /** REDIS_URL. */
-  url: string;
+  /** REDIS_URL, for a standalone server; exactly one of `url` and `cluster`. */
+  url?: string;
+  /** RECS_REDIS_CLUSTER: seed nodes of a Redis Cluster. */
+  cluster?: readonly ClusterSeed[];
   /** Prefix of every key written (RECS_REDIS_PREFIX, `recs:` by default). */
   prefix: string;
   /** Events kept per session window. */
@@ -30,14 +32,24 @@ export interface RedisStoresOptions {
   onCorrupt?: (what: string) => void;
 }
 
+function connect(options: RedisStoresOptions, logger: Logger) {
+  const { url, cluster, commandTimeoutMs } = options;
+  if (cluster && cluster.length > 0) {
+    if (url) throw new Error("openRedisStores takes a url or cluster seeds, not both");
+    return connectRedisCluster({ seeds: cluster, logger, commandTimeoutMs });
+  }
+  if (!url) throw new Error("openRedisStores needs a url or cluster seeds");
+  return connectRedis({ url, logger, commandTimeoutMs });
+}
+
 /**
- * Connects to Redis (failing fast with a message that says how to fix it) and builds the Redis-side
+ * Connects to Redis or a Redis Cluster (failing fast with a message that says how to fix it) and builds the Redis-side
  * stores on one shared connection, plus a dedicated one for the model stream once someone subscribes.
  */
 export async function openRedisStores(options: RedisStoresOptions): Promise<EphemeralStores> {
   const logger = options.logger ?? silentLogger;
   const onCorrupt = options.onCorrupt ?? (() => undefined);
-  const redis = await connectRedis({ url: options.url, logger, commandTimeoutMs: options.commandTimeoutMs });
+  const redis = await connect(options, logger);
   const keys = redisKeys(options.prefix);
   const sessions = new RedisSessionStore(redis, keys, {
     sessionWindow: options.sessionWindow,

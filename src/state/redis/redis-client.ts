@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { Redis, type RedisOptions } from "ioredis";
+import calculateSlot from "cluster-key-slot";
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from "ioredis";
 import { describeError, Unavailable } from "../../errors";
 import { withinMs } from "../../time-limit";
 import type { Logger } from "../../log";
@@ -7,13 +8,15 @@ import type { Logger } from "../../log";
 /**
  * The few Redis calls the Redis-side stores make, so the stores never see ioredis and a test can read
  * exactly what they depend on (like bullmq's `redis-client.ts`). Writes go through Lua scripts so each
- * is atomic and one round trip. The client talks to one standalone server (`REDIS_URL`), not a Redis
- * Cluster. Each script touches one logical object (the keys of one hash slot), except the
- * feedback path's batch writes (`appendAll`, `markRewardedAll`), which carry up to MAX_SCRIPT_BATCH
- * objects per call: one call per event cost the server ~28 µs of CPU per event in ioredis's per-command
- * work. A cluster client would have to split those calls by slot.
+ * is atomic and one round trip. The client talks to one standalone server (`REDIS_URL`) or a Redis
+ * Cluster (`RECS_REDIS_CLUSTER`). Each script touches one logical object (the keys of one hash slot),
+ * except the feedback path's batch writes (`appendAll`, `markRewardedAll`), which carry up to
+ * MAX_SCRIPT_BATCH objects per call: one call per event cost the server ~28 µs of CPU per event in
+ * ioredis's per-command work. On a cluster `runScriptBatched` splits those calls by slot.
  */
 export interface RedisClient {
+  /** True on a Redis Cluster: every script call's keys must then share one hash slot. */
+  readonly sharded: boolean;
   /** Runs a script (EVALSHA, loading it on NOSCRIPT); bulk replies arrive as UTF-8 strings. */
   runScript(script: LuaScript, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown>;
   /** Same, with bulk replies as Buffers, for binary values. */
@@ -42,21 +45,39 @@ export const MAX_SCRIPT_BATCH = 250;
 
 /**
  * Runs a batch-write script once per MAX_SCRIPT_BATCH items, in order, the calls sent together (one
- * round trip); each call gets its chunk's keys and arguments. Its keys span hash slots (see above).
+ * round trip); each call gets its chunk's keys and arguments. On a standalone server a call's keys span
+ * hash slots; on a cluster the items are first grouped by the slot of `slotKeyOf(item)` (each item's
+ * keys share that slot through their hash tag), keeping their order within a slot, so no call spans
+ * slots. ioredis then pipelines the calls per node.
  */
 export async function runScriptBatched<T>(
   redis: RedisClient,
   script: LuaScript,
   items: readonly T[],
+  slotKeyOf: (item: T) => string,
   keysOf: (chunk: readonly T[]) => string[],
   argsOf: (chunk: readonly T[]) => RedisArg[],
 ): Promise<void> {
+  const groups = redis.sharded ? groupBySlot(items, slotKeyOf) : [items];
   const calls: Promise<unknown>[] = [];
-  for (let start = 0; start < items.length; start += MAX_SCRIPT_BATCH) {
-    const chunk = items.slice(start, start + MAX_SCRIPT_BATCH);
-    calls.push(redis.runScript(script, keysOf(chunk), argsOf(chunk)));
+  for (const group of groups) {
+    for (let start = 0; start < group.length; start += MAX_SCRIPT_BATCH) {
+      const chunk = group.slice(start, start + MAX_SCRIPT_BATCH);
+      calls.push(redis.runScript(script, keysOf(chunk), argsOf(chunk)));
+    }
   }
   await Promise.all(calls);
+}
+
+function groupBySlot<T>(items: readonly T[], slotKeyOf: (item: T) => string): T[][] {
+  const bySlot = new Map<number, T[]>();
+  for (const item of items) {
+    const slot = calculateSlot(slotKeyOf(item));
+    const group = bySlot.get(slot);
+    if (group) group.push(item);
+    else bySlot.set(slot, [item]);
+  }
+  return [...bySlot.values()];
 }
 
 /**
@@ -139,6 +160,64 @@ export async function connectRedis(options: ConnectOptions): Promise<RedisClient
   return new IoRedisClient(redis, logger);
 }
 
+export interface ConnectClusterOptions extends Omit<ConnectOptions, "url"> {
+  /** Seed nodes (RECS_REDIS_CLUSTER); the client discovers the rest of the cluster from any of them. */
+  seeds: readonly ClusterSeed[];
+}
+
+export interface ClusterSeed {
+  host: string;
+  port: number;
+}
+
+/**
+ * Like `connectRedis`, for a Redis Cluster. Each command goes to the master of its key's slot; while a
+ * master is down its slots fail (after ioredis's short redirection retries, bounded by the command
+ * timeout) and the rest keep working; once a replica is promoted the client follows the new slot map.
+ */
+export async function connectRedisCluster(options: ConnectClusterOptions): Promise<RedisClient> {
+  const { seeds, logger } = options;
+  const seedList = seeds.map((s) => `${s.host}:${s.port}`).join(",");
+  let connectedOnce = false;
+  let lastError: unknown = null;
+  const clusterOptions: ClusterOptions = {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+    // ioredis groups a cluster's auto-pipelines by the slot of a command's first argument, which for a
+    // script is its sha1, not a key: a pipeline would then mix nodes and fail. Scripts go out singly.
+    autoPipeliningIgnoredCommands: ["evalsha", "eval", "evalshaBuffer", "evalBuffer"],
+    // A failed-over slot answers MOVED or CLUSTERDOWN for a few seconds: retry briefly, then fail.
+    maxRedirections: 6,
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    retryDelayOnTryAgain: 100,
+    slotsRefreshTimeout: options.connectTimeoutMs ?? 3_000,
+    clusterRetryStrategy: (attempt) => (connectedOnce ? reconnectDelayMs(attempt) : null),
+    redisOptions: {
+      maxRetriesPerRequest: 0,
+      commandTimeout: options.commandTimeoutMs ?? 5_000,
+      connectTimeout: options.connectTimeoutMs ?? 3_000,
+      keepAlive: 10_000,
+    },
+  };
+  const cluster = new Cluster(seeds.map((s) => ({ ...s })), clusterOptions);
+  watchConnection(cluster, logger, "redis-cluster", (err) => (lastError = err));
+  try {
+    const connectMs = (options.connectTimeoutMs ?? 3_000) * 2;
+    await withinMs(cluster.connect().then(() => cluster.ping()), connectMs, () => new Error(`no answer within ${connectMs} ms`));
+  } catch (err) {
+    cluster.disconnect();
+    const reason = describeCause(lastError ?? err);
+    throw new Unavailable(
+      `RECS_REDIS_CLUSTER ${seedList} is unreachable (${reason}): start the Redis Cluster (every seed must be a cluster node) or unset RECS_REDIS_CLUSTER`,
+      { cause: lastError ?? err },
+    );
+  }
+  connectedOnce = true;
+  return new IoRedisClient(cluster, logger);
+}
+
 function reconnectDelayMs(attempt: number): number {
   return Math.min(50 * 2 ** Math.min(attempt, 10), 2_000);
 }
@@ -149,7 +228,7 @@ function describeCause(err: unknown): string {
 }
 
 /** Logs an outage once when it starts and once when it ends, not on every failed reconnect attempt. */
-function watchConnection(redis: Redis, logger: Logger, name: string, onError: (err: unknown) => void): void {
+function watchConnection(redis: Redis | Cluster, logger: Logger, name: string, onError: (err: unknown) => void): void {
   let down = false;
   redis.on("error", (err: unknown) => {
     onError(err);
@@ -162,13 +241,18 @@ function watchConnection(redis: Redis, logger: Logger, name: string, onError: (e
   });
 }
 
+/** Standalone and cluster clients share ioredis's command API; only connection handling differs. */
 class IoRedisClient implements RedisClient {
+  readonly sharded: boolean;
+
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: Redis | Cluster,
     private readonly logger: Logger,
     /** A blocked read holds the connection, so QUIT would wait behind it: such a connection is cut instead. */
     private readonly blocking = false,
-  ) {}
+  ) {
+    this.sharded = redis instanceof Cluster;
+  }
 
   async runScript(script: LuaScript, keys: readonly string[], args: readonly RedisArg[]): Promise<unknown> {
     try {
@@ -239,7 +323,15 @@ class IoRedisClient implements RedisClient {
       blockingTimeoutGrace: 2_000,
       retryStrategy: reconnectDelayMs,
     };
-    const blocking = this.redis.duplicate(overrides);
+    const blocking =
+      this.redis instanceof Cluster
+        ? this.redis.duplicate(undefined, {
+            lazyConnect: true,
+            enableAutoPipelining: false,
+            clusterRetryStrategy: reconnectDelayMs,
+            redisOptions: { ...this.redis.options.redisOptions, commandTimeout: undefined, blockingTimeout: 1, blockingTimeoutGrace: 2_000 },
+          })
+        : this.redis.duplicate(overrides);
     watchConnection(blocking, this.logger, "redis-blocking", () => undefined);
     return new IoRedisClient(blocking, this.logger, true);
   }

@@ -1,8 +1,9 @@
 /**
  * Every key the Redis-side stores write, under one configurable prefix. The `{...}` hash tag keeps each
  * logical object (a session window; a serving context and its rewarded set) in one cluster slot, so a
- * script touching one object would run on a cluster; the due set and the model stream are objects of
- * their own. (The batch writes span objects: see `RedisClient`.)
+ * script touching one object runs on a cluster; the due set and the model stream are objects of their
+ * own, each in one slot. (Batch writes span objects; on a cluster they are split by slot: see
+ * `runScriptBatched`.)
  */
 export interface RedisKeys {
   /** List of encoded session events, newest first. */

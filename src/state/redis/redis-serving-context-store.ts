@@ -99,12 +99,13 @@ export class RedisServingContextStore implements ServingContextStore {
     await this.markRewardedAll([{ recommendationId, itemId }]);
   }
 
-  /** One script call per MAX_SCRIPT_BATCH marks, sent together; like `appendAll`, its keys span slots. */
+  /** One script call per MAX_SCRIPT_BATCH marks, sent together; like `appendAll`, grouped by slot on a cluster. */
   async markRewardedAll(marks: readonly RewardMark[]): Promise<void> {
     await runScriptBatched(
       this.redis,
       MARK_REWARDED_ALL,
       marks,
+      (m) => this.keys.servingContext(m.recommendationId),
       (chunk) => chunk.flatMap((m) => [this.keys.servingContext(m.recommendationId), this.keys.rewardedItems(m.recommendationId)]),
       (chunk) => [this.options.contextTtlMs, ...chunk.map((m) => m.itemId)],
     );

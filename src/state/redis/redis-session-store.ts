@@ -44,8 +44,8 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /**
-   * One script call per MAX_SCRIPT_BATCH appends, sent together (one round trip). Its keys span hash
-   * slots, which a standalone Redis (the only kind this client connects to) allows; see `RedisClient`.
+   * One script call per MAX_SCRIPT_BATCH appends, sent together (one round trip). On a standalone Redis
+   * a call's keys span hash slots; on a cluster the appends are grouped by slot first (`runScriptBatched`).
    */
   async appendAll(appends: readonly SessionAppend[]): Promise<void> {
     const { sessionWindow, sessionTtlS } = this.options;
@@ -53,6 +53,7 @@ export class RedisSessionStore implements SessionStore {
       this.redis,
       APPEND_ALL,
       appends,
+      (a) => this.keys.session(a.sessionId),
       (chunk) => chunk.map((a) => this.keys.session(a.sessionId)),
       (chunk) => [sessionWindow, sessionTtlS * 1000, ...chunk.map((a) => encodeSessionEvent(a.event))],
     );

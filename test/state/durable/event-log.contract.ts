@@ -3,6 +3,7 @@ import type { DurableStores, LoggedModelUpdate } from "../../../src/state/ports"
 import { awkwardVector, DAY_MS, defaultReward, feedback, impression, modelUpdate, NOW_MS, unitVector } from "./fixtures";
 import { openMigrated, TEST_DIM, type DurableHarness } from "./harness";
 import { ROWS_PER_STATEMENT } from "../../../src/state/postgres/event-rows";
+import { MODEL_UPDATE_LOCK_CLASS } from "../../../src/state/postgres/postgres-event-log";
 import { RejectedData } from "../../../src/state/rejected-data";
 
 const plainUpdate = (u: LoggedModelUpdate) => ({ ...u, shared: Array.from(u.shared), arm: Array.from(u.arm) });
@@ -108,7 +109,7 @@ export function describeEventLogContract(harness: DurableHarness): void {
       const user = await stores.users.get(`user ${odd}`);
       expect(Array.from(user!.embedding!)).toEqual(Array.from(embedding));
       const [logged] = await stores.events.modelUpdatesSince("0", 10);
-      expect(plainUpdate(logged!)).toEqual({ ...plainUpdate({ ...update, seq: logged!.seq }) });
+      expect(plainUpdate(logged!)).toEqual({ ...plainUpdate({ ...update, seq: logged!.seq, writer: stores.events.writerId }) });
     });
 
     it("accepts the same event id exactly once when two writers insert it at the same moment", async () => {
@@ -120,6 +121,48 @@ export function describeEventLogContract(harness: DurableHarness): void {
         expect(outcomes.flat().sort()).toEqual(["accepted", "duplicate"]);
       }
       expect((await stores.users.get("racer"))?.interactionCount).toBe(20);
+    });
+
+    it("pages other writers' model updates for a follower, passing over its own", async () => {
+      const { stores } = await openMigrated(harness);
+      await stores.events.appendFeedback([feedback("f1", { itemId: "i1", recommendationId: "r1", modelUpdate: modelUpdate("i1", 1, 1) })]);
+      await stores.events.appendImpressions([impression("r9", ["i1"])]);
+      await stores.events.appendDefaultRewards([defaultReward("r1", "i2")]);
+      const all = await stores.events.modelUpdatesSince("0", 10);
+      expect(all).toHaveLength(2);
+      const own = await stores.events.othersModelUpdatesSince("0", 10, stores.events.writerId);
+      expect(own).toEqual({ updates: [], scanned: 2, lastSeq: all[1]!.seq });
+      const others = await stores.events.othersModelUpdatesSince("0", 1, "another-replica");
+      expect(others).toEqual({ updates: [all[0]], scanned: 1, lastSeq: all[0]!.seq });
+      expect(await stores.events.othersModelUpdatesSince(all[1]!.seq, 10, "another-replica")).toEqual({ updates: [], scanned: 0, lastSeq: null });
+    });
+
+    it("gives model updates positions in commit order: an update write waits for one in flight", async () => {
+      const { stores, sql, replica } = await openMigrated(harness);
+      // PGlite is one connection in one process: nothing is ever in flight beside a write.
+      if (!replica) return;
+      let appended = false;
+      let written: Promise<unknown> = Promise.resolve();
+      await sql.transaction(async (tx) => {
+        // Another replica's update write, begun first and still open, holding the lower seq.
+        await tx.query("SELECT pg_advisory_xact_lock($1, hashtext(coalesce(current_schema(), '')))", [MODEL_UPDATE_LOCK_CLASS]);
+        await tx.query(
+          `INSERT INTO events (event_id, kind, occurred_at, user_id, update_item_id, update_reward, update_shared, update_arm)
+           VALUES ('in-flight', 'feedback', now(), 'u', 'i0', 1, '\\x0000803f'::bytea, '\\x0000803f'::bytea)`,
+        );
+        written = stores.events
+          .appendFeedback([feedback("later", { itemId: "i1", recommendationId: "r1", modelUpdate: modelUpdate("i1", 1, 1) })])
+          .then(() => (appended = true));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        // Without the order, "later" would commit now, above a seq a reader could still miss.
+        expect(appended).toBe(false);
+        expect(await stores.events.modelUpdatesSince("0", 10)).toEqual([]);
+      });
+      await written;
+      expect((await stores.events.modelUpdatesSince("0", 10)).map((u) => [u.itemId, u.writer])).toEqual([
+        ["i0", null],
+        ["i1", stores.events.writerId],
+      ]);
     });
 
     it("accepts one of two different events sent at the same moment under one id, and says the other conflicts", async () => {
@@ -174,7 +217,7 @@ export function describeEventLogContract(harness: DurableHarness): void {
       await stores.events.appendFeedback([feedback("f3", { itemId: "i3", recommendationId: "r2", modelUpdate: u3, reward: -1 })]);
 
       const firstPage = await stores.events.modelUpdatesSince("0", 2);
-      expect(firstPage.map(plainUpdate).map(({ seq: _seq, ...rest }) => rest)).toEqual([u1, u2].map((u) => ({ ...u, shared: Array.from(u.shared), arm: Array.from(u.arm) })));
+      expect(firstPage.map(plainUpdate).map(({ seq: _seq, ...rest }) => rest)).toEqual([u1, u2].map((u) => ({ ...u, writer: stores.events.writerId, shared: Array.from(u.shared), arm: Array.from(u.arm) })));
       const secondPage = await stores.events.modelUpdatesSince(firstPage[1]!.seq, 2);
       expect(secondPage.map((u) => [u.itemId, u.reward, Array.from(u.shared)])).toEqual([["i3", -1, Array.from(u3.shared)]]);
       const seqs = [...firstPage, ...secondPage].map((u) => BigInt(u.seq));
@@ -200,7 +243,7 @@ export function describeEventLogContract(harness: DurableHarness): void {
       ]);
       expect(outcomes).toEqual(["accepted", "accepted", "accepted", "accepted", "accepted", "duplicate"]);
       const replayed = await stores.events.modelUpdatesSince("0", 10);
-      expect(replayed.map(plainUpdate).map(({ seq: _seq, ...rest }) => rest)).toEqual([u1, u3, u2].map((u) => ({ ...u, shared: Array.from(u.shared), arm: Array.from(u.arm) })));
+      expect(replayed.map(plainUpdate).map(({ seq: _seq, ...rest }) => rest)).toEqual([u1, u3, u2].map((u) => ({ ...u, writer: stores.events.writerId, shared: Array.from(u.shared), arm: Array.from(u.arm) })));
       const [a, b, c] = await Promise.all(["a", "b", "c"].map((id) => stores.users.get(id)));
       expect([a?.interactionCount, b?.interactionCount, c?.interactionCount]).toEqual([3, 1, 1]);
       expect(Array.from(a!.embedding!)).toEqual(Array.from(unitVector(TEST_DIM, 1)));

@@ -1,15 +1,15 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { Redis } from "ioredis";
+import { Cluster, Redis } from "ioredis";
 import { openMemoryStores } from "../../../src/state/memory/open-memory-stores";
 import type { EphemeralStores } from "../../../src/state/ports";
 import { openRedisStores } from "../../../src/state/redis/open-redis-stores";
 import { redisKeys, type RedisKeys } from "../../../src/state/redis/redis-keys";
-import { redisAvailable, TEST_REDIS_URL, uniqueName } from "../../helpers/servers";
+import { redisAvailable, redisClusterAvailable, TEST_REDIS_CLUSTER, TEST_REDIS_URL, uniqueName } from "../../helpers/servers";
 
 /**
- * One factory per adapter of the ephemeral stores, so each contract suite runs unchanged against both
- * (like bullmq swapping its backend in a setup file). Every `open` gets fresh state: a random key prefix
- * on Redis, a new store on memory.
+ * One factory per adapter of the ephemeral stores, so each contract suite runs unchanged against all
+ * of them (like bullmq swapping its backend in a setup file): memory, a standalone Redis and a Redis
+ * Cluster. Every `open` gets fresh state: a random key prefix on Redis, a new store on memory.
  */
 export interface StoreSettings {
   sessionWindow?: number;
@@ -30,12 +30,12 @@ export interface OpenedStores {
   advance(ms: number): Promise<void>;
   /** What `onCorrupt` reported, in order. */
   corrupt: string[];
-  /** Direct access to the keys the adapter wrote; Redis only. */
-  redis?: { raw: Redis; keys: RedisKeys; prefix: string; allKeys(): Promise<string[]> };
+  /** Direct access to the keys the adapter wrote; Redis only (a Cluster client routes each key to its node). */
+  redis?: { raw: Redis | Cluster; keys: RedisKeys; prefix: string; allKeys(): Promise<string[]> };
 }
 
 export interface Adapter {
-  name: "memory" | "redis";
+  name: "memory" | "redis" | "redis-cluster";
   /** Runs `body` with fresh stores, closing them and removing every key they wrote afterwards. */
   withStores(settings: StoreSettings, body: (opened: OpenedStores) => Promise<void>): Promise<void>;
 }
@@ -66,49 +66,79 @@ export const memoryAdapter: Adapter = {
 
 export const redisAdapter: Adapter = {
   name: "redis",
-  async withStores(settings, body) {
-    const prefix = `${uniqueName("recs_test")}:`;
-    const url = settings.url ?? TEST_REDIS_URL;
-    const corrupt: string[] = [];
-    const open = () => openRedisStores({ ...DEFAULTS, ...settings, url, prefix, onCorrupt: (what) => corrupt.push(what) });
-    const raw = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
-    const allKeys = async () => {
-      const found: string[] = [];
+  withStores: (settings, body) =>
+    withRedisStores(settings, body, {
+      open: (url) => ({ url: url ?? TEST_REDIS_URL }),
+      raw: () => new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 }),
+    }),
+};
+
+export const redisClusterAdapter: Adapter = {
+  name: "redis-cluster",
+  withStores: (settings, body) =>
+    withRedisStores(settings, body, {
+      open: () => ({ cluster: TEST_REDIS_CLUSTER }),
+      raw: () => new Cluster(TEST_REDIS_CLUSTER.map((seed) => ({ ...seed })), { redisOptions: { maxRetriesPerRequest: 1 } }),
+    }),
+};
+
+interface RedisTarget {
+  open(url: string | undefined): { url: string } | { cluster: typeof TEST_REDIS_CLUSTER };
+  raw(): Redis | Cluster;
+}
+
+async function withRedisStores(settings: StoreSettings, body: (opened: OpenedStores) => Promise<void>, target: RedisTarget): Promise<void> {
+  const prefix = `${uniqueName("recs_test")}:`;
+  const { url, ...rest } = settings;
+  const corrupt: string[] = [];
+  const open = () => openRedisStores({ ...DEFAULTS, ...rest, ...target.open(url), prefix, onCorrupt: (what) => corrupt.push(what) });
+  const raw = target.raw();
+  // A cluster's keys live on its masters: scan each.
+  const scanned = raw instanceof Cluster ? () => raw.nodes("master") : () => [raw];
+  const allKeys = async () => {
+    const found: string[] = [];
+    for (const node of scanned()) {
       let cursor = "0";
       do {
-        const [next, batch] = await raw.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+        const [next, batch] = await node.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
         found.push(...batch);
         cursor = next;
       } while (cursor !== "0");
-      return found;
-    };
-    const opened: EphemeralStores[] = [];
-    try {
-      opened.push(await open());
-      await body({
-        stores: opened[0]!,
-        openPeer: async () => {
-          const peer = await open();
-          opened.push(peer);
-          return peer;
-        },
-        now: () => Date.now(),
-        advance: (ms) => sleep(ms),
-        corrupt,
-        redis: { raw, keys: redisKeys(prefix), prefix, allKeys },
-      });
-    } finally {
-      await Promise.all(opened.map((stores) => stores.close()));
-      const leftovers = await allKeys();
-      if (leftovers.length > 0) await raw.del(...leftovers);
-      raw.disconnect();
     }
-  },
-};
+    return found;
+  };
+  const opened: EphemeralStores[] = [];
+  try {
+    opened.push(await open());
+    await body({
+      stores: opened[0]!,
+      openPeer: async () => {
+        const peer = await open();
+        opened.push(peer);
+        return peer;
+      },
+      now: () => Date.now(),
+      advance: (ms) => sleep(ms),
+      corrupt,
+      redis: { raw, keys: redisKeys(prefix), prefix, allKeys },
+    });
+  } finally {
+    await Promise.all(opened.map((stores) => stores.close()));
+    // One DEL per key: on a cluster the keys span slots.
+    await Promise.all((await allKeys()).map((key) => raw.del(key)));
+    raw.disconnect();
+  }
+}
 
-/** The adapters to run: memory always; Redis when reachable (under CI=true an unreachable Redis fails). */
+/**
+ * The adapters to run: memory always; Redis when reachable; the Redis Cluster when TEST_REDIS_CLUSTER
+ * (or RECS_TEST_REDIS_CLUSTER) names one and it is reachable (under CI=true an unreachable server fails).
+ */
 export async function adaptersUnderTest(): Promise<Adapter[]> {
-  return (await redisAvailable()) ? [memoryAdapter, redisAdapter] : [memoryAdapter];
+  const adapters: Adapter[] = [memoryAdapter];
+  if (await redisAvailable()) adapters.push(redisAdapter);
+  if (await redisClusterAvailable()) adapters.push(redisClusterAdapter);
+  return adapters;
 }
 
 /** Every key the adapter wrote must expire: nothing grows without bound. */

@@ -171,7 +171,7 @@ describe.each(adapters)("ServingContextStore contract ($name)", (adapter) => {
     });
   });
 
-  if (adapter.name === "redis") it("reads an undecodable context as missing, reports it, and claims the rest", async () => {
+  if (adapter.name !== "memory") it("reads an undecodable context as missing, reports it, and claims the rest", async () => {
     await adapter.withStores({ rewardWaitMs: wait }, async ({ stores, now, corrupt, redis }) => {
       const t = now();
       await stores.servingContexts.put(servingContext("rec-good", t));

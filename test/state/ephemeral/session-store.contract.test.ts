@@ -89,7 +89,7 @@ describe.each(adapters)("SessionStore contract ($name)", (adapter) => {
     });
   });
 
-  if (adapter.name === "redis") it("skips undecodable entries, reports them, and keeps the rest", async () => {
+  if (adapter.name !== "memory") it("skips undecodable entries, reports them, and keeps the rest", async () => {
     await adapter.withStores({}, async ({ stores, now, corrupt, redis }) => {
       const key = redis!.keys.session("s");
       await stores.sessions.append("s", event("sku-1", now()));
@@ -102,7 +102,7 @@ describe.each(adapters)("SessionStore contract ($name)", (adapter) => {
     });
   });
 
-  if (adapter.name === "redis") it("stores a window of 50 events in well under 2 KB", async () => {
+  if (adapter.name !== "memory") it("stores a window of 50 events in well under 2 KB", async () => {
     await adapter.withStores({ sessionWindow: 50 }, async ({ stores, now, redis }) => {
       const types: FeedbackKind[] = ["click", "add_to_cart", "purchase", "dismiss"];
       for (let i = 0; i < 60; i++) await stores.sessions.append("s", event(`sku-${String(100_000 + i * 7919)}`, now() + i * 1000, types[i % 4]));

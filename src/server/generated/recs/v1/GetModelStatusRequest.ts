@@ -1,0 +1,10 @@
+// Original file: proto/recs/v1/recommender.proto
+
+
+export interface GetModelStatusRequest {
+  'includeStatistics'?: (boolean);
+}
+
+export interface GetModelStatusRequest__Output {
+  'includeStatistics': (boolean);
+}
