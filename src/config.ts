@@ -78,7 +78,7 @@ const keys = {
     description: "Comma-separated API keys; every call but health must carry one as `x-api-key`. Empty = no auth.",
     schema: z.string().transform((s) => s.split(",").map((k) => k.trim()).filter(Boolean)),
   },
-  metricsPort: { env: "RECS_METRICS_PORT", default: "0", description: "Port of the Prometheus `/metrics` endpoint and the `/healthz` and `/readyz` probes (0 = off).", schema: int(0, 65535) },
+  metricsPort: { env: "RECS_METRICS_PORT", default: "0", description: "Port of the live page (`/`), Prometheus `/metrics` and the `/healthz` and `/readyz` probes (0 = off).", schema: int(0, 65535) },
   logLevel: {
     env: "RECS_LOG_LEVEL",
     default: "info",
