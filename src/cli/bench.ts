@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { seededRandom } from "../bandit/rng";
 import { writeCatalogFile } from "../bench/catalog-file";
+import { multiReportText, runBenchTargets } from "../bench/multi";
 import { checkTarget, parseMix } from "../bench/options";
 import { reportText } from "../bench/report";
 import { runBench, type BenchOptions } from "../bench/run";
@@ -10,6 +11,7 @@ const integer = (name: string, min: number, max: number) => (value: string) => {
   if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number in ${min}..${max}`);
   return n;
 };
+const DEFAULT_TARGETS = ["127.0.0.1:50051"];
 /** Turns a validation error into a usage error, so commander prints it and exits 2. */
 const usage = (check: (value: string) => unknown) => (value: string) => {
   try {
@@ -19,6 +21,15 @@ const usage = (check: (value: string) => unknown) => (value: string) => {
     throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
   }
 };
+/** Accumulates --target values (variadic or repeated), dropping the default once one is given. */
+const targets = (value: string, previous: string[] | undefined): string[] => {
+  try {
+    checkTarget(value);
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
+  return previous === undefined || previous === DEFAULT_TARGETS ? [value] : [...previous, value];
+};
 const share = (value: string) => {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError("must be a number in 0..1");
@@ -26,7 +37,8 @@ const share = (value: string) => {
 };
 
 /** The parsed flags: the run's options as commander names them, before defaults from the environment. */
-type BenchFlags = Omit<BenchOptions, "durationS" | "ingest" | "baseline" | "progress" | "floorInline"> & {
+type BenchFlags = Omit<BenchOptions, "target" | "durationS" | "ingest" | "baseline" | "progress" | "floorInline"> & {
+  target: string[];
   duration: number;
   ingest?: boolean;
   baseline?: boolean;
@@ -35,8 +47,8 @@ type BenchFlags = Omit<BenchOptions, "durationS" | "ingest" | "baseline" | "prog
 
 /** Runs `recs bench` with parsed flags; prints the report (text, or JSON with `json`). */
 export async function runBenchCommand(flags: BenchFlags): Promise<void> {
-  const { duration, json, ...rest } = flags;
-  const options: BenchOptions = {
+  const { duration, json, target, ...rest } = flags;
+  const options: Omit<BenchOptions, "target"> = {
     ...rest,
     durationS: duration,
     ingest: flags.ingest ?? false,
@@ -46,8 +58,13 @@ export async function runBenchCommand(flags: BenchFlags): Promise<void> {
     redisUrl: flags.redisUrl ?? process.env.REDIS_URL,
     progress: !json && process.stderr.isTTY === true,
   };
-  const report = await runBench(options);
-  console.log(json ? JSON.stringify(report, null, 2) : reportText(report));
+  if (target.length === 1) {
+    const report = await runBench({ ...options, target: target[0]! });
+    console.log(json ? JSON.stringify(report, null, 2) : reportText(report));
+    return;
+  }
+  const report = await runBenchTargets(options, target);
+  console.log(json ? JSON.stringify(report, null, 2) : multiReportText(report));
 }
 
 /** Registers `recs bench` (load against a running server) and `recs bench-catalog` (a synthetic catalog file). */
@@ -55,7 +72,7 @@ export function registerBenchCommand(program: Command): void {
   program
     .command("bench")
     .description("Closed-loop load against a running recs server on this machine, optionally with the machine's floor for comparison")
-    .option("--target <host:port>", "server to load (loopback only)", usage(checkTarget), "127.0.0.1:50051")
+    .option("--target <host:port...>", "servers to load (loopback only; several are loaded at once, each with the full load, and summed)", targets, DEFAULT_TARGETS)
     .option("--concurrency <n>", "concurrent workers, each waiting for its previous call", integer("--concurrency", 1, 1024), 16)
     .option("--connections <n>", "HTTP/2 connections the load is spread over, the floor's too (one lands on one RECS_WORKERS process)", integer("--connections", 1, 64), 1)
     .option("--duration <s>", "seconds of load per phase", integer("--duration", 1, 600), 20)

@@ -3,6 +3,7 @@ import { LatencyHistogram } from "../../src/bench/histogram";
 import { seededRandom } from "../../src/bandit/rng";
 import { checkTarget, parseMix, pickRpc } from "../../src/bench/options";
 import { compareWithFloor, cpuUse, reportText } from "../../src/bench/report";
+import { multiReportText, runBenchTargets } from "../../src/bench/multi";
 import { runBench, type BenchOptions } from "../../src/bench/run";
 import { StorefrontWorkload } from "../../src/bench/workload";
 import { FaultProxy } from "../helpers/fault-proxy";
@@ -150,6 +151,30 @@ describe("recs bench against the real service", () => {
     }
     const text = reportText(await runBench({ ...base, durationS: 1, connections: 2 }));
     expect(text).toMatch(/concurrency 4 over 2 connections/);
+  });
+
+  it("loads several --target servers at once and reports each and the total", async () => {
+    const port = t.target.split(":")[1]!;
+    const targets = [t.target, `localhost:${port}`];
+    const report = await runBenchTargets({ ...base, durationS: 1 }, targets);
+    expect(report.targets.map((r) => r.target)).toEqual(targets);
+    for (const r of report.targets) expect(r.service!.calls).toBeGreaterThan(0);
+    expect(report.total.targets).toBe(2);
+    expect(report.total.calls).toBe(report.targets[0]!.service!.calls + report.targets[1]!.service!.calls);
+    expect(report.total.throughputPerS).toBeCloseTo(report.targets[0]!.service!.throughputPerS + report.targets[1]!.service!.throughputPerS, 6);
+    const text = multiReportText(report);
+    expect(text).toContain(`recs bench → ${targets[0]}`);
+    expect(text).toContain(`recs bench → ${targets[1]}`);
+    expect(text).toMatch(new RegExp(`total over 2 targets \\(loaded at the same time\\): ${report.total.calls} calls, \\d+ calls/s`));
+
+    const ingest = await runBenchTargets({ ...base, ingest: true, durationS: 1, streamEvents: 200 }, targets);
+    expect(ingest.total.accepted).toBe(ingest.targets[0]!.ingest!.accepted + ingest.targets[1]!.ingest!.accepted);
+    expect(ingest.total.accepted).toBeGreaterThan(0);
+    expect(multiReportText(ingest)).toMatch(/total over 2 targets .*: \d+ events acknowledged, \d+ events\/s/);
+
+    await expect(runBenchTargets({ ...base, baseline: true }, targets)).rejects.toThrow(/one --target/);
+    await expect(runBenchTargets({ ...base, serverMetrics: "127.0.0.1:9464" }, targets)).rejects.toThrow(/one --target/);
+    await expect(runBenchTargets(base, [t.target, "10.0.0.1:1"])).rejects.toThrow(/only loads this machine/);
   });
 
   it("stops at seeding with UNAUTHENTICATED when the key is wrong", async () => {
