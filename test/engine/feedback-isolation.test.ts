@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { StreamEntry } from "../../src/engine/engine";
 import type { FeedbackInput } from "../../src/engine/types";
 import { InvalidArgument } from "../../src/errors";
-import { postgresAvailable, redisAvailable } from "../helpers/servers";
-import { createTestStorage, startTestService, testCatalog, type StoreKind, type TestService, type TestStorage } from "../helpers/service";
+import { serviceForSuite, type StoreKind } from "../helpers/service";
 
 const kinds: StoreKind[] = ["embedded", "real"];
 
@@ -12,25 +11,7 @@ const kinds: StoreKind[] = ["embedded", "real"];
  * the server's checks, fails alone in its group-commit batch. Real stores, the engine's own entry points.
  */
 describe.each(kinds)("one event the log refuses fails alone (%s stores)", (kind) => {
-  let storage: TestStorage;
-  let t: TestService;
-  let enabled = true;
-
-  beforeAll(async () => {
-    if (kind === "real" && !((await postgresAvailable()) && (await redisAvailable()))) {
-      enabled = false;
-      return;
-    }
-    storage = await createTestStorage(kind);
-    t = await startTestService(storage);
-    await t.client.upsertItems(testCatalog(40));
-  });
-  afterAll(async () => {
-    if (!enabled) return;
-    t.client.close();
-    await t.service.stop();
-    await storage.drop();
-  });
+  const suite = serviceForSuite(kind);
 
   const input = (eventId: string, extra: Partial<FeedbackInput> = {}): FeedbackInput => ({
     eventId, userId: "iso-u", sessionId: "iso-s", itemId: "item-1", type: "click", recommendationId: null, reward: null, occurredAtMs: Date.now(), ...extra,
@@ -46,24 +27,24 @@ describe.each(kinds)("one event the log refuses fails alone (%s stores)", (kind)
   ];
 
   it.each(poisons)("%s: a stream of 200 gets 199 accepted and 1 rejected; concurrent unary Feedback is unaffected", async (name, poison) => {
-    if (!enabled) return;
+    if (!suite.enabled) return;
     const run = name.replace(/\W+/g, "-");
     const inputs = Array.from({ length: 200 }, (_, i) => input(`${run}-${i}`, { userId: `${run}-u${i % 9}`, sessionId: `${run}-s${i % 9}`, itemId: `item-${i % 40}` }));
     inputs[100] = { ...inputs[100]!, ...poison };
-    const unary = Array.from({ length: 30 }, (_, i) => t.service.engine.feedback(input(`${run}-unary-${i}`, { userId: `${run}-unary-u${i}`, itemId: `item-${i}` })));
-    const [summary, ...acks] = await Promise.all([t.service.engine.ingestFeedback(stream(inputs)), ...unary]);
+    const unary = Array.from({ length: 30 }, (_, i) => suite.t.service.engine.feedback(input(`${run}-unary-${i}`, { userId: `${run}-unary-u${i}`, itemId: `item-${i}` })));
+    const [summary, ...acks] = await Promise.all([suite.t.service.engine.ingestFeedback(stream(inputs)), ...unary]);
     expect(summary).toMatchObject({ received: 200, accepted: 199, duplicates: 0, rejected: 1 });
     expect(summary.rejections).toEqual([{ index: 100, id: `${run}-100`, reason: expect.stringMatching(/event log (cannot store|refused) a value of this event/) }]);
     for (const ack of acks) expect(ack).toEqual({ duplicate: false, appliedToModel: false });
-    const counts = await Promise.all(Array.from({ length: 9 }, async (_, u) => Number((await t.client.getUserState(`${run}-u${u}`)).interactionCount)));
+    const counts = await Promise.all(Array.from({ length: 9 }, async (_, u) => Number((await suite.t.client.getUserState(`${run}-u${u}`)).interactionCount)));
     expect(counts.reduce((a, b) => a + b, 0)).toBe(199);
     // The rejected event left nothing behind: sent again as is, it is refused again, not a duplicate.
-    await expect(t.service.engine.feedback(inputs[100]!)).rejects.toBeInstanceOf(InvalidArgument);
+    await expect(suite.t.service.engine.feedback(inputs[100]!)).rejects.toBeInstanceOf(InvalidArgument);
   });
 
   it("a unary poisoned event is INVALID_ARGUMENT, and the events batched with it are accepted", async ({ skip }) => {
-    if (!enabled) skip();
-    const calls = Array.from({ length: 40 }, (_, i) => t.service.engine.feedback(input(`mixed-${i}`, { userId: `mixed-u${i % 4}`, ...(i === 17 ? { occurredAtMs: 9e15 } : {}) })).then(
+    if (!suite.enabled) skip();
+    const calls = Array.from({ length: 40 }, (_, i) => suite.t.service.engine.feedback(input(`mixed-${i}`, { userId: `mixed-u${i % 4}`, ...(i === 17 ? { occurredAtMs: 9e15 } : {}) })).then(
       (ack) => ({ ok: ack }),
       (err: unknown) => ({ err }),
     ));

@@ -8,9 +8,10 @@ import { protoPath as healthProtoPath } from "grpc-health-check";
 import { loadConfig, type Config } from "../../src/config";
 import { silentLogger } from "../../src/log";
 import { startService, type RunningService } from "../../src/service";
+import { afterAll, beforeAll } from "vitest";
 import { RecsClient } from "../../src/client/recs-client";
 import type { Item } from "../../src/server/generated/recs/v1/Item";
-import { TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName } from "./servers";
+import { postgresAvailable, redisAvailable, TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName } from "./servers";
 
 export type StoreKind = "embedded" | "real";
 
@@ -113,4 +114,43 @@ export async function codeOf(promise: Promise<unknown>): Promise<{ code: number;
     const e = err as ServiceError;
     return { code: e.code, details: e.details };
   }
+}
+
+/** The service a suite shares; `enabled` is false when real stores are missing (outside CI only: under CI=true the check throws). */
+export interface SuiteService {
+  readonly t: TestService;
+  readonly enabled: boolean;
+}
+
+/**
+ * Registers beforeAll/afterAll for one service on fresh storage of `kind`, holding `catalogSize` test
+ * items, started with `overrides`; stopped and its storage dropped after the suite.
+ */
+export function serviceForSuite(kind: StoreKind, options: { overrides?: Partial<Config>; catalogSize?: number } = {}): SuiteService {
+  let storage: TestStorage | undefined;
+  let service: TestService | undefined;
+  let enabled = true;
+  beforeAll(async () => {
+    if (kind === "real" && !((await postgresAvailable()) && (await redisAvailable()))) {
+      enabled = false;
+      return;
+    }
+    storage = await createTestStorage(kind);
+    service = await startTestService(storage, options.overrides);
+    await service.client.upsertItems(testCatalog(options.catalogSize ?? 40));
+  });
+  afterAll(async () => {
+    service?.client.close();
+    await service?.service.stop();
+    await storage?.drop();
+  });
+  return {
+    get t() {
+      if (!service) throw new Error("the suite's service is not running (real stores unavailable?)");
+      return service;
+    },
+    get enabled() {
+      return enabled;
+    },
+  };
 }
