@@ -70,11 +70,7 @@ export function registerWorldCommands(program: Command): void {
     const result = await simulate({
       world: worldParamsFrom(opts),
       seed: opts.seed as number,
-      decisions,
-      k: opts.k as number,
-      engine,
-      windows: opts.windows as number,
-      stores: { databaseUrl: opts.databaseUrl as string | undefined, redisUrl: opts.redisUrl as string | undefined },
+      ...runOptions(opts, engine),
       onProgress: (done) => bar.update(done),
     });
     bar.stop();
@@ -103,17 +99,24 @@ function engineSettings(opts: Record<string, unknown>): Partial<Config> {
   return settings;
 }
 
+/** What one world's run and a family's share: length, slate size, the engine's settings, its stores. */
+function runOptions(opts: Record<string, unknown>, engine: Partial<Config>) {
+  return {
+    decisions: opts.decisions as number,
+    k: opts.k as number,
+    engine,
+    windows: opts.windows as number,
+    stores: { databaseUrl: opts.databaseUrl as string | undefined, redisUrl: opts.redisUrl as string | undefined },
+  };
+}
+
 async function simulateWorlds(opts: Record<string, unknown>, engine: Partial<Config>): Promise<void> {
   const decisions = opts.decisions as number;
   const bar = new SingleBar({ format: "world {world} |{bar}| {value}/{total} decisions | {duration}s", hideCursor: true, stream: process.stderr }, Presets.shades_classic);
   const rows = await simulateFamily({
     worlds: opts.worlds as number,
     familySeed: opts.familySeed as number,
-    decisions,
-    k: opts.k as number,
-    engine,
-    windows: opts.windows as number,
-    stores: { databaseUrl: opts.databaseUrl as string | undefined, redisUrl: opts.redisUrl as string | undefined },
+    ...runOptions(opts, engine),
     onProgress: (world, done) => {
       if (done === Math.floor(decisions / (opts.windows as number))) bar.start(decisions, done, { world: world.index });
       else bar.update(done);
