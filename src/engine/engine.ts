@@ -2,7 +2,7 @@ import { randomInt } from "node:crypto";
 import type { Registry } from "prom-client";
 import { seededRandom } from "../bandit/rng";
 import { defaultRewardSweepMs, ENGINE_TIMINGS, type Config } from "../config";
-import { InvalidArgument, Unavailable } from "../errors";
+import { Unavailable } from "../errors";
 import type { Logger } from "../log";
 import type { CatalogItem, DurableStores, EphemeralStores, ImpressionRecord } from "../state/ports";
 import { CachedServingContextStore } from "../state/cached-serving-context-store";
@@ -11,8 +11,7 @@ import { CatalogMirror } from "./catalog-mirror";
 import { DefaultRewardSweeper } from "./default-rewards";
 import { FeedbackFlow } from "./feedback";
 import { RankBuffers } from "./ranker";
-import { CatalogWriter } from "./catalog-writer";
-import { unknownItemReason, validateItemWrite, type ItemWrite, type RawItem } from "./item-validation";
+import type { RawItem } from "./item-validation";
 import { EngineMetrics } from "./metrics";
 import type { OnlineModel } from "./model";
 import { statisticsChecksum } from "../bandit/statistics-checksum";
@@ -22,7 +21,8 @@ import { recommend, type RecommendDeps } from "./recommend";
 import { StoreGuard } from "./store-guard";
 import { type BulkSummary, type FeedbackInput, type FeedbackResult, type RecommendInput, type RecommendOutput, type UserStateOutput } from "./types";
 import { UserCache } from "./user-cache";
-import { decoded, emptySummary, reject, type StreamEntry } from "./bulk-summary";
+import type { StreamEntry } from "./bulk-summary";
+import { ingestFeedbackStream, upsertItemStream } from "./bulk-ingest";
 import { Timers } from "./timers";
 
 export type { StreamEntry };
@@ -47,13 +47,6 @@ export interface EngineOptions {
   /** Metrics already registered on `registry` (when the stores report into them before the engine starts). */
   metrics?: EngineMetrics;
 }
-
-/**
- * Feedback events of one IngestFeedback stream handled at once. Enough to fill group-commit batches;
- * more only queues work on the event loop, where the store reads' deadlines expire while their replies
- * wait their turn (and a reward whose serving context is not read in time never trains the model).
- */
-const STREAM_CONCURRENCY = 128;
 
 /**
  * The domain: recommend and feedback flows over the state ports, the online model, and the background
@@ -191,34 +184,8 @@ export class Engine {
   }
 
   /** Bulk feedback: each event is accepted, a duplicate, or rejected with its reason; the rest go on. */
-  async ingestFeedback(stream: AsyncIterable<StreamEntry<FeedbackInput>>): Promise<BulkSummary> {
-    const summary = emptySummary();
-    // A count and one waiter, not Promise.race over the in-flight set: racing 128 promises per event
-    // hangs 128 reactions on them each time.
-    let inFlight = 0;
-    let wake: (() => void) | null = null;
-    const settled = () => {
-      inFlight--;
-      const waiter = wake;
-      wake = null;
-      waiter?.();
-    };
-    const slotFree = () => new Promise<void>((resolve) => (wake = resolve));
-    const onUndecodable = () => this.metrics.feedback.inc({ outcome: "rejected" });
-    for await (const { at, entry } of decoded(stream, summary, onUndecodable)) {
-      inFlight++;
-      this.feedbackFlow
-        .handle(entry.value)
-        .then(
-          (result) => void (result.duplicate ? summary.duplicates++ : summary.accepted++),
-          (err: unknown) => reject(summary, at, entry.id, err instanceof Error ? err.message : String(err)),
-        )
-        .finally(settled);
-      while (inFlight >= STREAM_CONCURRENCY) await slotFree();
-    }
-    while (inFlight > 0) await slotFree();
-    summary.rejections.sort((a, b) => a.index - b.index);
-    return summary;
+  ingestFeedback(stream: AsyncIterable<StreamEntry<FeedbackInput>>): Promise<BulkSummary> {
+    return ingestFeedbackStream(stream, this.feedbackFlow, () => this.metrics.feedback.inc({ outcome: "rejected" }));
   }
 
   /** The user's long-term state and the session window (newest first). */
@@ -245,46 +212,8 @@ export class Engine {
    * Validates and upserts a stream of items in batches; bad items are rejected, the rest go in. An item
    * with no embedding and `available` set changes only the availability of a known item.
    */
-  async upsertItems(stream: AsyncIterable<StreamEntry<RawItem>>): Promise<BulkSummary> {
-    const summary = emptySummary();
-    const items = this.options.durable.items;
-    const storeFailed = (err: unknown) =>
-      new Unavailable(`the item store failed after ${summary.accepted} items were upserted; upserts are idempotent, so resend the stream`, { cause: err });
-    const writer = new CatalogWriter(
-      {
-        upsert: (batch) =>
-          items.upsert(batch).catch((err: unknown) => {
-            throw storeFailed(err);
-          }),
-        setAvailability: (changes) =>
-          items.setAvailability(changes).catch((err: unknown) => {
-            throw storeFailed(err);
-          }),
-      },
-      {
-        written: (stored, accepted) => {
-          this.catalog.apply(stored);
-          summary.accepted += accepted;
-        },
-        unknown: (at, itemId) => reject(summary, at, itemId, unknownItemReason(itemId)),
-      },
-      500,
-    );
-    for await (const { at, entry } of decoded(stream, summary)) {
-      let write: ItemWrite;
-      try {
-        write = validateItemWrite(entry.value, this.options.config.embeddingDim);
-      } catch (err) {
-        if (!(err instanceof InvalidArgument)) throw err;
-        reject(summary, at, entry.id, err.message);
-        continue;
-      }
-      await writer.add(write, at);
-    }
-    await writer.flush();
-    // Unknown items are found when their batch is written, after later messages were validated.
-    summary.rejections.sort((a, b) => a.index - b.index);
-    return summary;
+  upsertItems(stream: AsyncIterable<StreamEntry<RawItem>>): Promise<BulkSummary> {
+    return upsertItemStream(stream, this.options.durable.items, this.catalog, this.options.config.embeddingDim);
   }
 
   /** Gives due default rewards now rather than at the next tick (the simulator runs on its own clock). */
