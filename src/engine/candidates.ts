@@ -42,7 +42,7 @@ export function selectCandidateIndices(
   // of its category; the category's own nearest items keep it in the set for the category signals.
   const sessionCategory = input.category === "" ? newestCategory(catalog, window) : undefined;
   if (sessionCategory !== undefined) {
-    const inCategory = catalog.filter(sessionCategory, [...input.excludeIds, ...sessionItems]);
+    const inCategory = { ...filter, category: sessionCategory };
     for (const index of catalog.nearest([session, longTerm], Math.ceil(options.retrieve / 4), inCategory)) picked.add(index);
   }
   // Popular items widen the set, so a shopper with no state still gets candidates and the model can
@@ -58,12 +58,12 @@ export function selectCandidateIndices(
   return Array.from(picked);
 }
 
-/** The category of the newest session event on a known item with a category (dismissals skipped). */
-function newestCategory(catalog: CatalogMirror, window: SessionEvent[]): string | undefined {
+/** The category number of the newest session event on a known item with a category (dismissals skipped). */
+function newestCategory(catalog: CatalogMirror, window: SessionEvent[]): number | undefined {
   for (const event of window) {
     if (event.type === "dismiss") continue;
-    const item = catalog.get(event.itemId);
-    if (item !== undefined && item.category !== "") return item.category;
+    const index = catalog.indexOf(event.itemId);
+    if (index !== undefined && catalog.hasCategory(index)) return catalog.categoryNumberAt(index);
   }
   return undefined;
 }
