@@ -275,7 +275,8 @@ export class Engine {
       if (removed > 0) logger.info({ removed }, "event log retention applied");
     }, true);
     this.timers.onError = (err) => logger.warn({ err }, "background task failed; it will run again");
-    this.metrics.modelUpdates.set(this.model.updateCount);
+    // Read at scrape time: updates applied from other replicas count as soon as they are applied.
+    this.metrics.modelUpdateCount = () => this.model.updateCount;
   }
 
   /** Catches the model up to the log and returns the position it then holds (see `saveSnapshot`). */
@@ -285,7 +286,6 @@ export class Engine {
   };
 
   private async publishOutgoing(): Promise<void> {
-    this.metrics.modelUpdates.set(this.model.updateCount);
     const outgoing = this.model.takeOutgoing();
     if (outgoing.length === 0) return;
     await this.options.ephemeral.modelBus.publish(outgoing).catch((err: unknown) => {

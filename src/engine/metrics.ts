@@ -17,6 +17,8 @@ export class EngineMetrics {
   readonly feedbackUntrained: Counter<"reason">;
   readonly corruptState: Counter<"what">;
   readonly modelUpdates: Gauge;
+  /** The served model's update count, read when metrics are collected (set by the engine that owns the model). */
+  modelUpdateCount: (() => number) | null = null;
   readonly snapshotAge: Gauge;
   readonly eventBatchSize: Histogram<"log">;
   readonly eventFlushSeconds: Histogram<"log">;
@@ -53,8 +55,17 @@ export class EngineMetrics {
     });
     this.corruptState = new Counter({ name: "recs_corrupt_state_total", help: "Stored values that failed to decode and were treated as missing", labelNames: ["what"], registers });
     // With RECS_WORKERS > 1 the primary sums the workers' metrics; gauges say how they combine instead.
-    this.modelUpdates = new Gauge({ name: "recs_model_updates", help: "Updates in the current model (its version); with several workers, the most any holds", registers, aggregator: "max" });
     const self = this;
+    this.modelUpdates = new Gauge({
+      name: "recs_model_updates",
+      help: "Updates in the current model (its version); with several workers, the most any holds",
+      registers,
+      aggregator: "max",
+      collect() {
+        const count = self.modelUpdateCount?.();
+        if (count !== undefined) this.set(count);
+      },
+    });
     this.snapshotAge = new Gauge({
       name: "recs_model_snapshot_age_seconds",
       help: "Seconds since the last model snapshot was saved (-1 before the first); with several workers, the freshest",
