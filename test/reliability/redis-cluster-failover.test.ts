@@ -20,7 +20,9 @@ describe.runIf(enabled)("Redis Cluster failover under traffic", () => {
     cluster = await startThrowawayCluster(FIRST_PORT);
     storage = await createTestStorage("real");
     t = await startTestService(storage, { ...FAULT_CONFIG, redisUrl: undefined, redisCluster: cluster.seeds });
-    await t.client.upsertItems(testCatalog(40));
+    // More items than a session window holds (50): each shopper clicks a new item every turn, and the
+    // window's items are left out of its candidates, so a small catalog would run out of candidates.
+    await t.client.upsertItems(testCatalog(200));
   }, 90_000);
 
   afterAll(async () => {
