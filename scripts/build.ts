@@ -31,14 +31,22 @@ const relativeImportsAsJs: Plugin = {
   setup(esbuild) {
     esbuild.onResolve({ filter: /^\.\.?(\/|$)/ }, async (args) => {
       if (args.pluginData === "inner") return undefined;
-      const resolved = await esbuild.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: "inner" });
+      const resolved = await esbuild.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        importer: args.importer,
+        pluginData: "inner",
+      });
       if (resolved.errors.length > 0) return { errors: resolved.errors };
       const target = relative(dirname(args.importer), resolved.path).replace(/\.ts$/, ".js");
       return { path: target.startsWith(".") ? target : `./${target}`, external: true };
     });
     // A module started by URL (a worker's entry) is compiled like the others: point the URL at the .js.
     esbuild.onLoad({ filter: /\.ts$/ }, (args) => ({
-      contents: readFileSync(args.path, "utf8").replace(/new URL\((["'])(\.\.?\/[^"']+)\.ts\1, import\.meta\.url\)/g, "new URL($1$2.js$1, import.meta.url)"),
+      contents: readFileSync(args.path, "utf8").replace(
+        /new URL\((["'])(\.\.?\/[^"']+)\.ts\1, import\.meta\.url\)/g,
+        "new URL($1$2.js$1, import.meta.url)",
+      ),
       loader: "ts",
     }));
   },
@@ -70,7 +78,9 @@ export async function buildDist(): Promise<void> {
     copyFileSync(asset, out);
   }
   writeFileSync(BUILD_STAMP, `${new Date().toISOString()}\n`);
-  console.log(`built dist/: ${entryPoints.length} modules, ${assets.length} assets in ${Math.round(performance.now() - started)} ms`);
+  console.log(
+    `built dist/: ${entryPoints.length} modules, ${assets.length} assets in ${Math.round(performance.now() - started)} ms`,
+  );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await buildDist();

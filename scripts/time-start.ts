@@ -13,7 +13,8 @@ import { buildDist } from "./build";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** What bin/recs.js did before dist/: register tsx, import the sources. */
-const FROM_SOURCES = 'import { register } from "tsx/esm/api"; register(); const { main } = await import("./src/cli/main.ts"); await main(process.argv);';
+const FROM_SOURCES =
+  'import { register } from "tsx/esm/api"; register(); const { main } = await import("./src/cli/main.ts"); await main(process.argv);';
 const variants = {
   dist: ["bin/recs.js"],
   tsx: ["--input-type=module", "-e", FROM_SOURCES, "recs"],
@@ -23,7 +24,11 @@ type Variant = keyof typeof variants;
 /** Milliseconds from spawn to each line matching a mark (or to exit when there are none). */
 function timeRun(variant: Variant, args: string[], env: Record<string, string>, marks: RegExp[]): Promise<number[]> {
   const started = performance.now();
-  const child = spawn(process.execPath, [...variants[variant], ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...variants[variant], ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const times: number[] = [];
   let out = "";
   return new Promise((resolve, reject) => {
@@ -35,7 +40,12 @@ function timeRun(variant: Variant, args: string[], env: Record<string, string>, 
     child.once("exit", (code) => {
       if (marks.length === 0) times.push(performance.now() - started);
       if (times.length === Math.max(1, marks.length) && (code === 0 || marks.length > 0)) resolve(times);
-      else reject(new Error(`${variant} ${args.join(" ")} exited ${code} after ${times.length} of ${marks.length} marks:\n${out}`));
+      else
+        reject(
+          new Error(
+            `${variant} ${args.join(" ")} exited ${code} after ${times.length} of ${marks.length} marks:\n${out}`,
+          ),
+        );
     });
   });
 }
@@ -63,7 +73,8 @@ try {
       record(`${variant} serve → listening`, listening!);
     }
   }
-  for (const [name, ms] of Object.entries(results).sort()) console.log(`${name.padEnd(24)} ${summary(ms)}, ${ms.length} runs`);
+  for (const [name, ms] of Object.entries(results).sort())
+    console.log(`${name.padEnd(24)} ${summary(ms)}, ${ms.length} runs`);
 } finally {
   for (const dir of Object.values(dataDirs)) rmSync(dir, { recursive: true, force: true });
 }

@@ -146,7 +146,8 @@ export class ByteReader {
     const at = this.take(length * 4);
     let vector: Float32Array;
     if (into) {
-      if (into.at + length > into.array.length) throw this.corrupt(`has ${length} floats where ${into.array.length - into.at} fit`);
+      if (into.at + length > into.array.length)
+        throw this.corrupt(`has ${length} floats where ${into.array.length - into.at} fit`);
       vector = into.array.subarray(into.at, into.at + length);
       into.at += length;
     } else vector = new Float32Array(length);

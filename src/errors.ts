@@ -3,7 +3,14 @@
  * place (`src/server/status.ts`). Anything else becomes INTERNAL with a generic message.
  */
 export abstract class DomainError extends Error {
-  abstract readonly kind: "invalid_argument" | "not_found" | "already_exists" | "unavailable" | "resource_exhausted" | "unauthenticated" | "failed_precondition";
+  abstract readonly kind:
+    | "invalid_argument"
+    | "not_found"
+    | "already_exists"
+    | "unavailable"
+    | "resource_exhausted"
+    | "unauthenticated"
+    | "failed_precondition";
 }
 
 /** Bad input; the message names the field and the rule. */

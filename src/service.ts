@@ -31,7 +31,11 @@ export interface RunningService {
 export async function startService(
   config: Config,
   logger: Logger,
-  options: { seed?: number; onListening?: (port: number) => void; /** A cluster worker: the primary serves the metrics of all workers. */ metricsInPrimary?: boolean } = {},
+  options: {
+    seed?: number;
+    onListening?: (port: number) => void /** A cluster worker: the primary serves the metrics of all workers. */;
+    metricsInPrimary?: boolean;
+  } = {},
 ): Promise<RunningService> {
   const metrics = new ServerMetrics();
   const engineMetrics = new EngineMetrics(metrics.registry);
@@ -62,7 +66,15 @@ export async function startService(
   let engine: Engine | null = null;
   try {
     await loadSampleCatalogIfDue(config, stores, logger);
-    engine = await Engine.start({ config, durable: stores.durable, ephemeral: stores.ephemeral, logger, registry: metrics.registry, metrics: engineMetrics, seed: options.seed });
+    engine = await Engine.start({
+      config,
+      durable: stores.durable,
+      ephemeral: stores.ephemeral,
+      logger,
+      registry: metrics.registry,
+      metrics: engineMetrics,
+      seed: options.seed,
+    });
     if (options.metricsInPrimary) {
       // Constructing one is what makes prom-client answer the primary's requests in this worker.
       new AggregatorRegistry();
@@ -71,7 +83,15 @@ export async function startService(
     warnIfCatalogEmpty(engine, logger);
     server.serve(engine);
     readiness = "ready";
-    logger.info({ port: server.port, items: engine.catalog.size, embedded: stores.embeddedDurable, store: durableStoreName(config) }, "recs is serving");
+    logger.info(
+      {
+        port: server.port,
+        items: engine.catalog.size,
+        embedded: stores.embeddedDurable,
+        store: durableStoreName(config),
+      },
+      "recs is serving",
+    );
   } catch (err) {
     await server.drain(0);
     await closeMetrics(metricsServer);
@@ -113,7 +133,10 @@ async function loadSampleCatalogIfDue(config: Config, stores: Stores, logger: Lo
   try {
     dim = await firstEmbeddingLength(SAMPLE_CATALOG);
   } catch (err) {
-    logger.warn({ file: SAMPLE_CATALOG, err }, "the sample catalog cannot be read; not loaded (set RECS_LOAD_SAMPLE_CATALOG=never to skip it)");
+    logger.warn(
+      { file: SAMPLE_CATALOG, err },
+      "the sample catalog cannot be read; not loaded (set RECS_LOAD_SAMPLE_CATALOG=never to skip it)",
+    );
     return;
   }
   if (dim !== config.embeddingDim) {
@@ -125,11 +148,16 @@ async function loadSampleCatalogIfDue(config: Config, stores: Stores, logger: Lo
   }
   const result = await loadCatalogFile(SAMPLE_CATALOG, stores.durable.items, config.embeddingDim);
   const level = result.rejected > 0 ? "warn" : "info";
-  logger[level]({ file: SAMPLE_CATALOG, upserted: result.accepted, rejected: result.rejected }, "empty catalog: loaded the sample catalog");
+  logger[level](
+    { file: SAMPLE_CATALOG, upserted: result.accepted, rejected: result.rejected },
+    "empty catalog: loaded the sample catalog",
+  );
 }
 
 /** An empty catalog is a working but useless service: say so once at start, with the way out. */
 function warnIfCatalogEmpty(engine: Engine, logger: Logger): void {
   if (engine.catalog.size > 0) return;
-  logger.warn("the catalog is empty, so every Recommend answers with no items: load one with Catalog.UpsertItems or `recs load-catalog FILE` (on the embedded store, while the server is stopped)");
+  logger.warn(
+    "the catalog is empty, so every Recommend answers with no items: load one with Catalog.UpsertItems or `recs load-catalog FILE` (on the embedded store, while the server is stopped)",
+  );
 }

@@ -4,13 +4,29 @@ import { ConfigError, CONFIG_KEYS, loadConfig } from "../src/config";
 describe("configuration", () => {
   it("has a default for every key and documents each", () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ host: "127.0.0.1", port: 50051, embeddingDim: 32, dataDir: "./.recs-data", apiKeys: [], metricsPort: 0 });
+    expect(config).toMatchObject({
+      host: "127.0.0.1",
+      port: 50051,
+      embeddingDim: 32,
+      dataDir: "./.recs-data",
+      apiKeys: [],
+      metricsPort: 0,
+    });
     expect(config.databaseUrl).toBeUndefined();
     expect(config.redisUrl).toBeUndefined();
     expect(Object.isFrozen(config)).toBe(true);
     for (const key of CONFIG_KEYS) expect(key.description.length, key.env).toBeGreaterThan(10);
     expect(CONFIG_KEYS.map((k) => k.env)).toEqual(
-      expect.arrayContaining(["RECS_HOST", "RECS_PORT", "DATABASE_URL", "RECS_DATA_DIR", "REDIS_URL", "RECS_EMBEDDING_DIM", "RECS_API_KEYS", "RECS_METRICS_PORT"]),
+      expect.arrayContaining([
+        "RECS_HOST",
+        "RECS_PORT",
+        "DATABASE_URL",
+        "RECS_DATA_DIR",
+        "REDIS_URL",
+        "RECS_EMBEDDING_DIM",
+        "RECS_API_KEYS",
+        "RECS_METRICS_PORT",
+      ]),
     );
   });
 
@@ -55,6 +71,8 @@ describe("configuration", () => {
     expect(() => loadConfig({ REDIS_URL: "redis://r:6379", RECS_REDIS_CLUSTER: "r:7000" })).toThrow(
       /REDIS_URL and RECS_REDIS_CLUSTER are both set: set REDIS_URL for a standalone Redis or RECS_REDIS_CLUSTER for a Redis Cluster, not both/,
     );
-    expect(() => loadConfig({ RECS_WORKERS: "2", DATABASE_URL: "postgres://u@db/recs", RECS_REDIS_CLUSTER: "r:7000" })).not.toThrow();
+    expect(() =>
+      loadConfig({ RECS_WORKERS: "2", DATABASE_URL: "postgres://u@db/recs", RECS_REDIS_CLUSTER: "r:7000" }),
+    ).not.toThrow();
   });
 });

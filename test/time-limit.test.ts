@@ -7,7 +7,9 @@ describe("withinMs", () => {
   it("settles as the promise does when it is in time, and leaves no timer behind", async () => {
     vi.useFakeTimers();
     await expect(withinMs(Promise.resolve(42), 1_000, () => new Error("late"))).resolves.toBe(42);
-    await expect(withinMs(Promise.reject(new Error("store said no")), 1_000, () => new Error("late"))).rejects.toThrow("store said no");
+    await expect(withinMs(Promise.reject(new Error("store said no")), 1_000, () => new Error("late"))).rejects.toThrow(
+      "store said no",
+    );
     expect(vi.getTimerCount()).toBe(0);
   });
 
@@ -19,7 +21,10 @@ describe("withinMs", () => {
     const outcome = expect(guarded).rejects.toThrow("no answer within 500 ms");
     await vi.advanceTimersByTimeAsync(499);
     let settled = false;
-    void guarded.then(() => (settled = true), () => (settled = true));
+    void guarded.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
     await Promise.resolve();
     expect(settled).toBe(false);
     await vi.advanceTimersByTimeAsync(1);

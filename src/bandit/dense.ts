@@ -32,7 +32,14 @@ export function quadraticForm(m: Float64Array, n: number, u: Vector, offset = 0)
 }
 
 /** out = M·u for a rows×cols M, reading u from `u[offset .. offset+cols)`. */
-export function matVec(m: Float64Array, rows: number, cols: number, u: Vector, offset: number, out: Float64Array): void {
+export function matVec(
+  m: Float64Array,
+  rows: number,
+  cols: number,
+  u: Vector,
+  offset: number,
+  out: Float64Array,
+): void {
   for (let i = 0; i < rows; i++) {
     const row = i * cols;
     let sum = 0;
@@ -62,7 +69,14 @@ export function addOuter(m: Float64Array, n: number, v: Vector, offset: number, 
  * Keeps `inv` = M⁻¹ current when M += c·vvᵀ (Sherman–Morrison, O(n²)). `scratch` holds n numbers and
  * ends up holding M⁻¹v (before the update). Returns vᵀM⁻¹v before the update.
  */
-export function shermanMorrison(inv: Float64Array, n: number, v: Vector, offset: number, c: number, scratch: Float64Array): number {
+export function shermanMorrison(
+  inv: Float64Array,
+  n: number,
+  v: Vector,
+  offset: number,
+  c: number,
+  scratch: Float64Array,
+): number {
   matVec(inv, n, n, v, offset, scratch);
   const s = dot(scratch, v, offset, n);
   const k = c / (1 + c * s);

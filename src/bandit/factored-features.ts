@@ -1,5 +1,12 @@
 import { nextFactorStamp, type FactoredBatch } from "./factored";
-import { SIGNAL_COUNT, signalOn, type FeatureItem, type FeatureSpec, type HashedContext, type StateVector } from "./features";
+import {
+  SIGNAL_COUNT,
+  signalOn,
+  type FeatureItem,
+  type FeatureSpec,
+  type HashedContext,
+  type StateVector,
+} from "./features";
 import { CrossTable, hashedTerms, TermList } from "./hashed-terms";
 
 /**
@@ -63,8 +70,10 @@ export class FactoredFeatures implements FactoredBatch {
     const d = spec.dim;
     const s = spec.useSession ? session : null;
     const l = spec.useLongTerm ? longTerm : null;
-    if (s !== null && s.length !== d) throw new RangeError(`session vector has ${s.length} dimensions, the layout expects ${d}`);
-    if (l !== null && l.length !== d) throw new RangeError(`long-term vector has ${l.length} dimensions, the layout expects ${d}`);
+    if (s !== null && s.length !== d)
+      throw new RangeError(`session vector has ${s.length} dimensions, the layout expects ${d}`);
+    if (l !== null && l.length !== d)
+      throw new RangeError(`long-term vector has ${l.length} dimensions, the layout expects ${d}`);
     this.session = s;
     this.longTerm = l;
     let e = 0;
@@ -85,7 +94,12 @@ export class FactoredFeatures implements FactoredBatch {
    * Sets the candidates' rows w, terms and x (setRequest first); candidate c's item signals are
    * `signals[c·SIGNAL_COUNT ..]`, as in buildFeatures (absent: zeros).
    */
-  setCandidates(context: HashedContext, items: readonly FeatureItem[], signals?: Float64Array, rows?: CandidateRows): void {
+  setCandidates(
+    context: HashedContext,
+    items: readonly FeatureItem[],
+    signals?: Float64Array,
+    rows?: CandidateRows,
+  ): void {
     const spec = this.spec;
     const d = spec.dim;
     const m = this.width;
@@ -103,7 +117,11 @@ export class FactoredFeatures implements FactoredBatch {
       const v = rows ? rows.embeddings : items[c]!.embedding;
       const base = rows ? rows.indices[c]! * d : 0;
       if (rows ? !(base >= 0 && base + d <= v.length) : v.length !== d) {
-        throw new RangeError(rows ? `candidate row ${rows.indices[c]} is outside the ${v.length / d} embedding rows` : `item embedding has ${v.length} dimensions, the layout expects ${d}`);
+        throw new RangeError(
+          rows
+            ? `candidate row ${rows.indices[c]} is outside the ${v.length / d} embedding rows`
+            : `item embedding has ${v.length} dimensions, the layout expects ${d}`,
+        );
       }
       const at = c * m;
       let sv = 0;

@@ -25,7 +25,12 @@ export interface FeatureLayoutOptions {
  * Category means average the noise out of single embeddings: where an item's own embedding is a noisy
  * view of what it is, its category's mean still says what kind of thing it is.
  */
-export const SIGNALS = Object.freeze({ popularityLift: 0, sessionCategory: 1, sessionCentroid: 2, longTermCentroid: 3 });
+export const SIGNALS = Object.freeze({
+  popularityLift: 0,
+  sessionCategory: 1,
+  sessionCentroid: 2,
+  longTermCentroid: 3,
+});
 export const SIGNAL_COUNT = 4;
 
 /** Whether item signal i is on in the layout: the session ones go with `useSession`, the long-term one with `useLongTerm`. */
@@ -72,9 +77,11 @@ export interface FeatureSpec {
 export function featureLayout(options: FeatureLayoutOptions): FeatureSpec {
   const { dim, hashBuckets } = options;
   if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`dim must be a positive integer, got ${dim}`);
-  if (!Number.isInteger(hashBuckets) || hashBuckets < 0) throw new RangeError(`hashBuckets must be an integer ≥ 0, got ${hashBuckets}`);
+  if (!Number.isInteger(hashBuckets) || hashBuckets < 0)
+    throw new RangeError(`hashBuckets must be an integer ≥ 0, got ${hashBuckets}`);
   const armScale = options.armScale ?? 1;
-  if (!(armScale > 0) || !Number.isFinite(armScale)) throw new RangeError(`armScale must be a positive number, got ${armScale}`);
+  if (!(armScale > 0) || !Number.isFinite(armScale))
+    throw new RangeError(`armScale must be a positive number, got ${armScale}`);
   return Object.freeze({
     dim,
     hashBuckets,
@@ -155,12 +162,27 @@ export function buildFeatures(
   if (v.length !== d) throw new RangeError(`item embedding has ${v.length} dimensions, the layout expects ${d}`);
   const zBase = row * spec.sharedDim;
   const xBase = row * spec.armDim;
-  const sessionSimilarity = writeProduct(spec.useSession ? session : null, v, d, zOut, zBase + spec.sessionOffset, "session");
-  const longTermSimilarity = writeProduct(spec.useLongTerm ? longTerm : null, v, d, zOut, zBase + spec.longTermOffset, "long-term");
+  const sessionSimilarity = writeProduct(
+    spec.useSession ? session : null,
+    v,
+    d,
+    zOut,
+    zBase + spec.sessionOffset,
+    "session",
+  );
+  const longTermSimilarity = writeProduct(
+    spec.useLongTerm ? longTerm : null,
+    v,
+    d,
+    zOut,
+    zBase + spec.longTermOffset,
+    "long-term",
+  );
   writeHashed(spec, context, item, zOut, zBase + spec.hashedOffset);
   zOut[zBase + spec.similarityOffset] = sessionSimilarity;
   zOut[zBase + spec.similarityOffset + 1] = longTermSimilarity;
-  for (let i = 0; i < SIGNAL_COUNT; i++) zOut[zBase + spec.signalOffset + i] = signalOn(spec, i) ? (signals?.[signalsAt + i] ?? 0) : 0;
+  for (let i = 0; i < SIGNAL_COUNT; i++)
+    zOut[zBase + spec.signalOffset + i] = signalOn(spec, i) ? (signals?.[signalsAt + i] ?? 0) : 0;
   zOut[zBase + spec.biasOffset] = 1;
   const c = spec.armScale;
   xOut[xBase] = c;
@@ -169,7 +191,14 @@ export function buildFeatures(
 }
 
 /** out[base + i] = a_i·v_i (zeros when a is null); returns a·v. */
-function writeProduct(a: StateVector, v: Float32Array | Float64Array, d: number, out: Float64Array, base: number, what: string): number {
+function writeProduct(
+  a: StateVector,
+  v: Float32Array | Float64Array,
+  d: number,
+  out: Float64Array,
+  base: number,
+  what: string,
+): number {
   if (a === null) {
     out.fill(0, base, base + d);
     return 0;
@@ -184,7 +213,13 @@ function writeProduct(a: StateVector, v: Float32Array | Float64Array, d: number,
   return similarity;
 }
 
-function writeHashed(spec: FeatureSpec, context: HashedContext, item: FeatureItem, out: Float64Array, base: number): void {
+function writeHashed(
+  spec: FeatureSpec,
+  context: HashedContext,
+  item: FeatureItem,
+  out: Float64Array,
+  base: number,
+): void {
   out.fill(0, base, base + spec.hashBuckets);
   const terms = hashedTermScratch;
   const count = hashedTerms(spec, context, item, terms, 0);

@@ -60,10 +60,14 @@ function signedBucket(hash: number, buckets: number): number {
 /** Writes the item's crosses with one context entry (prefix = FNV state after `${key}=${value}×`) as signed buckets from `at`. */
 function writeCrosses(item: CrossedItem, prefix: number, buckets: number, out: Int32Array, at: number): void {
   let i = at;
-  if (item.category !== "") out[i++] = signedBucket(fmix32(fnv1aUpdate(fnv1aUpdate(prefix, "category="), item.category)), buckets);
+  if (item.category !== "")
+    out[i++] = signedBucket(fmix32(fnv1aUpdate(fnv1aUpdate(prefix, "category="), item.category)), buckets);
   for (const name in item.attributes) {
     if (!Object.hasOwn(item.attributes, name)) continue;
-    out[i++] = signedBucket(fmix32(fnv1aUpdate(fnv1aUpdate(fnv1aUpdate(prefix, name), "="), item.attributes[name]!)), buckets);
+    out[i++] = signedBucket(
+      fmix32(fnv1aUpdate(fnv1aUpdate(fnv1aUpdate(prefix, name), "="), item.attributes[name]!)),
+      buckets,
+    );
   }
 }
 
@@ -145,7 +149,15 @@ export class CrossTable {
  * `terms` from `at`; returns the position after the last. With a table, the item's crosses are kept
  * under `key`.
  */
-export function hashedTerms(spec: HashedBlockLayout, context: ContextHashes, item: CrossedItem, terms: TermList, at: number, table?: CrossTable, key = -1): number {
+export function hashedTerms(
+  spec: HashedBlockLayout,
+  context: ContextHashes,
+  item: CrossedItem,
+  terms: TermList,
+  at: number,
+  table?: CrossTable,
+  key = -1,
+): number {
   const buckets = spec.hashBuckets;
   const entries = context.pairHashes.length;
   if (buckets === 0 || entries === 0) return at;

@@ -1,4 +1,13 @@
-import { addOuter, cholesky, invertLowerInPlace, invertSpd, matVec, scaledIdentity, shermanMorrison, type Vector } from "./dense";
+import {
+  addOuter,
+  cholesky,
+  invertLowerInPlace,
+  invertSpd,
+  matVec,
+  scaledIdentity,
+  shermanMorrison,
+  type Vector,
+} from "./dense";
 
 /**
  * One item's statistics in hybrid LinUCB (Li et al. 2010, Algorithm 2), all sums over that item's
@@ -18,7 +27,11 @@ export class ArmStats {
   updates = 0;
   private sinceRefresh = 0;
 
-  constructor(readonly armDim: number, readonly sharedDim: number, lambda: number) {
+  constructor(
+    readonly armDim: number,
+    readonly sharedDim: number,
+    lambda: number,
+  ) {
     this.a = scaledIdentity(armDim, lambda);
     this.aInverse = scaledIdentity(armDim, 1 / lambda);
     this.bMatrix = new Float64Array(armDim * sharedDim);
@@ -26,7 +39,15 @@ export class ArmStats {
   }
 
   /** Adds one observation to the arm's sums and keeps A_a⁻¹ current. */
-  add(z: Vector, zOffset: number, x: Vector, xOffset: number, reward: number, refreshEvery: number, scratch: Float64Array): void {
+  add(
+    z: Vector,
+    zOffset: number,
+    x: Vector,
+    xOffset: number,
+    reward: number,
+    refreshEvery: number,
+    scratch: Float64Array,
+  ): void {
     const k = this.armDim;
     const n = this.sharedDim;
     addOuter(this.a, k, x, xOffset, 1);
@@ -48,7 +69,14 @@ export class ArmStats {
    * the item's u wherever it is kept and returns B_aβ̂ (the kernel does both in one pass over B_a).
    * `y`, `bBeta` and `own` are scratch of at least k values. The returned object is reused.
    */
-  scoreParts(x: Vector, xOffset: number, residual: (y: Float64Array) => Float64Array, y: Float64Array, bBeta: Float64Array, own: Float64Array): { mean: number; variance: number } {
+  scoreParts(
+    x: Vector,
+    xOffset: number,
+    residual: (y: Float64Array) => Float64Array,
+    y: Float64Array,
+    bBeta: Float64Array,
+    own: Float64Array,
+  ): { mean: number; variance: number } {
     const k = this.armDim;
     matVec(this.aInverse, k, k, x, xOffset, y);
     bBeta.set(residual(y));
@@ -118,7 +146,13 @@ export class ArmStats {
  * touch re-inserts), made with `make` if new — first evicting the oldest, handed to `evict`, when
  * `capacity` are held — and now the most recent.
  */
-export function touchArm(arms: Map<string, ArmStats>, itemId: string, capacity: number, make: () => ArmStats, evict: (arm: ArmStats) => void): ArmStats {
+export function touchArm(
+  arms: Map<string, ArmStats>,
+  itemId: string,
+  capacity: number,
+  make: () => ArmStats,
+  evict: (arm: ArmStats) => void,
+): ArmStats {
   let arm = arms.get(itemId);
   if (arm !== undefined) arms.delete(itemId);
   else {

@@ -75,7 +75,8 @@ export class HybridLinUCB {
     this.shared.a.set(scaledIdentity(this.sharedDim, this.lambda));
     this.shared.aInverse.set(scaledIdentity(this.sharedDim, 1 / this.lambda));
     if (options.priorMean !== undefined) {
-      if (options.priorMean.length !== this.sharedDim) throw new RangeError(`priorMean has ${options.priorMean.length} values, sharedDim is ${this.sharedDim}`);
+      if (options.priorMean.length !== this.sharedDim)
+        throw new RangeError(`priorMean has ${options.priorMean.length} values, sharedDim is ${this.sharedDim}`);
       for (let i = 0; i < this.sharedDim; i++) {
         checkFinite("priorMean", options.priorMean[i]!);
         this.shared.b[i] = this.lambda * options.priorMean[i]!;
@@ -105,7 +106,12 @@ export class HybridLinUCB {
   score(itemId: string, z: Vector, x: Vector, zOffset = 0, xOffset = 0): Score {
     // The batch path for one item, so an item scores the same alone as in any batch, to the bit.
     const out = this.single;
-    this.scoreMany([itemId], z.subarray(zOffset, zOffset + this.sharedDim), x.subarray(xOffset, xOffset + this.armDim), out);
+    this.scoreMany(
+      [itemId],
+      z.subarray(zOffset, zOffset + this.sharedDim),
+      x.subarray(xOffset, xOffset + this.armDim),
+      out,
+    );
     return { mean: out.mean[0]!, bonus: out.bonus[0]!, ucb: out.ucb[0]! };
   }
 
@@ -151,7 +157,10 @@ export class HybridLinUCB {
     let armed = 0;
     for (let c = 0; c < count; c++) if (this.arms.has(itemIds[c]!)) armed++;
     const { space, denseAt } = this.factored.load(batch, count, armed, this.mutations, () => this.beta0());
-    const armRows = this.armRows.length >= armed ? this.armRows : (this.armRows = new Int32Array(Math.max(armed, 2 * this.armRows.length)));
+    const armRows =
+      this.armRows.length >= armed
+        ? this.armRows
+        : (this.armRows = new Int32Array(Math.max(armed, 2 * this.armRows.length)));
     let row = 0;
     for (let c = 0; c < count; c++) {
       const arm = armed === 0 ? undefined : this.arms.get(itemIds[c]!);
@@ -190,7 +199,13 @@ export class HybridLinUCB {
   }
 
   /** An item without statistics: its x part of the variance under the prior (mean part 0). */
-  private priorParts(xFlat: Vector, xOffset: number, meanRest: Float64Array, varianceRest: Float64Array, c: number): void {
+  private priorParts(
+    xFlat: Vector,
+    xOffset: number,
+    meanRest: Float64Array,
+    varianceRest: Float64Array,
+    c: number,
+  ): void {
     let xx = 0;
     for (let i = 0; i < this.armDim; i++) xx += xFlat[xOffset + i]! * xFlat[xOffset + i]!;
     meanRest[c] = 0;
@@ -198,8 +213,23 @@ export class HybridLinUCB {
   }
 
   /** An item with statistics: see `ArmStats.scoreParts`; the n values of its z are at `at` in the kernel's rows. */
-  private armParts(arm: ArmStats, xFlat: Vector, xOffset: number, at: number, meanRest: Float64Array, varianceRest: Float64Array, c: number): void {
-    const parts = arm.scoreParts(xFlat, xOffset, (y) => this.shared.armResidual(at, arm.bMatrix, y), this.armScratch, this.armScratch2, this.sharedScratch);
+  private armParts(
+    arm: ArmStats,
+    xFlat: Vector,
+    xOffset: number,
+    at: number,
+    meanRest: Float64Array,
+    varianceRest: Float64Array,
+    c: number,
+  ): void {
+    const parts = arm.scoreParts(
+      xFlat,
+      xOffset,
+      (y) => this.shared.armResidual(at, arm.bMatrix, y),
+      this.armScratch,
+      this.armScratch2,
+      this.sharedScratch,
+    );
     meanRest[c] = parts.mean;
     varianceRest[c] = parts.variance;
   }
@@ -253,7 +283,14 @@ export class HybridLinUCB {
   /** The whole model as bytes, for snapshots; restores to identical scores. */
   exportState(): Uint8Array {
     return encodeHybridState({
-      options: { sharedDim: this.sharedDim, armDim: this.armDim, alpha: this.alpha, lambda: this.lambda, refreshEvery: this.refreshEvery, maxArms: this.maxArms },
+      options: {
+        sharedDim: this.sharedDim,
+        armDim: this.armDim,
+        alpha: this.alpha,
+        lambda: this.lambda,
+        refreshEvery: this.refreshEvery,
+        maxArms: this.maxArms,
+      },
       updateCount: this.updates,
       a0: this.a0,
       b0: this.b0,
@@ -301,11 +338,17 @@ export class HybridLinUCB {
 
   /** The item's statistics, created (evicting the least recently updated if full) and marked most recent. */
   private touchArm(itemId: string): ArmStats {
-    return touchArm(this.arms, itemId, this.maxArms, () => new ArmStats(this.armDim, this.sharedDim, this.lambda), (evicted) => {
-      // An evicted item hands its evidence back to the shared model, as if it never had per-item features.
-      const { rows, vector } = evicted.sharedContribution();
-      this.shared.absorb(rows, vector);
-      this.changed();
-    });
+    return touchArm(
+      this.arms,
+      itemId,
+      this.maxArms,
+      () => new ArmStats(this.armDim, this.sharedDim, this.lambda),
+      (evicted) => {
+        // An evicted item hands its evidence back to the shared model, as if it never had per-item features.
+        const { rows, vector } = evicted.sharedContribution();
+        this.shared.absorb(rows, vector);
+        this.changed();
+      },
+    );
   }
 }

@@ -131,7 +131,15 @@ export class LinUCB {
 
   /** A copy of the statistics, for snapshots. */
   exportState(): LinUCBState {
-    return { dim: this.dim, alpha: this.alpha, lambda: this.lambda, refreshEvery: this.refreshEvery, a: this.a.slice(), b: this.b.slice(), updateCount: this.updates };
+    return {
+      dim: this.dim,
+      alpha: this.alpha,
+      lambda: this.lambda,
+      refreshEvery: this.refreshEvery,
+      a: this.a.slice(),
+      b: this.b.slice(),
+      updateCount: this.updates,
+    };
   }
 
   /** A model holding `state` (A⁻¹ recomputed exactly). */
@@ -139,7 +147,9 @@ export class LinUCB {
     const model = new LinUCB(state);
     const n = model.dim;
     if (state.a.length !== n * n || state.b.length !== n) {
-      throw new RangeError(`LinUCB state: A must hold ${n * n} numbers and b ${n}, got ${state.a.length} and ${state.b.length}`);
+      throw new RangeError(
+        `LinUCB state: A must hold ${n * n} numbers and b ${n}, got ${state.a.length} and ${state.b.length}`,
+      );
     }
     model.a.set(state.a);
     model.b.set(state.b);

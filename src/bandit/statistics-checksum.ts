@@ -20,7 +20,7 @@ export function statisticsChecksum(state: Uint8Array): string {
   const values = (name: string, array: ArrayLike<number>) => {
     const parts: string[] = [name];
     for (let i = 0; i < array.length; i++) parts.push(rounded(array[i]!));
-    hash.update(parts.join(",") + "\n");
+    hash.update(`${parts.join(",")}\n`);
   };
   hash.update(`updates ${decoded.updateCount}\n`);
   values("a0", decoded.a0);

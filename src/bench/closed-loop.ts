@@ -37,7 +37,9 @@ export async function runClosedLoop(options: LoopOptions, nextCall: (worker: num
   const deadline = started + options.durationMs;
   let issued = 0;
   let finished = 0;
-  const progress = options.onProgress ? setInterval(() => options.onProgress!(finished, performance.now() - started), 250) : null;
+  const progress = options.onProgress
+    ? setInterval(() => options.onProgress!(finished, performance.now() - started), 250)
+    : null;
 
   const worker = async (index: number) => {
     while (performance.now() < deadline && issued < options.maxCalls) {

@@ -23,7 +23,12 @@ interface BenchJob {
   estimators: EstimatorName[];
 }
 
-const DEFAULT_POLICIES = ["random", "popularity", "egreedy:epsilon=0.1", "linucb:alpha=0.5,epsilon=0.05,session=on,longterm=on"];
+const DEFAULT_POLICIES = [
+  "random",
+  "popularity",
+  "egreedy:epsilon=0.1",
+  "linucb:alpha=0.5,epsilon=0.05,session=on,longterm=on",
+];
 const world = createWorld({ dim: 16 }, 42);
 const catalog = catalogItems(world);
 
@@ -37,13 +42,26 @@ function makeLog(events: number): { rows: LoggedDecision[]; seconds: number } {
 async function timePass(rows: LoggedDecision[], job: BenchJob, bootstrap = 0) {
   const start = performance.now();
   const cpuStart = process.cpuUsage();
-  const result = await evaluate(rows, { catalog, policies: [parsePolicySpec(job.policy)], estimators: job.estimators, bootstrap, seed: 1 });
+  const result = await evaluate(rows, {
+    catalog,
+    policies: [parsePolicySpec(job.policy)],
+    estimators: job.estimators,
+    bootstrap,
+    seed: 1,
+  });
   const seconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpuStart);
   // CPU time of the whole process: meaningful when one pass runs at a time (not with --workers).
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const estimates = result.policies[0]!.estimates;
-  return { policy: policySpecName(parsePolicySpec(job.policy)), seconds, eventsPerSecond: rows.length / seconds, eventsPerCpuSecond: rows.length / cpuSeconds, matched: estimates.replay?.n ?? null, replay: estimates.replay?.value ?? null };
+  return {
+    policy: policySpecName(parsePolicySpec(job.policy)),
+    seconds,
+    eventsPerSecond: rows.length / seconds,
+    eventsPerCpuSecond: rows.length / cpuSeconds,
+    matched: estimates.replay?.n ?? null,
+    replay: estimates.replay?.value ?? null,
+  };
 }
 
 function parseArgs(argv: string[]) {
@@ -60,7 +78,12 @@ function parseArgs(argv: string[]) {
     else throw new Error(`unknown argument ${arg}; see the header of src/bench/evaluate.ts`);
   }
   if (!Number.isInteger(events) || events < 1) throw new Error("--events must be a whole number ≥ 1");
-  return { policies: policies.length > 0 ? policies : DEFAULT_POLICIES, estimators: estimators.length > 0 ? estimators : (["replay"] as EstimatorName[]), events, workers };
+  return {
+    policies: policies.length > 0 ? policies : DEFAULT_POLICIES,
+    estimators: estimators.length > 0 ? estimators : (["replay"] as EstimatorName[]),
+    events,
+    workers,
+  };
 }
 
 const line = (r: Awaited<ReturnType<typeof timePass>>) =>
@@ -70,11 +93,18 @@ async function runWorkers(options: ReturnType<typeof parseArgs>): Promise<void> 
   const tsx = import.meta.resolve("tsx/esm/api");
   const entry = import.meta.url;
   const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  const workers = options.policies.map((policy) => new Worker(bootstrap, { eval: true, workerData: { events: options.events, policy, estimators: options.estimators } satisfies BenchJob }));
-  const message = (worker: Worker) => new Promise<{ kind: string; result?: Awaited<ReturnType<typeof timePass>> }>((resolve, reject) => {
-    worker.once("message", resolve);
-    worker.once("error", reject);
-  });
+  const workers = options.policies.map(
+    (policy) =>
+      new Worker(bootstrap, {
+        eval: true,
+        workerData: { events: options.events, policy, estimators: options.estimators } satisfies BenchJob,
+      }),
+  );
+  const message = (worker: Worker) =>
+    new Promise<{ kind: string; result?: Awaited<ReturnType<typeof timePass>> }>((resolve, reject) => {
+      worker.once("message", resolve);
+      worker.once("error", reject);
+    });
   await Promise.all(workers.map(message)); // each has generated its log
   const start = performance.now();
   const done = workers.map(message);
@@ -82,20 +112,35 @@ async function runWorkers(options: ReturnType<typeof parseArgs>): Promise<void> 
   const results = await Promise.all(done);
   const wall = (performance.now() - start) / 1000;
   for (const r of results) console.log(line(r.result!));
-  console.log(`all ${workers.length} policies at once: ${wall.toFixed(2)} s wall, ${Math.round((options.events * workers.length) / wall).toLocaleString("en-US")} policy-events/s in total`);
+  console.log(
+    `all ${workers.length} policies at once: ${wall.toFixed(2)} s wall, ${Math.round((options.events * workers.length) / wall).toLocaleString("en-US")} policy-events/s in total`,
+  );
   await Promise.all(workers.map((w) => w.terminate()));
 }
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  console.log(`replay benchmark: ${options.events.toLocaleString("en-US")} logged events, d = 16, 50 candidates, estimators ${options.estimators.join(",")}; node ${process.version}; load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log(
+    `replay benchmark: ${options.events.toLocaleString("en-US")} logged events, d = 16, 50 candidates, estimators ${options.estimators.join(",")}; node ${process.version}; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
   if (options.workers) return runWorkers(options);
   const log = makeLog(options.events);
   console.log(`log generated in ${log.seconds.toFixed(1)} s (not timed below)`);
-  for (const policy of options.policies) console.log(line(await timePass(log.rows, { events: options.events, policy, estimators: options.estimators })));
-  const withBootstrap = await timePass(log.rows, { events: options.events, policy: "random", estimators: options.estimators }, 200);
+  for (const policy of options.policies)
+    console.log(line(await timePass(log.rows, { events: options.events, policy, estimators: options.estimators })));
+  const withBootstrap = await timePass(
+    log.rows,
+    { events: options.events, policy: "random", estimators: options.estimators },
+    200,
+  );
   console.log(`random again with the 200-resample bootstrap: ${withBootstrap.seconds.toFixed(2)} s in all`);
-  console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log(
+    `load average after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
 }
 
 if (isMainThread) {

@@ -29,23 +29,45 @@ const EVENTS_PER_STREAM = 5_000;
 const USERS = 1_000;
 const rounds = Number(process.argv[2] ?? 6);
 const RECOMMENDATIONS = Number(process.env.FLOW_RECOMMENDATIONS ?? 200);
-if (!Number.isInteger(RECOMMENDATIONS) || RECOMMENDATIONS < 1) throw new Error(`FLOW_RECOMMENDATIONS must be a positive integer, got ${process.env.FLOW_RECOMMENDATIONS}`);
+if (!Number.isInteger(RECOMMENDATIONS) || RECOMMENDATIONS < 1)
+  throw new Error(`FLOW_RECOMMENDATIONS must be a positive integer, got ${process.env.FLOW_RECOMMENDATIONS}`);
 
 const config = loadConfig();
 const logger = createLogger("warn");
 const stores = await openStores(config, logger, () => undefined);
 const registry = new Registry();
-const engine = await Engine.start({ config, durable: stores.durable, ephemeral: stores.ephemeral, logger, seed: 1, registry });
-if (engine.catalog.size === 0) throw new Error("the catalog is empty: load one first (node bin/recs.js load-catalog FILE)");
+const engine = await Engine.start({
+  config,
+  durable: stores.durable,
+  ephemeral: stores.ephemeral,
+  logger,
+  seed: 1,
+  registry,
+});
+if (engine.catalog.size === 0)
+  throw new Error("the catalog is empty: load one first (node bin/recs.js load-catalog FILE)");
 
 const rng = seededRandom(7);
 const tag = Math.random().toString(36).slice(2, 8);
 const shown: Array<{ recommendationId: string; userId: string; sessionId: string; itemIds: string[] }> = [];
 for (let i = 0; i < RECOMMENDATIONS; i++) {
   const user = Math.floor(rng() * USERS);
-  const input = { userId: `flow-u-${user}`, sessionId: `flow-s-${tag}-${user}`, k: 10, context: { page: "home" }, candidateIds: [], excludeIds: [], category: "" };
+  const input = {
+    userId: `flow-u-${user}`,
+    sessionId: `flow-s-${tag}-${user}`,
+    k: 10,
+    context: { page: "home" },
+    candidateIds: [],
+    excludeIds: [],
+    category: "",
+  };
   const out = await engine.recommend(input);
-  shown.push({ recommendationId: out.recommendationId, userId: input.userId, sessionId: input.sessionId, itemIds: out.items.map((item) => item.itemId) });
+  shown.push({
+    recommendationId: out.recommendationId,
+    userId: input.userId,
+    sessionId: input.sessionId,
+    itemIds: out.items.map((item) => item.itemId),
+  });
 }
 const itemIds = [...new Set(shown.flatMap((s) => s.itemIds))];
 
@@ -57,8 +79,24 @@ function nextEvent(): StreamEntry<FeedbackInput> {
   const s = shown[Math.floor(rng() * shown.length)]!;
   const user = Math.floor(rng() * USERS);
   const wire: FeedbackEvent__Output = answering
-    ? { eventId, userId: s.userId, sessionId: s.sessionId, itemId: s.itemIds[Math.min(s.itemIds.length - 1, Math.floor(s.itemIds.length * rng() * rng()))]!, type: "CLICK", recommendationId: s.recommendationId, occurredAtMs: "0" }
-    : { eventId, userId: `flow-u-${user}`, sessionId: `flow-s-${tag}-${user}`, itemId: itemIds[Math.floor(rng() * itemIds.length)]!, type: "CLICK", recommendationId: "", occurredAtMs: "0" };
+    ? {
+        eventId,
+        userId: s.userId,
+        sessionId: s.sessionId,
+        itemId: s.itemIds[Math.min(s.itemIds.length - 1, Math.floor(s.itemIds.length * rng() * rng()))]!,
+        type: "CLICK",
+        recommendationId: s.recommendationId,
+        occurredAtMs: "0",
+      }
+    : {
+        eventId,
+        userId: `flow-u-${user}`,
+        sessionId: `flow-s-${tag}-${user}`,
+        itemId: itemIds[Math.floor(rng() * itemIds.length)]!,
+        type: "CLICK",
+        recommendationId: "",
+        occurredAtMs: "0",
+      };
   return { id: eventId, value: toFeedbackInput(wire, { nowMs: Date.now(), retentionDays: config.eventRetentionDays }) };
 }
 
@@ -75,10 +113,17 @@ async function round(): Promise<{ accepted: number; cpuUs: number; machineUs: nu
   const used = process.cpuUsage(cpu);
   const machineAfter = machineCpuTimes();
   const machineUs = machine && machineAfter ? (machineAfter.busyS - machine.busyS) * 1e6 : null;
-  return { accepted: summaries.reduce((sum, s) => sum + s.accepted, 0), cpuUs: used.user + used.system, machineUs, wallMs: performance.now() - started };
+  return {
+    accepted: summaries.reduce((sum, s) => sum + s.accepted, 0),
+    cpuUs: used.user + used.system,
+    machineUs,
+    wallMs: performance.now() - started,
+  };
 }
 
-console.log(`feedback flow, ${STREAMS} streams × ${EVENTS_PER_STREAM} events per round, load average ${loadavg()[0]!.toFixed(2)}`);
+console.log(
+  `feedback flow, ${STREAMS} streams × ${EVENTS_PER_STREAM} events per round, load average ${loadavg()[0]!.toFixed(2)}`,
+);
 await round(); // warm-up
 const perEvent: number[] = [];
 const machinePerEvent: number[] = [];
@@ -88,13 +133,24 @@ for (let r = 0; r < rounds; r++) {
   perEvent.push(cpuUs / accepted);
   if (machineUs !== null) machinePerEvent.push(machineUs / accepted);
   const machineText = machineUs === null ? "" : `, machine ${(machineUs / accepted).toFixed(1)} µs`;
-  console.log(`round ${r + 1}: ${accepted} accepted, ${Math.round((accepted * 1000) / wallMs)} events/s, ${(cpuUs / accepted).toFixed(1)} µs CPU per event${machineText}`);
+  console.log(
+    `round ${r + 1}: ${accepted} accepted, ${Math.round((accepted * 1000) / wallMs)} events/s, ${(cpuUs / accepted).toFixed(1)} µs CPU per event${machineText}`,
+  );
 }
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const machineMedian = machinePerEvent.length > 0 ? `; the whole machine (Postgres, Redis and anything else running) ${median(machinePerEvent).toFixed(1)} µs` : "";
+const machineMedian =
+  machinePerEvent.length > 0
+    ? `; the whole machine (Postgres, Redis and anything else running) ${median(machinePerEvent).toFixed(1)} µs`
+    : "";
 console.log(`median ${median(perEvent).toFixed(1)} µs CPU per event in this process${machineMedian}`);
-const batches = (await (registry.getSingleMetric("recs_event_log_batch_size") as Histogram | undefined)?.get())?.values ?? [];
-const feedbackBatches = (suffix: string) => batches.find((v) => v.metricName === `recs_event_log_batch_size_${suffix}` && v.labels.log === "feedback")?.value ?? 0;
-if (feedbackBatches("count") > 0) console.log(`feedback log writes: ${feedbackBatches("count")}, ${(feedbackBatches("sum") / feedbackBatches("count")).toFixed(0)} events each on average`);
+const batches =
+  (await (registry.getSingleMetric("recs_event_log_batch_size") as Histogram | undefined)?.get())?.values ?? [];
+const feedbackBatches = (suffix: string) =>
+  batches.find((v) => v.metricName === `recs_event_log_batch_size_${suffix}` && v.labels.log === "feedback")?.value ??
+  0;
+if (feedbackBatches("count") > 0)
+  console.log(
+    `feedback log writes: ${feedbackBatches("count")}, ${(feedbackBatches("sum") / feedbackBatches("count")).toFixed(0)} events each on average`,
+  );
 await engine.close();
 await stores.close();

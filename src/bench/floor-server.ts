@@ -1,4 +1,10 @@
-import { Server, ServerCredentials, status as Status, type ServiceDefinition, type UntypedServiceImplementation } from "@grpc/grpc-js";
+import {
+  Server,
+  ServerCredentials,
+  status as Status,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 import { Redis } from "ioredis";
 import pg from "pg";
 
@@ -37,7 +43,8 @@ export interface FloorServer {
  * pool size as the service (10 connections) and one Redis connection.
  */
 export async function startFloorServer(options: FloorServerOptions): Promise<FloorServer> {
-  if (!/^[a-z0-9]+$/.test(options.tag)) throw new Error(`floor tag must be lowercase letters and digits, got "${options.tag}"`);
+  if (!/^[a-z0-9]+$/.test(options.tag))
+    throw new Error(`floor tag must be lowercase letters and digits, got "${options.tag}"`);
   const table = `recs_bench_floor_${options.tag}`;
   const keyOf = (index: number) => `recs-bench-floor:${options.tag}:${index}`;
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10, application_name: "recs-bench-floor" });
@@ -46,14 +53,18 @@ export async function startFloorServer(options: FloorServerOptions): Promise<Flo
   const server = new Server();
   try {
     await redis.connect();
-    await pool.query(`CREATE TABLE ${table} (user_id text PRIMARY KEY, embedding real[] NOT NULL, interaction_count bigint NOT NULL, updated_at timestamptz NOT NULL)`);
+    await pool.query(
+      `CREATE TABLE ${table} (user_id text PRIMARY KEY, embedding real[] NOT NULL, interaction_count bigint NOT NULL, updated_at timestamptz NOT NULL)`,
+    );
     await pool.query(
       `INSERT INTO ${table} SELECT 'bench-u-' || i, array_fill(0.1::real, ARRAY[$2::int]), i, now() FROM generate_series(0, $1::int - 1) AS i`,
       [options.keys, options.dim],
     );
     await pool.query(`ANALYZE ${table}`);
     // A session window's worth of bytes, like the service's Redis list entries.
-    const windowValue = JSON.stringify(Array.from({ length: 10 }, (_, i) => ({ itemId: `item-${i}`, type: "click", atMs: Date.now() })));
+    const windowValue = JSON.stringify(
+      Array.from({ length: 10 }, (_, i) => ({ itemId: `item-${i}`, type: "click", atMs: Date.now() })),
+    );
     for (let start = 0; start < options.keys; start += 1000) {
       const batch = redis.pipeline();
       for (let i = start; i < Math.min(options.keys, start + 1000); i++) batch.set(keyOf(i), windowValue, "EX", 3600);
@@ -61,9 +72,15 @@ export async function startFloorServer(options: FloorServerOptions): Promise<Flo
     }
     const select = `SELECT user_id, embedding, interaction_count, updated_at FROM ${table} WHERE user_id = $1`;
     const implementation: UntypedServiceImplementation = {
-      Probe: (call: { request: Buffer }, callback: (err: { code: Status; details: string } | null, value?: Buffer) => void) => {
+      Probe: (
+        call: { request: Buffer },
+        callback: (err: { code: Status; details: string } | null, value?: Buffer) => void,
+      ) => {
         const index = Number(call.request.toString()) % options.keys;
-        Promise.all([redis.get(keyOf(index)), pool.query({ name: "floor-probe", text: select, values: [`bench-u-${index}`] })]).then(
+        Promise.all([
+          redis.get(keyOf(index)),
+          pool.query({ name: "floor-probe", text: select, values: [`bench-u-${index}`] }),
+        ]).then(
           ([window, rows]) => callback(null, Buffer.from(`${window?.length ?? 0}:${rows.rowCount}`)),
           (err: unknown) => callback({ code: Status.UNAVAILABLE, details: String(err) }),
         );
@@ -71,7 +88,9 @@ export async function startFloorServer(options: FloorServerOptions): Promise<Flo
     };
     server.addService(FLOOR_SERVICE, implementation);
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
+      server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (err, bound) =>
+        err ? reject(err) : resolve(bound),
+      ),
     );
     return {
       port,

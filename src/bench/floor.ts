@@ -45,20 +45,37 @@ const FloorClient = makeGenericClientConstructor(FLOOR_SERVICE, "Floor");
 
 /** The generic constructor's stub, typed for its one method. */
 type FloorStub = Client & {
-  Probe(request: Buffer, metadata: Metadata, options: { deadline: number }, callback: (err: ServiceError | null, value?: Buffer) => void): void;
+  Probe(
+    request: Buffer,
+    metadata: Metadata,
+    options: { deadline: number },
+    callback: (err: ServiceError | null, value?: Buffer) => void,
+  ): void;
 };
 
 /**
  * A client of the floor server over `connections` connections: `probe(i, worker)` reads key/row i on
  * connection worker mod connections (as the service's load does).
  */
-export function floorClient(port: number, connections = 1, timeoutMs = 10_000): { probe(index: number, worker?: number): Promise<Buffer>; close(): void } {
+export function floorClient(
+  port: number,
+  connections = 1,
+  timeoutMs = 10_000,
+): { probe(index: number, worker?: number): Promise<Buffer>; close(): void } {
   const options = connections > 1 ? { "grpc.use_local_subchannel_pool": 1 } : {};
-  const clients = Array.from({ length: Math.max(1, connections) }, () => new FloorClient(`127.0.0.1:${port}`, credentials.createInsecure(), options) as unknown as FloorStub);
+  const clients = Array.from(
+    { length: Math.max(1, connections) },
+    () => new FloorClient(`127.0.0.1:${port}`, credentials.createInsecure(), options) as unknown as FloorStub,
+  );
   return {
     probe: (index, worker = 0) =>
       new Promise<Buffer>((resolve, reject) =>
-        clients[worker % clients.length]!.Probe(Buffer.from(String(index)), new Metadata(), { deadline: Date.now() + timeoutMs }, (err, value) => (err ? reject(err) : resolve(value!))),
+        clients[worker % clients.length]!.Probe(
+          Buffer.from(String(index)),
+          new Metadata(),
+          { deadline: Date.now() + timeoutMs },
+          (err, value) => (err ? reject(err) : resolve(value!)),
+        ),
       ),
     close: () => {
       for (const client of clients) client.close();

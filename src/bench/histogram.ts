@@ -73,7 +73,8 @@ export class LatencyHistogram {
   /** Counts regrouped on a 1-2-5 millisecond scale (0.05, 0.1, 0.2, 0.5, 1, ... ms), empty ends trimmed. */
   rows(): HistogramRow[] {
     const edges: number[] = [];
-    for (let decade = 0.01; decade < 100_000; decade *= 10) for (const step of [1, 2, 5]) edges.push(Number((decade * step).toPrecision(2)));
+    for (let decade = 0.01; decade < 100_000; decade *= 10)
+      for (const step of [1, 2, 5]) edges.push(Number((decade * step).toPrecision(2)));
     const rows = edges.map((upToMs) => ({ upToMs, count: 0 }));
     for (let i = 0; i < BUCKETS; i++) {
       if (this.counts[i] === 0) continue;

@@ -32,11 +32,27 @@ export interface IngestResult {
  * per stream slot until the duration is over; throughput counts only acknowledged events. Stream slot
  * i uses connection i mod the count.
  */
-export async function runIngest(connections: readonly RecsClient[], nextEvent: () => FeedbackEvent, options: IngestOptions): Promise<IngestResult> {
-  const result: IngestResult = { elapsedS: 0, streamsCompleted: 0, sent: 0, accepted: 0, duplicates: 0, rejected: 0, acceptedPerS: 0, streamLatency: new LatencyHistogram(), errors: new Map() };
+export async function runIngest(
+  connections: readonly RecsClient[],
+  nextEvent: () => FeedbackEvent,
+  options: IngestOptions,
+): Promise<IngestResult> {
+  const result: IngestResult = {
+    elapsedS: 0,
+    streamsCompleted: 0,
+    sent: 0,
+    accepted: 0,
+    duplicates: 0,
+    rejected: 0,
+    acceptedPerS: 0,
+    streamLatency: new LatencyHistogram(),
+    errors: new Map(),
+  };
   const started = performance.now();
   const deadline = started + options.durationMs;
-  const progress = options.onProgress ? setInterval(() => options.onProgress!(result.accepted, performance.now() - started), 250) : null;
+  const progress = options.onProgress
+    ? setInterval(() => options.onProgress!(result.accepted, performance.now() - started), 250)
+    : null;
 
   const slot = async (index: number) => {
     const client = connections[index % connections.length]!;

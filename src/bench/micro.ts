@@ -63,7 +63,11 @@ function benchLinUCB(d: number): Row {
   const model = new LinUCB({ dim: d, alpha: 0.5 });
   const xs = Float64Array.from({ length: CANDIDATES * d }, () => gaussian(rng) * 0.3);
   for (let i = 0; i < 2000; i++) model.update(xs, rng() < 0.2 ? 1 : 0, (i % CANDIDATES) * d);
-  const out = { mean: new Float64Array(CANDIDATES), bonus: new Float64Array(CANDIDATES), ucb: new Float64Array(CANDIDATES) };
+  const out = {
+    mean: new Float64Array(CANDIDATES),
+    bonus: new Float64Array(CANDIDATES),
+    ucb: new Float64Array(CANDIDATES),
+  };
   const scoreMicros = measure(() => model.scoreMany(xs, CANDIDATES, out));
   let next = 0;
   const updateMicros = measure(() => {
@@ -100,7 +104,11 @@ function benchHybrid(d: number): Row {
     buildFeatures(spec, unitVector(rng, d), longTerm, context, item, one.z, one.x, 0);
     model.update(item.itemId, one.z, one.x, rng() < 0.2 ? 1 : 0);
   }
-  const out = { mean: new Float64Array(CANDIDATES), bonus: new Float64Array(CANDIDATES), ucb: new Float64Array(CANDIDATES) };
+  const out = {
+    mean: new Float64Array(CANDIDATES),
+    bonus: new Float64Array(CANDIDATES),
+    ucb: new Float64Array(CANDIDATES),
+  };
   const featureMicros = measure(build);
   const scoreMicros = measure(() => model.scoreMany(itemIds, z, x, out));
   let next = 0;
@@ -116,9 +124,19 @@ const rows: Row[] = [];
 for (const d of DIMS) rows.push(benchLinUCB(d));
 for (const d of DIMS) rows.push(benchHybrid(d));
 
-const fmt = (n: number, digits = 1): string => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 1): string =>
+  n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const table = [
-  ["model", "d", "shared dim", "score 100 (µs)", "100-candidate scores/s", "update (µs)", "updates/s", "features 100 (µs)"],
+  [
+    "model",
+    "d",
+    "shared dim",
+    "score 100 (µs)",
+    "100-candidate scores/s",
+    "update (µs)",
+    "updates/s",
+    "features 100 (µs)",
+  ],
   ...rows.map((r) => [
     r.model,
     String(r.d),
@@ -132,8 +150,12 @@ const table = [
 ];
 const widths = table[0]!.map((_, col) => Math.max(...table.map((row) => row[col]!.length)));
 // Other processes on the machine skew every figure; the load average says how much to trust them.
-const load = loadavg().map((l) => l.toFixed(2)).join(" ");
-console.log(`Node ${process.version}; ${CANDIDATES} candidates, H = ${HASH_BUCKETS}, arm dim 3; medians of ${REPETITIONS} repetitions; load average ${load}`);
+const load = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(" ");
+console.log(
+  `Node ${process.version}; ${CANDIDATES} candidates, H = ${HASH_BUCKETS}, arm dim 3; medians of ${REPETITIONS} repetitions; load average ${load}`,
+);
 for (const [i, row] of table.entries()) {
   console.log(row.map((cell, col) => (col < 1 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join("  "));
   if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
@@ -146,7 +168,20 @@ for (const [i, row] of table.entries()) {
  * state): such an item costs n² instead of the factored path's m² + a few·m.
  */
 function benchRanking(): void {
-  const { model, rank: rankNext, train, dim: d } = rankingFixture({ hashContext, selectCandidateIndices, CatalogMirror, OnlineModel, rankSlate, RankBuffers, itemSignals });
+  const {
+    model,
+    rank: rankNext,
+    train,
+    dim: d,
+  } = rankingFixture({
+    hashContext,
+    selectCandidateIndices,
+    CatalogMirror,
+    OnlineModel,
+    rankSlate,
+    RankBuffers,
+    itemSignals,
+  });
   let withStats = 0;
   let scored = 0;
   const rank = () => {
@@ -162,9 +197,13 @@ function benchRanking(): void {
     withStats = 0;
     scored = 0;
     const micros = measure(() => void rank());
-    lines.push(`  ${phase.padEnd(12)}  ${fmt(micros).padStart(8)} µs per request  (${fmt((100 * withStats) / Math.max(1, scored), 0)}% of candidates hold per-item statistics)`);
+    lines.push(
+      `  ${phase.padEnd(12)}  ${fmt(micros).padStart(8)} µs per request  (${fmt((100 * withStats) / Math.max(1, scored), 0)}% of candidates hold per-item statistics)`,
+    );
   }
-  console.log(`\nRecommend ranking (retrieval + φ + hybrid LinUCB + slate; 10,000 items, d = ${d}, H = 64, ~250 candidates, k = 10):`);
+  console.log(
+    `\nRecommend ranking (retrieval + φ + hybrid LinUCB + slate; 10,000 items, d = ${d}, H = 64, ~250 candidates, k = 10):`,
+  );
   for (const line of lines) console.log(line);
 }
 

@@ -13,12 +13,21 @@ export interface MultiBenchReport {
  * workers, connections and workload, seed + index), and sums what they measured. The floor and
  * the server's metrics name one process, so they need a single target.
  */
-export async function runBenchTargets(options: Omit<BenchOptions, "target">, targets: string[]): Promise<MultiBenchReport> {
+export async function runBenchTargets(
+  options: Omit<BenchOptions, "target">,
+  targets: string[],
+): Promise<MultiBenchReport> {
   if (targets.length === 0) throw new Error("--target: name at least one HOST:PORT");
   const checked = targets.map(checkTarget);
-  if (checked.length > 1 && options.baseline) throw new Error("--baseline measures one floor: use it with one --target");
-  if (checked.length > 1 && options.serverMetrics !== undefined) throw new Error("--server-metrics names one server: use it with one --target");
-  const reports = await Promise.all(checked.map((target, i) => runBench({ ...options, target, seed: options.seed + i, progress: options.progress && checked.length === 1 })));
+  if (checked.length > 1 && options.baseline)
+    throw new Error("--baseline measures one floor: use it with one --target");
+  if (checked.length > 1 && options.serverMetrics !== undefined)
+    throw new Error("--server-metrics names one server: use it with one --target");
+  const reports = await Promise.all(
+    checked.map((target, i) =>
+      runBench({ ...options, target, seed: options.seed + i, progress: options.progress && checked.length === 1 }),
+    ),
+  );
   const total: MultiBenchReport["total"] = { targets: reports.length };
   if (reports.every((r) => r.service)) {
     total.calls = reports.reduce((sum, r) => sum + r.service!.calls, 0);
@@ -38,5 +47,8 @@ export function multiReportText(report: MultiBenchReport): string {
     t.calls !== undefined ? `${t.calls} calls, ${t.throughputPerS!.toFixed(0)} calls/s` : undefined,
     t.accepted !== undefined ? `${t.accepted} events acknowledged, ${t.acceptedPerS!.toFixed(0)} events/s` : undefined,
   ].filter((p) => p !== undefined);
-  return [...report.targets.map(reportText), `total over ${t.targets} targets (loaded at the same time): ${parts.join("; ")}`].join("\n\n");
+  return [
+    ...report.targets.map(reportText),
+    `total over ${t.targets} targets (loaded at the same time): ${parts.join("; ")}`,
+  ].join("\n\n");
 }

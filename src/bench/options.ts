@@ -8,10 +8,19 @@ export type Mix = Readonly<Record<MixRpc, number>>;
 /** Parses `recommend=0.8,feedback=0.2` (weights are normalised; unnamed RPCs get 0). */
 export function parseMix(text: string): Mix {
   const weights: Record<MixRpc, number> = { recommend: 0, feedback: 0, user_state: 0 };
-  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [name, value] = part.split("=").map((p) => p.trim());
     const weight = Number(value);
-    if (!name || !(MIX_RPCS as readonly string[]).includes(name) || value === undefined || !Number.isFinite(weight) || weight < 0) {
+    if (
+      !name ||
+      !(MIX_RPCS as readonly string[]).includes(name) ||
+      value === undefined ||
+      !Number.isFinite(weight) ||
+      weight < 0
+    ) {
       throw new Error(`--mix: "${part}" is not RPC=WEIGHT with RPC one of ${MIX_RPCS.join(", ")} and WEIGHT ≥ 0`);
     }
     weights[name as MixRpc] += weight;
@@ -42,8 +51,10 @@ export function isLoopback(host: string): boolean {
 /** Checks `HOST:PORT` and that HOST is loopback; returns it unchanged. */
 export function checkTarget(target: string): string {
   const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(target);
-  if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) throw new Error(`--target must be HOST:PORT, e.g. 127.0.0.1:50051, got "${target}"`);
-  if (!isLoopback(match[1]!)) throw new Error(`--target ${target}: the benchmark only loads this machine (127.0.0.1, ::1 or localhost)`);
+  if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535)
+    throw new Error(`--target must be HOST:PORT, e.g. 127.0.0.1:50051, got "${target}"`);
+  if (!isLoopback(match[1]!))
+    throw new Error(`--target ${target}: the benchmark only loads this machine (127.0.0.1, ::1 or localhost)`);
   return target;
 }
 
@@ -55,6 +66,7 @@ export function checkLoopbackUrl(flag: string, url: string): string {
   } catch {
     throw new Error(`${flag} must be a URL, got "${url}"`);
   }
-  if (!isLoopback(host)) throw new Error(`${flag}: the baseline only loads servers on this machine, got host "${host}"`);
+  if (!isLoopback(host))
+    throw new Error(`${flag}: the baseline only loads servers on this machine, got host "${host}"`);
   return url;
 }

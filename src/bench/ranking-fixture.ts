@@ -25,7 +25,10 @@ export async function rankingApiAt(checkout: string): Promise<RankingApi> {
   const { CatalogMirror } = await import(`${checkout}/src/engine/catalog-mirror.ts`);
   const { OnlineModel } = await import(`${checkout}/src/engine/model.ts`);
   const { rankSlate, RankBuffers } = await import(`${checkout}/src/engine/ranker.ts`);
-  const itemSignals = await import(`${checkout}/src/engine/item-signals.ts`).then((m) => m.itemSignals, () => undefined);
+  const itemSignals = await import(`${checkout}/src/engine/item-signals.ts`).then(
+    (m) => m.itemSignals,
+    () => undefined,
+  );
   return { hashContext, selectCandidateIndices, CatalogMirror, OnlineModel, rankSlate, RankBuffers, itemSignals };
 }
 
@@ -67,14 +70,35 @@ export function rankingFixture(api: RankingApi) {
   /** Ranks the next request; `candidates` are the items it scored. */
   const rank = () => {
     const r = requests[next++ % requests.length]!;
-    const input = { userId: "u", sessionId: "s", k: 10, context: r.context, candidateIds: [], excludeIds: [], category: "" };
-    const indices = api.selectCandidateIndices(catalog, input, [], r.session, r.longTerm, { retrieve: 200, excludeSessionItems: true });
+    const input = {
+      userId: "u",
+      sessionId: "s",
+      k: 10,
+      context: r.context,
+      candidateIds: [],
+      excludeIds: [],
+      category: "",
+    };
+    const indices = api.selectCandidateIndices(catalog, input, [], r.session, r.longTerm, {
+      retrieve: 200,
+      excludeSessionItems: true,
+    });
     const candidates = indices.map((index) => catalog.at(index));
     const signals = api.itemSignals?.(catalog, indices, [], r.session, r.longTerm);
     const slots = api.rankSlate(
       model.bandit,
       model.spec,
-      { candidates, rows: { indices, embeddings: catalog.embeddingRows() }, session: r.session, longTerm: r.longTerm, context: api.hashContext(r.context), signals, k: 10, epsilon: 0.05, rng },
+      {
+        candidates,
+        rows: { indices, embeddings: catalog.embeddingRows() },
+        session: r.session,
+        longTerm: r.longTerm,
+        context: api.hashContext(r.context),
+        signals,
+        k: 10,
+        epsilon: 0.05,
+        rng,
+      },
       buffers,
     );
     return { slots, candidates };
@@ -82,7 +106,13 @@ export function rankingFixture(api: RankingApi) {
   const train = () => {
     for (let round = 0; round < 30; round++) {
       for (let i = 0; i < requests.length; i++) {
-        for (const slot of rank().slots) model.bandit.update(slot.item.itemId, Float64Array.from(slot.shared), Float64Array.from(slot.arm), rng() < 0.1 ? 1 : 0);
+        for (const slot of rank().slots)
+          model.bandit.update(
+            slot.item.itemId,
+            Float64Array.from(slot.shared),
+            Float64Array.from(slot.arm),
+            rng() < 0.1 ? 1 : 0,
+          );
       }
     }
   };

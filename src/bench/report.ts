@@ -86,7 +86,9 @@ export function cpuUse(seconds: number, units: number, per: CpuUse["per"]): CpuU
 }
 
 function perUnitText(c: CpuUse): string {
-  return c.per === "event" ? `${(c.perUnitMs * 1000).toFixed(0)} µs per event` : `${c.perUnitMs.toFixed(3)} ms per call`;
+  return c.per === "event"
+    ? `${(c.perUnitMs * 1000).toFixed(0)} µs per event`
+    : `${c.perUnitMs.toFixed(3)} ms per call`;
 }
 
 export function phaseReport(result: LoopResult): PhaseReport {
@@ -94,14 +96,34 @@ export function phaseReport(result: LoopResult): PhaseReport {
   const rpcs: RpcReport[] = [];
   for (const [rpc, stats] of [...result.byRpc.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     all.merge(stats.latency);
-    rpcs.push({ rpc, calls: stats.latency.count, ok: stats.ok, failed: stats.failed, throughputPerS: stats.latency.count / result.elapsedS, latencyMs: stats.latency.summary() });
+    rpcs.push({
+      rpc,
+      calls: stats.latency.count,
+      ok: stats.ok,
+      failed: stats.failed,
+      throughputPerS: stats.latency.count / result.elapsedS,
+      latencyMs: stats.latency.summary(),
+    });
   }
-  return { elapsedS: result.elapsedS, calls: result.calls, throughputPerS: result.calls / result.elapsedS, rpcs, errors: Object.fromEntries(result.errors), histogram: all.rows() };
+  return {
+    elapsedS: result.elapsedS,
+    calls: result.calls,
+    throughputPerS: result.calls / result.elapsedS,
+    rpcs,
+    errors: Object.fromEntries(result.errors),
+    histogram: all.rows(),
+  };
 }
 
 export function ingestReport(result: IngestResult, streams: number, eventsPerStream: number): IngestReport {
   const { streamLatency, errors, ...rest } = result;
-  return { streams, eventsPerStream, ...rest, streamLatencyMs: streamLatency.summary(), errors: Object.fromEntries(errors) };
+  return {
+    streams,
+    eventsPerStream,
+    ...rest,
+    streamLatencyMs: streamLatency.summary(),
+    errors: Object.fromEntries(errors),
+  };
 }
 
 /**
@@ -116,27 +138,41 @@ export function compareWithFloor(
   const floorP99 = floor.rpcs[0]?.latencyMs.p99Ms ?? 0;
   const p99: Record<string, number> = {};
   for (const rpc of service.rpcs) p99[rpc.rpc] = floorP99 > 0 ? rpc.latencyMs.p99Ms / floorP99 : 0;
-  const comparison: NonNullable<BenchReport["vsFloor"]> = { throughput: floor.throughputPerS > 0 ? service.throughputPerS / floor.throughputPerS : 0, p99 };
-  if (machine && machine.floor.perUnitMs > 0 && Number.isFinite(machine.service.perUnitMs)) comparison.machineCpuPerCall = machine.service.perUnitMs / machine.floor.perUnitMs;
+  const comparison: NonNullable<BenchReport["vsFloor"]> = {
+    throughput: floor.throughputPerS > 0 ? service.throughputPerS / floor.throughputPerS : 0,
+    p99,
+  };
+  if (machine && machine.floor.perUnitMs > 0 && Number.isFinite(machine.service.perUnitMs))
+    comparison.machineCpuPerCall = machine.service.perUnitMs / machine.floor.perUnitMs;
   return comparison;
 }
 
 const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
 
 function phaseText(title: string, phase: PhaseReport): string[] {
-  const lines = [`${title}: ${phase.calls} calls in ${phase.elapsedS.toFixed(1)} s = ${phase.throughputPerS.toFixed(0)} calls/s`];
-  lines.push(`  ${"rpc".padEnd(14)}${"calls".padStart(9)}${"failed".padStart(8)}${"calls/s".padStart(9)}${"p50 ms".padStart(9)}${"p95 ms".padStart(9)}${"p99 ms".padStart(9)}${"max ms".padStart(9)}`);
+  const lines = [
+    `${title}: ${phase.calls} calls in ${phase.elapsedS.toFixed(1)} s = ${phase.throughputPerS.toFixed(0)} calls/s`,
+  ];
+  lines.push(
+    `  ${"rpc".padEnd(14)}${"calls".padStart(9)}${"failed".padStart(8)}${"calls/s".padStart(9)}${"p50 ms".padStart(9)}${"p95 ms".padStart(9)}${"p99 ms".padStart(9)}${"max ms".padStart(9)}`,
+  );
   for (const r of phase.rpcs) {
     const l = r.latencyMs;
-    lines.push(`  ${r.rpc.padEnd(14)}${String(r.calls).padStart(9)}${String(r.failed).padStart(8)}${r.throughputPerS.toFixed(0).padStart(9)}${ms(l.p50Ms).padStart(9)}${ms(l.p95Ms).padStart(9)}${ms(l.p99Ms).padStart(9)}${ms(l.maxMs).padStart(9)}`);
+    lines.push(
+      `  ${r.rpc.padEnd(14)}${String(r.calls).padStart(9)}${String(r.failed).padStart(8)}${r.throughputPerS.toFixed(0).padStart(9)}${ms(l.p50Ms).padStart(9)}${ms(l.p95Ms).padStart(9)}${ms(l.p99Ms).padStart(9)}${ms(l.maxMs).padStart(9)}`,
+    );
   }
   const errors = Object.entries(phase.errors);
-  lines.push(errors.length === 0 ? "  errors: none" : `  errors: ${errors.map(([code, n]) => `${code} ${n}`).join(", ")}`);
+  lines.push(
+    errors.length === 0 ? "  errors: none" : `  errors: ${errors.map(([code, n]) => `${code} ${n}`).join(", ")}`,
+  );
   lines.push("  latency histogram (all RPCs):");
   const peak = Math.max(1, ...phase.histogram.map((r) => r.count));
   for (const row of phase.histogram) {
     const share = phase.calls > 0 ? (100 * row.count) / phase.calls : 0;
-    lines.push(`    ≤ ${`${row.upToMs} ms`.padStart(9)} ${String(row.count).padStart(8)} ${share.toFixed(1).padStart(5)}% ${"█".repeat(Math.round((40 * row.count) / peak))}`);
+    lines.push(
+      `    ≤ ${`${row.upToMs} ms`.padStart(9)} ${String(row.count).padStart(8)} ${share.toFixed(1).padStart(5)}% ${"█".repeat(Math.round((40 * row.count) / peak))}`,
+    );
   }
   return lines;
 }
@@ -147,7 +183,10 @@ function machineCpuText(c: MachineCpuUse, cpus: number): string {
 
 /** The human-readable report. */
 export function reportText(report: BenchReport): string {
-  const mix = Object.entries(report.mix).filter(([, w]) => w > 0).map(([rpc, w]) => `${rpc}=${w.toFixed(2)}`).join(",");
+  const mix = Object.entries(report.mix)
+    .filter(([, w]) => w > 0)
+    .map(([rpc, w]) => `${rpc}=${w.toFixed(2)}`)
+    .join(",");
   const lines = [
     report.ingest
       ? `recs bench → ${report.target}: IngestFeedback, ${report.durationS} s, ${Math.round(report.answerShare * 100)}% of events answering a recommendation, ${report.users} users, seed ${report.seed}`
@@ -162,7 +201,11 @@ export function reportText(report: BenchReport): string {
       "",
       `IngestFeedback: ${i.accepted} events acknowledged in ${i.elapsedS.toFixed(1)} s = ${i.acceptedPerS.toFixed(0)} events/s (${i.streams} concurrent streams of ${i.eventsPerStream})`,
       `  streams completed ${i.streamsCompleted}, sent ${i.sent}, duplicates ${i.duplicates}, rejected ${i.rejected}; per-stream p50 ${ms(i.streamLatencyMs.p50Ms)} ms, max ${ms(i.streamLatencyMs.maxMs)} ms`,
-      `  errors: ${Object.entries(i.errors).map(([code, n]) => `${code} ${n}`).join(", ") || "none"}`,
+      `  errors: ${
+        Object.entries(i.errors)
+          .map(([code, n]) => `${code} ${n}`)
+          .join(", ") || "none"
+      }`,
     );
   }
   if (report.serverCpu) {
@@ -170,11 +213,17 @@ export function reportText(report: BenchReport): string {
     lines.push(`server CPU over the phase (its /metrics): ${c.seconds.toFixed(2)} s = ${perUnitText(c)}`);
   }
   if (report.machineCpu) lines.push(machineCpuText(report.machineCpu, report.machine.cpus));
-  if (report.floor) lines.push("", ...phaseText("floor (bare gRPC + 1 Redis GET + 1 Postgres PK SELECT)", report.floor));
+  if (report.floor)
+    lines.push("", ...phaseText("floor (bare gRPC + 1 Redis GET + 1 Postgres PK SELECT)", report.floor));
   if (report.floorMachineCpu) lines.push(machineCpuText(report.floorMachineCpu, report.machine.cpus));
   if (report.vsFloor) {
     const v = report.vsFloor;
-    lines.push("", `service / floor: throughput ${v.throughput.toFixed(2)}×, p99 ${Object.entries(v.p99).map(([rpc, r]) => `${rpc} ${r.toFixed(2)}×`).join(", ")}`);
+    lines.push(
+      "",
+      `service / floor: throughput ${v.throughput.toFixed(2)}×, p99 ${Object.entries(v.p99)
+        .map(([rpc, r]) => `${rpc} ${r.toFixed(2)}×`)
+        .join(", ")}`,
+    );
     if (v.machineCpuPerCall !== undefined) {
       lines.push(
         `  the machine's CPU per call: ${v.machineCpuPerCall.toFixed(2)}× the floor's, so with as many cores busy as the floor kept, the service would reach at most ${(1 / v.machineCpuPerCall).toFixed(2)}× its throughput`,

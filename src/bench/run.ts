@@ -11,7 +11,15 @@ import { runIngest } from "./ingest";
 import { serverCpuSeconds } from "./server-cpu";
 import { coresBusy, machineCpuTimes, type MachineCpuTimes } from "./machine-cpu";
 import { checkLoopbackUrl, checkTarget, parseMix } from "./options";
-import { compareWithFloor, cpuUse, ingestReport, phaseReport, type BenchReport, type CpuUse, type MachineCpuUse } from "./report";
+import {
+  compareWithFloor,
+  cpuUse,
+  ingestReport,
+  phaseReport,
+  type BenchReport,
+  type CpuUse,
+  type MachineCpuUse,
+} from "./report";
 import { StorefrontWorkload } from "./workload";
 
 export interface BenchOptions {
@@ -55,7 +63,10 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const target = checkTarget(options.target);
   const mix = parseMix(options.mix);
   if (options.baseline) {
-    if (!options.databaseUrl || !options.redisUrl) throw new Error("--baseline needs Postgres and Redis: set DATABASE_URL and REDIS_URL, or pass --database-url and --redis-url");
+    if (!options.databaseUrl || !options.redisUrl)
+      throw new Error(
+        "--baseline needs Postgres and Redis: set DATABASE_URL and REDIS_URL, or pass --database-url and --redis-url",
+      );
     checkLoopbackUrl("--database-url", options.databaseUrl);
     checkLoopbackUrl("--redis-url", options.redisUrl);
   }
@@ -64,7 +75,12 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const client = new RecsClient(target, { apiKey: options.apiKey, timeoutMs: 10_000 });
   const connectionCount = options.connections ?? 1;
   const connections =
-    connectionCount <= 1 ? [client] : Array.from({ length: connectionCount }, () => new RecsClient(target, { apiKey: options.apiKey, timeoutMs: 10_000, ownConnection: true }));
+    connectionCount <= 1
+      ? [client]
+      : Array.from(
+          { length: connectionCount },
+          () => new RecsClient(target, { apiKey: options.apiKey, timeoutMs: 10_000, ownConnection: true }),
+        );
   const report: BenchReport = {
     target,
     concurrency: options.concurrency,
@@ -81,9 +97,23 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   try {
     if (options.catalog) {
       const summary = await client.upsertItems(catalogItems(options.catalog));
-      if (Number(summary.upserted) === 0) throw new Error(`--catalog ${options.catalog}: no item was accepted (${summary.rejections[0]?.reason ?? "empty file"})`);
+      if (Number(summary.upserted) === 0)
+        throw new Error(
+          `--catalog ${options.catalog}: no item was accepted (${summary.rejections[0]?.reason ?? "empty file"})`,
+        );
     }
-    const workload = new StorefrontWorkload(client, { users: options.users, k: options.k, mix, answerShare: options.answerShare, recommendations: options.recommendations, rng }, connections);
+    const workload = new StorefrontWorkload(
+      client,
+      {
+        users: options.users,
+        k: options.k,
+        mix,
+        answerShare: options.answerShare,
+        recommendations: options.recommendations,
+        rng,
+      },
+      connections,
+    );
     report.seeding = await workload.seed();
     const durationMs = options.durationS * 1000;
 
@@ -91,12 +121,21 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     const machineBefore = machineCpuTimes();
     if (options.ingest) {
       const result = await withProgress(options.progress, "ingest", durationMs, (onProgress) =>
-        runIngest(connections, () => workload.feedbackEvent(), { streams: options.streams, eventsPerStream: options.streamEvents, durationMs, maxEvents: options.maxCalls, onProgress }),
+        runIngest(connections, () => workload.feedbackEvent(), {
+          streams: options.streams,
+          eventsPerStream: options.streamEvents,
+          durationMs,
+          maxEvents: options.maxCalls,
+          onProgress,
+        }),
       );
       report.ingest = ingestReport(result, options.streams, options.streamEvents);
     } else {
       const result = await withProgress(options.progress, "service", durationMs, (onProgress) =>
-        runClosedLoop({ concurrency: options.concurrency, durationMs, maxCalls: options.maxCalls, onProgress }, (worker) => workload.next(worker)),
+        runClosedLoop(
+          { concurrency: options.concurrency, durationMs, maxCalls: options.maxCalls, onProgress },
+          (worker) => workload.next(worker),
+        ),
       );
       report.service = phaseReport(result);
     }
@@ -108,22 +147,40 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 
     if (options.baseline) {
       const floor = await startFloor(
-        { databaseUrl: options.databaseUrl!, redisUrl: options.redisUrl!, keys: options.users, tag: randomBytes(4).toString("hex"), dim: options.dim },
+        {
+          databaseUrl: options.databaseUrl!,
+          redisUrl: options.redisUrl!,
+          keys: options.users,
+          tag: randomBytes(4).toString("hex"),
+          dim: options.dim,
+        },
         options.floorInline,
       );
       const probe = floorClient(floor.port, connectionCount);
       try {
         const floorMachineBefore = machineCpuTimes();
         const result = await withProgress(options.progress, "floor", durationMs, (onProgress) =>
-          runClosedLoop({ concurrency: options.concurrency, durationMs, maxCalls: options.maxCalls, onProgress }, (worker) => {
-            const index = Math.floor(rng() * options.users);
-            return { rpc: "FloorProbe", run: () => probe.probe(index, worker) };
-          }),
+          runClosedLoop(
+            { concurrency: options.concurrency, durationMs, maxCalls: options.maxCalls, onProgress },
+            (worker) => {
+              const index = Math.floor(rng() * options.users);
+              return { rpc: "FloorProbe", run: () => probe.probe(index, worker) };
+            },
+          ),
         );
         report.floor = phaseReport(result);
-        report.floorMachineCpu = machineCpuUse(floorMachineBefore, machineCpuTimes(), report.floor.calls, "call", report.machine.cpus);
+        report.floorMachineCpu = machineCpuUse(
+          floorMachineBefore,
+          machineCpuTimes(),
+          report.floor.calls,
+          "call",
+          report.machine.cpus,
+        );
         if (report.service) {
-          const machine = report.machineCpu && report.floorMachineCpu ? { service: report.machineCpu, floor: report.floorMachineCpu } : undefined;
+          const machine =
+            report.machineCpu && report.floorMachineCpu
+              ? { service: report.machineCpu, floor: report.floorMachineCpu }
+              : undefined;
           report.vsFloor = compareWithFloor(report.service, report.floor, machine);
         }
       } finally {
@@ -138,7 +195,13 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
 }
 
 /** The machine's CPU between two readings (undefined where /proc/stat is not). */
-function machineCpuUse(before: MachineCpuTimes | null, after: MachineCpuTimes | null, units: number, per: CpuUse["per"], cpus: number): MachineCpuUse | undefined {
+function machineCpuUse(
+  before: MachineCpuTimes | null,
+  after: MachineCpuTimes | null,
+  units: number,
+  per: CpuUse["per"],
+  cpus: number,
+): MachineCpuUse | undefined {
   if (!before || !after) return undefined;
   return { ...cpuUse(after.busyS - before.busyS, units, per), coresBusy: coresBusy(before, after, cpus) };
 }
@@ -147,18 +210,46 @@ function machineCpuUse(before: MachineCpuTimes | null, after: MachineCpuTimes | 
 function* catalogItems(path: string): Generator<Item> {
   for (const line of readFileSync(path, "utf8").split("\n")) {
     if (line.trim() === "") continue;
-    const raw = JSON.parse(line) as { item_id?: string; embedding?: number[]; category?: string; attributes?: Record<string, string>; available?: boolean };
-    yield { itemId: raw.item_id ?? "", embedding: raw.embedding ?? [], category: raw.category ?? "", attributes: raw.attributes ?? {}, ...(raw.available === undefined ? {} : { available: raw.available }) };
+    const raw = JSON.parse(line) as {
+      item_id?: string;
+      embedding?: number[];
+      category?: string;
+      attributes?: Record<string, string>;
+      available?: boolean;
+    };
+    yield {
+      itemId: raw.item_id ?? "",
+      embedding: raw.embedding ?? [],
+      category: raw.category ?? "",
+      attributes: raw.attributes ?? {},
+      ...(raw.available === undefined ? {} : { available: raw.available }),
+    };
   }
 }
 
-async function withProgress<T>(enabled: boolean, phase: string, durationMs: number, run: (onProgress?: (done: number, elapsedMs: number) => void) => Promise<T>): Promise<T> {
+async function withProgress<T>(
+  enabled: boolean,
+  phase: string,
+  durationMs: number,
+  run: (onProgress?: (done: number, elapsedMs: number) => void) => Promise<T>,
+): Promise<T> {
   if (!enabled) return run();
-  const bar = new SingleBar({ format: `${phase.padEnd(7)} |{bar}| {elapsed_s}/{total_s} s | {done} done | {rate}/s`, hideCursor: true, stream: process.stderr }, Presets.shades_classic);
+  const bar = new SingleBar(
+    {
+      format: `${phase.padEnd(7)} |{bar}| {elapsed_s}/{total_s} s | {done} done | {rate}/s`,
+      hideCursor: true,
+      stream: process.stderr,
+    },
+    Presets.shades_classic,
+  );
   bar.start(durationMs, 0, { elapsed_s: 0, total_s: durationMs / 1000, done: 0, rate: 0 });
   try {
     return await run((done, elapsedMs) =>
-      bar.update(Math.min(elapsedMs, durationMs), { elapsed_s: (elapsedMs / 1000).toFixed(0), done, rate: elapsedMs > 0 ? Math.round((done * 1000) / elapsedMs) : 0 }),
+      bar.update(Math.min(elapsedMs, durationMs), {
+        elapsed_s: (elapsedMs / 1000).toFixed(0),
+        done,
+        rate: elapsedMs > 0 ? Math.round((done * 1000) / elapsedMs) : 0,
+      }),
     );
   } finally {
     bar.stop();

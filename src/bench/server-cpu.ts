@@ -13,10 +13,15 @@ export async function serverCpuSeconds(hostPort: string): Promise<number> {
     if (!res.ok) throw new Error(`/metrics answered HTTP ${res.status}`);
     text = await res.text();
   } catch (err) {
-    throw new Error(`--server-metrics ${hostPort}: ${err instanceof Error ? err.message : String(err)} (is it the server's RECS_METRICS_PORT?)`);
+    throw new Error(
+      `--server-metrics ${hostPort}: ${err instanceof Error ? err.message : String(err)} (is it the server's RECS_METRICS_PORT?)`,
+    );
   }
   const line = text.split("\n").find((l) => l.startsWith(`${CPU_METRIC} `) || l.startsWith(`${CPU_METRIC}{`));
   const seconds = line === undefined ? Number.NaN : Number(line.slice(line.lastIndexOf(" ") + 1));
-  if (!Number.isFinite(seconds)) throw new Error(`--server-metrics ${hostPort}: no ${CPU_METRIC} in its /metrics (is it a recs server's RECS_METRICS_PORT?)`);
+  if (!Number.isFinite(seconds))
+    throw new Error(
+      `--server-metrics ${hostPort}: no ${CPU_METRIC} in its /metrics (is it a recs server's RECS_METRICS_PORT?)`,
+    );
   return seconds;
 }

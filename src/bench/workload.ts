@@ -80,15 +80,28 @@ export class StorefrontWorkload {
     let made = 0;
     for (let i = 0; i < probes; i++) {
       const user = Math.floor(rng() * users);
-      const res = await this.client.recommend({ userId: this.userId(user), sessionId: this.sessionId(user), k: 100, context: { page: "home" } });
+      const res = await this.client.recommend({
+        userId: this.userId(user),
+        sessionId: this.sessionId(user),
+        k: 100,
+        context: { page: "home" },
+      });
       for (const item of res.items) seen.add(item.itemId);
       if (made < wanted) {
         made++;
-        this.remember({ recommendationId: res.recommendationId, userId: this.userId(user), sessionId: this.sessionId(user), itemIds: res.items.slice(0, this.options.k).map((x) => x.itemId) });
+        this.remember({
+          recommendationId: res.recommendationId,
+          userId: this.userId(user),
+          sessionId: this.sessionId(user),
+          itemIds: res.items.slice(0, this.options.k).map((x) => x.itemId),
+        });
       }
     }
     this.itemIds = [...seen];
-    if (this.itemIds.length === 0) throw new Error("the target recommended no items: load a catalog first (recs load-catalog FILE, or bench --catalog FILE)");
+    if (this.itemIds.length === 0)
+      throw new Error(
+        "the target recommended no items: load a catalog first (recs load-catalog FILE, or bench --catalog FILE)",
+      );
     // The rest of the wanted recommendations, as the storefront asks for them (several at once).
     const more = async () => {
       while (made < wanted) {
@@ -101,7 +114,11 @@ export class StorefrontWorkload {
       for (let user = 0; user < users; user++) for (let n = 0; n < 3; n++) yield self.organicEvent(user);
     })(this);
     const summary = await this.client.ingestFeedback(seeding);
-    return { itemsDiscovered: this.itemIds.length, recommendations: this.recent.length, eventsAccepted: Number(summary.accepted) };
+    return {
+      itemsDiscovered: this.itemIds.length,
+      recommendations: this.recent.length,
+      eventsAccepted: Number(summary.accepted),
+    };
   }
 
   /** The next call of the closed loop's worker `worker`, drawn from the mix. */
@@ -135,15 +152,30 @@ export class StorefrontWorkload {
 
   organicEvent(user: number): FeedbackEvent {
     const item = this.itemIds[Math.floor(this.options.rng() * this.itemIds.length)];
-    return { eventId: this.nextEventId(), userId: this.userId(user), sessionId: this.sessionId(user), itemId: item, type: "CLICK" };
+    return {
+      eventId: this.nextEventId(),
+      userId: this.userId(user),
+      sessionId: this.sessionId(user),
+      itemId: item,
+      type: "CLICK",
+    };
   }
 
   private async recommend(client: RecsClient): Promise<void> {
     const { rng, k } = this.options;
     const user = this.randomUser();
-    const context = { device: DEVICES[Math.floor(rng() * DEVICES.length)]!, page: PAGES[Math.floor(rng() * PAGES.length)]! };
+    const context = {
+      device: DEVICES[Math.floor(rng() * DEVICES.length)]!,
+      page: PAGES[Math.floor(rng() * PAGES.length)]!,
+    };
     const res = await client.recommend({ userId: this.userId(user), sessionId: this.sessionId(user), k, context });
-    if (res.items.length > 0) this.remember({ recommendationId: res.recommendationId, userId: this.userId(user), sessionId: this.sessionId(user), itemIds: res.items.map((x) => x.itemId) });
+    if (res.items.length > 0)
+      this.remember({
+        recommendationId: res.recommendationId,
+        userId: this.userId(user),
+        sessionId: this.sessionId(user),
+        itemIds: res.items.map((x) => x.itemId),
+      });
   }
 
   private remember(shown: Shown): void {

@@ -1,5 +1,5 @@
 import cluster, { type Worker } from "node:cluster";
-import { AggregatorRegistry, Registry } from "prom-client";
+import { AggregatorRegistry, type Registry } from "prom-client";
 import type { Config } from "../config";
 import type { Logger } from "../log";
 import { closeMetrics, serveMetrics, type Readiness } from "../server/metrics-endpoint";
@@ -42,7 +42,8 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
       }
       if (message.event !== "listening") return;
       ports.set(worker.id, message.port);
-      if (new Set(ports.values()).size > 1) logger.error({ ports: [...ports.values()] }, "workers listen on different ports");
+      if (new Set(ports.values()).size > 1)
+        logger.error({ ports: [...ports.values()] }, "workers listen on different ports");
       if (!announced && ports.size === config.workers) {
         announced = true;
         console.log(JSON.stringify({ event: "listening", port: message.port, metricsPort, workers: config.workers }));

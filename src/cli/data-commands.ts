@@ -12,7 +12,9 @@ async function openDurable() {
   const config = loadConfig();
   const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
   const durable = await openPostgresStores(
-    config.databaseUrl ? { url: config.databaseUrl, embeddingDim: config.embeddingDim, logger } : { dataDir: config.dataDir, embeddingDim: config.embeddingDim, logger },
+    config.databaseUrl
+      ? { url: config.databaseUrl, embeddingDim: config.embeddingDim, logger }
+      : { dataDir: config.dataDir, embeddingDim: config.embeddingDim, logger },
   );
   return { config, durable };
 }
@@ -33,20 +35,31 @@ export function registerDataCommands(program: Command): void {
 
   program
     .command("load-catalog")
-    .argument("<file>", "JSON Lines of items: {item_id, embedding, category, attributes, available?}; .gz is read gzipped")
+    .argument(
+      "<file>",
+      "JSON Lines of items: {item_id, embedding, category, attributes, available?}; .gz is read gzipped",
+    )
     .description("Validate and upsert a catalog file, with a progress bar; bad lines are reported and skipped")
     .action(async (file: string) => {
       const { config, durable } = await openDurable();
       const size = statSync(file).size;
-      const bar = new SingleBar({ format: "loading |{bar}| {percentage}% | {lines} lines", hideCursor: true, stream: process.stderr }, Presets.shades_classic);
+      const bar = new SingleBar(
+        { format: "loading |{bar}| {percentage}% | {lines} lines", hideCursor: true, stream: process.stderr },
+        Presets.shades_classic,
+      );
       bar.start(size, 0, { lines: 0 });
       try {
         await durable.migrate();
-        const summary = await loadCatalogFile(file, durable.items, config.embeddingDim, (lines, bytes) => bar.update(Math.min(bytes, size), { lines }));
+        const summary = await loadCatalogFile(file, durable.items, config.embeddingDim, (lines, bytes) =>
+          bar.update(Math.min(bytes, size), { lines }),
+        );
         bar.stop();
-        console.log(`${summary.accepted} items upserted into ${durableStoreName(config)}, ${summary.rejected} rejected (of ${summary.received})`);
+        console.log(
+          `${summary.accepted} items upserted into ${durableStoreName(config)}, ${summary.rejected} rejected (of ${summary.received})`,
+        );
         for (const r of summary.rejections) console.log(`  ${r.reason}`);
-        if (summary.rejected > summary.rejections.length) console.log(`  … and ${summary.rejected - summary.rejections.length} more`);
+        if (summary.rejected > summary.rejections.length)
+          console.log(`  … and ${summary.rejected - summary.rejections.length} more`);
         if (summary.accepted === 0 && summary.received > 0) process.exitCode = 1;
       } finally {
         bar.stop();

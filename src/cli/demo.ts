@@ -31,7 +31,9 @@ export async function runDemo(client: RecsClient, clicks: number, print: (line: 
     return categories.get(itemId)!;
   };
   const show = async (title: string, rec: RecommendResponse__Output) => {
-    print(`\n${title}  (model ${rec.modelVersion}${rec.degraded.length ? `, degraded: ${rec.degraded.join(", ")}` : ""})`);
+    print(
+      `\n${title}  (model ${rec.modelVersion}${rec.degraded.length ? `, degraded: ${rec.degraded.join(", ")}` : ""})`,
+    );
     for (const item of rec.items) {
       const flag = item.explored ? " explored" : "";
       print(
@@ -43,21 +45,38 @@ export async function runDemo(client: RecsClient, clicks: number, print: (line: 
   print(`shopper ${userId}, session ${sessionId}, on mobile`);
   let rec = await client.recommend({ userId, sessionId, k: 8, context: { device: "mobile", page: "home" } });
   if (rec.items.length === 0) {
-    print("the catalog is empty: load one with `recs load-catalog FILE` (or start the embedded default, which loads the sample)");
+    print(
+      "the catalog is empty: load one with `recs load-catalog FILE` (or start the embedded default, which loads the sample)",
+    );
     return;
   }
   await show("first recommendations", rec);
   const target = await categoryOf(rec.items[0]!.itemId);
   for (let step = 1; step <= clicks; step++) {
-    const candidates = await Promise.all(rec.items.map(async (i) => ({ item: i, category: await categoryOf(i.itemId) })));
+    const candidates = await Promise.all(
+      rec.items.map(async (i) => ({ item: i, category: await categoryOf(i.itemId) })),
+    );
     const clicked = candidates.find((c) => c.category === target)?.item ?? rec.items[0]!;
-    const ack = await client.feedback({ eventId: randomUUID(), userId, sessionId, itemId: clicked.itemId, type: "CLICK", recommendationId: rec.recommendationId });
-    print(`\nclick ${step}: ${clicked.itemId} (${await categoryOf(clicked.itemId)}) → applied to model: ${ack.appliedToModel}`);
+    const ack = await client.feedback({
+      eventId: randomUUID(),
+      userId,
+      sessionId,
+      itemId: clicked.itemId,
+      type: "CLICK",
+      recommendationId: rec.recommendationId,
+    });
+    print(
+      `\nclick ${step}: ${clicked.itemId} (${await categoryOf(clicked.itemId)}) → applied to model: ${ack.appliedToModel}`,
+    );
     rec = await client.recommend({ userId, sessionId, k: 8, context: { device: "mobile", page: "product" } });
     await show(`recommendations after click ${step}`, rec);
-    const share = (await Promise.all(rec.items.map((i) => categoryOf(i.itemId)))).filter((c) => c === target).length / rec.items.length;
+    const share =
+      (await Promise.all(rec.items.map((i) => categoryOf(i.itemId)))).filter((c) => c === target).length /
+      rec.items.length;
     print(`  share of ${target}: ${(share * 100).toFixed(0)}%`);
   }
   const state = await client.getUserState(userId, sessionId);
-  print(`\nuser state: ${state.interactionCount} interactions, session window (newest first): ${state.session.map((e) => e.itemId).join(", ")}`);
+  print(
+    `\nuser state: ${state.interactionCount} interactions, session window (newest first): ${state.session.map((e) => e.itemId).join(", ")}`,
+  );
 }

@@ -39,7 +39,12 @@ export interface EvaluateIo {
 
 const defaultIo: EvaluateIo = { out: (text) => console.log(text), progress: process.stderr, env: process.env };
 
-const DEFAULT_POLICIES = ["random", "popularity", "egreedy:epsilon=0.1", "linucb:alpha=0.5,epsilon=0.05,session=on,longterm=on"];
+const DEFAULT_POLICIES = [
+  "random",
+  "popularity",
+  "egreedy:epsilon=0.1",
+  "linucb:alpha=0.5,epsilon=0.05,session=on,longterm=on",
+];
 
 const wholeNumber = (name: string, min: number) => (value: string) => {
   const n = Number(value);
@@ -51,12 +56,27 @@ const wholeNumber = (name: string, min: number) => (value: string) => {
 export function registerEvaluateCommand(program: Command, io: EvaluateIo = defaultIo): void {
   program
     .command("evaluate")
-    .description("Estimate what target policies would earn from logged decisions: replay, IPS, SNIPS and doubly robust, with 95% bootstrap intervals")
+    .description(
+      "Estimate what target policies would earn from logged decisions: replay, IPS, SNIPS and doubly robust, with 95% bootstrap intervals",
+    )
     .option("--catalog <file>", "catalog JSON Lines (.gz read gzipped)")
     .option("--log <file>", "logged decisions, JSON Lines (.gz read gzipped)")
-    .option("--from-db", "read the service's own event log and catalog (DATABASE_URL, else the embedded store under RECS_DATA_DIR)")
-    .option("--policy <spec>", `target policy, repeatable (default: ${DEFAULT_POLICIES.join(" ")})`, collect(parsePolicyFlag), [])
-    .option("--estimator <name>", `estimator, repeatable: ${ESTIMATOR_NAMES.join(", ")} (default: all)`, collect(parseEstimatorFlag), [])
+    .option(
+      "--from-db",
+      "read the service's own event log and catalog (DATABASE_URL, else the embedded store under RECS_DATA_DIR)",
+    )
+    .option(
+      "--policy <spec>",
+      `target policy, repeatable (default: ${DEFAULT_POLICIES.join(" ")})`,
+      collect(parsePolicyFlag),
+      [],
+    )
+    .option(
+      "--estimator <name>",
+      `estimator, repeatable: ${ESTIMATOR_NAMES.join(", ")} (default: all)`,
+      collect(parseEstimatorFlag),
+      [],
+    )
     .option("--clip <w>", "clip importance weights at W (IPS, SNIPS, DR); clipped rows are counted", positiveNumber)
     .option("--bootstrap <n>", "bootstrap resamples for the 95% intervals", wholeNumber("--bootstrap", 10), 200)
     .option("--seed <s>", "seed of the policies' exploration and of the bootstrap", wholeNumber("--seed", 0), 1)
@@ -84,7 +104,8 @@ function parsePolicyFlag(value: string): EvalPolicySpec {
 
 function parseEstimatorFlag(value: string): EstimatorName {
   const name = value.trim().toLowerCase();
-  if (!(ESTIMATOR_NAMES as readonly string[]).includes(name)) throw new InvalidArgumentError(`"${value}" is not an estimator; use ${ESTIMATOR_NAMES.join(", ")}`);
+  if (!(ESTIMATOR_NAMES as readonly string[]).includes(name))
+    throw new InvalidArgumentError(`"${value}" is not an estimator; use ${ESTIMATOR_NAMES.join(", ")}`);
   return name as EstimatorName;
 }
 
@@ -96,23 +117,48 @@ function positiveNumber(value: string): number {
 
 /** Runs an evaluation with parsed flags: table, summary, and the JSON and chart files asked for. */
 export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = defaultIo): Promise<EvaluationResult> {
-  if (flags.fromDb && (flags.log || flags.catalog)) throw new InvalidArgumentError("--from-db reads the catalog and log from the database: leave out --catalog and --log");
-  if (!flags.fromDb && !(flags.log && flags.catalog)) throw new InvalidArgumentError("give --catalog FILE and --log FILE, or --from-db");
+  if (flags.fromDb && (flags.log || flags.catalog))
+    throw new InvalidArgumentError(
+      "--from-db reads the catalog and log from the database: leave out --catalog and --log",
+    );
+  if (!flags.fromDb && !(flags.log && flags.catalog))
+    throw new InvalidArgumentError("give --catalog FILE and --log FILE, or --from-db");
   const policies = flags.policy.length > 0 ? flags.policy : DEFAULT_POLICIES.map(parsePolicySpec);
   const estimators = flags.estimator.length > 0 ? [...new Set(flags.estimator)] : [...ESTIMATOR_NAMES];
   const strict = flags.strict ?? false;
   const bad = { skipped: 0, problems: [] as string[] };
-  const bar = new SingleBar({ format: "evaluating |{bar}| {percentage}% | {rows} rows", hideCursor: true, stream: io.progress, noTTYOutput: false }, Presets.shades_classic);
+  const bar = new SingleBar(
+    {
+      format: "evaluating |{bar}| {percentage}% | {rows} rows",
+      hideCursor: true,
+      stream: io.progress,
+      noTTYOutput: false,
+    },
+    Presets.shades_classic,
+  );
   const showProgress = flags.progress !== false;
-  const base = { policies, estimators, bootstrap: flags.bootstrap, seed: flags.seed, strict, ...(flags.clip === undefined ? {} : { clip: flags.clip }), ...(flags.limit === undefined ? {} : { limit: flags.limit }), chartBands: flags.chart !== undefined };
+  const base = {
+    policies,
+    estimators,
+    bootstrap: flags.bootstrap,
+    seed: flags.seed,
+    strict,
+    ...(flags.clip === undefined ? {} : { clip: flags.clip }),
+    ...(flags.limit === undefined ? {} : { limit: flags.limit }),
+    chartBands: flags.chart !== undefined,
+  };
 
   let result: EvaluationResult;
   let source: string;
   if (flags.fromDb) {
     const config = loadConfig(io.env);
     const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
-    const durable = await openPostgresStores(config.databaseUrl ? { url: config.databaseUrl, embeddingDim: config.embeddingDim, logger } : { dataDir: config.dataDir, embeddingDim: config.embeddingDim, logger });
-    let catalog;
+    const durable = await openPostgresStores(
+      config.databaseUrl
+        ? { url: config.databaseUrl, embeddingDim: config.embeddingDim, logger }
+        : { dataDir: config.dataDir, embeddingDim: config.embeddingDim, logger },
+    );
+    let catalog: Awaited<ReturnType<typeof catalogFromStore>>;
     let rows: LoggedDecision[];
     try {
       await durable.migrate();
@@ -128,14 +174,19 @@ export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = default
       await durable.close();
     }
     source = DB_SOURCE;
-    if (catalog.length === 0) throw new InvalidArgumentError("the service's catalog is empty: load one with `recs load-catalog FILE` first");
+    if (catalog.length === 0)
+      throw new InvalidArgumentError("the service's catalog is empty: load one with `recs load-catalog FILE` first");
     if (showProgress) bar.start(Math.max(rows.length, 1), 0, { rows: 0 });
     result = await evaluate(rows, {
       ...base,
       catalog,
       source: DB_SOURCE,
       onProgress: (read) => showProgress && bar.update(read, { rows: read }),
-      state: { sessionWindow: config.sessionWindow, sessionTtlMs: config.sessionTtlS * 1000, learningRate: config.learningRate },
+      state: {
+        sessionWindow: config.sessionWindow,
+        sessionTtlMs: config.sessionTtlS * 1000,
+        learningRate: config.learningRate,
+      },
     });
   } else {
     const logPath = flags.log!;
@@ -160,7 +211,7 @@ export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = default
   io.out(logSummaryText(result, bad));
   if (flags.json) {
     await mkdir(dirname(flags.json), { recursive: true });
-    await writeFile(flags.json, JSON.stringify(resultJson(result, { source, badLines: bad }), null, 2) + "\n");
+    await writeFile(flags.json, `${JSON.stringify(resultJson(result, { source, badLines: bad }), null, 2)}\n`);
     io.out(`JSON report written to ${flags.json}`);
   }
   if (flags.chart) {

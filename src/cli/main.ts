@@ -23,17 +23,23 @@ export async function main(argv: string[]): Promise<void> {
 
   program
     .command("config")
-    .description("Check the environment as `serve` would (exit 2 naming a bad variable), then list every variable with its default and meaning")
+    .description(
+      "Check the environment as `serve` would (exit 2 naming a bad variable), then list every variable with its default and meaning",
+    )
     .option("--markdown", "print a Markdown table (as in the README)")
     .action((opts: { markdown?: boolean }) => {
       // The same validation as serve, so a deployment's environment can be checked before it is rolled out.
       loadConfig();
       if (opts.markdown) {
         console.log("| Variable | Default | Meaning |\n| --- | --- | --- |");
-        for (const key of CONFIG_KEYS) console.log(`| \`${key.env}\` | ${key.default === "" ? "(unset)" : `\`${key.default}\``} | ${key.description} |`);
+        for (const key of CONFIG_KEYS)
+          console.log(
+            `| \`${key.env}\` | ${key.default === "" ? "(unset)" : `\`${key.default}\``} | ${key.description} |`,
+          );
       } else {
         const width = Math.max(...CONFIG_KEYS.map((key) => key.env.length));
-        for (const key of CONFIG_KEYS) console.log(`${key.env.padEnd(width)} ${(key.default || "(unset)").padEnd(44)} ${key.description}`);
+        for (const key of CONFIG_KEYS)
+          console.log(`${key.env.padEnd(width)} ${(key.default || "(unset)").padEnd(44)} ${key.description}`);
       }
     });
 

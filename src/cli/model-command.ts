@@ -6,7 +6,9 @@ export function registerModelCommand(program: Command): void {
   const model = program.command("model").description("The bandit model a running replica serves");
   model
     .command("status")
-    .description("Print each replica's update count, statistics checksum and log position (equal checksums: the replicas agree)")
+    .description(
+      "Print each replica's update count, statistics checksum and log position (equal checksums: the replicas agree)",
+    )
     .option("--target <host:port...>", "the replicas (several: one line each)", ["127.0.0.1:50051"])
     .option("--api-key <key>", "x-api-key, when the server requires one")
     .option("--json", "one JSON object per line")

@@ -14,12 +14,16 @@ export async function runServe(): Promise<void> {
   // the port is open (health NOT_SERVING), "listening" once it serves. A cluster worker tells the
   // primary instead, which prints them once for all workers.
   const worker = cluster.isWorker;
-  const announce = (message: WorkerMessage, line: object) => (worker ? process.send?.(message) : console.log(JSON.stringify(line)));
+  const announce = (message: WorkerMessage, line: object) =>
+    worker ? process.send?.(message) : console.log(JSON.stringify(line));
   const service = await startService(config, logger, {
     onListening: (port) => announce({ event: "bound", port }, { event: "bound", port }),
     metricsInPrimary: worker,
   });
-  announce({ event: "listening", port: service.port }, { event: "listening", port: service.port, metricsPort: service.metricsPort });
+  announce(
+    { event: "listening", port: service.port },
+    { event: "listening", port: service.port, metricsPort: service.metricsPort },
+  );
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       logger.info({ signal }, "shutting down");

@@ -21,7 +21,10 @@ export function registerWorldCommands(program: Command): void {
       .option("--candidates <n>", "candidates per logged decision", intFlag("--candidates", 2), 50)
       .option("--epsilon <x>", "ε of the ε-greedy logging policy", numberFlag("--epsilon", 0, 1), 0.2),
   ).action(async (opts: Record<string, unknown>) => {
-    const bar = new SingleBar({ format: "{stage} |{bar}| {value}/{total}", hideCursor: true, stream: process.stderr }, Presets.shades_classic);
+    const bar = new SingleBar(
+      { format: "{stage} |{bar}| {value}/{total}", hideCursor: true, stream: process.stderr },
+      Presets.shades_classic,
+    );
     let stage = "";
     const manifest = await generateSampleData(String(opts.out), {
       seed: opts.seed as number,
@@ -45,13 +48,27 @@ export function registerWorldCommands(program: Command): void {
   addWorldOptions(
     program
       .command("simulate")
-      .description("Run the real engine and four baselines (random, popularity, context-free bandit, oracle) on a synthetic storefront")
+      .description(
+        "Run the real engine and four baselines (random, popularity, context-free bandit, oracle) on a synthetic storefront",
+      )
       .option("--decisions <n>", "recommendation requests to simulate", intFlag("--decisions", 10), 10_000)
       .option("--k <n>", "slots per recommendation", intFlag("--k", 1, 100), 5)
       .option("--seed <n>", "random seed (world, shoppers and clicks)", intFlag("--seed", 0), 42)
-      .option("--alpha <x>", "the engine's LinUCB α (default: RECS_ALPHA, else the service's default)", numberFlag("--alpha", 0, 100))
-      .option("--epsilon <x>", "the engine's ε (default: RECS_EPSILON, else the service's default)", numberFlag("--epsilon", 0, 1))
-      .option("--worlds <n>", "simulate a family of N worlds drawn from declared ranges (world flags are then ignored)", intFlag("--worlds", 1, 1000))
+      .option(
+        "--alpha <x>",
+        "the engine's LinUCB α (default: RECS_ALPHA, else the service's default)",
+        numberFlag("--alpha", 0, 100),
+      )
+      .option(
+        "--epsilon <x>",
+        "the engine's ε (default: RECS_EPSILON, else the service's default)",
+        numberFlag("--epsilon", 0, 1),
+      )
+      .option(
+        "--worlds <n>",
+        "simulate a family of N worlds drawn from declared ranges (world flags are then ignored)",
+        intFlag("--worlds", 1, 1000),
+      )
       .option("--family-seed <n>", "seed of the family of worlds (--worlds)", intFlag("--family-seed", 0), 1)
       .option("--windows <n>", "points on the click-rate curve", intFlag("--windows", 2, 1000), 20)
       .option("--chart <file.svg>", "write the click-rate chart here", "simulation.svg")
@@ -65,7 +82,14 @@ export function registerWorldCommands(program: Command): void {
       await simulateWorlds(opts, engine);
       return;
     }
-    const bar = new SingleBar({ format: "simulating |{bar}| {value}/{total} decisions | {duration}s", hideCursor: true, stream: process.stderr }, Presets.shades_classic);
+    const bar = new SingleBar(
+      {
+        format: "simulating |{bar}| {value}/{total} decisions | {duration}s",
+        hideCursor: true,
+        stream: process.stderr,
+      },
+      Presets.shades_classic,
+    );
     bar.start(decisions, 0);
     const result = await simulate({
       world: worldParamsFrom(opts),
@@ -112,7 +136,14 @@ function runOptions(opts: Record<string, unknown>, engine: Partial<Config>) {
 
 async function simulateWorlds(opts: Record<string, unknown>, engine: Partial<Config>): Promise<void> {
   const decisions = opts.decisions as number;
-  const bar = new SingleBar({ format: "world {world} |{bar}| {value}/{total} decisions | {duration}s", hideCursor: true, stream: process.stderr }, Presets.shades_classic);
+  const bar = new SingleBar(
+    {
+      format: "world {world} |{bar}| {value}/{total} decisions | {duration}s",
+      hideCursor: true,
+      stream: process.stderr,
+    },
+    Presets.shades_classic,
+  );
   const rows = await simulateFamily({
     worlds: opts.worlds as number,
     familySeed: opts.familySeed as number,
@@ -134,20 +165,34 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}`.padStart(5);
 
 /** One row per world: each headline figure for the engine beside every baseline's. */
 export function printFamily(rows: FamilyRow[], engine: Partial<Config>): void {
-  console.log(`\nengine settings: ${Object.entries(engine).map(([k, v]) => `${k}=${String(v)}`).join(" ")}`);
-  console.log("gap = share of the random→oracle gap closed over the second half; intent = share of slots in the intent category right after an organic click on it;");
-  console.log("first 500 = click rate per slot over the first 500 requests. Columns: engine | similarity baseline | popularity | context-free bandit | random.\n");
+  console.log(
+    `\nengine settings: ${Object.entries(engine)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(" ")}`,
+  );
+  console.log(
+    "gap = share of the random→oracle gap closed over the second half; intent = share of slots in the intent category right after an organic click on it;",
+  );
+  console.log(
+    "first 500 = click rate per slot over the first 500 requests. Columns: engine | similarity baseline | popularity | context-free bandit | random.\n",
+  );
   console.log(`${"world".padEnd(6)}${"kind".padEnd(52)}${"gap %".padEnd(32)}${"intent %".padEnd(20)}first 500 CTR %`);
   for (const { world, result } of rows) {
     const fig = (prefix: string) => figuresOf(result, prefix);
     const names = ["engine", "similarity", "popularity", "context-free", "random"];
     const gap = names.map((n) => pct(fig(n).gapClosed)).join(" ");
     const intent = ["engine", "similarity", "random"].map((n) => pct(fig(n).intentShareAfterIntentClick)).join(" ");
-    const first = ["engine", "similarity", "random"].map((n) => (fig(n).first500 * 100).toFixed(2).padStart(5)).join(" ");
-    console.log(`${String(world.index).padEnd(6)}${world.kind.slice(0, 50).padEnd(52)}${gap.padEnd(32)}${intent.padEnd(20)}${first}`);
+    const first = ["engine", "similarity", "random"]
+      .map((n) => (fig(n).first500 * 100).toFixed(2).padStart(5))
+      .join(" ");
+    console.log(
+      `${String(world.index).padEnd(6)}${world.kind.slice(0, 50).padEnd(52)}${gap.padEnd(32)}${intent.padEnd(20)}${first}`,
+    );
   }
   const worst = (get: (r: SimulationResult) => number) => Math.min(...rows.map((r) => get(r.result)));
-  const beatsFirst = rows.filter((r) => figuresOf(r.result, "engine").first500 >= figuresOf(r.result, "similarity").first500).length;
+  const beatsFirst = rows.filter(
+    (r) => figuresOf(r.result, "engine").first500 >= figuresOf(r.result, "similarity").first500,
+  ).length;
   console.log(
     `\nworst world: engine gap ${pct(worst((r) => figuresOf(r, "engine").gapClosed))}%, intent ${pct(worst((r) => figuresOf(r, "engine").intentShareAfterIntentClick))}%; ` +
       `engine gap − similarity gap ≥ ${pct(worst((r) => figuresOf(r, "engine").gapClosed - figuresOf(r, "similarity").gapClosed))} points; ` +
@@ -164,7 +209,8 @@ function familyChart(rows: FamilyRow[]): string {
   };
   // Over the worlds, per window: the median as the line, the middle 80% as the band.
   const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
-  const at = (values: number[], q: number) => values[Math.min(values.length - 1, Math.max(0, Math.round(q * (values.length - 1))))]!;
+  const at = (values: number[], q: number) =>
+    values[Math.min(values.length - 1, Math.max(0, Math.round(q * (values.length - 1))))]!;
   const acrossWorlds = (prefix: string) => {
     const perWorld = rows.map(({ result }) => normalized(result, prefix));
     const windowSize = rows[0]!.result.windowSize;
@@ -194,13 +240,19 @@ function familyChart(rows: FamilyRow[]): string {
 }
 
 function printSimulation(r: SimulationResult): void {
-  console.log(`\nclick rate per slot (k=${r.k}, ${r.decisions} decisions, seed ${r.seed}), by window of ${r.windowSize} decisions:`);
+  console.log(
+    `\nclick rate per slot (k=${r.k}, ${r.decisions} decisions, seed ${r.seed}), by window of ${r.windowSize} decisions:`,
+  );
   const width = Math.max(...r.policies.map((p) => p.name.length));
   for (const p of r.policies) {
     const curve = p.windows.map((w) => (w * 100).toFixed(1).padStart(5)).join(" ");
-    console.log(`  ${p.name.padEnd(width)} ${curve}   overall ${(p.overall * 100).toFixed(2)}%  second half ${(p.secondHalf * 100).toFixed(2)}%`);
+    console.log(
+      `  ${p.name.padEnd(width)} ${curve}   overall ${(p.overall * 100).toFixed(2)}%  second half ${(p.secondHalf * 100).toFixed(2)}%`,
+    );
   }
-  console.log(`\nthe engine closes ${(r.gapClosed * 100).toFixed(1)}% of the gap between random and oracle (second half)`);
+  console.log(
+    `\nthe engine closes ${(r.gapClosed * 100).toFixed(1)}% of the gap between random and oracle (second half)`,
+  );
   const contextFree = r.policies.find((p) => p.name.startsWith("context-free"))!.secondHalf;
   const engine = r.policies[0]!.secondHalf;
   console.log(`engine vs context-free bandit: ${(engine / Math.max(contextFree, 1e-9)).toFixed(1)}× the click rate`);

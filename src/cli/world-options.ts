@@ -7,7 +7,10 @@ const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase(
 export function addWorldOptions(command: Command): Command {
   for (const [name, spec] of Object.entries(WORLD_PARAM_SPECS)) {
     command.addOption(
-      new Option(`--${kebab(name)} <n>`, `world: ${spec.description} (default ${spec.default}; ${spec.min}..${spec.max})`).argParser((value: string) => {
+      new Option(
+        `--${kebab(name)} <n>`,
+        `world: ${spec.description} (default ${spec.default}; ${spec.min}..${spec.max})`,
+      ).argParser((value: string) => {
         const n = Number(value);
         if (!Number.isFinite(n)) throw new InvalidArgumentError(`--${kebab(name)} must be a number, got "${value}"`);
         return n;
@@ -32,7 +35,8 @@ export function intFlag(flag: string, min: number, max = Number.MAX_SAFE_INTEGER
   return (value: string): number => {
     const n = Number(value);
     const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in ${min}..${max}`;
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${flag} must be a whole number ${range}, got "${value}"`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${flag} must be a whole number ${range}, got "${value}"`);
     return n;
   };
 }
@@ -41,7 +45,8 @@ export function intFlag(flag: string, min: number, max = Number.MAX_SAFE_INTEGER
 export function numberFlag(flag: string, min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`${flag} must be a number in ${min}..${max}, got "${value}"`);
+    if (!Number.isFinite(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${flag} must be a number in ${min}..${max}, got "${value}"`);
     return n;
   };
 }

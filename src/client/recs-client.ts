@@ -1,4 +1,10 @@
-import { Channel, credentials as grpcCredentials, Metadata, type ChannelCredentials, type ServiceError } from "@grpc/grpc-js";
+import {
+  Channel,
+  credentials as grpcCredentials,
+  Metadata,
+  type ChannelCredentials,
+  type ServiceError,
+} from "@grpc/grpc-js";
 import type { FeedbackAck__Output } from "../server/generated/recs/v1/FeedbackAck";
 import type { FeedbackEvent } from "../server/generated/recs/v1/FeedbackEvent";
 import type { IngestSummary__Output } from "../server/generated/recs/v1/IngestSummary";
@@ -39,7 +45,9 @@ export class RecsClient {
     const { grpc } = loadRecsProto();
     const creds = options.credentials ?? grpcCredentials.createInsecure();
     // The stubs on one channel: the shared connection, or with ownConnection one of this client's own.
-    const channelOptions = options.ownConnection ? { channelOverride: new Channel(target, creds, { "grpc.use_local_subchannel_pool": 1 }) } : {};
+    const channelOptions = options.ownConnection
+      ? { channelOverride: new Channel(target, creds, { "grpc.use_local_subchannel_pool": 1 }) }
+      : {};
     this.recommender = new grpc.recs.v1.Recommender(target, creds, channelOptions);
     this.catalog = new grpc.recs.v1.Catalog(target, creds, channelOptions);
     this.replica = new grpc.recs.v1.Replica(target, creds, channelOptions);
@@ -58,8 +66,13 @@ export class RecsClient {
     return { deadline: Date.now() + this.timeoutMs };
   }
 
-  private unary<T>(call: (md: Metadata, opts: { deadline: number }, cb: Callback<T>) => unknown, md = this.metadata()): Promise<T> {
-    return new Promise<T>((resolve, reject) => call(md, this.options(), (err, value) => (err ? reject(err) : resolve(value as T))));
+  private unary<T>(
+    call: (md: Metadata, opts: { deadline: number }, cb: Callback<T>) => unknown,
+    md = this.metadata(),
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) =>
+      call(md, this.options(), (err, value) => (err ? reject(err) : resolve(value as T))),
+    );
   }
 
   recommend(request: RecommendRequest, md?: Metadata): Promise<RecommendResponse__Output> {
@@ -85,7 +98,11 @@ export class RecsClient {
 
   /** Streams the events and resolves with the server's summary. */
   ingestFeedback(events: Iterable<FeedbackEvent>, md?: Metadata): Promise<IngestSummary__Output> {
-    return this.stream<FeedbackEvent, IngestSummary__Output>((m, o, cb) => this.recommender.IngestFeedback(m, o, cb), events, md);
+    return this.stream<FeedbackEvent, IngestSummary__Output>(
+      (m, o, cb) => this.recommender.IngestFeedback(m, o, cb),
+      events,
+      md,
+    );
   }
 
   upsertItems(items: Iterable<Item>, md?: Metadata): Promise<UpsertSummary__Output> {
@@ -93,12 +110,18 @@ export class RecsClient {
   }
 
   private stream<In, Out>(
-    open: (md: Metadata, opts: { deadline: number }, cb: Callback<Out>) => { write(m: In, cb?: () => void): boolean; end(): void; once(e: "drain", f: () => void): unknown },
+    open: (
+      md: Metadata,
+      opts: { deadline: number },
+      cb: Callback<Out>,
+    ) => { write(m: In, cb?: () => void): boolean; end(): void; once(e: "drain", f: () => void): unknown },
     messages: Iterable<In>,
     md = this.metadata(),
   ): Promise<Out> {
     return new Promise<Out>((resolve, reject) => {
-      const call = open(md, { deadline: Date.now() + Math.max(this.timeoutMs, 120_000) }, (err, value) => (err ? reject(err) : resolve(value as Out)));
+      const call = open(md, { deadline: Date.now() + Math.max(this.timeoutMs, 120_000) }, (err, value) =>
+        err ? reject(err) : resolve(value as Out),
+      );
       const iterator = messages[Symbol.iterator]();
       // Respect back-pressure so a large stream does not buffer whole in memory.
       const pump = () => {

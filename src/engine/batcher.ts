@@ -40,7 +40,9 @@ export class Batcher<T, R> {
 
   add(item: T): Promise<R> {
     if (this.queue.length >= this.options.maxQueued) {
-      return Promise.reject(new ResourceExhausted(`write queue is full (${this.options.maxQueued} waiting); retry with backoff`));
+      return Promise.reject(
+        new ResourceExhausted(`write queue is full (${this.options.maxQueued} waiting); retry with backoff`),
+      );
     }
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
@@ -97,12 +99,17 @@ export class Batcher<T, R> {
       .flush(batch.map((p) => p.item))
       .then(
         (results) => {
-          if (results.length !== batch.length) throw new Error(`batch flush returned ${results.length} results for ${batch.length} items`);
-          batch.forEach((p, i) => p.resolve(results[i] as R));
+          if (results.length !== batch.length)
+            throw new Error(`batch flush returned ${results.length} results for ${batch.length} items`);
+          for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i] as R);
         },
-        (err: unknown) => batch.forEach((p) => p.reject(err)),
+        (err: unknown) => {
+          for (const p of batch) p.reject(err);
+        },
       )
-      .catch((err: unknown) => batch.forEach((p) => p.reject(err)))
+      .catch((err: unknown) => {
+        for (const p of batch) p.reject(err);
+      })
       .finally(() => {
         this.onFlush?.(batch.length, Number(process.hrtime.bigint() - started) / 1e9);
         this.running = null;

@@ -61,7 +61,10 @@ export async function upsertItemStream(
 ): Promise<BulkSummary> {
   const summary = emptySummary();
   const storeFailed = (err: unknown) =>
-    new Unavailable(`the item store failed after ${summary.accepted} items were upserted; upserts are idempotent, so resend the stream`, { cause: err });
+    new Unavailable(
+      `the item store failed after ${summary.accepted} items were upserted; upserts are idempotent, so resend the stream`,
+      { cause: err },
+    );
   const writer = new CatalogWriter(
     {
       upsert: (batch) =>

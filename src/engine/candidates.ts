@@ -22,7 +22,8 @@ export function selectCandidateIndices(
   longTerm: Float32Array | null,
   options: CandidateOptions,
 ): number[] {
-  const sessionItems = options.excludeSessionItems && input.candidateIds.length === 0 ? window.map((event) => event.itemId) : [];
+  const sessionItems =
+    options.excludeSessionItems && input.candidateIds.length === 0 ? window.map((event) => event.itemId) : [];
   const filter = catalog.filter(input.category, [...input.excludeIds, ...sessionItems]);
 
   if (input.candidateIds.length > 0) {
@@ -43,7 +44,8 @@ export function selectCandidateIndices(
   const sessionCategory = input.category === "" ? newestCategory(catalog, window) : undefined;
   if (sessionCategory !== undefined) {
     const inCategory = { ...filter, category: sessionCategory };
-    for (const index of catalog.nearest([session, longTerm], Math.ceil(options.retrieve / 4), inCategory)) picked.add(index);
+    for (const index of catalog.nearest([session, longTerm], Math.ceil(options.retrieve / 4), inCategory))
+      picked.add(index);
   }
   // Popular items widen the set, so a shopper with no state still gets candidates and the model can
   // learn about items outside the shopper's neighbourhood.

@@ -25,11 +25,15 @@ export async function loadCatalogFile(
   const lines = createInterface({ input, crlfDelay: Infinity });
   const rejectLine = (lineNo: number, id: string, reason: string) => {
     summary.rejected++;
-    if (summary.rejections.length < MAX_LISTED_REJECTIONS) summary.rejections.push({ index: lineNo, id, reason: `${path}:${lineNo}: ${reason}` });
+    if (summary.rejections.length < MAX_LISTED_REJECTIONS)
+      summary.rejections.push({ index: lineNo, id, reason: `${path}:${lineNo}: ${reason}` });
   };
   const writer = new CatalogWriter(
     items,
-    { written: (_stored, accepted) => void (summary.accepted += accepted), unknown: (lineNo, itemId) => rejectLine(lineNo, itemId, unknownItemReason(itemId)) },
+    {
+      written: (_stored, accepted) => void (summary.accepted += accepted),
+      unknown: (lineNo, itemId) => rejectLine(lineNo, itemId, unknownItemReason(itemId)),
+    },
     1000,
   );
   let lineNo = 0;
@@ -46,10 +50,20 @@ export async function loadCatalogFile(
       } catch (err) {
         throw new InvalidArgument(`not valid JSON (${(err as Error).message})`);
       }
-      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new InvalidArgument("a line must be a JSON object");
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+        throw new InvalidArgument("a line must be a JSON object");
       const raw = parsed as Record<string, unknown>;
       id = typeof raw.item_id === "string" ? raw.item_id : "";
-      write = validateItemWrite({ itemId: raw.item_id, embedding: raw.embedding, category: raw.category, attributes: raw.attributes, available: raw.available }, dim);
+      write = validateItemWrite(
+        {
+          itemId: raw.item_id,
+          embedding: raw.embedding,
+          category: raw.category,
+          attributes: raw.attributes,
+          available: raw.available,
+        },
+        dim,
+      );
     } catch (err) {
       if (!(err instanceof InvalidArgument)) throw err;
       rejectLine(lineNo, id, err.message);
@@ -70,7 +84,10 @@ export async function loadCatalogFile(
  */
 export async function firstEmbeddingLength(path: string): Promise<number | null> {
   const file = createReadStream(path);
-  const lines = createInterface({ input: path.endsWith(".gz") ? file.pipe(createGunzip()) : file, crlfDelay: Infinity });
+  const lines = createInterface({
+    input: path.endsWith(".gz") ? file.pipe(createGunzip()) : file,
+    crlfDelay: Infinity,
+  });
   try {
     for await (const line of lines) {
       if (line.trim() === "") continue;

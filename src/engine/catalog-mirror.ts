@@ -194,7 +194,11 @@ export class CatalogMirror {
    * any) and not excluded. Reads packed arrays only.
    */
   passes(index: number, filter: CandidateFilter): boolean {
-    return this.availableAt[index] === 1 && (filter.category < 0 || this.categoryAt[index] === filter.category) && !(filter.excluded.size > 0 && filter.excluded.has(index));
+    return (
+      this.availableAt[index] === 1 &&
+      (filter.category < 0 || this.categoryAt[index] === filter.category) &&
+      !(filter.excluded.size > 0 && filter.excluded.has(index))
+    );
   }
 
   /** A filter for `passes`: a category by name ("" for any; one the catalog lacks matches nothing) and excluded item ids (unknown ones ignored). */
@@ -204,7 +208,10 @@ export class CatalogMirror {
       const index = this.indexById.get(id);
       if (index !== undefined) excluded.add(index);
     }
-    return { category: category === "" ? -1 : (this.categoryNumbers.get(category) ?? Number.MAX_SAFE_INTEGER), excluded };
+    return {
+      category: category === "" ? -1 : (this.categoryNumbers.get(category) ?? Number.MAX_SAFE_INTEGER),
+      excluded,
+    };
   }
 
   private categoryTally(category: string): { total: number; items: number } {
@@ -254,12 +261,20 @@ export class CatalogMirror {
       if (sample.full) bar = sample.min;
     }
     let heap = this.collect(combined, n, 1, limit, filter, bar);
-    if (!heap.full && bar !== Number.NEGATIVE_INFINITY) heap = this.collect(combined, n, 1, limit, filter, Number.NEGATIVE_INFINITY);
+    if (!heap.full && bar !== Number.NEGATIVE_INFINITY)
+      heap = this.collect(combined, n, 1, limit, filter, Number.NEGATIVE_INFINITY);
     return heap.sortedIndices();
   }
 
   /** The `limit` best passing items among rows 0, step, 2·step, … that score above `bar`. */
-  private collect(query: Float64Array, rows: number, step: number, limit: number, filter: CandidateFilter, bar: number): TopK {
+  private collect(
+    query: Float64Array,
+    rows: number,
+    step: number,
+    limit: number,
+    filter: CandidateFilter,
+    bar: number,
+  ): TopK {
     const heap = new TopK(limit);
     const { count, indices, dots } = this.matrix.above(query, rows, step, bar);
     for (let i = 0; i < count; i++) {

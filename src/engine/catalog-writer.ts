@@ -66,7 +66,9 @@ export class CatalogWriter {
       this.hooks.written(items, itemWrites);
     }
     if (availability.length === 0) return;
-    const result = await this.store.setAvailability(availability.map(([itemId, { available }]) => ({ itemId, available })));
+    const result = await this.store.setAvailability(
+      availability.map(([itemId, { available }]) => ({ itemId, available })),
+    );
     const unknown = new Set(result.unknown);
     let refused = 0;
     for (const [itemId, { at }] of availability) {

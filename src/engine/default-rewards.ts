@@ -69,7 +69,13 @@ export class DefaultRewardSweeper implements WriteHold {
     let applied = 0;
     this.running = (async () => {
       const now = (this.deps.now ?? Date.now)();
-      const { value: due } = await this.deps.guard.orElse("serving_store", "claim_due", () => this.deps.servingContexts.claimDue(now, CLAIM_BATCH), [], this.deps.claimTimeoutMs);
+      const { value: due } = await this.deps.guard.orElse(
+        "serving_store",
+        "claim_due",
+        () => this.deps.servingContexts.claimDue(now, CLAIM_BATCH),
+        [],
+        this.deps.claimTimeoutMs,
+      );
       for (const { context, rewardedItemIds } of due) {
         const rewarded = new Set(rewardedItemIds);
         for (const item of context.items) {
@@ -90,7 +96,12 @@ export class DefaultRewardSweeper implements WriteHold {
       if (this.pending.length === 0) return;
       const batch = this.pending.splice(0, LOG_BATCH);
       try {
-        const logged = await this.deps.guard.run("event_log", "append_default_rewards", () => this.deps.events.appendDefaultRewards(batch), ENGINE_TIMINGS.defaultRewardLogTimeoutMs);
+        const logged = await this.deps.guard.run(
+          "event_log",
+          "append_default_rewards",
+          () => this.deps.events.appendDefaultRewards(batch),
+          ENGINE_TIMINGS.defaultRewardLogTimeoutMs,
+        );
         for (const record of logged) {
           this.deps.model.applyLocal(record.update);
           applied++;

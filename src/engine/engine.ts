@@ -19,7 +19,14 @@ import { LogFollower } from "./log-follower";
 import { restoreModel, saveSnapshot } from "./model-persistence";
 import { recommend, type RecommendDeps } from "./recommend";
 import { StoreGuard } from "./store-guard";
-import { type BulkSummary, type FeedbackInput, type FeedbackResult, type RecommendInput, type RecommendOutput, type UserStateOutput } from "./types";
+import type {
+  BulkSummary,
+  FeedbackInput,
+  FeedbackResult,
+  RecommendInput,
+  RecommendOutput,
+  UserStateOutput,
+} from "./types";
 import { UserCache } from "./user-cache";
 import type { StreamEntry } from "./bulk-summary";
 import { ingestFeedbackStream, upsertItemStream } from "./bulk-ingest";
@@ -91,7 +98,10 @@ export class Engine {
       prior: { session: config.priorSession, longTerm: config.priorLongTerm, strength: config.priorStrength },
     };
     const restored = await restoreModel(durable.snapshots, durable.events, modelOptions, logger);
-    logger.info({ items: catalog.size, modelVersion: restored.model.version, replayed: restored.replayed }, "engine state loaded");
+    logger.info(
+      { items: catalog.size, modelVersion: restored.model.version, replayed: restored.replayed },
+      "engine state loaded",
+    );
     metrics.banditUpdates.inc({ source: "replay" }, restored.replayed);
     const model = restored.model;
     const users = new UserCache(durable.users, config.userCacheSize);
@@ -149,8 +159,22 @@ export class Engine {
       servingWriteTimeoutMs: Math.max(config.storeTimeoutMs, ENGINE_TIMINGS.servingWriteMinTimeoutMs),
       rankBuffers: new RankBuffers(model.spec),
     };
-    const follower = new LogFollower(model, durable.events, restored.position, (applied) => metrics.banditUpdates.inc({ source: "replica" }, applied));
-    const engine = new Engine(options, catalog, model, guard, users, feedbackFlow, impressions, sweeper, recommendDeps, metrics, follower);
+    const follower = new LogFollower(model, durable.events, restored.position, (applied) =>
+      metrics.banditUpdates.inc({ source: "replica" }, applied),
+    );
+    const engine = new Engine(
+      options,
+      catalog,
+      model,
+      guard,
+      users,
+      feedbackFlow,
+      impressions,
+      sweeper,
+      recommendDeps,
+      metrics,
+      follower,
+    );
     engine.startBackgroundWork();
     return engine;
   }
@@ -190,15 +214,24 @@ export class Engine {
 
   /** The user's long-term state and the session window (newest first). */
   async userState(userId: string, sessionId: string): Promise<UserStateOutput> {
-    const profile = await this.guard.run("user_store", "get_user", () => this.users.get(userId), this.options.config.offPathStoreTimeoutMs).catch((err: unknown) => {
-      throw new Unavailable("the user store is unavailable: retry later", { cause: err });
-    });
+    const profile = await this.guard
+      .run("user_store", "get_user", () => this.users.get(userId), this.options.config.offPathStoreTimeoutMs)
+      .catch((err: unknown) => {
+        throw new Unavailable("the user store is unavailable: retry later", { cause: err });
+      });
     const session =
       sessionId === ""
         ? []
-        : await this.guard.run("session_store", "read_window", () => this.options.ephemeral.sessions.window(sessionId), this.options.config.offPathStoreTimeoutMs).catch((err: unknown) => {
-            throw new Unavailable("the session store is unavailable: retry later", { cause: err });
-          });
+        : await this.guard
+            .run(
+              "session_store",
+              "read_window",
+              () => this.options.ephemeral.sessions.window(sessionId),
+              this.options.config.offPathStoreTimeoutMs,
+            )
+            .catch((err: unknown) => {
+              throw new Unavailable("the session store is unavailable: retry later", { cause: err });
+            });
     return {
       userId,
       longTermEmbedding: profile?.embedding ? Array.from(profile.embedding) : [],
@@ -236,8 +269,14 @@ export class Engine {
     await Promise.allSettled([this.feedbackFlow.drain(), this.impressions.drain()]);
     await this.publishOutgoing();
     try {
-      const saved = await saveSnapshot(this.model, durable.snapshots, this.positionNow, [this.feedbackFlow.batcher, this.sweeper]);
-      logger.info({ position: saved.position, bytes: saved.bytes, modelVersion: this.model.version }, "final model snapshot saved");
+      const saved = await saveSnapshot(this.model, durable.snapshots, this.positionNow, [
+        this.feedbackFlow.batcher,
+        this.sweeper,
+      ]);
+      logger.info(
+        { position: saved.position, bytes: saved.bytes, modelVersion: this.model.version },
+        "final model snapshot saved",
+      );
     } catch (err) {
       logger.error({ err }, "final model snapshot failed; the next start replays the event log instead");
     }
@@ -266,14 +305,21 @@ export class Engine {
     });
     this.sweeper.start(defaultRewardSweepMs(config.rewardWaitMs));
     this.timers.every(config.snapshotIntervalS * 1000, async () => {
-      const saved = await saveSnapshot(this.model, durable.snapshots, this.positionNow, [this.feedbackFlow.batcher, this.sweeper]);
+      const saved = await saveSnapshot(this.model, durable.snapshots, this.positionNow, [
+        this.feedbackFlow.batcher,
+        this.sweeper,
+      ]);
       this.metrics.snapshotSaved(Date.now());
       logger.debug({ position: saved.position, bytes: saved.bytes }, "model snapshot saved");
     });
-    this.timers.every(ENGINE_TIMINGS.retentionIntervalMs, async () => {
-      const removed = await durable.events.enforceRetention(Date.now(), config.eventRetentionDays);
-      if (removed > 0) logger.info({ removed }, "event log retention applied");
-    }, true);
+    this.timers.every(
+      ENGINE_TIMINGS.retentionIntervalMs,
+      async () => {
+        const removed = await durable.events.enforceRetention(Date.now(), config.eventRetentionDays);
+        if (removed > 0) logger.info({ removed }, "event log retention applied");
+      },
+      true,
+    );
     this.timers.onError = (err) => logger.warn({ err }, "background task failed; it will run again");
     // Read at scrape time: updates applied from other replicas count as soon as they are applied.
     this.metrics.modelUpdateCount = () => this.model.updateCount;

@@ -2,7 +2,7 @@ import type { ModelUpdate, ServedItem } from "../state/ports";
 
 /** The chance that a shopper looks at slot `position` (0-based) at all, relative to slot 0: (1 + position)^-exponent. */
 export function examinationWeight(position: number, exponent: number): number {
-  return exponent === 0 ? 1 : Math.pow(1 + Math.max(0, position), -exponent);
+  return exponent === 0 ? 1 : (1 + Math.max(0, position)) ** -exponent;
 }
 
 /**
@@ -12,8 +12,17 @@ export function examinationWeight(position: number, exponent: number): number {
  * the model ranks first gets the clicks and looks better still), and a low slot's silence counts for
  * less. Scoring uses φ unscaled: the prediction is for slot 0.
  */
-export function examinedUpdate(served: Pick<ServedItem, "itemId" | "position" | "shared" | "arm">, reward: number, exponent: number): ModelUpdate {
+export function examinedUpdate(
+  served: Pick<ServedItem, "itemId" | "position" | "shared" | "arm">,
+  reward: number,
+  exponent: number,
+): ModelUpdate {
   const weight = examinationWeight(served.position, exponent);
   if (weight === 1) return { itemId: served.itemId, shared: served.shared, arm: served.arm, reward };
-  return { itemId: served.itemId, shared: served.shared.map((v) => v * weight), arm: served.arm.map((v) => v * weight), reward };
+  return {
+    itemId: served.itemId,
+    shared: served.shared.map((v) => v * weight),
+    arm: served.arm.map((v) => v * weight),
+    reward,
+  };
 }

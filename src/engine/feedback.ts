@@ -1,7 +1,17 @@
 import { NotFound, Unavailable } from "../errors";
 import { withinMs } from "../time-limit";
 import type { Logger } from "../log";
-import type { EventLog, FeedbackEntry, FeedbackOutcome, FeedbackRecord, ModelUpdate, ServedItemLookup, SessionStore, ServingContextStore, UserProfile } from "../state/ports";
+import type {
+  EventLog,
+  FeedbackEntry,
+  FeedbackOutcome,
+  FeedbackRecord,
+  ModelUpdate,
+  ServedItemLookup,
+  SessionStore,
+  ServingContextStore,
+  UserProfile,
+} from "../state/ports";
 import { RejectedData } from "../state/rejected-data";
 import { ENGINE_TIMINGS, type RewardMap } from "../config";
 import { Batcher } from "./batcher";
@@ -23,7 +33,9 @@ export interface FeedbackDeps {
   events: EventLog;
   sessions: SessionStore;
   /** With `heldItem` when it can answer from memory (then the read needs no guarded call). */
-  servingContexts: ServingContextStore & { heldItem?(recommendationId: string, itemId: string): ServedItemLookup | undefined };
+  servingContexts: ServingContextStore & {
+    heldItem?(recommendationId: string, itemId: string): ServedItemLookup | undefined;
+  };
   model: OnlineModel;
   guard: StoreGuard;
   metrics: EngineMetrics;
@@ -126,7 +138,9 @@ export class FeedbackFlow {
     const item = catalog.get(input.itemId);
     if (!item) {
       metrics.feedback.inc({ outcome: "rejected" });
-      throw new NotFound(`item_id "${input.itemId}" is not in the catalog; upsert it through Catalog.UpsertItems first`);
+      throw new NotFound(
+        `item_id "${input.itemId}" is not in the catalog; upsert it through Catalog.UpsertItems first`,
+      );
     }
     const reward = rewardFor(input.type, input.reward, this.deps.rewards);
     // The serving context (Redis, or this replica's cache) and the profile (cache, or Postgres) at once.
@@ -135,7 +149,12 @@ export class FeedbackFlow {
 
     // The next event of this user builds on this one's profile while the write is in flight.
     const embedding = moveLongTerm(base.embedding, item.embedding, reward, this.deps.learningRate);
-    const speculative: UserProfile = { userId: input.userId, embedding, interactionCount: base.interactionCount + 1, updatedAtMs: input.occurredAtMs };
+    const speculative: UserProfile = {
+      userId: input.userId,
+      embedding,
+      interactionCount: base.interactionCount + 1,
+      updatedAtMs: input.occurredAtMs,
+    };
     this.unconfirmed.set(input.userId, speculative);
 
     const outcome = this.log.add({
@@ -161,7 +180,11 @@ export class FeedbackFlow {
     const { metrics } = this.deps;
     let logged: Logged;
     try {
-      logged = await withinMs(pending.outcome, this.deps.commitTimeoutMs, () => new CommitTimeout("the event log did not confirm the write in time"));
+      logged = await withinMs(
+        pending.outcome,
+        this.deps.commitTimeoutMs,
+        () => new CommitTimeout("the event log did not confirm the write in time"),
+      );
     } catch (err) {
       return this.refused(input, err);
     } finally {
@@ -191,11 +214,17 @@ export class FeedbackFlow {
     if (err instanceof CommitTimeout) {
       // A hung log (a Postgres that stopped answering) may still commit this write later. Whatever
       // it decides, the rest follows the log (`write` applies what lands), and a retry is then a duplicate.
-      this.deps.log.warn({ eventId: input.eventId }, "event log write not confirmed in time; the client was told to retry");
+      this.deps.log.warn(
+        { eventId: input.eventId },
+        "event log write not confirmed in time; the client was told to retry",
+      );
     }
     if (err instanceof RejectedData) {
       this.deps.metrics.feedback.inc({ outcome: "rejected" });
-      this.deps.log.warn({ eventId: input.eventId, err }, "event log refused an event's data; its batch was written without it");
+      this.deps.log.warn(
+        { eventId: input.eventId, err },
+        "event log refused an event's data; its batch was written without it",
+      );
     }
     throw refusal(err);
   }
@@ -222,7 +251,11 @@ export class FeedbackFlow {
    * duplicate and no row (logged before, maybe elsewhere), or with an entry whose write failed in a way
    * that may still have committed, is re-read from the store next time.
    */
-  private followLog(entries: readonly FeedbackEntry[], results: readonly EntryResult[], users: readonly UserProfile[]): void {
+  private followLog(
+    entries: readonly FeedbackEntry[],
+    results: readonly EntryResult[],
+    users: readonly UserProfile[],
+  ): void {
     for (const user of users) this.deps.users.stored(user);
     const written = new Set(users.map((user) => user.userId));
     results.forEach((result, i) => {
@@ -244,7 +277,8 @@ export class FeedbackFlow {
     metrics.feedback.inc({ outcome: "accepted" }, records.length);
     const trained: FeedbackRecord[] = [];
     for (const record of records) {
-      if (record.reward > 0) catalog.recordPositive(record.itemId, Math.min(record.reward, 5), record.recommendationId === null);
+      if (record.reward > 0)
+        catalog.recordPositive(record.itemId, Math.min(record.reward, 5), record.recommendationId === null);
       if (record.modelUpdate) {
         model.applyLocal(record.modelUpdate);
         trained.push(record);
@@ -253,8 +287,21 @@ export class FeedbackFlow {
     if (trained.length > 0) {
       metrics.banditUpdates.inc({ source: "feedback" }, trained.length);
       void guard
-        .run("serving_store", "mark_rewarded", () => servingContexts.markRewardedAll(trained.map((r) => ({ recommendationId: r.recommendationId as string, itemId: r.itemId }))), ENGINE_TIMINGS.markRewardedTimeoutMs)
-        .catch((err: unknown) => this.deps.log.warn({ err, events: trained.length }, "could not mark items rewarded; they may also get the default reward"));
+        .run(
+          "serving_store",
+          "mark_rewarded",
+          () =>
+            servingContexts.markRewardedAll(
+              trained.map((r) => ({ recommendationId: r.recommendationId as string, itemId: r.itemId })),
+            ),
+          ENGINE_TIMINGS.markRewardedTimeoutMs,
+        )
+        .catch((err: unknown) =>
+          this.deps.log.warn(
+            { err, events: trained.length },
+            "could not mark items rewarded; they may also get the default reward",
+          ),
+        );
     }
     // The batch's appends in log order, in one call, after the previous batch's: each session window
     // keeps the log's order.
@@ -262,7 +309,13 @@ export class FeedbackFlow {
       const { failed } = await guard.orElse(
         "session_store",
         "append",
-        () => sessions.appendAll(records.map((r) => ({ sessionId: r.sessionId, event: { itemId: r.itemId, type: r.type, atMs: r.occurredAtMs } }))),
+        () =>
+          sessions.appendAll(
+            records.map((r) => ({
+              sessionId: r.sessionId,
+              event: { itemId: r.itemId, type: r.type, atMs: r.occurredAtMs },
+            })),
+          ),
         undefined,
         ENGINE_TIMINGS.sessionAppendTimeoutMs,
       );
@@ -278,7 +331,10 @@ export class FeedbackFlow {
   }
 
   /** The update this event makes, with the features its item was served with, if that context is held. */
-  private async servedUpdate(input: FeedbackInput, reward: number): Promise<{ update: ModelUpdate | null; position: number | null }> {
+  private async servedUpdate(
+    input: FeedbackInput,
+    reward: number,
+  ): Promise<{ update: ModelUpdate | null; position: number | null }> {
     if (input.recommendationId === null) return { update: null, position: null };
     const recommendationId = input.recommendationId;
     const held = this.deps.servingContexts.heldItem?.(recommendationId, input.itemId);
@@ -293,11 +349,17 @@ export class FeedbackFlow {
         );
     if (failed) {
       this.deps.metrics.feedbackUntrained.inc({ reason: "context_unreadable" });
-      this.deps.log.warn({ eventId: input.eventId, recommendationId }, "serving context unreadable: the event is logged, but its reward will not train the model");
+      this.deps.log.warn(
+        { eventId: input.eventId, recommendationId },
+        "serving context unreadable: the event is logged, but its reward will not train the model",
+      );
     }
     const served = lookup.found ? lookup.item : null;
-    if (!failed && !served) this.deps.metrics.feedbackUntrained.inc({ reason: lookup.found ? "item_not_served" : "context_gone" });
-    return served ? { update: examinedUpdate(served, reward, this.deps.positionDiscount), position: served.position } : { update: null, position: null };
+    if (!failed && !served)
+      this.deps.metrics.feedbackUntrained.inc({ reason: lookup.found ? "item_not_served" : "context_gone" });
+    return served
+      ? { update: examinedUpdate(served, reward, this.deps.positionDiscount), position: served.position }
+      : { update: null, position: null };
   }
 
   /** The profile to build on: after the user's queued events if any, else committed (cached or stored). */
@@ -307,9 +369,16 @@ export class FeedbackFlow {
     if (known) return known;
     let loaded: UserProfile | null;
     try {
-      loaded = await this.deps.guard.run("user_store", "get_user", () => this.deps.users.get(userId), this.deps.profileReadTimeoutMs);
+      loaded = await this.deps.guard.run(
+        "user_store",
+        "get_user",
+        () => this.deps.users.get(userId),
+        this.deps.profileReadTimeoutMs,
+      );
     } catch (err) {
-      throw new Unavailable("the user store is unavailable; nothing was applied: retry the same event_id later", { cause: err });
+      throw new Unavailable("the user store is unavailable; nothing was applied: retry the same event_id later", {
+        cause: err,
+      });
     }
     return this.unconfirmed.get(userId) ?? this.deps.users.peek(userId) ?? loaded ?? empty;
   }

@@ -20,7 +20,10 @@ export interface IsolatedAppend {
  * the part of the batch logged before it still comes back as logged, so what did land gets applied.
  * Never rejects.
  */
-export async function appendIsolatingRejects(events: Pick<EventLog, "appendFeedback">, entries: FeedbackEntry[]): Promise<IsolatedAppend> {
+export async function appendIsolatingRejects(
+  events: Pick<EventLog, "appendFeedback">,
+  entries: FeedbackEntry[],
+): Promise<IsolatedAppend> {
   const results: EntryResult[] = [];
   const users: UserProfile[] = [];
   let storeFailure: { error: unknown } | null = null;

@@ -28,7 +28,8 @@ export function checkNoNul(field: string, value: string): string {
 /** Checks an id-like string: non-empty, at most `maxBytes` bytes of UTF-8, no NUL. */
 export function checkId(field: string, value: unknown, maxBytes = ITEM_LIMITS.idBytes): string {
   if (typeof value !== "string" || value.length === 0) throw new InvalidArgument(`${field} is required`);
-  if (byteLength(value) > maxBytes) throw new InvalidArgument(`${field} must be at most ${maxBytes} bytes, got ${byteLength(value)}`);
+  if (byteLength(value) > maxBytes)
+    throw new InvalidArgument(`${field} must be at most ${maxBytes} bytes, got ${byteLength(value)}`);
   return checkNoNul(field, value);
 }
 
@@ -48,17 +49,22 @@ export const EMBEDDING_NORM_RANGE = { min: 1e-6, max: 1e3 } as const;
  */
 export function validateItem(raw: RawItem, dim: number): CatalogItem {
   const itemId = checkId("item_id", raw.itemId);
-  if (!Array.isArray(raw.embedding) && !(raw.embedding instanceof Float32Array)) throw new InvalidArgument("embedding is required");
+  if (!Array.isArray(raw.embedding) && !(raw.embedding instanceof Float32Array))
+    throw new InvalidArgument("embedding is required");
   const values = raw.embedding as ArrayLike<unknown>;
   if (values.length === 0) {
-    throw new InvalidArgument(`embedding is required to add or replace an item (${dim} values, RECS_EMBEDDING_DIM); to change only its availability, send item_id and available alone`);
+    throw new InvalidArgument(
+      `embedding is required to add or replace an item (${dim} values, RECS_EMBEDDING_DIM); to change only its availability, send item_id and available alone`,
+    );
   }
-  if (values.length !== dim) throw new InvalidArgument(`embedding must have exactly ${dim} values (RECS_EMBEDDING_DIM), got ${values.length}`);
+  if (values.length !== dim)
+    throw new InvalidArgument(`embedding must have exactly ${dim} values (RECS_EMBEDDING_DIM), got ${values.length}`);
   const embedding = new Float32Array(dim);
   let squares = 0;
   for (let i = 0; i < dim; i++) {
     const v = values[i];
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new InvalidArgument(`embedding[${i}] must be a finite number, got ${String(v)}`);
+    if (typeof v !== "number" || !Number.isFinite(v))
+      throw new InvalidArgument(`embedding[${i}] must be a finite number, got ${String(v)}`);
     if (Math.abs(v) > 3.4e38) throw new InvalidArgument(`embedding[${i}] is out of float range`);
     embedding[i] = v;
     squares += embedding[i]! * embedding[i]!;
@@ -66,10 +72,17 @@ export function validateItem(raw: RawItem, dim: number): CatalogItem {
   unitLength(itemId, embedding, Math.sqrt(squares));
   const category = raw.category === undefined || raw.category === null ? "" : raw.category;
   if (typeof category !== "string") throw new InvalidArgument("category must be a string");
-  if (byteLength(category) > ITEM_LIMITS.categoryBytes) throw new InvalidArgument(`category must be at most ${ITEM_LIMITS.categoryBytes} bytes`);
+  if (byteLength(category) > ITEM_LIMITS.categoryBytes)
+    throw new InvalidArgument(`category must be at most ${ITEM_LIMITS.categoryBytes} bytes`);
   checkNoNul("category", category);
-  const attributes = checkStringMap("attributes", raw.attributes ?? {}, ITEM_LIMITS.attributes, ITEM_LIMITS.attributeBytes);
-  if (raw.available !== undefined && raw.available !== null && typeof raw.available !== "boolean") throw new InvalidArgument("available must be a boolean");
+  const attributes = checkStringMap(
+    "attributes",
+    raw.attributes ?? {},
+    ITEM_LIMITS.attributes,
+    ITEM_LIMITS.attributeBytes,
+  );
+  if (raw.available !== undefined && raw.available !== null && typeof raw.available !== "boolean")
+    throw new InvalidArgument("available must be a boolean");
   return { itemId, embedding, category, attributes, available: raw.available !== false };
 }
 
@@ -83,10 +96,14 @@ export type ItemWrite = { kind: "item"; item: CatalogItem } | ({ kind: "availabi
  * Anything else is a whole item (`validateItem`).
  */
 export function validateItemWrite(raw: RawItem, dim: number): ItemWrite {
-  const noEmbedding = raw.embedding === undefined || raw.embedding === null || (Array.isArray(raw.embedding) && raw.embedding.length === 0);
+  const noEmbedding =
+    raw.embedding === undefined ||
+    raw.embedding === null ||
+    (Array.isArray(raw.embedding) && raw.embedding.length === 0);
   if (!noEmbedding || typeof raw.available !== "boolean") return { kind: "item", item: validateItem(raw, dim) };
   const itemId = checkId("item_id", raw.itemId);
-  const hasAttributes = typeof raw.attributes === "object" && raw.attributes !== null && Object.keys(raw.attributes).length > 0;
+  const hasAttributes =
+    typeof raw.attributes === "object" && raw.attributes !== null && Object.keys(raw.attributes).length > 0;
   if ((raw.category !== undefined && raw.category !== null && raw.category !== "") || hasAttributes) {
     throw new InvalidArgument(
       `item "${itemId}": category and attributes cannot change without the embedding: send the whole item, or item_id and available alone to change only availability`,
@@ -104,7 +121,9 @@ export function unknownItemReason(itemId: string): string {
 function unitLength(itemId: string, embedding: Float32Array, norm: number): void {
   const { min, max } = EMBEDDING_NORM_RANGE;
   if (norm === 0) {
-    throw new InvalidArgument(`item "${itemId}": embedding is all zeros: send the item's real embedding (ranking uses its direction; it is stored scaled to unit length)`);
+    throw new InvalidArgument(
+      `item "${itemId}": embedding is all zeros: send the item's real embedding (ranking uses its direction; it is stored scaled to unit length)`,
+    );
   }
   if (norm < min || norm > max) {
     throw new InvalidArgument(
@@ -116,15 +135,23 @@ function unitLength(itemId: string, embedding: Float32Array, norm: number): void
 }
 
 /** Checks a string→string map: at most `maxEntries`, keys non-empty, keys and values at most `maxBytes`. */
-export function checkStringMap(field: string, value: unknown, maxEntries: number, maxBytes: number): Record<string, string> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new InvalidArgument(`${field} must be a map of strings`);
+export function checkStringMap(
+  field: string,
+  value: unknown,
+  maxEntries: number,
+  maxBytes: number,
+): Record<string, string> {
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new InvalidArgument(`${field} must be a map of strings`);
   const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length > maxEntries) throw new InvalidArgument(`${field} must have at most ${maxEntries} entries, got ${entries.length}`);
+  if (entries.length > maxEntries)
+    throw new InvalidArgument(`${field} must have at most ${maxEntries} entries, got ${entries.length}`);
   const out: Record<string, string> = {};
   for (const [key, v] of entries) {
     if (key.length === 0) throw new InvalidArgument(`${field} keys must not be empty`);
     checkNoNul(`${field} keys`, key);
-    if (byteLength(key) > maxBytes) throw new InvalidArgument(`${field} key "${key.slice(0, 32)}…" must be at most ${maxBytes} bytes`);
+    if (byteLength(key) > maxBytes)
+      throw new InvalidArgument(`${field} key "${key.slice(0, 32)}…" must be at most ${maxBytes} bytes`);
     const text = typeof v === "number" && Number.isFinite(v) ? String(v) : v;
     if (typeof text !== "string") throw new InvalidArgument(`${field}["${key}"] must be a string`);
     if (byteLength(text) > maxBytes) throw new InvalidArgument(`${field}["${key}"] must be at most ${maxBytes} bytes`);

@@ -40,20 +40,58 @@ export class EngineMetrics {
       buckets: [0.0002, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
       registers,
     });
-    this.storeErrors = new Counter({ name: "recs_store_errors_total", help: "State-store operations that failed or timed out", labelNames: ["store", "operation"], registers });
-    this.userCache = new Counter({ name: "recs_user_cache_total", help: "User cache lookups by result (hit, miss)", labelNames: ["result"], registers });
-    this.degraded = new Counter({ name: "recs_degraded_responses_total", help: "Recommend responses served without a store, by store", labelNames: ["reason"], registers });
-    this.feedback = new Counter({ name: "recs_feedback_events_total", help: "Feedback events by outcome (accepted, duplicate, conflict, rejected)", labelNames: ["outcome"], registers });
-    this.banditUpdates = new Counter({ name: "recs_bandit_updates_total", help: "Bandit updates applied, by source (feedback, default_reward, replica, replay)", labelNames: ["source"], registers });
-    this.defaultRewards = new Counter({ name: "recs_default_rewards_total", help: "Default rewards given to shown items nobody acted on", registers });
-    this.sessionUpdatesSkipped = new Counter({ name: "recs_session_updates_skipped_total", help: "Session-window appends skipped because the session store failed", registers });
+    this.storeErrors = new Counter({
+      name: "recs_store_errors_total",
+      help: "State-store operations that failed or timed out",
+      labelNames: ["store", "operation"],
+      registers,
+    });
+    this.userCache = new Counter({
+      name: "recs_user_cache_total",
+      help: "User cache lookups by result (hit, miss)",
+      labelNames: ["result"],
+      registers,
+    });
+    this.degraded = new Counter({
+      name: "recs_degraded_responses_total",
+      help: "Recommend responses served without a store, by store",
+      labelNames: ["reason"],
+      registers,
+    });
+    this.feedback = new Counter({
+      name: "recs_feedback_events_total",
+      help: "Feedback events by outcome (accepted, duplicate, conflict, rejected)",
+      labelNames: ["outcome"],
+      registers,
+    });
+    this.banditUpdates = new Counter({
+      name: "recs_bandit_updates_total",
+      help: "Bandit updates applied, by source (feedback, default_reward, replica, replay)",
+      labelNames: ["source"],
+      registers,
+    });
+    this.defaultRewards = new Counter({
+      name: "recs_default_rewards_total",
+      help: "Default rewards given to shown items nobody acted on",
+      registers,
+    });
+    this.sessionUpdatesSkipped = new Counter({
+      name: "recs_session_updates_skipped_total",
+      help: "Session-window appends skipped because the session store failed",
+      registers,
+    });
     this.feedbackUntrained = new Counter({
       name: "recs_feedback_untrained_total",
       help: "Feedback naming a recommendation whose reward could not train the model, by reason",
       labelNames: ["reason"],
       registers,
     });
-    this.corruptState = new Counter({ name: "recs_corrupt_state_total", help: "Stored values that failed to decode and were treated as missing", labelNames: ["what"], registers });
+    this.corruptState = new Counter({
+      name: "recs_corrupt_state_total",
+      help: "Stored values that failed to decode and were treated as missing",
+      labelNames: ["what"],
+      registers,
+    });
     // With RECS_WORKERS > 1 the primary sums the workers' metrics; gauges say how they combine instead.
     const self = this;
     this.modelUpdates = new Gauge({
@@ -90,8 +128,17 @@ export class EngineMetrics {
       registers,
     });
     // What operators alert on: what was shown, what shoppers did with it, and where in the slate.
-    this.recommendedItems = new Counter({ name: "recs_recommended_items_total", help: "Items served in Recommend answers, by whether the ε branch chose them (explored)", labelNames: ["explored"], registers });
-    this.emptyResponses = new Counter({ name: "recs_empty_responses_total", help: "Recommend answers with no items (empty catalog, or every candidate filtered out)", registers });
+    this.recommendedItems = new Counter({
+      name: "recs_recommended_items_total",
+      help: "Items served in Recommend answers, by whether the ε branch chose them (explored)",
+      labelNames: ["explored"],
+      registers,
+    });
+    this.emptyResponses = new Counter({
+      name: "recs_empty_responses_total",
+      help: "Recommend answers with no items (empty catalog, or every candidate filtered out)",
+      registers,
+    });
     this.feedbackByType = new Counter({
       name: "recs_feedback_accepted_total",
       help: "Accepted (logged, not duplicate) feedback events by type and by whether they answer a recommendation (answers=recommendation) or not (organic)",
@@ -139,7 +186,8 @@ export class EngineMetrics {
     const answers = answersRecommendation ? "recommendation" : "organic";
     this.feedbackByType.inc({ type, answers });
     this.feedbackReward.observe({ answers }, reward);
-    if (type === "click" && position !== null) this.clicksByPosition.inc({ position: String(Math.min(position, COUNTED_POSITIONS - 1)) });
+    if (type === "click" && position !== null)
+      this.clicksByPosition.inc({ position: String(Math.min(position, COUNTED_POSITIONS - 1)) });
   }
 
   /** Where `recs_catalog_items` reads the catalog size from. */

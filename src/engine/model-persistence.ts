@@ -24,7 +24,11 @@ export async function restoreModel(
   if (snapshot) {
     model = OnlineModel.fromSnapshot(snapshot.data, options);
     if (model) position = snapshot.eventSeq;
-    else log.warn({ modelVersion: snapshot.modelVersion }, "latest model snapshot was made for another feature layout (RECS_EMBEDDING_DIM changed?); rebuilding from the event log");
+    else
+      log.warn(
+        { modelVersion: snapshot.modelVersion },
+        "latest model snapshot was made for another feature layout (RECS_EMBEDDING_DIM changed?); rebuilding from the event log",
+      );
   }
   model ??= OnlineModel.create(options);
   let replayed = 0;

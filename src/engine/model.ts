@@ -123,7 +123,8 @@ export class OnlineModel {
   static fromSnapshot(bytes: Uint8Array, options: ModelOptions): OnlineModel | null {
     if (bytes.length < 16) return null;
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (view.getUint32(0) !== SNAPSHOT_MAGIC || view.getUint32(4) !== options.dim || view.getUint32(8) !== HASH_BUCKETS) return null;
+    if (view.getUint32(0) !== SNAPSHOT_MAGIC || view.getUint32(4) !== options.dim || view.getUint32(8) !== HASH_BUCKETS)
+      return null;
     const fresh = OnlineModel.create(options);
     if (view.getUint32(12) !== fresh.spec.armDim) return null;
     const bandit = HybridLinUCB.fromState(bytes.subarray(16));

@@ -8,7 +8,6 @@ import type { FeatureSpec } from "../bandit/features";
 import type { CatalogItem } from "../state/ports";
 import type { RecommendedSlot } from "./types";
 
-
 export interface RankRequest {
   candidates: readonly CatalogItem[];
   session: StateVector;
@@ -36,7 +35,12 @@ export interface RankedSlot extends Omit<RecommendedSlot, "itemId"> {
  * LinUCB scores, then the ε-greedy slate with exact propensities (DESIGN §3 steps 5–7). Pure: the
  * random source is a parameter.
  */
-export function rankSlate(bandit: HybridLinUCB, spec: FeatureSpec, request: RankRequest, buffers = new RankBuffers(spec)): RankedSlot[] {
+export function rankSlate(
+  bandit: HybridLinUCB,
+  spec: FeatureSpec,
+  request: RankRequest,
+  buffers = new RankBuffers(spec),
+): RankedSlot[] {
   const n = request.candidates.length;
   if (n === 0 || request.k <= 0) return [];
   const { features, scores } = buffers.reserve(n);
@@ -90,10 +94,17 @@ export class RankBuffers {
   }
 
   /** Buffers for at least n candidates (the first n entries are the ones used). */
-  reserve(n: number): { features: FactoredFeatures; scores: { mean: Float64Array; bonus: Float64Array; ucb: Float64Array } } {
+  reserve(n: number): {
+    features: FactoredFeatures;
+    scores: { mean: Float64Array; bonus: Float64Array; ucb: Float64Array };
+  } {
     if (n > this.capacity) {
       this.capacity = Math.max(n, this.capacity * 2);
-      this.scores = { mean: new Float64Array(this.capacity), bonus: new Float64Array(this.capacity), ucb: new Float64Array(this.capacity) };
+      this.scores = {
+        mean: new Float64Array(this.capacity),
+        bonus: new Float64Array(this.capacity),
+        ucb: new Float64Array(this.capacity),
+      };
     }
     return { features: this.features, scores: this.scores };
   }
@@ -160,7 +171,8 @@ export class CandidateScorer {
     const n = request.candidates.length;
     this.features.setRequest(request.session, request.longTerm);
     const own = this.ucbOf(bandit, request, index);
-    if (hint >= 0 && hint < n && hint !== index && ranksAbove(this.ucbOf(bandit, request, hint), hint, own, index)) return hint;
+    if (hint >= 0 && hint < n && hint !== index && ranksAbove(this.ucbOf(bandit, request, hint), hint, own, index))
+      return hint;
     for (let c = 0; c < n; c++) {
       if (c === index || c === hint) continue;
       if (ranksAbove(this.ucbOf(bandit, request, c), c, own, index)) return c;

@@ -41,7 +41,9 @@ export interface RecommendDeps {
 export async function recommend(deps: RecommendDeps, input: RecommendInput): Promise<RecommendOutput> {
   const degraded: DegradedStore[] = [];
   const [windowRead, userRead] = await Promise.all([
-    input.sessionId === "" ? { value: [], failed: false } : deps.guard.orElse("session_store", "read_window", () => deps.sessions.window(input.sessionId), []),
+    input.sessionId === ""
+      ? { value: [], failed: false }
+      : deps.guard.orElse("session_store", "read_window", () => deps.sessions.window(input.sessionId), []),
     cachedOrLoad(deps, input.userId),
   ]);
   if (windowRead.failed) degraded.push("session_store");
@@ -53,17 +55,22 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
   const indices = selectCandidateIndices(deps.catalog, input, windowRead.value, session, longTerm, deps.candidates);
   const candidates = deps.catalog.itemsAt(indices);
   const model = deps.model;
-  const slots = rankSlate(model.bandit, model.spec, {
-    candidates,
-    rows: { indices, embeddings: deps.catalog.embeddingRows() },
-    session,
-    longTerm,
-    context: hashContext(input.context),
-    signals: itemSignals(deps.catalog, indices, windowRead.value, session, longTerm),
-    k: input.k,
-    epsilon: deps.epsilon,
-    rng: deps.rng,
-  }, deps.rankBuffers);
+  const slots = rankSlate(
+    model.bandit,
+    model.spec,
+    {
+      candidates,
+      rows: { indices, embeddings: deps.catalog.embeddingRows() },
+      session,
+      longTerm,
+      context: hashContext(input.context),
+      signals: itemSignals(deps.catalog, indices, windowRead.value, session, longTerm),
+      k: input.k,
+      epsilon: deps.epsilon,
+      rng: deps.rng,
+    },
+    deps.rankBuffers,
+  );
 
   deps.metrics.recommended(slots);
   const recommendationId = randomUUID();
@@ -81,13 +88,23 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
             sessionId: input.sessionId,
             modelVersion,
             servedAtMs,
-            items: slots.map((s) => ({ itemId: s.item.itemId, position: s.position, propensity: s.propensity, shared: s.shared, arm: s.arm })),
+            items: slots.map((s) => ({
+              itemId: s.item.itemId,
+              position: s.position,
+              propensity: s.propensity,
+              shared: s.shared,
+              arm: s.arm,
+            })),
           }),
         undefined,
         deps.servingWriteTimeoutMs,
       )
       .then(({ failed }) => {
-        if (failed) deps.log.warn({ recommendationId }, "serving context not stored: feedback on this recommendation will not train the model");
+        if (failed)
+          deps.log.warn(
+            { recommendationId },
+            "serving context not stored: feedback on this recommendation will not train the model",
+          );
       });
     // Waiting lets a fast client's feedback find the context. But the serving contexts live with the
     // sessions (one Redis): when the session read just failed, waiting would add a second deadline to
@@ -102,7 +119,13 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
         modelVersion,
         context: input.context,
         candidateCount: candidates.length,
-        items: slots.map((s) => ({ itemId: s.item.itemId, position: s.position, propensity: s.propensity, score: s.score, explored: s.explored })),
+        items: slots.map((s) => ({
+          itemId: s.item.itemId,
+          position: s.position,
+          propensity: s.propensity,
+          score: s.score,
+          explored: s.explored,
+        })),
       })
       .catch((err: unknown) => deps.log.warn({ err, recommendationId }, "impression not logged"));
   }

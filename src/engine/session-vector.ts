@@ -38,7 +38,12 @@ export function normalise(v: Float32Array): Float32Array | null {
  * The long-term embedding after one event: moved toward the item for a positive reward and away for
  * a negative one, by `rate · min(|reward|, 1)`, then normalised.
  */
-export function moveLongTerm(current: Float32Array | null, item: Float32Array, reward: number, rate: number): Float32Array | null {
+export function moveLongTerm(
+  current: Float32Array | null,
+  item: Float32Array,
+  reward: number,
+  rate: number,
+): Float32Array | null {
   if (reward === 0 || rate === 0) return current;
   const step = Math.sign(reward) * rate * Math.min(Math.abs(reward), 1);
   const next = new Float32Array(item.length);

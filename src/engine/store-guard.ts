@@ -39,10 +39,19 @@ export class StoreGuard {
   constructor(private readonly options: StoreGuardOptions) {}
 
   /** Runs `call` under the store's deadline and breaker; rejects if either trips. */
-  async run<T>(store: GuardedStore, operation: string, call: () => Promise<T>, timeoutMs = this.options.timeoutMs): Promise<T> {
+  async run<T>(
+    store: GuardedStore,
+    operation: string,
+    call: () => Promise<T>,
+    timeoutMs = this.options.timeoutMs,
+  ): Promise<T> {
     const started = performance.now();
     try {
-      return await this.breakerFor(store, timeoutMs).execute(() => withinMs(inStoreSpan(store, operation, call), timeoutMs, () => new StoreTimeout(store, operation, timeoutMs)), this.parentSignal);
+      return await this.breakerFor(store, timeoutMs).execute(
+        () =>
+          withinMs(inStoreSpan(store, operation, call), timeoutMs, () => new StoreTimeout(store, operation, timeoutMs)),
+        this.parentSignal,
+      );
     } catch (err) {
       this.options.onFailure?.(store, operation, err);
       throw err;
@@ -52,7 +61,13 @@ export class StoreGuard {
   }
 
   /** Like `run`, but a failure yields `fallback` instead of an error. */
-  async orElse<T>(store: GuardedStore, operation: string, call: () => Promise<T>, fallback: T, timeoutMs?: number): Promise<{ value: T; failed: boolean }> {
+  async orElse<T>(
+    store: GuardedStore,
+    operation: string,
+    call: () => Promise<T>,
+    fallback: T,
+    timeoutMs?: number,
+  ): Promise<{ value: T; failed: boolean }> {
     try {
       return { value: await this.run(store, operation, call, timeoutMs), failed: false };
     } catch {
@@ -86,7 +101,11 @@ export class StoreGuard {
         halfOpenAfter: this.options.halfOpenAfterMs ?? 2_000,
         // A share of recent calls, not a run of consecutive failures: on a CPU-starved machine a few
         // concurrent calls time out together, and that alone must not cut a healthy store off.
-        breaker: new CountBreaker({ threshold: this.options.failureRatioToOpen ?? 0.5, size: this.options.window ?? 20, minimumNumberOfCalls: 5 }),
+        breaker: new CountBreaker({
+          threshold: this.options.failureRatioToOpen ?? 0.5,
+          size: this.options.window ?? 20,
+          minimumNumberOfCalls: 5,
+        }),
       });
       this.breakers.set(key, breaker);
     }

@@ -9,15 +9,19 @@ const tracer = trace.getTracer("recs");
  */
 export function inStoreSpan<T>(store: string, operation: string, call: () => Promise<T>): Promise<T> {
   if (!trace.getActiveSpan()?.isRecording()) return call();
-  return tracer.startActiveSpan(`${store} ${operation}`, { attributes: { "recs.store": store, "recs.store.operation": operation } }, async (span) => {
-    try {
-      return await call();
-    } catch (err) {
-      span.recordException(err instanceof Error ? err : String(err));
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      throw err;
-    } finally {
-      span.end();
-    }
-  });
+  return tracer.startActiveSpan(
+    `${store} ${operation}`,
+    { attributes: { "recs.store": store, "recs.store.operation": operation } },
+    async (span) => {
+      try {
+        return await call();
+      } catch (err) {
+        span.recordException(err instanceof Error ? err : String(err));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw err;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }

@@ -38,7 +38,10 @@ export class TopK {
       const left = 2 * i + 1;
       if (left >= this.size) break;
       const right = left + 1;
-      const child = right < this.size && worse(this.scores[right]!, this.indices[right]!, this.scores[left]!, this.indices[left]!) ? right : left;
+      const child =
+        right < this.size && worse(this.scores[right]!, this.indices[right]!, this.scores[left]!, this.indices[left]!)
+          ? right
+          : left;
       if (!worse(this.scores[child]!, this.indices[child]!, score, index)) break;
       this.indices[i] = this.indices[child]!;
       this.scores[i] = this.scores[child]!;
@@ -67,7 +70,8 @@ export class TopK {
         const left = 2 * worst + 1;
         if (left >= last) break;
         const right = left + 1;
-        const child = right < last && worse(scores[right]!, indices[right]!, scores[left]!, indices[left]!) ? right : left;
+        const child =
+          right < last && worse(scores[right]!, indices[right]!, scores[left]!, indices[left]!) ? right : left;
         if (!worse(scores[child]!, indices[child]!, score, index)) break;
         indices[worst] = indices[child]!;
         scores[worst] = scores[child]!;

@@ -52,10 +52,17 @@ interface Sums {
   rows: number;
 }
 
-const emptySums = (): Sums => ({ matched: 0, matchedReward: 0, weight: 0, weightedReward: 0, doublyRobust: 0, rows: 0 });
+const emptySums = (): Sums => ({
+  matched: 0,
+  matchedReward: 0,
+  weight: 0,
+  weightedReward: 0,
+  doublyRobust: 0,
+  rows: 0,
+});
 
 /** An estimator's value from the sums (NaN when undefined, e.g. replay with no matched row). */
-export function valueOf(estimator: EstimatorName, s: Sums): number {
+export function estimatorValue(estimator: EstimatorName, s: Sums): number {
   switch (estimator) {
     case "replay":
       return s.matched > 0 ? s.matchedReward / s.matched : Number.NaN;
@@ -135,15 +142,25 @@ export function bootstrapEstimates(
       const unit = randomIndex(rng, units);
       for (let p = 0; p < traces.length; p++) addSums(sums[p]!, unitSums[p]![unit]!);
     }
-    traces.forEach((_, p) => estimators.forEach((estimator, e) => (draws[p]![e]![b] = valueOf(estimator, sums[p]!))));
+    for (let p = 0; p < traces.length; p++) {
+      estimators.forEach((estimator, e) => {
+        draws[p]![e]![b] = estimatorValue(estimator, sums[p]!);
+      });
+    }
   }
   return traces.map((trace, p) => {
     const point = traceSums(trace, rewards, n);
     const out = {} as Record<EstimatorName, IntervalEstimate>;
     estimators.forEach((estimator, e) => {
-      const defined = Array.from(draws[p]![e]!).filter(Number.isFinite).sort((a, b) => a - b);
+      const defined = Array.from(draws[p]![e]!)
+        .filter(Number.isFinite)
+        .sort((a, b) => a - b);
       const tail = (1 - confidence) / 2;
-      out[estimator] = { value: valueOf(estimator, point), ci: [quantile(defined, tail), quantile(defined, 1 - tail)], resamples: defined.length };
+      out[estimator] = {
+        value: estimatorValue(estimator, point),
+        ci: [quantile(defined, tail), quantile(defined, 1 - tail)],
+        resamples: defined.length,
+      };
     });
     return out;
   });
@@ -178,14 +195,20 @@ export function quantile(sorted: readonly number[], q: number): number {
  * Each estimator's running value over the log at up to `points` evenly spaced row counts: the chart
  * of estimated reward as the log replays (and, for learning policies, as they learn).
  */
-export function runningEstimates(trace: PolicyTrace, rewards: Float64Array, n: number, estimator: EstimatorName, points: number): Array<[number, number]> {
+export function runningEstimates(
+  trace: PolicyTrace,
+  rewards: Float64Array,
+  n: number,
+  estimator: EstimatorName,
+  points: number,
+): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   if (n === 0) return out;
   const step = Math.max(1, Math.floor(n / points));
   const s = emptySums();
   for (let i = 0; i < n; i++) {
     addRow(s, trace, rewards, i);
-    if ((i + 1) % step === 0 || i === n - 1) out.push([i + 1, valueOf(estimator, s)]);
+    if ((i + 1) % step === 0 || i === n - 1) out.push([i + 1, estimatorValue(estimator, s)]);
   }
   return out;
 }

@@ -27,7 +27,11 @@ export class EvalCatalog {
 
   /** Every catalog item, for rows without a candidate list. */
   all(): ResolvedCandidates {
-    this.everyItem ??= { ids: this.items.map((i) => i.itemId), indices: Int32Array.from(this.items, (_, i) => i), items: this.items };
+    this.everyItem ??= {
+      ids: this.items.map((i) => i.itemId),
+      indices: Int32Array.from(this.items, (_, i) => i),
+      items: this.items,
+    };
     return this.everyItem;
   }
 }
@@ -113,7 +117,8 @@ export class Decision {
 
   /** The session vector `s` the service would compute from the rebuilt window. */
   sessionVector(): Float32Array | null {
-    if (this.session === undefined) this.session = sessionVector(this.state.window(this.row.sessionId, this.row.tsMs), this.catalog.mirror);
+    if (this.session === undefined)
+      this.session = sessionVector(this.state.window(this.row.sessionId, this.row.tsMs), this.catalog.mirror);
     return this.session;
   }
 
@@ -125,7 +130,13 @@ export class Decision {
 
   /** φ's item signals of every candidate, as the service computes them from the same state (`itemSignals`). */
   signals(): Float64Array {
-    this.signalRows ??= itemSignals(this.catalog.mirror, this.candidates.indices, this.state.window(this.row.sessionId, this.row.tsMs), this.sessionVector(), this.longTerm());
+    this.signalRows ??= itemSignals(
+      this.catalog.mirror,
+      this.candidates.indices,
+      this.state.window(this.row.sessionId, this.row.tsMs),
+      this.sessionVector(),
+      this.longTerm(),
+    );
     return this.signalRows;
   }
 

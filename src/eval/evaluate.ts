@@ -1,7 +1,13 @@
 import { FNV_OFFSET, fnv1aUpdate } from "../bandit/hashing";
 import { seededRandom, type Random } from "../bandit/rng";
 import type { CatalogItem } from "../state/ports";
-import { bootstrapEstimates, PolicyTrace, runningEstimates, type EstimatorName, type IntervalEstimate } from "./bootstrap";
+import {
+  bootstrapEstimates,
+  PolicyTrace,
+  runningEstimates,
+  type EstimatorName,
+  type IntervalEstimate,
+} from "./bootstrap";
 import { CandidateResolver, Decision, EvalCatalog } from "./decision";
 import type { EvalPolicy } from "./eval-policy";
 import { LogFormatError, type LoggedDecision } from "./log-format";
@@ -112,7 +118,10 @@ interface PolicyRun {
  * Rows at a position other than 0 are not estimated (π at a later slot depends on the earlier slots,
  * which the row does not carry) but still update the rebuilt session and long-term state.
  */
-export async function evaluate(rows: AsyncIterable<LoggedDecision> | Iterable<LoggedDecision>, options: EvaluateOptions): Promise<EvaluationResult> {
+export async function evaluate(
+  rows: AsyncIterable<LoggedDecision> | Iterable<LoggedDecision>,
+  options: EvaluateOptions,
+): Promise<EvaluationResult> {
   const estimators = [...(options.estimators ?? ["replay", "ips", "snips", "dr"])];
   const seed = options.seed ?? 1;
   const resamples = options.bootstrap ?? 200;
@@ -132,10 +141,24 @@ export async function evaluate(rows: AsyncIterable<LoggedDecision> | Iterable<Lo
     const replay = needsReplay ? make() : null;
     const offPolicy = needsWeights ? (replay !== null && !replay.learns ? replay : make()) : null;
     // Seeded by name, so a policy's numbers do not depend on which others run beside it.
-    return { name, replay, offPolicy, rng: seededRandom((seed ^ fnv1aUpdate(FNV_OFFSET, name)) >>> 0), trace: new PolicyTrace() };
+    return {
+      name,
+      replay,
+      offPolicy,
+      rng: seededRandom((seed ^ fnv1aUpdate(FNV_OFFSET, name)) >>> 0),
+      trace: new PolicyTrace(),
+    };
   });
 
-  const summary: LogSummary = { rowsRead: 0, rowsEvaluated: 0, otherPositions: 0, unknownItems: 0, problems: [], meanReward: 0, uniformLogging: true };
+  const summary: LogSummary = {
+    rowsRead: 0,
+    rowsEvaluated: 0,
+    otherPositions: 0,
+    unknownItems: 0,
+    problems: [],
+    meanReward: 0,
+    uniformLogging: true,
+  };
   let rewards = new Float64Array(1024);
   let clusterOf = new Int32Array(1024);
   /** The bootstrap resamples users: rows of one user are not independent (see Clusters). */
@@ -150,16 +173,30 @@ export async function evaluate(rows: AsyncIterable<LoggedDecision> | Iterable<Lo
     if (summary.rowsRead % 1000 === 0) options.onProgress?.(summary.rowsRead);
     const found = resolver.resolve(row.candidates);
     const resolved = "unknownId" in found ? null : found;
-    const problem = resolved === null ? { field: "candidates", text: `names item ${JSON.stringify((found as { unknownId: string }).unknownId)}, which is not in the catalog` } : null;
+    const problem =
+      resolved === null
+        ? {
+            field: "candidates",
+            text: `names item ${JSON.stringify((found as { unknownId: string }).unknownId)}, which is not in the catalog`,
+          }
+        : null;
     // Without a candidate list the candidates are the catalog in order, so the catalog index is the position.
-    const logged = resolved === null ? -1 : row.candidates === null ? (catalog.mirror.indexOf(row.itemId) ?? -1) : resolved.ids.indexOf(row.itemId);
+    const logged =
+      resolved === null
+        ? -1
+        : row.candidates === null
+          ? (catalog.mirror.indexOf(row.itemId) ?? -1)
+          : resolved.ids.indexOf(row.itemId);
     if (resolved === null || logged < 0) {
       const where = options.locate?.() ?? { file: options.source ?? "log", line: summary.rowsRead };
       const error = new LogFormatError(
         where.file,
         where.line,
         problem?.field ?? "item_id",
-        problem?.text ?? (row.candidates === null ? `${JSON.stringify(row.itemId)} is not in the catalog` : `${JSON.stringify(row.itemId)} is not one of "candidates"`),
+        problem?.text ??
+          (row.candidates === null
+            ? `${JSON.stringify(row.itemId)} is not in the catalog`
+            : `${JSON.stringify(row.itemId)} is not one of "candidates"`),
       );
       if (options.strict) throw error;
       summary.unknownItems++;
@@ -200,9 +237,23 @@ export async function evaluate(rows: AsyncIterable<LoggedDecision> | Iterable<Lo
   summary.meanReward = summary.rowsEvaluated > 0 ? rewardSum / summary.rowsEvaluated : Number.NaN;
 
   const n = summary.rowsEvaluated;
-  const intervals = bootstrapEstimates(runs.map((r) => r.trace), rewards, n, estimators, { resamples, seed, clusters: { clusterOf, count: userClusters.size } });
+  const intervals = bootstrapEstimates(
+    runs.map((r) => r.trace),
+    rewards,
+    n,
+    estimators,
+    { resamples, seed, clusters: { clusterOf, count: userClusters.size } },
+  );
   const points = options.chartPoints ?? 200;
-  const bands = options.chartBands ? runningBands(runs.map((r) => r.trace), rewards, n, estimators, { resamples: Math.min(resamples, BAND_RESAMPLES), seed, clusterOf }) : [];
+  const bands = options.chartBands
+    ? runningBands(
+        runs.map((r) => r.trace),
+        rewards,
+        n,
+        estimators,
+        { resamples: Math.min(resamples, BAND_RESAMPLES), seed, clusterOf },
+      )
+    : [];
   const policies = runs.map((run, p): PolicyResult => {
     const estimates: Partial<Record<EstimatorName, PolicyEstimate>> = {};
     const curves: Partial<Record<EstimatorName, Array<[number, number]>>> = {};
@@ -210,13 +261,25 @@ export async function evaluate(rows: AsyncIterable<LoggedDecision> | Iterable<Lo
     for (const estimator of estimators) {
       estimates[estimator] = { ...intervals[p]![estimator], ...details(estimator, run.trace, n, clip) };
       curves[estimator] = runningEstimates(run.trace, rewards, n, estimator, points);
-      policyBands[estimator] = bands.map((band) => [band.rows, band.intervals[p]![estimator].ci[0], band.intervals[p]![estimator].ci[1]]);
+      policyBands[estimator] = bands.map((band) => [
+        band.rows,
+        band.intervals[p]![estimator].ci[0],
+        band.intervals[p]![estimator].ci[1],
+      ]);
     }
     return { name: run.name, estimates, curves, bands: policyBands };
   });
   const warnings: string[] = [];
-  if (needsReplay && !summary.uniformLogging && n > 0) warnings.push("the log's propensities are not uniform (1/|candidates|): replay is biased on such logs; trust IPS, SNIPS and DR");
-  return { log: summary, policies, settings: { estimators, bootstrap: resamples, seed, clip, confidence: 0.95 }, warnings };
+  if (needsReplay && !summary.uniformLogging && n > 0)
+    warnings.push(
+      "the log's propensities are not uniform (1/|candidates|): replay is biased on such logs; trust IPS, SNIPS and DR",
+    );
+  return {
+    log: summary,
+    policies,
+    settings: { estimators, bootstrap: resamples, seed, clip, confidence: 0.95 },
+    warnings,
+  };
 }
 
 /** Row counts at which the chart's bands are bootstrapped, and the resamples each (the table's figures use all). */
@@ -243,13 +306,26 @@ function runningBands(
     const rows = i + 1;
     if (rows < Math.ceil((next * n) / BAND_POINTS) && rows !== n) continue;
     next++;
-    out.push({ rows, intervals: bootstrapEstimates(traces, rewards, rows, estimators, { resamples: options.resamples, seed: options.seed, clusters: { clusterOf: options.clusterOf, count: users } }) });
+    out.push({
+      rows,
+      intervals: bootstrapEstimates(traces, rewards, rows, estimators, {
+        resamples: options.resamples,
+        seed: options.seed,
+        clusters: { clusterOf: options.clusterOf, count: users },
+      }),
+    });
   }
   return out;
 }
 
 /** Runs one policy on one decision and records its contributions. */
-function step(run: PolicyRun, decision: Decision, predictions: Float64Array | null, distribution: Float64Array, clip: number | null): void {
+function step(
+  run: PolicyRun,
+  decision: Decision,
+  predictions: Float64Array | null,
+  distribution: Float64Array,
+  clip: number | null,
+): void {
   let matched = false;
   if (run.replay !== null) {
     matched = run.replay.choosesLogged(decision, run.rng);
@@ -282,7 +358,12 @@ function step(run: PolicyRun, decision: Decision, predictions: Float64Array | nu
   run.trace.push(matched, weight, doublyRobust);
 }
 
-function details(estimator: EstimatorName, trace: PolicyTrace, n: number, clip: number | null): Omit<PolicyEstimate, keyof IntervalEstimate> {
+function details(
+  estimator: EstimatorName,
+  trace: PolicyTrace,
+  n: number,
+  clip: number | null,
+): Omit<PolicyEstimate, keyof IntervalEstimate> {
   if (estimator === "replay") {
     let matched = 0;
     for (let i = 0; i < n; i++) matched += trace.matched[i]!;

@@ -21,8 +21,18 @@ export class LinUCBPolicy implements EvalPolicy {
   /** Per candidate list, the candidate that last ranked above the logged item: usually the greedy pick, so tried first. */
   private readonly lastAbove = new WeakMap<object, number>();
 
-  constructor(catalog: EvalCatalog, spec: Extract<EvalPolicySpec, { kind: "linucb" }>, readonly name: string) {
-    this.model = OnlineModel.create({ dim: catalog.dim, alpha: spec.alpha, useSession: spec.session, useLongTerm: spec.longTerm, maxArms: Math.max(10_000, catalog.size) });
+  constructor(
+    catalog: EvalCatalog,
+    spec: Extract<EvalPolicySpec, { kind: "linucb" }>,
+    readonly name: string,
+  ) {
+    this.model = OnlineModel.create({
+      dim: catalog.dim,
+      alpha: spec.alpha,
+      useSession: spec.session,
+      useLongTerm: spec.longTerm,
+      maxArms: Math.max(10_000, catalog.size),
+    });
     this.scorer = new CandidateScorer(this.model.spec);
     this.epsilon = spec.epsilon;
     this.shared = new Float32Array(this.model.spec.sharedDim);
@@ -58,5 +68,11 @@ export class LinUCBPolicy implements EvalPolicy {
 }
 
 function request(decision: Decision): ScoreRequest {
-  return { candidates: decision.candidates.items, session: decision.sessionVector(), longTerm: decision.longTerm(), context: decision.hashedContext(), signals: decision.signals() };
+  return {
+    candidates: decision.candidates.items,
+    session: decision.sessionVector(),
+    longTerm: decision.longTerm(),
+    context: decision.hashedContext(),
+    signals: decision.signals(),
+  };
 }

@@ -89,7 +89,8 @@ export async function readCatalog(path: string, options: ReadOptions = {}): Prom
   const check = (record: Record<string, unknown>, where: Where): CatalogItem => {
     const item = parseCatalogItem(record, where);
     const dimension = items[0]?.embedding.length ?? item.embedding.length;
-    if (item.embedding.length !== dimension) where.fail("embedding", `must have ${dimension} numbers like the first item, got ${item.embedding.length}`);
+    if (item.embedding.length !== dimension)
+      where.fail("embedding", `must have ${dimension} numbers like the first item, got ${item.embedding.length}`);
     if (seen.has(item.itemId)) where.fail("item_id", `${JSON.stringify(item.itemId)} appears twice`);
     return item;
   };
@@ -104,7 +105,11 @@ interface Where {
   fail(field: string | null, problem: string): never;
 }
 
-async function* readRows<T>(path: string, options: ReadOptions, parse: (record: Record<string, unknown>, where: Where) => T): AsyncGenerator<T, ReadReport> {
+async function* readRows<T>(
+  path: string,
+  options: ReadOptions,
+  parse: (record: Record<string, unknown>, where: Where) => T,
+): AsyncGenerator<T, ReadReport> {
   const strict = options.strict ?? true;
   const maxProblems = options.maxProblems ?? 20;
   const report = options.report ?? createReadReport();
@@ -133,7 +138,8 @@ async function* readRows<T>(path: string, options: ReadOptions, parse: (record: 
         } catch (err) {
           where.fail(null, `is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
         }
-        if (typeof record !== "object" || record === null || Array.isArray(record)) where.fail(null, `must be a JSON object, got ${describe(record)}`);
+        if (typeof record !== "object" || record === null || Array.isArray(record))
+          where.fail(null, `must be a JSON object, got ${describe(record)}`);
         row = parse(record as Record<string, unknown>, where);
       } catch (err) {
         if (!(err instanceof LogFormatError) || strict) throw err;
@@ -154,15 +160,22 @@ async function* readRows<T>(path: string, options: ReadOptions, parse: (record: 
 }
 
 function parseLogRow(record: Record<string, unknown>, where: Where): LoggedDecision {
-  const candidates = record.candidates === undefined || record.candidates === null ? null : idList(record.candidates, "candidates", where);
+  const candidates =
+    record.candidates === undefined || record.candidates === null
+      ? null
+      : idList(record.candidates, "candidates", where);
   const itemId = id(record.item_id, "item_id", where);
-  if (candidates !== null && !candidates.includes(itemId)) where.fail("item_id", `${JSON.stringify(itemId)} is not one of "candidates"`);
+  if (candidates !== null && !candidates.includes(itemId))
+    where.fail("item_id", `${JSON.stringify(itemId)} is not one of "candidates"`);
   const position = record.position;
-  if (typeof position !== "number" || !Number.isInteger(position) || position < 0) where.fail("position", `must be a whole number ≥ 0, got ${describe(position)}`);
+  if (typeof position !== "number" || !Number.isInteger(position) || position < 0)
+    where.fail("position", `must be a whole number ≥ 0, got ${describe(position)}`);
   const propensity = record.propensity;
-  if (typeof propensity !== "number" || !(propensity > 0 && propensity <= 1)) where.fail("propensity", `must be in (0, 1], got ${describe(propensity)}`);
+  if (typeof propensity !== "number" || !(propensity > 0 && propensity <= 1))
+    where.fail("propensity", `must be in (0, 1], got ${describe(propensity)}`);
   const reward = record.reward;
-  if (typeof reward !== "number" || !Number.isFinite(reward)) where.fail("reward", `must be a finite number, got ${describe(reward)}`);
+  if (typeof reward !== "number" || !Number.isFinite(reward))
+    where.fail("reward", `must be a finite number, got ${describe(reward)}`);
   return {
     tsMs: timestamp(record.ts, where),
     userId: id(record.user_id, "user_id", where),
@@ -178,21 +191,31 @@ function parseLogRow(record: Record<string, unknown>, where: Where): LoggedDecis
 
 function parseCatalogItem(record: Record<string, unknown>, where: Where): CatalogItem {
   const embedding = record.embedding;
-  if (!Array.isArray(embedding) || embedding.length === 0) where.fail("embedding", `must be a non-empty array of numbers, got ${describe(embedding)}`);
+  if (!Array.isArray(embedding) || embedding.length === 0)
+    where.fail("embedding", `must be a non-empty array of numbers, got ${describe(embedding)}`);
   const bad = embedding.findIndex((x) => typeof x !== "number" || !Number.isFinite(x));
-  if (bad >= 0) where.fail("embedding", `must hold finite numbers only, got ${describe(embedding[bad])} at index ${bad}`);
+  if (bad >= 0)
+    where.fail("embedding", `must hold finite numbers only, got ${describe(embedding[bad])} at index ${bad}`);
   const category = record.category;
   if (typeof category !== "string") where.fail("category", `must be a string, got ${describe(category)}`);
   const available = record.available ?? true;
   if (typeof available !== "boolean") where.fail("available", `must be true or false, got ${describe(available)}`);
   const rawAttributes = record.attributes ?? {};
-  if (typeof rawAttributes !== "object" || rawAttributes === null || Array.isArray(rawAttributes)) where.fail("attributes", `must be an object, got ${describe(rawAttributes)}`);
+  if (typeof rawAttributes !== "object" || rawAttributes === null || Array.isArray(rawAttributes))
+    where.fail("attributes", `must be an object, got ${describe(rawAttributes)}`);
   const attributes: Record<string, string> = {};
   for (const [key, value] of Object.entries(rawAttributes)) {
-    if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") where.fail(`attributes.${key}`, `must be a string, number or boolean, got ${describe(value)}`);
+    if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean")
+      where.fail(`attributes.${key}`, `must be a string, number or boolean, got ${describe(value)}`);
     attributes[key] = String(value);
   }
-  return { itemId: id(record.item_id, "item_id", where), embedding: Float32Array.from(embedding as number[]), category, attributes, available };
+  return {
+    itemId: id(record.item_id, "item_id", where),
+    embedding: Float32Array.from(embedding as number[]),
+    category,
+    attributes,
+    available,
+  };
 }
 
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -207,12 +230,14 @@ function timestamp(value: unknown, where: Where): number {
 }
 
 function id(value: unknown, field: string, where: Where): string {
-  if (typeof value !== "string" || value.length === 0) where.fail(field, `must be a non-empty string, got ${describe(value)}`);
+  if (typeof value !== "string" || value.length === 0)
+    where.fail(field, `must be a non-empty string, got ${describe(value)}`);
   return value;
 }
 
 function idList(value: unknown, field: string, where: Where): string[] {
-  if (!Array.isArray(value) || value.length === 0) where.fail(field, `must be a non-empty array of item ids (or absent for every item), got ${describe(value)}`);
+  if (!Array.isArray(value) || value.length === 0)
+    where.fail(field, `must be a non-empty array of item ids (or absent for every item), got ${describe(value)}`);
   const bad = value.findIndex((x) => typeof x !== "string" || x.length === 0);
   if (bad >= 0) where.fail(field, `must hold non-empty strings only, got ${describe(value[bad])} at index ${bad}`);
   return value as string[];
@@ -220,7 +245,8 @@ function idList(value: unknown, field: string, where: Where): string[] {
 
 function contextMap(value: unknown, where: Where): Record<string, string | number> {
   if (value === undefined) return {};
-  if (typeof value !== "object" || value === null || Array.isArray(value)) where.fail("context", `must be an object of strings and numbers, got ${describe(value)}`);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    where.fail("context", `must be an object of strings and numbers, got ${describe(value)}`);
   for (const [key, entry] of Object.entries(value)) {
     const ok = typeof entry === "string" || (typeof entry === "number" && Number.isFinite(entry));
     if (!ok) where.fail(`context.${key}`, `must be a string or a finite number, got ${describe(entry)}`);
@@ -275,11 +301,11 @@ export async function writeJsonLines(path: string, lines: Iterable<string> | Asy
       batch.push(line);
       count++;
       if (batch.length === 512) {
-        yield batch.join("\n") + "\n";
+        yield `${batch.join("\n")}\n`;
         batch = [];
       }
     }
-    if (batch.length > 0) yield batch.join("\n") + "\n";
+    if (batch.length > 0) yield `${batch.join("\n")}\n`;
   }
   if (path.endsWith(".gz")) await pipeline(Readable.from(batches()), createGzip({ level: 9 }), createWriteStream(path));
   else await pipeline(Readable.from(batches()), createWriteStream(path));

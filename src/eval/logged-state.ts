@@ -73,9 +73,17 @@ export class LoggedState {
       this.windows.set(row.sessionId, window);
     }
     // A fresh array per append: a window handed out earlier stays as it was.
-    window.events = [{ itemId: row.itemId, type: row.reward > 0 ? "unspecified" : "dismiss", atMs: row.tsMs }, ...window.events.slice(0, this.sessionWindow - 1)];
+    window.events = [
+      { itemId: row.itemId, type: row.reward > 0 ? "unspecified" : "dismiss", atMs: row.tsMs },
+      ...window.events.slice(0, this.sessionWindow - 1),
+    ];
     window.lastAppendMs = row.tsMs;
-    const moved = moveLongTerm(this.longTerm(row.userId), this.catalog.embeddingAt(index), row.reward, this.learningRate);
+    const moved = moveLongTerm(
+      this.longTerm(row.userId),
+      this.catalog.embeddingAt(index),
+      row.reward,
+      this.learningRate,
+    );
     if (moved === null) this.longTerms.delete(row.userId);
     else this.longTerms.set(row.userId, moved);
   }
@@ -86,6 +94,7 @@ export class LoggedState {
   }
 
   private prune(nowMs: number): void {
-    for (const [sessionId, window] of this.windows) if (nowMs - window.lastAppendMs > this.sessionTtlMs) this.windows.delete(sessionId);
+    for (const [sessionId, window] of this.windows)
+      if (nowMs - window.lastAppendMs > this.sessionTtlMs) this.windows.delete(sessionId);
   }
 }

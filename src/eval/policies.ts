@@ -46,8 +46,17 @@ export function scoredPolicy(options: ScoredPolicyOptions): EvalPolicy {
 }
 
 /** A policy that never learns: ε-greedy over a fixed score of each item (and the row, if it likes). */
-export function staticPolicy(name: string, epsilon: number, score: (item: CatalogItem, catalogIndex: number, decision: Decision) => number): EvalPolicy {
-  return scoredPolicy({ name, epsilon, learns: false, score: (d, c) => score(d.candidates.items[c]!, d.candidates.indices[c]!, d) });
+export function staticPolicy(
+  name: string,
+  epsilon: number,
+  score: (item: CatalogItem, catalogIndex: number, decision: Decision) => number,
+): EvalPolicy {
+  return scoredPolicy({
+    name,
+    epsilon,
+    learns: false,
+    score: (d, c) => score(d.candidates.items[c]!, d.candidates.indices[c]!, d),
+  });
 }
 
 /** A baseline of src/bandit/baselines.ts as a target policy: its score per candidate, learning each row's logged reward. */

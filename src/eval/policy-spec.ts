@@ -26,15 +26,25 @@ export function parsePolicySpec(text: string): EvalPolicySpec {
   const trimmed = text.trim();
   const colon = trimmed.indexOf(":");
   const kind = (colon < 0 ? trimmed : trimmed.slice(0, colon)).toLowerCase();
-  if (!(kind in KEYS)) throw new InvalidArgument(`policy "${text}": unknown kind "${kind}"; use random, popularity, egreedy or linucb (e.g. linucb:alpha=0.5,epsilon=0.05,session=on,longterm=on)`);
+  if (!(kind in KEYS))
+    throw new InvalidArgument(
+      `policy "${text}": unknown kind "${kind}"; use random, popularity, egreedy or linucb (e.g. linucb:alpha=0.5,epsilon=0.05,session=on,longterm=on)`,
+    );
   const allowed = KEYS[kind as EvalPolicySpec["kind"]];
   const values = new Map<string, string>();
   const body = colon < 0 ? "" : trimmed.slice(colon + 1);
-  for (const part of body.split(",").map((p) => p.trim()).filter(Boolean)) {
+  for (const part of body
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [key, value, extra] = part.split("=").map((p) => p.trim());
-    if (key === undefined || value === undefined || value === "" || extra !== undefined) throw new InvalidArgument(`policy "${text}": "${part}" is not key=value`);
+    if (key === undefined || value === undefined || value === "" || extra !== undefined)
+      throw new InvalidArgument(`policy "${text}": "${part}" is not key=value`);
     const name = key.toLowerCase();
-    if (!allowed.includes(name)) throw new InvalidArgument(`policy "${text}": "${key}" is not a setting of ${kind}; it takes ${allowed.length > 0 ? allowed.join(", ") : "no settings"}`);
+    if (!allowed.includes(name))
+      throw new InvalidArgument(
+        `policy "${text}": "${key}" is not a setting of ${kind}; it takes ${allowed.length > 0 ? allowed.join(", ") : "no settings"}`,
+      );
     values.set(name, value);
   }
   const epsilon = (fallback: number) => numberIn(text, "epsilon", values.get("epsilon"), fallback, 0, 1);
@@ -70,10 +80,18 @@ export function policySpecName(spec: EvalPolicySpec): string {
   }
 }
 
-function numberIn(text: string, key: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+function numberIn(
+  text: string,
+  key: string,
+  raw: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || value > max) throw new InvalidArgument(`policy "${text}": ${key} must be a number in [${min}, ${max}], got "${raw}"`);
+  if (!Number.isFinite(value) || value < min || value > max)
+    throw new InvalidArgument(`policy "${text}": ${key} must be a number in [${min}, ${max}], got "${raw}"`);
   return value;
 }
 

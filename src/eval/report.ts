@@ -18,7 +18,11 @@ export function resultTable(result: EvaluationResult): string {
     }),
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, c) => cell.padEnd(widths[c]!))
+      .join("  ")
+      .trimEnd();
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
@@ -28,18 +32,32 @@ export function logSummaryText(result: EvaluationResult, badLines: { skipped: nu
   const lines = [
     `${log.rowsEvaluated} decisions evaluated (of ${log.rowsRead} rows read); mean logged reward ${fixed(log.meanReward)}; ${log.uniformLogging ? "uniform" : "non-uniform"} logging propensities`,
   ];
-  if (log.otherPositions > 0) lines.push(`${log.otherPositions} rows at a position other than 0 updated the session state but were not estimated`);
-  if (badLines.skipped > 0) lines.push(`${badLines.skipped} malformed lines skipped:`, ...badLines.problems.map((p) => `  ${p}`));
-  if (badLines.skipped > badLines.problems.length) lines.push(`  … and ${badLines.skipped - badLines.problems.length} more`);
-  if (log.unknownItems > 0) lines.push(`${log.unknownItems} rows skipped for items not in the catalog:`, ...log.problems.map((p) => `  ${p}`));
+  if (log.otherPositions > 0)
+    lines.push(
+      `${log.otherPositions} rows at a position other than 0 updated the session state but were not estimated`,
+    );
+  if (badLines.skipped > 0)
+    lines.push(`${badLines.skipped} malformed lines skipped:`, ...badLines.problems.map((p) => `  ${p}`));
+  if (badLines.skipped > badLines.problems.length)
+    lines.push(`  … and ${badLines.skipped - badLines.problems.length} more`);
+  if (log.unknownItems > 0)
+    lines.push(`${log.unknownItems} rows skipped for items not in the catalog:`, ...log.problems.map((p) => `  ${p}`));
   for (const warning of result.warnings) lines.push(`warning: ${warning}`);
   return lines.join("\n");
 }
 
 /** The JSON report: log counts, then each policy's estimates with 95% intervals (curves left out). */
-export function resultJson(result: EvaluationResult, extra: { source: string; badLines: { skipped: number; problems: string[] } }): unknown {
+export function resultJson(
+  result: EvaluationResult,
+  extra: { source: string; badLines: { skipped: number; problems: string[] } },
+): unknown {
   return {
-    log: { source: extra.source, ...result.log, malformedLines: extra.badLines.skipped, malformedProblems: extra.badLines.problems },
+    log: {
+      source: extra.source,
+      ...result.log,
+      malformedLines: extra.badLines.skipped,
+      malformedProblems: extra.badLines.problems,
+    },
     settings: result.settings,
     policies: result.policies.map((p) => ({ name: p.name, estimates: p.estimates })),
     warnings: result.warnings,
@@ -48,11 +66,18 @@ export function resultJson(result: EvaluationResult, extra: { source: string; ba
 
 /** The order the chart draws estimators in: on a log that is not uniform, the unbiased ones first. */
 export function chartOrder(estimators: readonly EstimatorName[], uniformLogging: boolean): EstimatorName[] {
-  const rank: Record<EstimatorName, number> = uniformLogging ? { replay: 0, ips: 1, snips: 2, dr: 3 } : { ips: 0, snips: 1, dr: 2, replay: 3 };
+  const rank: Record<EstimatorName, number> = uniformLogging
+    ? { replay: 0, ips: 1, snips: 2, dr: 3 }
+    : { ips: 0, snips: 1, dr: 2, replay: 3 };
   return [...estimators].sort((a, b) => rank[a] - rank[b]);
 }
 
-const ESTIMATOR_TITLES: Record<EstimatorName, string> = { replay: "replay", ips: "IPS", snips: "SNIPS", dr: "doubly robust" };
+const ESTIMATOR_TITLES: Record<EstimatorName, string> = {
+  replay: "replay",
+  ips: "IPS",
+  snips: "SNIPS",
+  dr: "doubly robust",
+};
 
 /**
  * The chart: one panel per estimator asked for (IPS, SNIPS, DR first when the log is not uniform,
@@ -69,7 +94,11 @@ export function resultChartSvg(result: EvaluationResult): string {
       return Number.isFinite(value) ? value.toFixed(3) : "n/a";
     };
     return {
-      series: result.policies.map((p) => ({ name: `${legendName(p.name)}: ${final(p)}`, points: p.curves[estimator] ?? [], band: p.bands[estimator] ?? [] })),
+      series: result.policies.map((p) => ({
+        name: `${legendName(p.name)}: ${final(p)}`,
+        points: p.curves[estimator] ?? [],
+        band: p.bands[estimator] ?? [],
+      })),
       options: {
         title: `${ESTIMATOR_TITLES[estimator]}${biased ? " (biased on this log: its propensities are not uniform)" : ""}`,
         legendWidth: 280,
@@ -82,14 +111,10 @@ export function resultChartSvg(result: EvaluationResult): string {
   });
   const logging = result.log.uniformLogging ? "uniform logging" : "non-uniform logging (trust IPS, SNIPS, DR)";
   const resamples = Math.min(result.settings.bootstrap, 200);
-  return stackedChartsSvg(
-    "Estimated reward over the log",
-    panels,
-    [
-      `${result.log.rowsEvaluated.toLocaleString("en-US")} decisions, ${logging}`,
-      `legend: the estimate over the whole log; band: 95% bootstrap interval (${resamples} resamples of users)`,
-    ],
-  );
+  return stackedChartsSvg("Estimated reward over the log", panels, [
+    `${result.log.rowsEvaluated.toLocaleString("en-US")} decisions, ${logging}`,
+    `legend: the estimate over the whole log; band: 95% bootstrap interval (${resamples} resamples of users)`,
+  ]);
 }
 
 /** A policy name short enough for the chart's legend: "linucb α=0.5 ε=0.05 +s +l". */

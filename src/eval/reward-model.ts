@@ -77,7 +77,10 @@ export class OnlineRewardModel {
   private contextOf(decision: Decision, create: boolean): number {
     const context = decision.row.context;
     if (context === this.lastContext && (this.lastContextId >= 0 || !create)) return this.lastContextId;
-    const key = Object.keys(context).sort().map((name) => `${name}=${context[name]}`).join("\u0000");
+    const key = Object.keys(context)
+      .sort()
+      .map((name) => `${name}=${context[name]}`)
+      .join("\u0000");
     let id = this.contextIds.get(key);
     if (id === undefined && create && this.contextIds.size < this.maxContexts) {
       id = this.contextIds.size;

@@ -27,7 +27,18 @@ export interface LineChartOptions {
   reference?: number;
 }
 
-const COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+const COLORS = [
+  "#1f77b4",
+  "#d62728",
+  "#2ca02c",
+  "#ff7f0e",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
+];
 
 const escapeXml = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -42,7 +53,8 @@ function ticks(min: number, max: number, count = 5): number[] {
   return out;
 }
 
-const format = (v: number) => (Math.abs(v) >= 1000 ? v.toLocaleString("en-US", { maximumFractionDigits: 0 }) : String(Number(v.toPrecision(3))));
+const format = (v: number) =>
+  Math.abs(v) >= 1000 ? v.toLocaleString("en-US", { maximumFractionDigits: 0 }) : String(Number(v.toPrecision(3)));
 
 /** Sorted finite values' q-quantile, linearly interpolated. */
 function quantileOf(sorted: readonly number[], q: number): number {
@@ -53,9 +65,19 @@ function quantileOf(sorted: readonly number[], q: number): number {
 }
 
 /** The y range: every value, or (robust) the middle 96% of the values past the chart's start. */
-function yRange(series: ChartSeries[], options: LineChartOptions, xMin: number, xMax: number): { min: number; max: number; cut: boolean } {
+function yRange(
+  series: ChartSeries[],
+  options: LineChartOptions,
+  xMin: number,
+  xMax: number,
+): { min: number; max: number; cut: boolean } {
   const valuesFrom = (from: number) =>
-    series.flatMap((s) => [...s.points.filter((p) => p[0] >= from).map((p) => p[1]), ...(s.band ?? []).filter((b) => b[0] >= from).flatMap((b) => [b[1], b[2]])]).filter(Number.isFinite);
+    series
+      .flatMap((s) => [
+        ...s.points.filter((p) => p[0] >= from).map((p) => p[1]),
+        ...(s.band ?? []).filter((b) => b[0] >= from).flatMap((b) => [b[1], b[2]]),
+      ])
+      .filter(Number.isFinite);
   const all = valuesFrom(-Infinity);
   let min = Math.min(...all, options.reference ?? all[0] ?? 0);
   let max = Math.max(...all, options.reference ?? all[0] ?? 0);
@@ -98,20 +120,37 @@ export function lineChartSvg(series: ChartSeries[], options: LineChartOptions): 
     `<text x="${margin.left + plotW / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(options.title)}</text>`,
   ];
   // Centred on the whole width: a headline is often wider than the plot.
-  if (options.subtitle) parts.push(`<text x="${width / 2}" y="42" text-anchor="middle" font-size="13">${escapeXml(options.subtitle)}</text>`);
+  if (options.subtitle)
+    parts.push(
+      `<text x="${width / 2}" y="42" text-anchor="middle" font-size="13">${escapeXml(options.subtitle)}</text>`,
+    );
   for (const t of ticks(yMin, yMax)) {
     parts.push(`<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${y(t)}" y2="${y(t)}" stroke="#e5e5e5"/>`);
     parts.push(`<text x="${margin.left - 6}" y="${y(t) + 4}" text-anchor="end">${format(t)}</text>`);
   }
   for (const t of ticks(xMin, xMax)) {
-    parts.push(`<line x1="${x(t)}" x2="${x(t)}" y1="${margin.top + plotH}" y2="${margin.top + plotH + 5}" stroke="#333"/>`);
+    parts.push(
+      `<line x1="${x(t)}" x2="${x(t)}" y1="${margin.top + plotH}" y2="${margin.top + plotH + 5}" stroke="#333"/>`,
+    );
     parts.push(`<text x="${x(t)}" y="${margin.top + plotH + 18}" text-anchor="middle">${format(t)}</text>`);
   }
-  if (options.reference !== undefined) parts.push(`<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${y(options.reference)}" y2="${y(options.reference)}" stroke="#999" stroke-dasharray="4 3"/>`);
-  parts.push(`<rect x="${margin.left}" y="${margin.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`);
-  parts.push(`<text x="${margin.left + plotW / 2}" y="${height - 12}" text-anchor="middle">${escapeXml(options.xLabel)}</text>`);
-  parts.push(`<text transform="translate(16 ${margin.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(options.yLabel)}</text>`);
-  if (cut) parts.push(`<text x="${margin.left + plotW - 4}" y="${margin.top + 14}" text-anchor="end" font-size="11" fill="#666">y axis fits the later points; earlier swings are cut off</text>`);
+  if (options.reference !== undefined)
+    parts.push(
+      `<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${y(options.reference)}" y2="${y(options.reference)}" stroke="#999" stroke-dasharray="4 3"/>`,
+    );
+  parts.push(
+    `<rect x="${margin.left}" y="${margin.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`,
+  );
+  parts.push(
+    `<text x="${margin.left + plotW / 2}" y="${height - 12}" text-anchor="middle">${escapeXml(options.xLabel)}</text>`,
+  );
+  parts.push(
+    `<text transform="translate(16 ${margin.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(options.yLabel)}</text>`,
+  );
+  if (cut)
+    parts.push(
+      `<text x="${margin.left + plotW - 4}" y="${margin.top + 14}" text-anchor="end" font-size="11" fill="#666">y axis fits the later points; earlier swings are cut off</text>`,
+    );
   const plotted: string[] = [];
   series.forEach((s, i) => {
     const color = COLORS[i % COLORS.length]!;
@@ -121,10 +160,14 @@ export function lineChartSvg(series: ChartSeries[], options: LineChartOptions): 
       const lower = band.map((b) => `${x(b[0]).toFixed(1)},${y(b[1]).toFixed(1)}`).reverse();
       plotted.push(`<polygon points="${[...upper, ...lower].join(" ")}" fill="${color}" opacity="0.15"/>`);
     }
-    const path = s.points.filter((p) => Number.isFinite(p[1])).map((p, j) => `${j === 0 ? "M" : "L"}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`);
+    const path = s.points
+      .filter((p) => Number.isFinite(p[1]))
+      .map((p, j) => `${j === 0 ? "M" : "L"}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`);
     if (path.length > 0) plotted.push(`<path d="${path.join(" ")}" fill="none" stroke="${color}" stroke-width="2"/>`);
     const ly = margin.top + 10 + i * 20;
-    parts.push(`<line x1="${margin.left + plotW + 12}" x2="${margin.left + plotW + 34}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="3"/>`);
+    parts.push(
+      `<line x1="${margin.left + plotW + 12}" x2="${margin.left + plotW + 34}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="3"/>`,
+    );
     parts.push(`<text x="${margin.left + plotW + 40}" y="${ly + 4}">${escapeXml(s.name)}</text>`);
   });
   parts.push(`<g clip-path="url(#${clipId})">`, ...plotted, "</g>");
@@ -133,7 +176,11 @@ export function lineChartSvg(series: ChartSeries[], options: LineChartOptions): 
 }
 
 /** Charts stacked top to bottom in one SVG, under one title and note lines (each chart keeps its own axes). */
-export function stackedChartsSvg(title: string, charts: Array<{ series: ChartSeries[]; options: LineChartOptions }>, note: string[] = []): string {
+export function stackedChartsSvg(
+  title: string,
+  charts: Array<{ series: ChartSeries[]; options: LineChartOptions }>,
+  note: string[] = [],
+): string {
   const width = Math.max(...charts.map((c) => c.options.width ?? 820), 820);
   const header = 36 + 18 * note.length + (note.length > 0 ? 4 : 0);
   let offset = header;
@@ -147,7 +194,10 @@ export function stackedChartsSvg(title: string, charts: Array<{ series: ChartSer
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${offset}" viewBox="0 0 ${width} ${offset}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="${width / 2}" y="24" text-anchor="middle" font-size="17" font-weight="bold">${escapeXml(title)}</text>`,
-    ...note.map((line, i) => `<text x="${width / 2}" y="${46 + 18 * i}" text-anchor="middle" font-size="12" fill="#444">${escapeXml(line)}</text>`),
+    ...note.map(
+      (line, i) =>
+        `<text x="${width / 2}" y="${46 + 18 * i}" text-anchor="middle" font-size="12" fill="#444">${escapeXml(line)}</text>`,
+    ),
     ...parts,
     "</svg>",
   ].join("\n");

@@ -90,7 +90,10 @@ async function run<Res>(
   let entered = false;
   try {
     if (!authorized(policy, call.metadata)) throw new Unauthenticated("missing or unknown x-api-key metadata");
-    if (inFlight.count >= policy.maxInFlight) throw new ResourceExhausted(`server is at its limit of ${policy.maxInFlight} calls in flight (RECS_MAX_IN_FLIGHT); retry with backoff`);
+    if (inFlight.count >= policy.maxInFlight)
+      throw new ResourceExhausted(
+        `server is at its limit of ${policy.maxInFlight} calls in flight (RECS_MAX_IN_FLIGHT); retry with backoff`,
+      );
     inFlight.count++;
     entered = true;
     const response = await body(ctx);
@@ -109,12 +112,17 @@ async function run<Res>(
     const codeName = statusName(code);
     policy.metrics.rpcDuration.observe({ method, code: codeName }, seconds);
     policy.metrics.rpcTotal.inc({ method, code: codeName });
-    if (policy.logger.isLevelEnabled("debug")) ctx.log.debug({ code: codeName, ms: Math.round(seconds * 1e4) / 10 }, "call done");
+    if (policy.logger.isLevelEnabled("debug"))
+      ctx.log.debug({ code: codeName, ms: Math.round(seconds * 1e4) / 10 }, "call done");
   }
 }
 
 /** Wraps a unary handler with the call policy. */
-export function unary<Req, Res>(policy: CallPolicy, method: string, body: (request: Req, ctx: CallContext) => Promise<Res>): handleUnaryCall<Req, Res> {
+export function unary<Req, Res>(
+  policy: CallPolicy,
+  method: string,
+  body: (request: Req, ctx: CallContext) => Promise<Res>,
+): handleUnaryCall<Req, Res> {
   return (call, callback) => void run(policy, method, call, (ctx) => body(call.request, ctx), callback);
 }
 

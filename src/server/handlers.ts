@@ -20,7 +20,12 @@ export function recommenderHandlers(engines: EngineSource, policy: CallPolicy): 
   return {
     Recommend: unary(policy, "Recommend", async (request) => {
       const out = await engines.ready().recommend(toRecommendInput(request));
-      return { recommendationId: out.recommendationId, items: out.items, modelVersion: out.modelVersion, degraded: out.degraded };
+      return {
+        recommendationId: out.recommendationId,
+        items: out.items,
+        modelVersion: out.modelVersion,
+        degraded: out.degraded,
+      };
     }),
     Feedback: unary(policy, "Feedback", async (event: FeedbackEvent__Output) => {
       const engine = engines.ready();
@@ -28,7 +33,13 @@ export function recommenderHandlers(engines: EngineSource, policy: CallPolicy): 
     }),
     IngestFeedback: clientStream(policy, "IngestFeedback", async (stream: AsyncIterable<FeedbackEvent__Output>) => {
       const engine = engines.ready();
-      return engine.ingestFeedback(mapStream(stream, (event) => event.eventId, (event) => toFeedbackInput(event, { nowMs: Date.now(), retentionDays: engine.eventRetentionDays })));
+      return engine.ingestFeedback(
+        mapStream(
+          stream,
+          (event) => event.eventId,
+          (event) => toFeedbackInput(event, { nowMs: Date.now(), retentionDays: engine.eventRetentionDays }),
+        ),
+      );
     }),
     GetUserState: unary(policy, "GetUserState", async (request) => {
       const query = toUserStateQuery(request);
@@ -48,12 +59,23 @@ export function catalogHandlers(engines: EngineSource, policy: CallPolicy): Cata
   return {
     UpsertItems: clientStream(policy, "UpsertItems", async (stream: AsyncIterable<Item__Output>) => {
       const summary = await engines.ready().upsertItems(mapStream(stream, (item) => item.itemId, wireToRawItem));
-      return { received: summary.received, upserted: summary.accepted, rejected: summary.rejected, rejections: summary.rejections };
+      return {
+        received: summary.received,
+        upserted: summary.accepted,
+        rejected: summary.rejected,
+        rejections: summary.rejections,
+      };
     }),
     GetItem: unary(policy, "GetItem", async (request): Promise<Item> => {
       const item = engines.ready().getItem(checkId("item_id", request.itemId));
       if (!item) throw new NotFound(`item_id "${request.itemId}" is not in the catalog`);
-      return { itemId: item.itemId, embedding: Array.from(item.embedding), category: item.category, attributes: item.attributes, available: item.available };
+      return {
+        itemId: item.itemId,
+        embedding: Array.from(item.embedding),
+        category: item.category,
+        attributes: item.attributes,
+        available: item.available,
+      };
     }),
   };
 }
@@ -74,11 +96,21 @@ export function replicaHandlers(engines: EngineSource, policy: CallPolicy): Repl
 }
 
 function wireToRawItem(item: Item__Output): RawItem {
-  return { itemId: item.itemId, embedding: item.embedding, category: item.category, attributes: item.attributes, available: item.available };
+  return {
+    itemId: item.itemId,
+    embedding: item.embedding,
+    category: item.category,
+    attributes: item.attributes,
+    available: item.available,
+  };
 }
 
 /** Decodes each stream message; a message that fails validation becomes a rejection, not an error. */
-async function* mapStream<In, Out>(stream: AsyncIterable<In>, idOf: (message: In) => string, decode: (message: In) => Out): AsyncIterable<StreamEntry<Out>> {
+async function* mapStream<In, Out>(
+  stream: AsyncIterable<In>,
+  idOf: (message: In) => string,
+  decode: (message: In) => Out,
+): AsyncIterable<StreamEntry<Out>> {
   for await (const message of stream) {
     let entry: StreamEntry<Out>;
     try {

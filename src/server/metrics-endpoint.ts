@@ -29,11 +29,19 @@ export async function serveMetrics(
     }
     if (path === "/readyz") {
       const state = readiness();
-      res.writeHead(state === "ready" ? 200 : 503, { "content-type": "application/json" }).end(`${JSON.stringify({ status: state })}\n`);
+      res
+        .writeHead(state === "ready" ? 200 : 503, { "content-type": "application/json" })
+        .end(`${JSON.stringify({ status: state })}\n`);
       return;
     }
     if (path === "/") {
-      res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "content-security-policy": PAGE_POLICY }).end(LIVE_PAGE_HTML);
+      res
+        .writeHead(200, {
+          "content-type": "text/html; charset=utf-8",
+          "cache-control": "no-store",
+          "content-security-policy": PAGE_POLICY,
+        })
+        .end(LIVE_PAGE_HTML);
       return;
     }
     if (path !== "/metrics" && path !== "/summary.json") {
@@ -44,7 +52,9 @@ export async function serveMetrics(
       (body) =>
         path === "/metrics"
           ? res.writeHead(200, { "content-type": source.contentType }).end(body)
-          : res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify(summarize(body))),
+          : res
+              .writeHead(200, { "content-type": "application/json", "cache-control": "no-store" })
+              .end(JSON.stringify(summarize(body))),
       (err: unknown) => {
         logger.error({ err }, "metrics collection failed");
         res.writeHead(500).end();
@@ -52,14 +62,21 @@ export async function serveMetrics(
     );
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", (err) => reject(new Error(`cannot serve metrics on ${config.host}:${config.metricsPort} (${err.message}): pick another RECS_METRICS_PORT`)));
+    server.once("error", (err) =>
+      reject(
+        new Error(
+          `cannot serve metrics on ${config.host}:${config.metricsPort} (${err.message}): pick another RECS_METRICS_PORT`,
+        ),
+      ),
+    );
     server.listen(config.metricsPort, config.host, () => resolve());
   });
   return server;
 }
 
 /** The page may load nothing from elsewhere: its own inline script and style, and fetches to this origin. */
-const PAGE_POLICY = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:";
+const PAGE_POLICY =
+  "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:";
 
 /** Stops the endpoint (null: there is none). */
 export function closeMetrics(server: HttpServer | null): Promise<void> {

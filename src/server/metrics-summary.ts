@@ -92,10 +92,14 @@ export function bucketQuantile(q: number, buckets: Buckets): number | null {
 export function summarize(text: string, atMs = Date.now()): MetricsSummary {
   const samples = parseExposition(text);
   const sum = (name: string, labels: Record<string, string> = {}) =>
-    samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((total, s) => total + s.value, 0);
+    samples
+      .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+      .reduce((total, s) => total + s.value, 0);
   const byLabel = (name: string, label: string) => {
     const out: Record<string, number> = {};
-    for (const s of samples) if (s.name === name && s.labels[label] !== undefined) out[s.labels[label]!] = (out[s.labels[label]!] ?? 0) + s.value;
+    for (const s of samples)
+      if (s.name === name && s.labels[label] !== undefined)
+        out[s.labels[label]!] = (out[s.labels[label]!] ?? 0) + s.value;
     return out;
   };
   const untrained = byLabel("recs_feedback_untrained_total", "reason");
@@ -120,7 +124,11 @@ export function summarize(text: string, atMs = Date.now()): MetricsSummary {
       hits: sum("recs_bandit_updates_total", { source: "feedback" }) + (untrained.item_not_served ?? 0),
       misses: (untrained.context_gone ?? 0) + (untrained.context_unreadable ?? 0),
     },
-    model: { version: sum("recs_model_updates"), updates: byLabel("recs_bandit_updates_total", "source"), snapshotAgeSeconds: sum("recs_model_snapshot_age_seconds") },
+    model: {
+      version: sum("recs_model_updates"),
+      updates: byLabel("recs_bandit_updates_total", "source"),
+      snapshotAgeSeconds: sum("recs_model_snapshot_age_seconds"),
+    },
     catalog: { items: sum("recs_catalog_items") },
   };
 }

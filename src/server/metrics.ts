@@ -16,6 +16,11 @@ export class ServerMetrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     });
-    this.rpcTotal = new Counter({ name: "recs_rpc_total", help: "RPCs by method and status code", labelNames: ["method", "code"], registers: [registry] });
+    this.rpcTotal = new Counter({
+      name: "recs_rpc_total",
+      help: "RPCs by method and status code",
+      labelNames: ["method", "code"],
+      registers: [registry],
+    });
   }
 }

@@ -12,16 +12,24 @@ import { toServiceError } from "./status";
  * no business mapping. The library registers its own handlers, so it gets a stand-in for the server
  * whose `addService` wraps each handler before handing it on.
  */
-export function addReflection(server: Pick<Server, "addService">, described: PackageDefinition, policy: CallPolicy): void {
+export function addReflection(
+  server: Pick<Server, "addService">,
+  described: PackageDefinition,
+  policy: CallPolicy,
+): void {
   const guarded: Pick<Server, "addService"> = {
     addService(service: ServiceDefinition, implementation: UntypedServiceImplementation) {
       const wrapped: UntypedServiceImplementation = {};
       for (const [name, handler] of Object.entries(implementation)) {
         wrapped[name] = (call: ServerDuplexStream<unknown, unknown>) => {
-          if (authorized(policy, call.metadata)) return (handler as (call: ServerDuplexStream<unknown, unknown>) => void)(call);
+          if (authorized(policy, call.metadata))
+            return (handler as (call: ServerDuplexStream<unknown, unknown>) => void)(call);
           const requestId = randomUUID();
           // grpc-js turns an 'error' on a server stream into the call's status.
-          call.emit("error", toServiceError(new Unauthenticated("missing or unknown x-api-key metadata"), policy.logger, requestId));
+          call.emit(
+            "error",
+            toServiceError(new Unauthenticated("missing or unknown x-api-key metadata"), policy.logger, requestId),
+          );
         };
       }
       server.addService(service, wrapped);

@@ -34,11 +34,17 @@ function credentials(config: Config): ServerCredentials {
     try {
       return readFileSync(path);
     } catch (err) {
-      throw new Error(`${key}=${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}): point it at a PEM file`);
+      throw new Error(
+        `${key}=${path} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}): point it at a PEM file`,
+      );
     }
   };
   const ca = config.tlsClientCa ? read(config.tlsClientCa, "RECS_TLS_CLIENT_CA") : null;
-  return ServerCredentials.createSsl(ca, [{ cert_chain: read(config.tlsCert, "RECS_TLS_CERT"), private_key: read(config.tlsKey, "RECS_TLS_KEY") }], ca !== null);
+  return ServerCredentials.createSsl(
+    ca,
+    [{ cert_chain: read(config.tlsCert, "RECS_TLS_CERT"), private_key: read(config.tlsKey, "RECS_TLS_KEY") }],
+    ca !== null,
+  );
 }
 
 /**
@@ -58,7 +64,12 @@ export async function startGrpcServer(config: Config, logger: Logger, metrics: S
     "grpc.max_receive_message_length": LIMITS.messageBytes,
     "grpc.max_send_message_length": LIMITS.messageBytes,
   });
-  const policy: CallPolicy = { logger, metrics, apiKeyHashes: config.apiKeys.map(hashApiKey), maxInFlight: config.maxInFlight };
+  const policy: CallPolicy = {
+    logger,
+    metrics,
+    apiKeyHashes: config.apiKeys.map(hashApiKey),
+    maxInFlight: config.maxInFlight,
+  };
   server.addService(grpc.recs.v1.Recommender.service, recommenderHandlers(engines, policy));
   server.addService(grpc.recs.v1.Catalog.service, catalogHandlers(engines, policy));
   server.addService(grpc.recs.v1.Replica.service, replicaHandlers(engines, policy));
@@ -70,7 +81,11 @@ export async function startGrpcServer(config: Config, logger: Logger, metrics: S
   const address = `${config.host.includes(":") ? `[${config.host}]` : config.host}:${config.port}`;
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(address, credentials(config), (err, bound) =>
-      err ? reject(new Error(`cannot listen on ${address} (${err.message}): pick another RECS_PORT or stop what holds it`)) : resolve(bound),
+      err
+        ? reject(
+            new Error(`cannot listen on ${address} (${err.message}): pick another RECS_PORT or stop what holds it`),
+          )
+        : resolve(bound),
     ),
   );
 
@@ -95,7 +110,11 @@ export async function startGrpcServer(config: Config, logger: Logger, metrics: S
           resolve();
         };
         const timer = setTimeout(() => {
-          if (callsInFlight(policy) > 0) logger.warn({ graceMs, inFlight: callsInFlight(policy) }, "in-flight calls did not finish in time; closing them");
+          if (callsInFlight(policy) > 0)
+            logger.warn(
+              { graceMs, inFlight: callsInFlight(policy) },
+              "in-flight calls did not finish in time; closing them",
+            );
           finish(true);
         }, graceMs);
         // Health watches never end by themselves; once the service's own calls are done (and watchers

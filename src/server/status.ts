@@ -23,7 +23,11 @@ export function toServiceError(err: unknown, log: Logger, requestId: string): Pa
     return { code: CODE_BY_KIND[err.kind], details: err.message, metadata };
   }
   log.error({ err, requestId }, `internal error: ${describeError(err)}`);
-  return { code: Status.INTERNAL, details: `internal error (request id ${requestId}); the cause is in the server log`, metadata };
+  return {
+    code: Status.INTERNAL,
+    details: `internal error (request id ${requestId}); the cause is in the server log`,
+    metadata,
+  };
 }
 
 /** The status name used as a metrics label. */

@@ -31,7 +31,7 @@ function checkWireId(field: string, value: string): string {
 
 function checkIdList(field: string, ids: string[], max: number): string[] {
   if (ids.length > max) throw new InvalidArgument(`${field} must have at most ${max} ids, got ${ids.length}`);
-  ids.forEach((id, i) => checkWireId(`${field}[${i}]`, id));
+  for (let i = 0; i < ids.length; i++) checkWireId(`${field}[${i}]`, ids[i]!);
   return ids;
 }
 
@@ -42,9 +42,11 @@ function checkContext(value: unknown): Record<string, string> {
 export function toRecommendInput(req: RecommendRequest__Output): RecommendInput {
   const userId = checkWireId("user_id", req.userId);
   const sessionId = req.sessionId === "" ? "" : checkWireId("session_id", req.sessionId);
-  if (req.k > LIMITS.maxK) throw new InvalidArgument(`k must be at most ${LIMITS.maxK} (0 means ${LIMITS.defaultK}), got ${req.k}`);
+  if (req.k > LIMITS.maxK)
+    throw new InvalidArgument(`k must be at most ${LIMITS.maxK} (0 means ${LIMITS.defaultK}), got ${req.k}`);
   const category = checkNoNul("category", req.category);
-  if (Buffer.byteLength(category) > LIMITS.categoryBytes) throw new InvalidArgument(`category must be at most ${LIMITS.categoryBytes} bytes`);
+  if (Buffer.byteLength(category) > LIMITS.categoryBytes)
+    throw new InvalidArgument(`category must be at most ${LIMITS.categoryBytes} bytes`);
   return {
     userId,
     sessionId,
@@ -72,16 +74,22 @@ export function toFeedbackInput(event: FeedbackEvent__Output, clock: FeedbackClo
   const itemId = checkWireId("item_id", event.itemId);
   // With enums as strings, a number outside the enum arrives as the bare number.
   const type = typeof event.type === "string" ? KIND_BY_WIRE[event.type] : undefined;
-  if (type === undefined) throw new InvalidArgument(`type ${String(event.type)} is not a FeedbackType (CLICK=1, ADD_TO_CART=2, PURCHASE=3, DISMISS=4)`);
+  if (type === undefined)
+    throw new InvalidArgument(
+      `type ${String(event.type)} is not a FeedbackType (CLICK=1, ADD_TO_CART=2, PURCHASE=3, DISMISS=4)`,
+    );
   const hasReward = event.reward !== undefined && event.reward !== null;
   if (type === "unspecified" && !hasReward) throw new InvalidArgument("type is required unless reward is set");
   let reward: number | null = null;
   if (hasReward) {
     reward = Number(event.reward);
-    if (!Number.isFinite(reward)) throw new InvalidArgument(`reward must be a finite number, got ${String(event.reward)}`);
-    if (Math.abs(reward) > LIMITS.maxAbsReward) throw new InvalidArgument(`reward must be within ±${LIMITS.maxAbsReward}, got ${reward}`);
+    if (!Number.isFinite(reward))
+      throw new InvalidArgument(`reward must be a finite number, got ${String(event.reward)}`);
+    if (Math.abs(reward) > LIMITS.maxAbsReward)
+      throw new InvalidArgument(`reward must be within ±${LIMITS.maxAbsReward}, got ${reward}`);
   }
-  const recommendationId = event.recommendationId === "" ? null : checkWireId("recommendation_id", event.recommendationId);
+  const recommendationId =
+    event.recommendationId === "" ? null : checkWireId("recommendation_id", event.recommendationId);
   const occurredAtMs = checkOccurredAt(String(event.occurredAtMs), clock);
   return { eventId, userId, sessionId, itemId, type, recommendationId, reward, occurredAtMs };
 }
@@ -113,7 +121,10 @@ function checkOccurredAt(raw: string, clock: FeedbackClock): number {
   const earliest = clock.nowMs - clock.retentionDays * DAY_MS;
   const latest = clock.nowMs + DAY_MS;
   if (occurred < earliest) {
-    const seconds = occurred * 1000 >= earliest && occurred * 1000 <= latest ? ` (${raw} looks like seconds: in milliseconds that is ${raw}000)` : "";
+    const seconds =
+      occurred * 1000 >= earliest && occurred * 1000 <= latest
+        ? ` (${raw} looks like seconds: in milliseconds that is ${raw}000)`
+        : "";
     throw new InvalidArgument(
       `occurred_at_ms ${raw} (${isoOrNumber(occurred)}) is older than the event log's retention of ${clock.retentionDays} days (earliest ${isoOrNumber(earliest)}), ` +
         `so the next retention sweep would delete it; ${unit}${seconds}. History older than the retention window belongs in a bulk import / warm start, not Feedback`,

@@ -30,7 +30,12 @@ export function topK(scores: Float64Array, k: number): number[] {
  * A baseline of src/bandit/baselines.ts as a simulated policy over the whole catalog: the top k by its
  * score, learning from the clicks on what it showed, and from organic clicks too when `learnsBrowsing`.
  */
-function simulated(world: World, baseline: ItemBaseline, learnsBrowsing: boolean, name = baseline.name): BaselinePolicy {
+function simulated(
+  world: World,
+  baseline: ItemBaseline,
+  learnsBrowsing: boolean,
+  name = baseline.name,
+): BaselinePolicy {
   const scores = new Float64Array(world.items.length);
   return {
     name,
@@ -128,7 +133,10 @@ export function similarityPolicy(world: World): BaselinePolicy {
       const maxClicks = Math.max(1, ...clicks);
       for (const item of world.items) {
         const v = item.observedEmbedding;
-        scores[item.index] = SIMILARITY_SESSION_WEIGHT * dot(s, v) + SIMILARITY_LONG_TERM_WEIGHT * dot(l, v) + 1e-3 * (clicks[item.index]! / maxClicks);
+        scores[item.index] =
+          SIMILARITY_SESSION_WEIGHT * dot(s, v) +
+          SIMILARITY_LONG_TERM_WEIGHT * dot(l, v) +
+          1e-3 * (clicks[item.index]! / maxClicks);
       }
       for (const index of clicked) scores[index] = -Infinity;
       return topK(scores, k);

@@ -12,7 +12,14 @@ import type { WorldParams } from "../world/params";
 import { createRandom, type Random } from "../world/random";
 import { sessionStream, type DecisionEvent } from "../world/sessions";
 import { createWorld, type World } from "../world/world";
-import { contextFreeBandit, oraclePolicy, popularityPolicy, randomPolicy, similarityPolicy, type BaselinePolicy } from "./baselines";
+import {
+  contextFreeBandit,
+  oraclePolicy,
+  popularityPolicy,
+  randomPolicy,
+  similarityPolicy,
+  type BaselinePolicy,
+} from "./baselines";
 
 export interface SimulationOptions {
   world?: Partial<WorldParams>;
@@ -61,22 +68,45 @@ export interface SimulationResult {
 }
 
 /** The real engine (in-process, embedded stores in memory) as a simulated storefront's policy. */
-async function startEngine(world: World, options: Required<Pick<SimulationOptions, "seed">> & Pick<SimulationOptions, "stores" | "engine">) {
-  const config = loadConfig({}, {
-    ...options.engine,
-    embeddingDim: world.params.dim,
-    rewardWaitMs: 1,
-    storeTimeoutMs: 5_000,
-    snapshotIntervalS: 86_400,
-    logLevel: "silent",
-  });
+async function startEngine(
+  world: World,
+  options: Required<Pick<SimulationOptions, "seed">> & Pick<SimulationOptions, "stores" | "engine">,
+) {
+  const config = loadConfig(
+    {},
+    {
+      ...options.engine,
+      embeddingDim: world.params.dim,
+      rewardWaitMs: 1,
+      storeTimeoutMs: 5_000,
+      snapshotIntervalS: 86_400,
+      logLevel: "silent",
+    },
+  );
   const { databaseUrl, redisUrl, redisPrefix } = options.stores ?? {};
-  const durable = await openPostgresStores(databaseUrl ? { url: databaseUrl, embeddingDim: config.embeddingDim } : { memory: true, embeddingDim: config.embeddingDim });
+  const durable = await openPostgresStores(
+    databaseUrl
+      ? { url: databaseUrl, embeddingDim: config.embeddingDim }
+      : { memory: true, embeddingDim: config.embeddingDim },
+  );
   await durable.migrate();
   await durable.items.upsert(catalogItems(world));
-  const windows = { sessionWindow: config.sessionWindow, sessionTtlS: config.sessionTtlS, rewardWaitMs: config.rewardWaitMs };
-  const ephemeral = redisUrl ? await openRedisStores({ url: redisUrl, prefix: redisPrefix ?? "recs-sim:", ...windows }) : openMemoryStores(windows);
-  const engine = await Engine.start({ config, durable, ephemeral, logger: silentLogger, registry: new Registry(), seed: options.seed });
+  const windows = {
+    sessionWindow: config.sessionWindow,
+    sessionTtlS: config.sessionTtlS,
+    rewardWaitMs: config.rewardWaitMs,
+  };
+  const ephemeral = redisUrl
+    ? await openRedisStores({ url: redisUrl, prefix: redisPrefix ?? "recs-sim:", ...windows })
+    : openMemoryStores(windows);
+  const engine = await Engine.start({
+    config,
+    durable,
+    ephemeral,
+    logger: silentLogger,
+    registry: new Registry(),
+    seed: options.seed,
+  });
   return {
     engine,
     async close() {
@@ -115,12 +145,21 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
   const names = ["engine (hybrid LinUCB)", ...baselines.map((b) => b.policy.name)];
   const clicks = new Map<string, number[]>(names.map((name) => [name, []]));
   const first500 = new Map<string, number>(names.map((name) => [name, 0]));
-  const afterIntentClick = new Map<string, { slots: number; onIntent: number }>(names.map((name) => [name, { slots: 0, onIntent: 0 }]));
+  const afterIntentClick = new Map<string, { slots: number; onIntent: number }>(
+    names.map((name) => [name, { slots: 0, onIntent: 0 }]),
+  );
   const first500Decisions = Math.min(500, decisions);
   const intent = { coldSlots: 0, coldOnIntent: 0 };
   const showContext = world.params.contextShown === 1;
   /** Tallies one policy's slate for a decision. */
-  const tally = (name: string, window: number, shown: number[], got: number, session: DecisionEvent["session"], afterOrganic: boolean | undefined) => {
+  const tally = (
+    name: string,
+    window: number,
+    shown: number[],
+    got: number,
+    session: DecisionEvent["session"],
+    afterOrganic: boolean | undefined,
+  ) => {
     add(clicks.get(name)!, window, got);
     if (done < first500Decisions) first500.set(name, first500.get(name)! + got);
     if (afterOrganic === true) {
@@ -192,7 +231,10 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
     await close();
   }
 
-  async function engineDecision(event: DecisionEvent, afterOrganic: boolean | undefined): Promise<{ shown: number[]; got: number }> {
+  async function engineDecision(
+    event: DecisionEvent,
+    afterOrganic: boolean | undefined,
+  ): Promise<{ shown: number[]; got: number }> {
     const { session, context } = event;
     const rec = await engine.recommend({
       userId: session.user.userId,

@@ -38,10 +38,24 @@ export async function openStores(config: Config, logger: Logger, onCorrupt: (wha
   let ephemeral: EphemeralStores;
   try {
     await durable.migrate();
-    const windowOptions = { sessionWindow: config.sessionWindow, sessionTtlS: config.sessionTtlS, rewardWaitMs: config.rewardWaitMs, logger, onCorrupt };
+    const windowOptions = {
+      sessionWindow: config.sessionWindow,
+      sessionTtlS: config.sessionTtlS,
+      rewardWaitMs: config.rewardWaitMs,
+      logger,
+      onCorrupt,
+    };
     ephemeral = usesRedis(config)
-      ? await openRedisStores({ url: config.redisUrl, cluster: config.redisCluster, prefix: config.redisPrefix, ...windowOptions })
-      : openMemoryStores({ ...windowOptions, persistPath: config.databaseUrl ? undefined : join(config.dataDir, "session-windows.json") });
+      ? await openRedisStores({
+          url: config.redisUrl,
+          cluster: config.redisCluster,
+          prefix: config.redisPrefix,
+          ...windowOptions,
+        })
+      : openMemoryStores({
+          ...windowOptions,
+          persistPath: config.databaseUrl ? undefined : join(config.dataDir, "session-windows.json"),
+        });
   } catch (err) {
     await durable.close().catch(() => undefined);
     throw err;

@@ -1,4 +1,14 @@
-import { DEVICES, PAGES, dot, type Device, type Page, type World, type WorldContext, type WorldItem, type WorldSession } from "./world";
+import {
+  DEVICES,
+  PAGES,
+  dot,
+  type Device,
+  type Page,
+  type World,
+  type WorldContext,
+  type WorldItem,
+  type WorldSession,
+} from "./world";
 
 /** The parts of the click logit, for explaining why an item is (not) clicked. */
 export interface ClickLogitParts {
@@ -13,7 +23,12 @@ export interface ClickLogitParts {
 }
 
 /** The click logit at slot 0, split into its parts. */
-export function clickLogitParts(world: World, session: WorldSession, item: WorldItem, context: WorldContext): ClickLogitParts {
+export function clickLogitParts(
+  world: World,
+  session: WorldSession,
+  item: WorldItem,
+  context: WorldContext,
+): ClickLogitParts {
   const { params, intentAffinity } = world;
   return {
     base: logit(params.baseClickRate),
@@ -29,7 +44,13 @@ export function clickLogitParts(world: World, session: WorldSession, item: World
  * session and context: a logistic of intent affinity (strong), long-term taste (medium), the
  * context × attribute effect and item quality, times the position discount 1 / (1 + position)^bias.
  */
-export function clickProbability(world: World, session: WorldSession, item: WorldItem, position: number, context: WorldContext): number {
+export function clickProbability(
+  world: World,
+  session: WorldSession,
+  item: WorldItem,
+  position: number,
+  context: WorldContext,
+): number {
   const { params, intentAffinity } = world;
   const z =
     logit(params.baseClickRate) +
@@ -43,7 +64,7 @@ export function clickProbability(world: World, session: WorldSession, item: Worl
 
 /** How much less a slot is clicked than slot 0 (1 at slot 0). */
 export function positionDiscount(world: World, position: number): number {
-  return 1 / Math.pow(1 + position, world.params.positionBias);
+  return 1 / (1 + position) ** world.params.positionBias;
 }
 
 const DEVICE_INDEX = Object.fromEntries(DEVICES.map((d, i) => [d, i])) as Record<Device, number>;

@@ -40,11 +40,41 @@ type Corner = Partial<WorldParams>;
 /** The pinned first worlds, each a corner of the ranges. */
 const CORNERS: Corner[] = [
   // Like the storefronts where the engine lost: noisy embeddings, no context, ~2% random CTR, intent-led.
-  { items: 1500, categories: 16, dim: 32, observationNoise: 1.4, contextShown: 0, contextEffect: 0, baseClickRate: 0.012, intentStrength: 3.5, tasteStrength: 0.8 },
+  {
+    items: 1500,
+    categories: 16,
+    dim: 32,
+    observationNoise: 1.4,
+    contextShown: 0,
+    contextEffect: 0,
+    baseClickRate: 0.012,
+    intentStrength: 3.5,
+    tasteStrength: 0.8,
+  },
   // Taste-heavy shoppers, few items per category, low click rate, a steep position bias.
-  { items: 800, categories: 32, dim: 16, observationNoise: 0.8, contextShown: 0, contextEffect: 0, baseClickRate: 0.005, intentStrength: 1.6, tasteStrength: 2, positionBias: 1.5 },
+  {
+    items: 800,
+    categories: 32,
+    dim: 16,
+    observationNoise: 0.8,
+    contextShown: 0,
+    contextEffect: 0,
+    baseClickRate: 0.005,
+    intentStrength: 1.6,
+    tasteStrength: 2,
+    positionBias: 1.5,
+  },
   // Clean embeddings, many items per category, context that matters, a flat position bias.
-  { items: 3000, categories: 12, dim: 64, observationNoise: 0, contextShown: 1, contextEffect: 0.5, baseClickRate: 0.02, positionBias: 0.4 },
+  {
+    items: 3000,
+    categories: 12,
+    dim: 64,
+    observationNoise: 0,
+    contextShown: 1,
+    contextEffect: 0.5,
+    baseClickRate: 0.02,
+    positionBias: 0.4,
+  },
 ];
 
 /** `count` worlds drawn from FAMILY_RANGES for a seed: the same seed, the same family. */
@@ -88,7 +118,11 @@ function describe(p: Partial<WorldParams>): string {
     (p.observationNoise ?? 0) >= 1 ? "noisy" : (p.observationNoise ?? 0) > 0.3 ? "some noise" : "clean",
     p.contextShown === 0 ? "no context" : "context",
     (p.baseClickRate ?? 0.01) < 0.008 ? "low CTR" : (p.baseClickRate ?? 0.01) > 0.018 ? "high CTR" : "mid CTR",
-    (p.intentStrength ?? 3) / Math.max(p.tasteStrength ?? 1.2, 1e-9) >= 2.5 ? "session-heavy" : (p.intentStrength ?? 3) / (p.tasteStrength ?? 1.2) < 1.3 ? "taste-heavy" : "balanced",
+    (p.intentStrength ?? 3) / Math.max(p.tasteStrength ?? 1.2, 1e-9) >= 2.5
+      ? "session-heavy"
+      : (p.intentStrength ?? 3) / (p.tasteStrength ?? 1.2) < 1.3
+        ? "taste-heavy"
+        : "balanced",
     `${Math.round((p.items ?? 2000) / (p.categories ?? 20))}/cat`,
   ];
   return parts.join(", ");

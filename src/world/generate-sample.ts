@@ -56,7 +56,13 @@ export interface SampleDataManifest {
 
 /** The reference policies whose true values the manifest states (the first two are the logging policies). */
 export function referencePolicies(epsilon: number): PolicySpec[] {
-  return [loggingPolicySpec({ policy: "uniform" }), loggingPolicySpec({ policy: "egreedy", epsilon }), { kind: "egreedy", epsilon: 0 }, { kind: "popularity" }, { kind: "oracle" }];
+  return [
+    loggingPolicySpec({ policy: "uniform" }),
+    loggingPolicySpec({ policy: "egreedy", epsilon }),
+    { kind: "egreedy", epsilon: 0 },
+    { kind: "popularity" },
+    { kind: "oracle" },
+  ];
 }
 
 /**
@@ -81,14 +87,22 @@ export async function generateSampleData(outDir: string, options: SampleDataOpti
     const stage = policy === "uniform" ? "uniform log" : "egreedy log";
     const rewards = { sum: 0 };
     const rows = generateLog(world, { policy, events, candidatesPerEvent, epsilon, seed });
-    const file = await writeLinesFile(outDir, `logs/${policy}.jsonl.gz`, formatted(rows, rewards, (done) => report({ stage, done, total: events })));
+    const file = await writeLinesFile(
+      outDir,
+      `logs/${policy}.jsonl.gz`,
+      formatted(rows, rewards, (done) => report({ stage, done, total: events })),
+    );
     return { file, meanReward: events > 0 ? rewards.sum / events : 0 };
   };
   const uniform = await writeLog("uniform", options.uniformEvents ?? 200_000);
   const egreedy = await writeLog("egreedy", options.egreedyEvents ?? 200_000);
 
   report({ stage: "true values", done: 0, total: trueValueDecisions });
-  const values = trueValues(world, referencePolicies(epsilon), { decisions: trueValueDecisions, candidatesPerEvent, seed });
+  const values = trueValues(world, referencePolicies(epsilon), {
+    decisions: trueValueDecisions,
+    candidatesPerEvent,
+    seed,
+  });
   report({ stage: "true values", done: trueValueDecisions, total: trueValueDecisions });
 
   const manifest: SampleDataManifest = {
@@ -102,11 +116,15 @@ export async function generateSampleData(outDir: string, options: SampleDataOpti
     trueValueDecisions,
     trueValues: values,
   };
-  await writeFile(join(outDir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+  await writeFile(join(outDir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }
 
-function* formatted(rows: Iterable<LoggedDecision>, rewards: { sum: number }, onProgress: (done: number) => void): Generator<string> {
+function* formatted(
+  rows: Iterable<LoggedDecision>,
+  rewards: { sum: number },
+  onProgress: (done: number) => void,
+): Generator<string> {
   let done = 0;
   for (const row of rows) {
     rewards.sum += row.reward;

@@ -38,7 +38,9 @@ export function* generateLog(world: World, options: LogOptions): Generator<Logge
   const shelves = candidateShelves(world, options.candidatesPerEvent ?? 50);
   const shelfIds = shelves.map((shelf) => shelf.map((index) => world.items[index]!.itemId));
   const rng = createRandom(`log:${options.policy}:${options.seed ?? 0}`);
-  const stream = sessionStream(world, rng.fork("sessions"), { sessionIdPrefix: options.policy === "uniform" ? "su" : "se" });
+  const stream = sessionStream(world, rng.fork("sessions"), {
+    sessionIdPrefix: options.policy === "uniform" ? "su" : "se",
+  });
   for (let produced = 0; produced < options.events; ) {
     const event = stream.next().value;
     if (event.kind !== "decision") continue;

@@ -109,11 +109,17 @@ export function resolveWorldParams(overrides: Partial<WorldParams> = {}): WorldP
   const resolved = { ...DEFAULT_WORLD_PARAMS };
   for (const [name, value] of Object.entries(overrides) as [keyof WorldParams, number | undefined][]) {
     const s = WORLD_PARAM_SPECS[name];
-    if (!s) throw new InvalidArgument(`unknown world parameter "${name}"; known: ${Object.keys(WORLD_PARAM_SPECS).join(", ")}`);
+    if (!s)
+      throw new InvalidArgument(
+        `unknown world parameter "${name}"; known: ${Object.keys(WORLD_PARAM_SPECS).join(", ")}`,
+      );
     if (value === undefined) continue;
-    if (typeof value !== "number" || !Number.isFinite(value)) throw new InvalidArgument(`world parameter "${name}" must be a finite number, got ${String(value)}`);
-    if (s.integer && !Number.isInteger(value)) throw new InvalidArgument(`world parameter "${name}" must be a whole number, got ${value}`);
-    if (value < s.min || value > s.max) throw new InvalidArgument(`world parameter "${name}" must be in [${s.min}, ${s.max}], got ${value}`);
+    if (typeof value !== "number" || !Number.isFinite(value))
+      throw new InvalidArgument(`world parameter "${name}" must be a finite number, got ${String(value)}`);
+    if (s.integer && !Number.isInteger(value))
+      throw new InvalidArgument(`world parameter "${name}" must be a whole number, got ${value}`);
+    if (value < s.min || value > s.max)
+      throw new InvalidArgument(`world parameter "${name}" must be in [${s.min}, ${s.max}], got ${value}`);
     resolved[name] = value;
   }
   return resolved;

@@ -17,7 +17,11 @@ import { PAGES, type World, type WorldContext, type WorldSession } from "./world
  * - `oracle`: the candidate with the highest true click probability for this very session; an upper
  *   bound no real policy reaches, since it sees the hidden intent.
  */
-export type PolicySpec = { kind: "random" } | { kind: "popularity" } | { kind: "egreedy"; epsilon: number } | { kind: "oracle" };
+export type PolicySpec =
+  | { kind: "random" }
+  | { kind: "popularity" }
+  | { kind: "egreedy"; epsilon: number }
+  | { kind: "oracle" };
 
 /** A short name for reports: "random", "popularity", "egreedy(0.2)", "oracle". */
 export function policyName(spec: PolicySpec): string {
@@ -41,7 +45,12 @@ export function actionProbabilities(
 }
 
 /** A reference policy as an ε-greedy rule over a score of item indices. */
-function referencePolicy(world: World, spec: PolicySpec, session: WorldSession, context: WorldContext): Pick<ItemBaseline, "epsilon" | "score"> {
+function referencePolicy(
+  world: World,
+  spec: PolicySpec,
+  session: WorldSession,
+  context: WorldContext,
+): Pick<ItemBaseline, "epsilon" | "score"> {
   switch (spec.kind) {
     case "random":
       return uniformBaseline();
@@ -77,7 +86,8 @@ export function itemPopularity(world: World): Float64Array {
   while (sampled < POPULARITY_SAMPLE) {
     const event = stream.next().value;
     if (event.kind !== "decision") continue;
-    for (const item of world.items) popularity[item.index]! += clickProbability(world, event.session, item, 0, event.context);
+    for (const item of world.items)
+      popularity[item.index]! += clickProbability(world, event.session, item, 0, event.context);
     sampled++;
   }
   for (let i = 0; i < popularity.length; i++) popularity[i]! /= sampled;
@@ -108,8 +118,11 @@ export function staticScorer(world: World): (itemIndex: number, context: WorldCo
  * decision gets.
  */
 export function candidateShelves(world: World, size: number): number[][] {
-  if (!Number.isInteger(size) || size < 1) throw new RangeError(`candidate set size must be a whole number ≥ 1, got ${size}`);
-  const order = createRandom(`world:${world.seed}`).fork(`shelves:${size}`).shuffle(world.items.map((item) => item.index));
+  if (!Number.isInteger(size) || size < 1)
+    throw new RangeError(`candidate set size must be a whole number ≥ 1, got ${size}`);
+  const order = createRandom(`world:${world.seed}`)
+    .fork(`shelves:${size}`)
+    .shuffle(world.items.map((item) => item.index));
   const shelves: number[][] = [];
   for (let start = 0; start < order.length; start += size) shelves.push(order.slice(start, start + size));
   return shelves;
@@ -161,7 +174,9 @@ export function trueValues(world: World, specs: readonly PolicySpec[], options: 
     const event = stream.next().value;
     if (event.kind !== "decision") continue;
     const shelf = shelves[shelfAt(shelves, event.ts, event.context.page)]!;
-    shelf.forEach((index, i) => (probabilities[i] = clickProbability(world, event.session, world.items[index]!, 0, event.context)));
+    for (let i = 0; i < shelf.length; i++) {
+      probabilities[i] = clickProbability(world, event.session, world.items[shelf[i]!]!, 0, event.context);
+    }
     specs.forEach((spec, k) => {
       const choice = actionProbabilities(world, spec, event.session, event.context, shelf);
       let expected = 0;

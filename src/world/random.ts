@@ -53,7 +53,7 @@ export function createRandom(seed: number | string): Random {
   const gamma = (shape: number): number => {
     if (!(shape > 0)) throw new RangeError(`gamma shape must be > 0, got ${shape}`);
     // Marsaglia–Tsang; shapes below 1 are boosted by U^(1/shape).
-    if (shape < 1) return gamma(shape + 1) * Math.pow(1 - next(), 1 / shape);
+    if (shape < 1) return gamma(shape + 1) * (1 - next()) ** (1 / shape);
     const d = shape - 1 / 3;
     const c = 1 / Math.sqrt(9 * d);
     for (;;) {

@@ -37,7 +37,11 @@ export interface SessionStreamOptions {
  * Within a session, decisions (recommendation requests) alternate with organic clicks that drift toward
  * the hidden intent: the first may wander, later ones are mostly on it, as a shopper narrows down.
  */
-export function* sessionStream(world: World, rng: Random, options: SessionStreamOptions = {}): Generator<StreamEvent, never> {
+export function* sessionStream(
+  world: World,
+  rng: Random,
+  options: SessionStreamOptions = {},
+): Generator<StreamEvent, never> {
   const prefix = options.sessionIdPrefix ?? "s";
   const meanArrivalGapMs = 3_600_000 / world.params.sessionsPerHour;
   const pending = new EventQueue();
@@ -88,7 +92,13 @@ function sessionEvents(world: World, rng: Random, session: WorldSession): Stream
       events.push({ kind: "browse", ts, session, itemIndex: browseItem(world, rng, session, browseCount++) });
       ts += Math.max(1, Math.round(rng.exponential(gapMs)));
     }
-    events.push({ kind: "decision", ts, session, context: { device: session.device, page: drawPage(rng, step) }, step });
+    events.push({
+      kind: "decision",
+      ts,
+      session,
+      context: { device: session.device, page: drawPage(rng, step) },
+      step,
+    });
     ts += Math.max(1, Math.round(rng.exponential(gapMs)));
   }
   return events;
@@ -108,7 +118,7 @@ function drawPage(rng: Random, step: number): Page {
 
 /** The k-th organic click: on the intent with a chance that grows with k, else from taste or anywhere. */
 function browseItem(world: World, rng: Random, session: WorldSession, k: number): number {
-  const onIntent = 1 - 0.6 * Math.pow(0.6, k);
+  const onIntent = 1 - 0.6 * 0.6 ** k;
   let category: number;
   if (rng.chance(onIntent)) category = session.intent;
   else if (rng.chance(0.7)) category = session.user.tasteCategories[rng.weightedIndex(session.user.tasteWeights)]!;

@@ -12,7 +12,20 @@ export interface WorldContext {
   page: Page;
 }
 
-const COLOR_NAMES = ["black", "white", "grey", "navy", "blue", "green", "red", "pink", "beige", "brown", "yellow", "purple"];
+const COLOR_NAMES = [
+  "black",
+  "white",
+  "grey",
+  "navy",
+  "blue",
+  "green",
+  "red",
+  "pink",
+  "beige",
+  "brown",
+  "yellow",
+  "purple",
+];
 
 export interface WorldItem {
   /** Position in `world.items`. */
@@ -95,7 +108,7 @@ export function createWorld(overrides: Partial<WorldParams> = {}, seed: number |
 
   const centroidRng = root.fork("centroids");
   const centroids = Array.from({ length: categories }, () => randomUnitVector(centroidRng, dim));
-  const categoryPopularity = Array.from({ length: categories }, (_, c) => 1 / Math.pow(c + 1, 0.8));
+  const categoryPopularity = Array.from({ length: categories }, (_, c) => 1 / (c + 1) ** 0.8);
 
   const brandRng = root.fork("brands");
   const brandQuality = Array.from({ length: params.brands }, () => 0.5 * params.itemQuality * brandRng.normal());
@@ -149,11 +162,13 @@ export function createWorld(overrides: Partial<WorldParams> = {}, seed: number |
 
   const intentAffinity = new Float32Array(params.items * categories);
   for (const item of items) {
-    for (let c = 0; c < categories; c++) intentAffinity[item.index * categories + c] = dot(item.embedding, centroids[c]!);
+    for (let c = 0; c < categories; c++)
+      intentAffinity[item.index * categories + c] = dot(item.embedding, centroids[c]!);
   }
 
   const effectRng = root.fork("context-effects");
-  const table = (rows: number, cols: number) => Float64Array.from({ length: rows * cols }, () => params.contextEffect * effectRng.normal());
+  const table = (rows: number, cols: number) =>
+    Float64Array.from({ length: rows * cols }, () => params.contextEffect * effectRng.normal());
   const contextEffects: ContextEffects = {
     devicePrice: table(DEVICES.length, params.priceBands),
     deviceColor: table(DEVICES.length, params.colors),
@@ -178,7 +193,13 @@ export function createWorld(overrides: Partial<WorldParams> = {}, seed: number |
   };
 }
 
-function createUser(rng: Random, index: number, params: WorldParams, centroids: Float32Array[], categoryPopularity: number[]): WorldUser {
+function createUser(
+  rng: Random,
+  index: number,
+  params: WorldParams,
+  centroids: Float32Array[],
+  categoryPopularity: number[],
+): WorldUser {
   const tasteCount = Math.min(1 + rng.int(3), params.categories);
   const tasteCategories: number[] = [];
   const available = [...categoryPopularity];

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { allocateFeatures, buildFeatures, featureLayout, hashContext, SIGNAL_COUNT, type FeatureItem } from "../../src/bandit/features";
+import {
+  allocateFeatures,
+  buildFeatures,
+  featureLayout,
+  hashContext,
+  SIGNAL_COUNT,
+  type FeatureItem,
+} from "../../src/bandit/features";
 import { fnv1a } from "../../src/bandit/hashing";
 import { gaussian, seededRandom } from "../../src/bandit/rng";
 
@@ -36,7 +43,8 @@ describe("feature hashing", () => {
     expect(fnv1a("")).toBe(0x811c9dc5);
     expect(fnv1a("a")).toBe(0xe40c292c);
     expect(fnv1a("foobar")).toBe(0xbf9cf968);
-    for (const text of ["page=home×category=shoes", "brand=acmé", "emoji=🛒", "日本"]) expect(BigInt(fnv1a(text))).toBe(referenceFnv(text));
+    for (const text of ["page=home×category=shoes", "brand=acmé", "emoji=🛒", "日本"])
+      expect(BigInt(fnv1a(text))).toBe(referenceFnv(text));
   });
 });
 
@@ -57,7 +65,9 @@ describe("buildFeatures", () => {
     const lv = longTerm.reduce((sum, l, i) => sum + l * item.embedding[i]!, 0);
     expect(z[base + spec.similarityOffset]).toBeCloseTo(sv, 12);
     expect(z[base + spec.similarityOffset + 1]).toBeCloseTo(lv, 12);
-    expect(Array.from(z.subarray(base + spec.signalOffset, base + spec.signalOffset + SIGNAL_COUNT))).toEqual([0, 0, 0, 0]);
+    expect(Array.from(z.subarray(base + spec.signalOffset, base + spec.signalOffset + SIGNAL_COUNT))).toEqual([
+      0, 0, 0, 0,
+    ]);
     expect(x[6]).toBe(1);
     expect(x[7]).toBeCloseTo(sv, 12);
     expect(x[8]).toBeCloseTo(lv, 12);
@@ -70,10 +80,29 @@ describe("buildFeatures", () => {
     const plain = allocateFeatures(spec, 1);
     const out = allocateFeatures(scaled, 1);
     buildFeatures(spec, session, longTerm, hashContext({ page: "home" }), item, plain.z, plain.x, 0);
-    buildFeatures(scaled, session, longTerm, hashContext({ page: "home" }), item, out.z, out.x, 0, [9, -0.7, 0.5, 0.25, 0.125], 1);
+    buildFeatures(
+      scaled,
+      session,
+      longTerm,
+      hashContext({ page: "home" }),
+      item,
+      out.z,
+      out.x,
+      0,
+      [9, -0.7, 0.5, 0.25, 0.125],
+      1,
+    );
     const signals = [-0.7, 0.5, 0.25, 0.125];
-    out.z.forEach((v, i) => expect(v).toBe(i >= scaled.signalOffset && i < scaled.signalOffset + SIGNAL_COUNT ? signals[i - scaled.signalOffset] : plain.z[i]));
-    out.x.forEach((v, i) => expect(v).toBeCloseTo(0.25 * plain.x[i]!, 15));
+    out.z.forEach((v, i) => {
+      expect(v).toBe(
+        i >= scaled.signalOffset && i < scaled.signalOffset + SIGNAL_COUNT
+          ? signals[i - scaled.signalOffset]
+          : plain.z[i],
+      );
+    });
+    out.x.forEach((v, i) => {
+      expect(v).toBeCloseTo(0.25 * plain.x[i]!, 15);
+    });
     expect(() => featureLayout({ dim: d, hashBuckets: 32, armScale: 0 })).toThrow(/armScale/);
   });
 
@@ -81,13 +110,18 @@ describe("buildFeatures", () => {
     const { z, x } = allocateFeatures(spec, 1);
     buildFeatures(spec, session, longTerm, hashContext({ page: "home", device: "mobile" }), item, z, x, 0);
     const expected = new Float64Array(32);
-    const terms = ["page=home", "device=mobile"].flatMap((pair) => [pair, ...["category=shoes", "brand=acmé", "colour=red"].map((f) => `${pair}×${f}`)]);
+    const terms = ["page=home", "device=mobile"].flatMap((pair) => [
+      pair,
+      ...["category=shoes", "brand=acmé", "colour=red"].map((f) => `${pair}×${f}`),
+    ]);
     for (const text of terms) {
       const { bucket, sign } = referenceTerm(text, 32);
       expected[bucket]! += sign / Math.sqrt(terms.length);
     }
     const hashed = z.subarray(2 * d, 2 * d + 32);
-    hashed.forEach((value, i) => expect(value).toBeCloseTo(expected[i]!, 14));
+    hashed.forEach((value, i) => {
+      expect(value).toBeCloseTo(expected[i]!, 14);
+    });
     expect(hashed.some((v) => v !== 0)).toBe(true);
   });
 
@@ -97,8 +131,19 @@ describe("buildFeatures", () => {
     second.z.fill(7);
     second.x.fill(7);
     buildFeatures(spec, session, longTerm, hashContext({ page: "home", device: "mobile" }), item, first.z, first.x, 0);
-    buildFeatures(spec, session, longTerm, hashContext({ device: "mobile", page: "home" }), item, second.z, second.x, 0);
-    second.z.forEach((v, i) => expect(v).toBeCloseTo(first.z[i]!, 15));
+    buildFeatures(
+      spec,
+      session,
+      longTerm,
+      hashContext({ device: "mobile", page: "home" }),
+      item,
+      second.z,
+      second.x,
+      0,
+    );
+    second.z.forEach((v, i) => {
+      expect(v).toBeCloseTo(first.z[i]!, 15);
+    });
     expect(Array.from(second.x)).toEqual(Array.from(first.x));
   });
 
@@ -119,7 +164,9 @@ describe("buildFeatures", () => {
       buildFeatures(layout, s, l, ctx, item, out.z, out.x, 0);
       // The part's products and its similarity feature are zero; everything else is as in the full layout.
       const similarity = spec.similarityOffset + zeroArm - 1;
-      out.z.forEach((v, i) => expect(v).toBe((i >= zeroFrom && i < zeroFrom + d) || i === similarity ? 0 : full.z[i]));
+      out.z.forEach((v, i) => {
+        expect(v).toBe((i >= zeroFrom && i < zeroFrom + d) || i === similarity ? 0 : full.z[i]);
+      });
       expect(out.x[zeroArm]).toBe(0);
       expect(out.x[3 - zeroArm]).toBe(full.x[3 - zeroArm]);
     }
@@ -129,8 +176,12 @@ describe("buildFeatures", () => {
     const { z, x } = allocateFeatures(spec, 1);
     buildFeatures(spec, session, longTerm, hashContext({}), item, z, x, 0);
     expect(z.subarray(2 * d, 2 * d + 32).every((v) => v === 0)).toBe(true);
-    expect(() => buildFeatures(spec, new Float32Array(3), null, hashContext({}), item, z, x, 0)).toThrow(/session vector has 3/);
-    expect(() => buildFeatures(spec, null, null, hashContext({}), { ...item, embedding: new Float32Array(4) }, z, x, 0)).toThrow(/embedding has 4/);
+    expect(() => buildFeatures(spec, new Float32Array(3), null, hashContext({}), item, z, x, 0)).toThrow(
+      /session vector has 3/,
+    );
+    expect(() =>
+      buildFeatures(spec, null, null, hashContext({}), { ...item, embedding: new Float32Array(4) }, z, x, 0),
+    ).toThrow(/embedding has 4/);
   });
 });
 
@@ -139,16 +190,33 @@ describe("FactoredFeatures", () => {
     const { FactoredFeatures } = await import("../../src/bandit/factored-features");
     const { materializeShared } = await import("../../src/bandit/factored");
     const spec = featureLayout({ dim: 4, hashBuckets: 16, armScale: 0.3 });
-    const items = [0, 1, 2].map((i) => ({ embedding: Float32Array.of(i, 1, 0.25, -1), category: i === 2 ? "" : `c${i}`, attributes: { brand: `b${i}`, color: "red" } }));
-    const raw: Array<Record<string, string>> = [{ device: "mobile" }, { device: "desktop", page: "home" }, { device: "mobile" }, { page: "cart" }, {}];
-    const states: Array<[Float32Array | null, Float32Array | null]> = [[null, Float32Array.of(1, 0, 0, 0)], [Float32Array.of(0.5, -0.25, 2, 1), null], [Float32Array.of(0.1, 0.2, 0.3, 0.4), Float32Array.of(-1, 0.5, 0, 3)], [null, null]];
+    const items = [0, 1, 2].map((i) => ({
+      embedding: Float32Array.of(i, 1, 0.25, -1),
+      category: i === 2 ? "" : `c${i}`,
+      attributes: { brand: `b${i}`, color: "red" },
+    }));
+    const raw: Array<Record<string, string>> = [
+      { device: "mobile" },
+      { device: "desktop", page: "home" },
+      { device: "mobile" },
+      { page: "cart" },
+      {},
+    ];
+    const states: Array<[Float32Array | null, Float32Array | null]> = [
+      [null, Float32Array.of(1, 0, 0, 0)],
+      [Float32Array.of(0.5, -0.25, 2, 1), null],
+      [Float32Array.of(0.1, 0.2, 0.3, 0.4), Float32Array.of(-1, 0.5, 0, 3)],
+      [null, null],
+    ];
     const lift = Float64Array.of(0, 0, 0, 0, -0.7, 0.5, 0, 0.25, 1.5, 0, -1, 0);
     // Twelve distinct context entries: more than an item keeps, so held crosses get replaced.
     for (let i = 0; i < 8; i++) raw.push({ query: `q${i}`, device: i % 2 === 0 ? "mobile" : "desktop" });
     // The same items as rows 5, 1 and 3 of a packed matrix (the catalog's), for the indexed path.
     const indices = [5, 1, 3];
     const packed = new Float32Array(6 * 4).fill(99);
-    items.forEach((item, c) => packed.set(item.embedding, indices[c]! * 4));
+    items.forEach((item, c) => {
+      packed.set(item.embedding, indices[c]! * 4);
+    });
     const factored = new FactoredFeatures(spec);
     // Passes 0 and 1 read the items (1 with their crosses held), 2 and 3 the packed rows.
     for (let pass = 0; pass < 4; pass++) {

@@ -33,7 +33,12 @@ function worstError(model: HybridLinUCB, reference: Algorithm2, probes: Observat
   for (const p of probes) {
     const got = model.score(p.itemId, p.z, p.x);
     const want = reference.score(p.itemId, p.z, p.x);
-    worst = Math.max(worst, relativeError(got.mean, want.mean), relativeError(got.bonus, want.bonus), relativeError(got.ucb, want.ucb));
+    worst = Math.max(
+      worst,
+      relativeError(got.mean, want.mean),
+      relativeError(got.bonus, want.bonus),
+      relativeError(got.ucb, want.ucb),
+    );
   }
   return worst;
 }
@@ -86,7 +91,12 @@ describe("HybridLinUCB", () => {
       xFlat.set(o.x, i * 3);
     });
     const out = { mean: new Float64Array(8), bonus: new Float64Array(8), ucb: new Float64Array(8) };
-    model.scoreMany(batch.map((o) => o.itemId), zFlat, xFlat, out);
+    model.scoreMany(
+      batch.map((o) => o.itemId),
+      zFlat,
+      xFlat,
+      out,
+    );
     batch.forEach((o, i) => {
       const one = model.score(o.itemId, o.z, o.x);
       expect([out.mean[i], out.bonus[i], out.ucb[i]]).toEqual([one.mean, one.bonus, one.ucb]);
@@ -128,7 +138,10 @@ describe("HybridLinUCB", () => {
     model.update(next.itemId, next.z, next.x, next.reward);
     restored.update(next.itemId, next.z, next.x, next.reward);
     for (const id of items) expect(restored.hasArm(id)).toBe(model.hasArm(id));
-    for (const p of probes) expect(relativeError(restored.score(p.itemId, p.z, p.x).ucb, model.score(p.itemId, p.z, p.x).ucb)).toBeLessThan(1e-12);
+    for (const p of probes)
+      expect(relativeError(restored.score(p.itemId, p.z, p.x).ucb, model.score(p.itemId, p.z, p.x).ucb)).toBeLessThan(
+        1e-12,
+      );
     expect(() => HybridLinUCB.fromState(model.exportState().subarray(0, 200))).toThrow(/truncated/);
   });
 
@@ -190,7 +203,11 @@ describe("HybridLinUCB.scoreFactored", () => {
     const session = Float32Array.from({ length: 6 }, () => gaussian(rng) * 0.3);
     for (let round = 0; round < 6; round++) {
       // Round 2 keeps the previous P, so the per-request products are reused until the model changes.
-      if (round !== 2) factored.setRequest(round % 3 === 0 ? null : session, Float32Array.from({ length: 6 }, () => gaussian(rng) * 0.3));
+      if (round !== 2)
+        factored.setRequest(
+          round % 3 === 0 ? null : session,
+          Float32Array.from({ length: 6 }, () => gaussian(rng) * 0.3),
+        );
       factored.setCandidates(hashContext({ page: `p${round % 2}`, device: "mobile" }), items, lift);
       for (let c = 0; c < 9; c++) materializeShared(factored, c, spec.sharedDim, z, c * spec.sharedDim);
       model.scoreFactored(ids, factored, factored.x, out);

@@ -20,7 +20,8 @@ const symmetric = (n: number) => {
 };
 const closeTo = (actual: ArrayLike<number>, expected: ArrayLike<number>) => {
   expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i]! - expected[i]!)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(expected[i]!)));
+  for (let i = 0; i < expected.length; i++)
+    expect(Math.abs(actual[i]! - expected[i]!)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(expected[i]!)));
 };
 
 describe("WebAssembly kernels", () => {
@@ -36,14 +37,27 @@ describe("WebAssembly kernels", () => {
         stats.aInverse.set(a);
         stats.beta.set(beta);
         const { forms, dots } = stats.score(count);
-        closeTo(forms, Array.from({ length: count }, (_, c) => quadraticForm(a, n, rows, c * n)));
-        closeTo(dots, Array.from({ length: count }, (_, c) => rows.subarray(c * n, (c + 1) * n).reduce((sum: number, v: number, j: number) => sum + v * beta[j]!, 0)));
+        closeTo(
+          forms,
+          Array.from({ length: count }, (_, c) => quadraticForm(a, n, rows, c * n)),
+        );
+        closeTo(
+          dots,
+          Array.from({ length: count }, (_, c) =>
+            rows.subarray(c * n, (c + 1) * n).reduce((sum: number, v: number, j: number) => sum + v * beta[j]!, 0),
+          ),
+        );
       }
     }
   });
 
   it("take an item's Bᵀy off its row and give Bβ̂, as the plain loops do", () => {
-    for (const [n, k] of [[1, 1], [5, 3], [83, 3], [132, 4]] as const) {
+    for (const [n, k] of [
+      [1, 1],
+      [5, 3],
+      [83, 3],
+      [132, 4],
+    ] as const) {
       const stats = new SharedStatistics(n, k);
       const rows = stats.rows(3);
       for (let i = 0; i < rows.length; i++) rows[i] = rng() - 0.5;
@@ -53,11 +67,19 @@ describe("WebAssembly kernels", () => {
       const b = Float64Array.from({ length: k * n }, () => rng() - 0.5);
       const y = Float64Array.from({ length: k }, () => rng() - 0.5);
       const bBeta = Array.from(stats.armResidual(n, b, y));
-      const expectedRow = Array.from({ length: n }, (_, j) => before[n + j]! - Array.from(y).reduce((sum, yi, i) => sum + b[i * n + j]! * yi, 0));
+      const expectedRow = Array.from(
+        { length: n },
+        (_, j) => before[n + j]! - Array.from(y).reduce((sum, yi, i) => sum + b[i * n + j]! * yi, 0),
+      );
       closeTo(rows.subarray(n, 2 * n), expectedRow);
       closeTo(rows.subarray(0, n), before.subarray(0, n));
       closeTo(rows.subarray(2 * n), before.subarray(2 * n));
-      closeTo(bBeta, Array.from({ length: k }, (_, i) => b.subarray(i * n, (i + 1) * n).reduce((sum: number, v: number, j: number) => sum + v * beta[j]!, 0)));
+      closeTo(
+        bBeta,
+        Array.from({ length: k }, (_, i) =>
+          b.subarray(i * n, (i + 1) * n).reduce((sum: number, v: number, j: number) => sum + v * beta[j]!, 0),
+        ),
+      );
     }
   });
 
@@ -86,7 +108,8 @@ describe("WebAssembly kernels", () => {
       expect(count).toBe(rows.length);
       expect(Array.from(indices.subarray(0, count))).toEqual(rows.map((_, r) => r));
       // Float32 products and sums of terms below 1: within a few float32 ulps of dim.
-      for (let r = 0; r < rows.length; r++) expect(Math.abs(got[r]! - expected[r]!)).toBeLessThanOrEqual(4 * dim * 2 ** -23);
+      for (let r = 0; r < rows.length; r++)
+        expect(Math.abs(got[r]! - expected[r]!)).toBeLessThanOrEqual(4 * dim * 2 ** -23);
       expect(matrix.rowCapacity).toBeGreaterThanOrEqual(50);
     }
   });
@@ -94,7 +117,11 @@ describe("WebAssembly kernels", () => {
   it("hands over only the rows (every step-th) whose dot is above the bar, with the same dots, in row order", () => {
     for (const dim of [3, 8, 32]) {
       const matrix = new Float32Rows(dim, 300);
-      for (let r = 0; r < 300; r++) matrix.setRow(r, Float32Array.from({ length: dim }, () => rng() * 2 - 1));
+      for (let r = 0; r < 300; r++)
+        matrix.setRow(
+          r,
+          Float32Array.from({ length: dim }, () => rng() * 2 - 1),
+        );
       const query = Float64Array.from({ length: dim }, () => rng() * 2 - 1);
       const all = Float64Array.from(matrix.above(query, 300, 1, Number.NEGATIVE_INFINITY).dots.subarray(0, 300));
       for (const step of [1, 7, 16]) {

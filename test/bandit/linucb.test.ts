@@ -23,7 +23,12 @@ function maxScoreError(model: LinUCB, direct: DirectLinUCB, probes: Float64Array
   let worst = 0;
   probes.forEach((x, i) => {
     const got = model.score(x);
-    worst = Math.max(worst, relativeError(got.mean, want[i]!.mean), relativeError(got.bonus, want[i]!.bonus), relativeError(got.ucb, want[i]!.ucb));
+    worst = Math.max(
+      worst,
+      relativeError(got.mean, want[i]!.mean),
+      relativeError(got.bonus, want[i]!.bonus),
+      relativeError(got.ucb, want[i]!.ucb),
+    );
   });
   return worst;
 }

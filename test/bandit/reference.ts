@@ -17,7 +17,11 @@ const scalar = (m: Matrix): number => m.get(0, 0);
 export class DirectLinUCB {
   readonly a: Matrix;
   readonly b: Matrix;
-  constructor(readonly dim: number, readonly alpha: number, lambda: number) {
+  constructor(
+    readonly dim: number,
+    readonly alpha: number,
+    lambda: number,
+  ) {
     this.a = Matrix.eye(dim, dim).mul(lambda);
     this.b = Matrix.zeros(dim, 1);
   }
@@ -50,12 +54,23 @@ export class Algorithm2 {
   a0: Matrix;
   b0: Matrix;
   readonly arms = new Map<string, RefArm>();
-  constructor(readonly sharedDim: number, readonly armDim: number, readonly alpha: number, readonly lambda: number) {
+  constructor(
+    readonly sharedDim: number,
+    readonly armDim: number,
+    readonly alpha: number,
+    readonly lambda: number,
+  ) {
     this.a0 = Matrix.eye(sharedDim, sharedDim).mul(lambda);
     this.b0 = Matrix.zeros(sharedDim, 1);
   }
   private arm(itemId: string): RefArm {
-    return this.arms.get(itemId) ?? { a: Matrix.eye(this.armDim, this.armDim).mul(this.lambda), bMatrix: Matrix.zeros(this.armDim, this.sharedDim), b: Matrix.zeros(this.armDim, 1) };
+    return (
+      this.arms.get(itemId) ?? {
+        a: Matrix.eye(this.armDim, this.armDim).mul(this.lambda),
+        bMatrix: Matrix.zeros(this.armDim, this.sharedDim),
+        b: Matrix.zeros(this.armDim, 1),
+      }
+    );
   }
   score(itemId: string, zv: ArrayLike<number>, xv: ArrayLike<number>): Parts {
     const z = column(zv);
@@ -121,7 +136,11 @@ export function closedFormAlgorithm2(
     const x = column(o.x);
     zz.add(z.mmul(z.transpose()));
     rz.add(z.clone().mul(o.reward));
-    const arm = model.arms.get(o.itemId) ?? { a: Matrix.eye(armDim, armDim).mul(lambda), bMatrix: Matrix.zeros(armDim, sharedDim), b: Matrix.zeros(armDim, 1) };
+    const arm = model.arms.get(o.itemId) ?? {
+      a: Matrix.eye(armDim, armDim).mul(lambda),
+      bMatrix: Matrix.zeros(armDim, sharedDim),
+      b: Matrix.zeros(armDim, 1),
+    };
     arm.a.add(x.mmul(x.transpose()));
     arm.bMatrix.add(x.mmul(z.transpose()));
     arm.b.add(x.clone().mul(o.reward));

@@ -28,7 +28,10 @@ describe("selectSlate", () => {
       const slate = selectSlate(scores, 3, epsilon, rng);
       expect(slate).toHaveLength(3);
       slate.forEach((choice, slot) => {
-        const prefix = slate.slice(0, slot).map((c) => c.index).join(",");
+        const prefix = slate
+          .slice(0, slot)
+          .map((c) => c.index)
+          .join(",");
         const group = groups.get(prefix) ?? { total: 0, choices: new Map() };
         group.total++;
         const seen = group.choices.get(choice.index);

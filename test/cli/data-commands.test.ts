@@ -8,9 +8,16 @@ import { postgresAvailable } from "../helpers/servers";
 import { createTestStorage, testCatalog, type TestStorage } from "../helpers/service";
 
 const catalogLines = (count: number) =>
-  testCatalog(count)
-    .map((item) => JSON.stringify({ item_id: item.itemId, embedding: item.embedding, category: item.category, attributes: item.attributes }))
-    .join("\n") + "\n";
+  `${testCatalog(count)
+    .map((item) =>
+      JSON.stringify({
+        item_id: item.itemId,
+        embedding: item.embedding,
+        category: item.category,
+        attributes: item.attributes,
+      }),
+    )
+    .join("\n")}\n`;
 
 describe("recs load-catalog and migrate", { timeout: 180_000 }, () => {
   let dir: string;
@@ -26,9 +33,14 @@ describe("recs load-catalog and migrate", { timeout: 180_000 }, () => {
 
   it("refuses the embedded folder a running server holds, naming folder and pid, and says which store it wrote once free", async () => {
     const dataDir = join(dir, "embedded");
-    const env = { RECS_DATA_DIR: dataDir, RECS_EMBEDDING_DIM: "8", RECS_LOAD_SAMPLE_CATALOG: "never", RECS_LOG_LEVEL: "warn" };
+    const env = {
+      RECS_DATA_DIR: dataDir,
+      RECS_EMBEDDING_DIM: "8",
+      RECS_LOAD_SAMPLE_CATALOG: "never",
+      RECS_LOG_LEVEL: "warn",
+    };
     const server = await spawnServer(env);
-    let refused;
+    let refused: Awaited<ReturnType<typeof recs>>;
     try {
       refused = await recs(["load-catalog", file], env);
     } finally {
@@ -36,8 +48,12 @@ describe("recs load-catalog and migrate", { timeout: 180_000 }, () => {
     }
     expect(refused.code).toBe(1);
     expect(refused.stdout).not.toMatch(/upserted/);
-    expect(refused.stderr).toContain(`recs: the embedded data folder ${dataDir} is in use by process ${server.child.pid} `);
-    expect(refused.stderr).toMatch(/Stop that process \(`recs serve`\) first, or send items to the running server with Catalog\.UpsertItems/);
+    expect(refused.stderr).toContain(
+      `recs: the embedded data folder ${dataDir} is in use by process ${server.child.pid} `,
+    );
+    expect(refused.stderr).toMatch(
+      /Stop that process \(`recs serve`\) first, or send items to the running server with Catalog\.UpsertItems/,
+    );
 
     const migrated = await recs(["migrate"], env);
     expect(migrated).toMatchObject({ code: 0, stdout: `migrations are up to date in embedded store at ${dataDir}\n` });

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runRecs } from "../helpers/process";
-import { createTestStorage, startTestService, testCatalog, type TestService, type TestStorage } from "../helpers/service";
+import {
+  createTestStorage,
+  startTestService,
+  testCatalog,
+  type TestService,
+  type TestStorage,
+} from "../helpers/service";
 
 describe("recs model status", () => {
   let storage: TestStorage;
@@ -25,9 +31,20 @@ describe("recs model status", () => {
       return JSON.parse(run.stdout) as { target: string; updateCount: number; checksum: string; logPosition: string };
     };
     const before = await status();
-    expect(before).toMatchObject({ target: t.target, updateCount: 0, checksum: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    expect(before).toMatchObject({
+      target: t.target,
+      updateCount: 0,
+      checksum: expect.stringMatching(/^[0-9a-f]{16}$/),
+    });
     const rec = await t.client.recommend({ userId: "u", sessionId: "s", k: 2 });
-    await t.client.feedback({ eventId: "e1", userId: "u", sessionId: "s", itemId: rec.items[0]!.itemId, type: "CLICK", recommendationId: rec.recommendationId });
+    await t.client.feedback({
+      eventId: "e1",
+      userId: "u",
+      sessionId: "s",
+      itemId: rec.items[0]!.itemId,
+      type: "CLICK",
+      recommendationId: rec.recommendationId,
+    });
     const after = await status();
     expect(after.updateCount).toBe(1);
     expect(after.checksum).not.toBe(before.checksum);

@@ -10,7 +10,12 @@ const kinds: StoreKind[] = ["embedded", "real"];
 describe.each(kinds)("recs serve as a process (%s stores)", { timeout: 120_000 }, (kind) => {
   let storage: TestStorage;
   let enabled = true;
-  const env = () => ({ ...storage.env, RECS_EMBEDDING_DIM: "8", RECS_LOAD_SAMPLE_CATALOG: "never", RECS_SNAPSHOT_INTERVAL_S: "3600" });
+  const env = () => ({
+    ...storage.env,
+    RECS_EMBEDDING_DIM: "8",
+    RECS_LOAD_SAMPLE_CATALOG: "never",
+    RECS_SNAPSHOT_INTERVAL_S: "3600",
+  });
 
   beforeAll(async () => {
     if (kind === "real" && !((await postgresAvailable()) && (await redisAvailable()))) {
@@ -23,16 +28,25 @@ describe.each(kinds)("recs serve as a process (%s stores)", { timeout: 120_000 }
     if (enabled) await storage.drop();
   });
 
-  it("keeps user state and the model across a graceful restart, and exits 0 on SIGTERM within 10 s", async ({ skip }) => {
+  it("keeps user state and the model across a graceful restart, and exits 0 on SIGTERM within 10 s", async ({
+    skip,
+  }) => {
     if (!enabled) skip();
     const first = await spawnServer(env());
     const client = new RecsClient(first.target);
-    let rec;
+    let rec: Awaited<ReturnType<RecsClient["recommend"]>>;
     try {
       await client.upsertItems(testCatalog(30));
       rec = await client.recommend({ userId: "ru", sessionId: "rs", k: 4 });
       for (const [i, item] of rec.items.entries()) {
-        const ack = await client.feedback({ eventId: `r-${i}`, userId: "ru", sessionId: "rs", itemId: item.itemId, type: "CLICK", recommendationId: rec.recommendationId });
+        const ack = await client.feedback({
+          eventId: `r-${i}`,
+          userId: "ru",
+          sessionId: "rs",
+          itemId: item.itemId,
+          type: "CLICK",
+          recommendationId: rec.recommendationId,
+        });
         expect(ack.appliedToModel).toBe(true);
       }
     } finally {
@@ -66,9 +80,18 @@ describe.each(kinds)("recs serve as a process (%s stores)", { timeout: 120_000 }
     try {
       await client.upsertItems(testCatalog(30));
       before = Number((await client.recommend({ userId: "k", sessionId: "k", k: 1 })).modelVersion.split("-u")[1]);
-      const recs = await Promise.all(Array.from({ length: 10 }, (_, i) => client.recommend({ userId: `ku-${i}`, sessionId: `ks-${i}`, k: 2 })));
+      const recs = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => client.recommend({ userId: `ku-${i}`, sessionId: `ks-${i}`, k: 2 })),
+      );
       const events = recs.flatMap((rec, i) =>
-        rec.items.map((item, j) => ({ eventId: `kill-${i}-${j}`, userId: `ku-${i}`, sessionId: `ks-${i}`, itemId: item.itemId, type: "CLICK" as const, recommendationId: rec.recommendationId })),
+        rec.items.map((item, j) => ({
+          eventId: `kill-${i}-${j}`,
+          userId: `ku-${i}`,
+          sessionId: `ks-${i}`,
+          itemId: item.itemId,
+          type: "CLICK" as const,
+          recommendationId: rec.recommendationId,
+        })),
       );
       const summary = await client.ingestFeedback(events);
       expect(summary.accepted).toBe(String(events.length));
@@ -109,7 +132,10 @@ describe("recs serve start-up on the embedded default", () => {
       const port = Number(/"event":"bound","port":(\d+)/.exec(out)![1]);
       const target = `127.0.0.1:${port}`;
       const health = healthClient(target);
-      const check = () => new Promise<string>((resolve, reject) => health.Check({ service: "" }, (err, res) => (err ? reject(err) : resolve(res!.status))));
+      const check = () =>
+        new Promise<string>((resolve, reject) =>
+          health.Check({ service: "" }, (err, res) => (err ? reject(err) : resolve(res!.status))),
+        );
       const client = new RecsClient(target);
       const statuses: string[] = [await check()];
       const early = await client.recommend({ userId: "early", sessionId: "e", k: 3 }).then(

@@ -7,19 +7,24 @@ import { freePort, spawnServer } from "../helpers/process";
 import { postgresAvailable, redisAvailable } from "../helpers/servers";
 import { createTestStorage, testCatalog, type TestStorage } from "../helpers/service";
 
-
 /** The summed value of a metric's samples whose labels contain `labels`, from Prometheus text. */
 function metric(text: string, name: string, labels = ""): number {
   let sum = 0;
-  for (const line of text.split("\n")) if (line.startsWith(name) && line.includes(labels)) sum += Number(line.split(" ").pop());
+  for (const line of text.split("\n"))
+    if (line.startsWith(name) && line.includes(labels)) sum += Number(line.split(" ").pop());
   return sum;
 }
 
 describe("RECS_WORKERS", () => {
   it("is refused above 1 without DATABASE_URL and REDIS_URL, naming why", () => {
     expect(() => loadConfig({ RECS_WORKERS: "2" })).toThrow(/RECS_WORKERS above 1 needs DATABASE_URL and REDIS_URL/);
-    expect(() => loadConfig({ RECS_WORKERS: "2", DATABASE_URL: "postgres://x@127.0.0.1/db" })).toThrow(/needs DATABASE_URL and REDIS_URL/);
-    expect(loadConfig({ RECS_WORKERS: "2", DATABASE_URL: "postgres://x@127.0.0.1/db", REDIS_URL: "redis://127.0.0.1:6379" }).workers).toBe(2);
+    expect(() => loadConfig({ RECS_WORKERS: "2", DATABASE_URL: "postgres://x@127.0.0.1/db" })).toThrow(
+      /needs DATABASE_URL and REDIS_URL/,
+    );
+    expect(
+      loadConfig({ RECS_WORKERS: "2", DATABASE_URL: "postgres://x@127.0.0.1/db", REDIS_URL: "redis://127.0.0.1:6379" })
+        .workers,
+    ).toBe(2);
     expect(() => loadConfig({ RECS_WORKERS: "0" })).toThrow(/RECS_WORKERS/);
   });
 });
@@ -40,7 +45,9 @@ describe("recs serve with RECS_WORKERS=2", { timeout: 120_000 }, () => {
     if (enabled) await storage.drop();
   });
 
-  it("serves one port from two replicas that learn from each other's feedback, with their metrics summed, replaces a dead worker, and stops on SIGTERM", async ({ skip }) => {
+  it("serves one port from two replicas that learn from each other's feedback, with their metrics summed, replaces a dead worker, and stops on SIGTERM", async ({
+    skip,
+  }) => {
     if (!enabled) skip();
     const metricsPort = await freePort();
     const server = await spawnServer({
@@ -62,8 +69,22 @@ describe("recs serve with RECS_WORKERS=2", { timeout: 120_000 }, () => {
     try {
       expect(server.output()).toContain('"workers":2');
       // Each worker's lines carry its worker id (pino writes asynchronously: they may trail the "listening" line).
-      await eventually(async () => expect(new Set(logLines().filter((line) => line.msg === "recs is serving").map((line) => line.worker))).toEqual(new Set([1, 2])), 5_000);
-      expect(logLines().filter((line) => line.msg === "engine state loaded").every((line) => line.worker === 1 || line.worker === 2)).toBe(true);
+      await eventually(
+        async () =>
+          expect(
+            new Set(
+              logLines()
+                .filter((line) => line.msg === "recs is serving")
+                .map((line) => line.worker),
+            ),
+          ).toEqual(new Set([1, 2])),
+        5_000,
+      );
+      expect(
+        logLines()
+          .filter((line) => line.msg === "engine state loaded")
+          .every((line) => line.worker === 1 || line.worker === 2),
+      ).toBe(true);
       // The primary's probes answer for the cluster.
       expect((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status).toBe(200);
       const ready = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
@@ -81,7 +102,14 @@ describe("recs serve with RECS_WORKERS=2", { timeout: 120_000 }, () => {
         const rec = await client.recommend({ userId: `wu-${c}`, sessionId: `ws-${c}`, k: 3 });
         expect(rec.items).toHaveLength(3);
         for (const [i, item] of rec.items.entries()) {
-          const ack = await client.feedback({ eventId: `w-${c}-${i}`, userId: `wu-${c}`, sessionId: `ws-${c}`, itemId: item.itemId, type: "CLICK", recommendationId: rec.recommendationId });
+          const ack = await client.feedback({
+            eventId: `w-${c}-${i}`,
+            userId: `wu-${c}`,
+            sessionId: `ws-${c}`,
+            itemId: item.itemId,
+            type: "CLICK",
+            recommendationId: rec.recommendationId,
+          });
           expect(ack.appliedToModel).toBe(true);
           events++;
         }
@@ -100,16 +128,32 @@ describe("recs serve with RECS_WORKERS=2", { timeout: 120_000 }, () => {
       expect(metric(text, "recs_model_updates")).toBe(events);
 
       // A worker that dies is replaced, and the port keeps serving.
-      const workers = () => execFileSync("pgrep", ["-P", String(server.child.pid)]).toString().trim().split("\n").map(Number);
+      const workers = () =>
+        execFileSync("pgrep", ["-P", String(server.child.pid)])
+          .toString()
+          .trim()
+          .split("\n")
+          .map(Number);
       const [victim] = workers();
       process.kill(victim!, "SIGKILL");
-      const replaced = () => workers().length === 2 && !workers().includes(victim!) && server.output().includes("a worker exited; starting another");
+      const replaced = () =>
+        workers().length === 2 &&
+        !workers().includes(victim!) &&
+        server.output().includes("a worker exited; starting another");
       for (let tries = 0; tries < 100 && !replaced(); tries++) await new Promise((resolve) => setTimeout(resolve, 200));
       expect(workers()).toHaveLength(2);
       expect(workers()).not.toContain(victim);
       expect(server.output()).toContain("a worker exited; starting another");
       expect(logLines().find((line) => line.msg === "a worker exited; starting another")?.worker).toBeGreaterThan(0);
-      await eventually(async () => expect(logLines().filter((line) => line.msg === "recs is serving").map((line) => line.worker)).toContain(3), 10_000);
+      await eventually(
+        async () =>
+          expect(
+            logLines()
+              .filter((line) => line.msg === "recs is serving")
+              .map((line) => line.worker),
+          ).toContain(3),
+        10_000,
+      );
       for (let c = 0; c < 4; c++) {
         const client = new RecsClient(server.target);
         clients.push(client);

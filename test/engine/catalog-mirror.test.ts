@@ -26,8 +26,12 @@ describe("CatalogMirror", () => {
       const l = trial % 2 === 0 ? Float32Array.from({ length: dim }, () => rng() - 0.5) : null;
       // Every 7th item excluded by id; odd trials also ask for one category.
       const category = trial % 2 === 1 ? items[trial]!.category : "";
-      const keep = (i: number) => i % 7 !== 0 && items[i]!.available && (category === "" || items[i]!.category === category);
-      const filter = mirror.filter(category, items.filter((_, i) => i % 7 === 0).map((item) => item.itemId));
+      const keep = (i: number) =>
+        i % 7 !== 0 && items[i]!.available && (category === "" || items[i]!.category === category);
+      const filter = mirror.filter(
+        category,
+        items.filter((_, i) => i % 7 === 0).map((item) => item.itemId),
+      );
       const expected = items
         .map((item, i) => ({ i, score: item.embedding.reduce((sum, v, j) => sum + v * (s[j]! + (l ? l[j]! : 0)), 0) }))
         .filter(({ i }) => keep(i))
@@ -41,13 +45,22 @@ describe("CatalogMirror", () => {
 
     // The sampled first bar: every 16th item (exactly the ones sampled) far above the rest sets a bar
     // only 28 items clear, so the scan starts over without it; the answer is still exact.
-    const skewed = randomItems(6000, dim, 9).map((item, i) => (i % 16 === 0 ? { ...item, embedding: item.embedding.map((v) => v * 10 + 5) } : item));
+    const skewed = randomItems(6000, dim, 9).map((item, i) =>
+      i % 16 === 0 ? { ...item, embedding: item.embedding.map((v) => v * 10 + 5) } : item,
+    );
     const skewedMirror = new CatalogMirror(dim);
     skewedMirror.apply(skewed);
     const q = Float32Array.from({ length: dim }, () => 1);
-    const all = skewed.map((item, i) => ({ i, score: item.embedding.reduce((sum, v) => sum + v, 0) })).sort((a, b) => b.score - a.score || a.i - b.i);
-    for (const limit of [100, 300]) expect(skewedMirror.nearest([q, null], limit, skewedMirror.filter("", []))).toEqual(all.slice(0, limit).map(({ i }) => i));
-    expect(mirror.nearest([Float32Array.from({ length: dim }, () => 1), null], 10, mirror.filter("no-such-category", []))).toEqual([]);
+    const all = skewed
+      .map((item, i) => ({ i, score: item.embedding.reduce((sum, v) => sum + v, 0) }))
+      .sort((a, b) => b.score - a.score || a.i - b.i);
+    for (const limit of [100, 300])
+      expect(skewedMirror.nearest([q, null], limit, skewedMirror.filter("", []))).toEqual(
+        all.slice(0, limit).map(({ i }) => i),
+      );
+    expect(
+      mirror.nearest([Float32Array.from({ length: dim }, () => 1), null], 10, mirror.filter("no-such-category", [])),
+    ).toEqual([]);
   });
 
   it("replaces items in place and pulls changes from the store by cursor", async () => {

@@ -15,7 +15,14 @@ describe.each(kinds)("deferred rewards (%s stores)", (kind) => {
     const servedAt = Date.now();
     const rec = await suite.t.client.recommend({ userId: "dr", sessionId: "dr", k: 3 });
     expect(rec.items).toHaveLength(3);
-    const ack = await suite.t.client.feedback({ eventId: "dr-1", userId: "dr", sessionId: "dr", itemId: rec.items[1]!.itemId, type: "CLICK", recommendationId: rec.recommendationId });
+    const ack = await suite.t.client.feedback({
+      eventId: "dr-1",
+      userId: "dr",
+      sessionId: "dr",
+      itemId: rec.items[1]!.itemId,
+      type: "CLICK",
+      recommendationId: rec.recommendationId,
+    });
     expect(ack.appliedToModel).toBe(true);
     expect(model.updateCount).toBe(before + 1);
 
@@ -23,7 +30,8 @@ describe.each(kinds)("deferred rewards (%s stores)", (kind) => {
     if (Date.now() - servedAt < 300) expect(model.updateCount).toBe(before + 1);
 
     // After it (and a sweep or two), exactly the two unrewarded items, once each, with reward 0.
-    for (let waited = 0; model.updateCount < before + 3 && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    for (let waited = 0; model.updateCount < before + 3 && waited < 10_000; waited += 50)
+      await new Promise((r) => setTimeout(r, 50));
     expect(model.updateCount).toBe(before + 3);
     await new Promise((r) => setTimeout(r, 600));
     expect(model.updateCount).toBe(before + 3);
@@ -36,7 +44,14 @@ describe.each(kinds)("deferred rewards (%s stores)", (kind) => {
     expect(byItem.get(rec.items[2]!.itemId)).toBe(0);
 
     // Feedback after the window no longer trains the model (its serving context is gone).
-    const late = await suite.t.client.feedback({ eventId: "dr-2", userId: "dr", sessionId: "dr", itemId: rec.items[0]!.itemId, type: "CLICK", recommendationId: rec.recommendationId });
+    const late = await suite.t.client.feedback({
+      eventId: "dr-2",
+      userId: "dr",
+      sessionId: "dr",
+      itemId: rec.items[0]!.itemId,
+      type: "CLICK",
+      recommendationId: rec.recommendationId,
+    });
     expect(late).toEqual({ duplicate: false, appliedToModel: false });
   });
 });

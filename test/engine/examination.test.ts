@@ -18,7 +18,12 @@ describe("examinedUpdate", () => {
 
   it("scales the served features by the slot's weight and leaves the served copy alone", () => {
     const update = examinedUpdate(served, 1, 1);
-    expect(update).toEqual({ itemId: "a", shared: Float32Array.of(0.5, -1, 0.25), arm: Float32Array.of(0.5, 0.125), reward: 1 });
+    expect(update).toEqual({
+      itemId: "a",
+      shared: Float32Array.of(0.5, -1, 0.25),
+      arm: Float32Array.of(0.5, 0.125),
+      reward: 1,
+    });
     expect(served.shared).toEqual(Float32Array.of(1, -2, 0.5));
   });
 
@@ -36,9 +41,16 @@ describe("examinedUpdate", () => {
       const bandit = new HybridLinUCB({ sharedDim: 1, armDim: 1, alpha: 0 });
       const rng = seededRandom(11);
       for (let i = 0; i < 4000; i++) {
-        for (const [itemId, position] of [["top", 0], ["low", 3]] as const) {
+        for (const [itemId, position] of [
+          ["top", 0],
+          ["low", 3],
+        ] as const) {
           const clicked = rng() < 0.3 * examinationWeight(position, 1);
-          const update = examinedUpdate({ itemId, position, shared: Float32Array.of(1), arm: Float32Array.of(1) }, clicked ? 1 : 0, exponent);
+          const update = examinedUpdate(
+            { itemId, position, shared: Float32Array.of(1), arm: Float32Array.of(1) },
+            clicked ? 1 : 0,
+            exponent,
+          );
           bandit.update(update.itemId, update.shared, update.arm, update.reward);
         }
       }

@@ -46,7 +46,10 @@ describe("FeedbackFlow: per-user turns", () => {
     h.log.writeGate.held = true;
     const inFlight = h.flow.handle(h.event({ userId: "warm-a", eventId: "a1" }));
     await settle();
-    const queued = [h.flow.handle(h.event({ userId: "warm-b", eventId: "b1" })), h.flow.handle(h.event({ userId: "warm-a", eventId: "a2" }))];
+    const queued = [
+      h.flow.handle(h.event({ userId: "warm-b", eventId: "b1" })),
+      h.flow.handle(h.event({ userId: "warm-a", eventId: "a2" })),
+    ];
     await settle();
     h.log.writeGate.release();
     await Promise.all([inFlight, ...queued]);
@@ -151,7 +154,9 @@ describe("FeedbackFlow: refusals and degraded paths", () => {
     const h = flowHarness();
     await h.flow.handle(h.event());
     h.log.failure = new Error("connection reset");
-    await expect(h.flow.handle(h.event({ itemId: "item-5" }))).rejects.toThrow(/event log is unavailable; nothing was applied/);
+    await expect(h.flow.handle(h.event({ itemId: "item-5" }))).rejects.toThrow(
+      /event log is unavailable; nothing was applied/,
+    );
     expect(h.users.peek("u")).toBeUndefined();
     expect((await h.sessions.store.window("s")).map((e) => e.itemId)).toEqual(["item-0"]);
     h.log.failure = null;
@@ -163,13 +168,17 @@ describe("FeedbackFlow: refusals and degraded paths", () => {
     const h = flowHarness();
     const append = h.log.appendFeedback.bind(h.log);
     h.log.appendFeedback = async (entries) => {
-      if (entries.some((e) => e.record.itemId === "item-7")) throw new RejectedData("the event log cannot store a value of this event");
+      if (entries.some((e) => e.record.itemId === "item-7"))
+        throw new RejectedData("the event log cannot store a value of this event");
       return append(entries);
     };
     h.log.writeGate.held = true;
     const first = h.flow.handle(h.event({ userId: "a" }));
     await settle();
-    const [bad, good] = [h.flow.handle(h.event({ userId: "b", itemId: "item-7" })), h.flow.handle(h.event({ userId: "c" }))];
+    const [bad, good] = [
+      h.flow.handle(h.event({ userId: "b", itemId: "item-7" })),
+      h.flow.handle(h.event({ userId: "c" })),
+    ];
     await settle();
     h.log.writeGate.release();
     await first;
@@ -201,11 +210,22 @@ describe("FeedbackFlow: refusals and degraded paths", () => {
     const rec = await h.recommend();
     const before = h.model.updateCount;
     const servedItem = rec.items[0]!.itemId;
-    expect(await h.flow.handle(h.event({ itemId: servedItem, recommendationId: rec.recommendationId }))).toEqual({ duplicate: false, appliedToModel: true });
+    expect(await h.flow.handle(h.event({ itemId: servedItem, recommendationId: rec.recommendationId }))).toEqual({
+      duplicate: false,
+      appliedToModel: true,
+    });
     expect(h.model.updateCount).toBe(before + 1);
-    const notServed = ["item-0", "item-1", "item-2", "item-3", "item-4"].find((id) => !rec.items.some((s) => s.itemId === id))!;
-    expect(await h.flow.handle(h.event({ itemId: notServed, recommendationId: rec.recommendationId }))).toEqual({ duplicate: false, appliedToModel: false });
-    expect(await h.flow.handle(h.event({ recommendationId: "never-served" }))).toEqual({ duplicate: false, appliedToModel: false });
+    const notServed = ["item-0", "item-1", "item-2", "item-3", "item-4"].find(
+      (id) => !rec.items.some((s) => s.itemId === id),
+    )!;
+    expect(await h.flow.handle(h.event({ itemId: notServed, recommendationId: rec.recommendationId }))).toEqual({
+      duplicate: false,
+      appliedToModel: false,
+    });
+    expect(await h.flow.handle(h.event({ recommendationId: "never-served" }))).toEqual({
+      duplicate: false,
+      appliedToModel: false,
+    });
     expect(await counted(h.metrics.feedbackUntrained, { reason: "item_not_served" })).toBe(1);
     expect(await counted(h.metrics.feedbackUntrained, { reason: "context_gone" })).toBe(1);
   });

@@ -40,7 +40,13 @@ export function catalogItems(count: number): CatalogItem[] {
   return Array.from({ length: count }, (_, i) => {
     const embedding = Float32Array.from({ length: DIM }, (_, j) => (j === i % DIM ? 1 : 0) + 0.1 * Math.sin(i + j));
     const norm = Math.hypot(...embedding);
-    return { itemId: `item-${i}`, embedding: embedding.map((v) => v / norm), category: `cat-${i % DIM}`, attributes: { brand: `b${i % 3}` }, available: true };
+    return {
+      itemId: `item-${i}`,
+      embedding: embedding.map((v) => v / norm),
+      category: `cat-${i % DIM}`,
+      attributes: { brand: `b${i % 3}` },
+      available: true,
+    };
   });
 }
 
@@ -152,7 +158,14 @@ export class MemoryEventLog implements EventLog {
 }
 
 function sameEvent(a: FeedbackRecord, b: FeedbackRecord): boolean {
-  return a.userId === b.userId && a.sessionId === b.sessionId && a.itemId === b.itemId && a.type === b.type && a.recommendationId === b.recommendationId && a.reward === b.reward;
+  return (
+    a.userId === b.userId &&
+    a.sessionId === b.sessionId &&
+    a.itemId === b.itemId &&
+    a.type === b.type &&
+    a.recommendationId === b.recommendationId &&
+    a.reward === b.reward
+  );
 }
 
 /** `inner` with a switch: while `down`, every method call rejects. */
@@ -162,7 +175,10 @@ export function switchable<T extends object>(inner: T): { store: T; down: boolea
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== "function") return value;
-      return (...args: unknown[]) => (control.down ? Promise.reject(new Error(`${String(property)}: store down`)) : (value as (...a: unknown[]) => unknown).apply(target, args));
+      return (...args: unknown[]) =>
+        control.down
+          ? Promise.reject(new Error(`${String(property)}: store down`))
+          : (value as (...a: unknown[]) => unknown).apply(target, args);
     },
   });
   return control;
@@ -180,9 +196,17 @@ export function flowHarness(options: FlowOptions = {}) {
   catalog.apply(catalogItems(options.items ?? 12));
   const log = new MemoryEventLog();
   const users = new UserCache(log.users, 100);
-  const sessions = switchable(new MemorySessionStore({ sessionWindow: 50, sessionTtlS: 1800, maxSessions: 1000, now: Date.now }));
+  const sessions = switchable(
+    new MemorySessionStore({ sessionWindow: 50, sessionTtlS: 1800, maxSessions: 1000, now: Date.now }),
+  );
   const servingContexts = switchable(
-    new MemoryServingContextStore({ rewardWaitMs: 60_000, contextTtlMs: 120_000, maxContexts: 1000, now: Date.now, logger: silentLogger }),
+    new MemoryServingContextStore({
+      rewardWaitMs: 60_000,
+      contextTtlMs: 120_000,
+      maxContexts: 1000,
+      now: Date.now,
+      logger: silentLogger,
+    }),
   );
   const model = OnlineModel.create({ dim: DIM, alpha: config.alpha });
   const guard = new StoreGuard({ timeoutMs: 100 });
@@ -240,7 +264,16 @@ export function flowHarness(options: FlowOptions = {}) {
     model,
     metrics,
     recommend: (input: Partial<RecommendInput> = {}) =>
-      recommend(recommendDeps, { userId: "u", sessionId: "s", k: 3, context: {}, candidateIds: [], excludeIds: [], category: "", ...input }),
+      recommend(recommendDeps, {
+        userId: "u",
+        sessionId: "s",
+        k: 3,
+        context: {},
+        candidateIds: [],
+        excludeIds: [],
+        category: "",
+        ...input,
+      }),
     /** A feedback event (a click on item-0 by user u, organic, a fresh event id) with `extra` over it. */
     event: (extra: Partial<FeedbackInput> = {}): FeedbackInput => ({
       eventId: `e${++events}`,
@@ -259,7 +292,9 @@ export function flowHarness(options: FlowOptions = {}) {
 /** A counter's value for the labels given (0 when never incremented). */
 export async function counted(counter: Counter<string>, labels: Record<string, string> = {}): Promise<number> {
   const { values } = await counter.get();
-  return values.filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l)).reduce((sum, v) => sum + v.value, 0);
+  return values
+    .filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))
+    .reduce((sum, v) => sum + v.value, 0);
 }
 
 /** Lets pending promise callbacks and zero-delay timers run. */

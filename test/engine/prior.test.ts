@@ -25,7 +25,9 @@ function noisyCatalog(): CatalogMirror {
 }
 
 function rank(model: OnlineModel, catalog: CatalogMirror, window: SessionEvent[], k = 10) {
-  const indices = Array.from({ length: catalog.size }, (_, i) => i).filter((i) => !window.some((e) => e.itemId === `i${i}`));
+  const indices = Array.from({ length: catalog.size }, (_, i) => i).filter(
+    (i) => !window.some((e) => e.itemId === `i${i}`),
+  );
   const session = sessionVector(window, catalog);
   return rankSlate(model.bandit, model.spec, {
     candidates: catalog.itemsAt(indices),
@@ -60,7 +62,12 @@ describe("a fresh model's prior", () => {
     const category = catalog.get("i6")!.category;
     for (let round = 0; round < 5; round++) {
       for (const slot of rank(model, catalog, clicked, 199)) {
-        model.apply({ itemId: slot.item.itemId, shared: slot.shared, arm: slot.arm, reward: slot.item.category === category ? 0 : 1 });
+        model.apply({
+          itemId: slot.item.itemId,
+          shared: slot.shared,
+          arm: slot.arm,
+          reward: slot.item.category === category ? 0 : 1,
+        });
       }
     }
     expect(rank(model, catalog, clicked).filter((s) => s.item.category === category)).toHaveLength(0);

@@ -30,7 +30,14 @@ describe("TopK", () => {
 
   it("reports the worst kept score as the bar to beat", () => {
     const heap = new TopK(3);
-    for (const [i, s] of [[0, 5], [1, 1], [2, 9], [3, 7], [4, 3]] as const) heap.push(i, s);
+    for (const [i, s] of [
+      [0, 5],
+      [1, 1],
+      [2, 9],
+      [3, 7],
+      [4, 3],
+    ] as const)
+      heap.push(i, s);
     expect(heap.min).toBe(5);
     expect(heap.sortedIndices()).toEqual([2, 3, 0]);
   });

@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { UserCache } from "../../src/engine/user-cache";
 import type { UserProfile, UserRepository } from "../../src/state/ports";
 
-const profile = (userId: string, interactionCount: number): UserProfile => ({ userId, embedding: null, interactionCount, updatedAtMs: interactionCount });
+const profile = (userId: string, interactionCount: number): UserProfile => ({
+  userId,
+  embedding: null,
+  interactionCount,
+  updatedAtMs: interactionCount,
+});
 
 /** A repository whose reads answer only when the test says, with what the "store" holds at that moment. */
 class HeldRepository implements UserRepository {

@@ -25,18 +25,40 @@ const staticScore = staticScorer(world);
 /** Each target with the world's name for it, so its true value is known. */
 const targets: Array<{ truth: PolicySpec; definition: PolicyDefinition }> = [
   { truth: { kind: "random" }, definition: { kind: "random" } },
-  { truth: { kind: "popularity" }, definition: { name: "popularity-by-truth", create: () => staticPolicy("popularity-by-truth", 0, (_item, index) => popularity[index]!) } },
+  {
+    truth: { kind: "popularity" },
+    definition: {
+      name: "popularity-by-truth",
+      create: () => staticPolicy("popularity-by-truth", 0, (_item, index) => popularity[index]!),
+    },
+  },
   {
     truth: { kind: "egreedy", epsilon: 0.3 },
-    definition: { name: "static-egreedy(0.3)", create: () => staticPolicy("static-egreedy(0.3)", 0.3, (_item, index, d) => staticScore(index, d.row.context as unknown as WorldContext)) },
+    definition: {
+      name: "static-egreedy(0.3)",
+      create: () =>
+        staticPolicy("static-egreedy(0.3)", 0.3, (_item, index, d) =>
+          staticScore(index, d.row.context as unknown as WorldContext),
+        ),
+    },
   },
 ];
-const truth = trueValues(world, targets.map((t) => t.truth), { candidatesPerEvent: CANDIDATES, decisions: 50_000 });
+const truth = trueValues(
+  world,
+  targets.map((t) => t.truth),
+  { candidatesPerEvent: CANDIDATES, decisions: 50_000 },
+);
 
 async function runSeeds(logging: "uniform" | "egreedy"): Promise<EvaluationResult[]> {
   const results: EvaluationResult[] = [];
   for (let seed = 1; seed <= SEEDS; seed++) {
-    const rows = generateLog(world, { policy: logging, events: ROWS, candidatesPerEvent: CANDIDATES, epsilon: 0.3, seed });
+    const rows = generateLog(world, {
+      policy: logging,
+      events: ROWS,
+      candidatesPerEvent: CANDIDATES,
+      epsilon: 0.3,
+      seed,
+    });
     results.push(await evaluate(rows, { catalog, policies: targets.map((t) => t.definition), bootstrap: 200, seed }));
   }
   return results;
@@ -62,7 +84,8 @@ describe("95% intervals against the ground truth", () => {
     const results = await runSeeds("uniform");
     const counts = covered(results, ["replay", "ips", "snips", "dr"]);
     expect(Object.keys(counts)).toHaveLength(12);
-    for (const [key, count] of Object.entries(counts)) expect({ key, count }).toEqual({ key, count: expect.toSatisfy((c: number) => c >= 0.9 * SEEDS) });
+    for (const [key, count] of Object.entries(counts))
+      expect({ key, count }).toEqual({ key, count: expect.toSatisfy((c: number) => c >= 0.9 * SEEDS) });
     let replayHoldsIps = 0;
     let overlapping = 0;
     for (const result of results) {
@@ -83,7 +106,8 @@ describe("95% intervals against the ground truth", () => {
   it("IPS, SNIPS and DR cover the truth on ε-greedy logs, where replay is biased and warned about", async () => {
     const results = await runSeeds("egreedy");
     const counts = covered(results, ["ips", "snips", "dr"]);
-    for (const [key, count] of Object.entries(counts)) expect({ key, count }).toEqual({ key, count: expect.toSatisfy((c: number) => c >= 0.9 * SEEDS) });
+    for (const [key, count] of Object.entries(counts))
+      expect({ key, count }).toEqual({ key, count: expect.toSatisfy((c: number) => c >= 0.9 * SEEDS) });
     // Replay keeps the rows where the target agrees with a logging policy that favours its own pick:
     // for uniform random, that over-weights the logging policy's good choices.
     const replayCovers = covered(results, ["replay"])["random/replay"]!;

@@ -15,9 +15,18 @@ import { SMALL_WORLD } from "../world/small-world";
 const world = createWorld({ ...SMALL_WORLD, sessionsPerHour: 4 }, 7);
 const catalog = catalogItems(world);
 const popularity = itemPopularity(world);
-const byPopularity = { name: "popularity-by-truth", create: () => staticPolicy("popularity-by-truth", 0, (_i, index) => popularity[index]!) };
+const byPopularity = {
+  name: "popularity-by-truth",
+  create: () => staticPolicy("popularity-by-truth", 0, (_i, index) => popularity[index]!),
+};
 
-const item = (id: string): CatalogItem => ({ itemId: id, embedding: Float32Array.from([1, 0]), category: "c", attributes: {}, available: true });
+const item = (id: string): CatalogItem => ({
+  itemId: id,
+  embedding: Float32Array.from([1, 0]),
+  category: "c",
+  attributes: {},
+  available: true,
+});
 const row = (over: Partial<LoggedDecision>): LoggedDecision => ({
   tsMs: 0,
   userId: "u",
@@ -34,8 +43,16 @@ const row = (over: Partial<LoggedDecision>): LoggedDecision => ({
 describe("IPS and SNIPS", () => {
   it("weigh each row by π/μ: hand-computed values on a tiny log", async () => {
     // The target always shows "a"; the logging policy showed a (p 0.5), b (p 0.5), a (p 0.25).
-    const rows = [row({ itemId: "a", reward: 1, propensity: 0.5 }), row({ itemId: "b", reward: 1, propensity: 0.5 }), row({ itemId: "a", reward: 0, propensity: 0.25 })];
-    const result = await evaluate(rows, { catalog: [item("a"), item("b")], policies: [{ name: "always-a", create: () => staticPolicy("always-a", 0, (i) => (i.itemId === "a" ? 1 : 0)) }], bootstrap: 50 });
+    const rows = [
+      row({ itemId: "a", reward: 1, propensity: 0.5 }),
+      row({ itemId: "b", reward: 1, propensity: 0.5 }),
+      row({ itemId: "a", reward: 0, propensity: 0.25 }),
+    ];
+    const result = await evaluate(rows, {
+      catalog: [item("a"), item("b")],
+      policies: [{ name: "always-a", create: () => staticPolicy("always-a", 0, (i) => (i.itemId === "a" ? 1 : 0)) }],
+      bootstrap: 50,
+    });
     const { ips, snips, replay } = result.policies[0]!.estimates;
     // Weights 2, 0, 4: IPS = (2·1 + 0 + 4·0) / 3, SNIPS = 2 / (2 + 0 + 4).
     expect(ips!.value).toBeCloseTo(2 / 3, 12);
@@ -47,8 +64,14 @@ describe("IPS and SNIPS", () => {
 
   it("SNIPS is self-normalised: weights sum to n when the target is the logging policy, and to about n otherwise", async () => {
     const score = staticScorer(world);
-    const loggingItself = { name: "logging", create: () => staticPolicy("logging", 0.3, (_i, index, d) => score(index, d.row.context as unknown as WorldContext)) };
-    const rows = [...generateLog(world, { policy: "egreedy", epsilon: 0.3, events: 4000, candidatesPerEvent: 10, seed: 3 })];
+    const loggingItself = {
+      name: "logging",
+      create: () =>
+        staticPolicy("logging", 0.3, (_i, index, d) => score(index, d.row.context as unknown as WorldContext)),
+    };
+    const rows = [
+      ...generateLog(world, { policy: "egreedy", epsilon: 0.3, events: 4000, candidatesPerEvent: 10, seed: 3 }),
+    ];
     const result = await evaluate(rows, { catalog, policies: [loggingItself, byPopularity], bootstrap: 50 });
     const [same, other] = result.policies;
     expect(same!.estimates.snips!.weightSum).toBeCloseTo(4000, 6);
@@ -62,12 +85,27 @@ describe("IPS and SNIPS", () => {
   });
 
   it("clipping caps each weight at W and reports how many rows it clipped", async () => {
-    const rows = [...generateLog(world, { policy: "egreedy", epsilon: 0.3, events: 3000, candidatesPerEvent: 10, seed: 4 })];
-    const free = await evaluate(rows, { catalog, policies: [byPopularity], estimators: ["ips", "snips", "dr"], bootstrap: 20 });
-    const clipped = await evaluate(rows, { catalog, policies: [byPopularity], estimators: ["ips", "snips", "dr"], bootstrap: 20, clip: 5 });
+    const rows = [
+      ...generateLog(world, { policy: "egreedy", epsilon: 0.3, events: 3000, candidatesPerEvent: 10, seed: 4 }),
+    ];
+    const free = await evaluate(rows, {
+      catalog,
+      policies: [byPopularity],
+      estimators: ["ips", "snips", "dr"],
+      bootstrap: 20,
+    });
+    const clipped = await evaluate(rows, {
+      catalog,
+      policies: [byPopularity],
+      estimators: ["ips", "snips", "dr"],
+      bootstrap: 20,
+      clip: 5,
+    });
     // The target is deterministic: π/μ is 1/μ where it agrees with the log, 0 elsewhere.
     const agreeing = rows.filter((r) => {
-      const best = r.candidates!.reduce((a, b) => (popularity[world.itemIndexById.get(b)!]! > popularity[world.itemIndexById.get(a)!]! ? b : a));
+      const best = r.candidates!.reduce((a, b) =>
+        popularity[world.itemIndexById.get(b)!]! > popularity[world.itemIndexById.get(a)!]! ? b : a,
+      );
       return best === r.itemId;
     });
     const overFive = agreeing.filter((r) => 1 / r.propensity > 5);

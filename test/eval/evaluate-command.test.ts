@@ -21,7 +21,10 @@ beforeAll(async () => {
   catalogPath = join(dir, "catalog.jsonl");
   logPath = join(dir, "log.jsonl.gz");
   await writeJsonLines(catalogPath, catalogItems(world).map(formatCatalogItem));
-  await writeJsonLines(logPath, [...generateLog(world, { policy: "uniform", events: 1500, candidatesPerEvent: 8, seed: 1 })].map(formatLogRow));
+  await writeJsonLines(
+    logPath,
+    [...generateLog(world, { policy: "uniform", events: 1500, candidatesPerEvent: 8, seed: 1 })].map(formatLogRow),
+  );
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -30,7 +33,11 @@ afterAll(async () => {
 /** Runs `recs evaluate ARGS` through the exported registration; returns what it printed. */
 async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   const printed: string[] = [];
-  const io: EvaluateIo = { out: (text) => printed.push(text), progress: new Writable({ write: (_c, _e, done) => done() }), env };
+  const io: EvaluateIo = {
+    out: (text) => printed.push(text),
+    progress: new Writable({ write: (_c, _e, done) => done() }),
+    env,
+  };
   const program = new Command("recs").exitOverride().configureOutput({ writeErr: () => undefined });
   registerEvaluateCommand(program, io);
   await program.parseAsync(["node", "recs", "evaluate", ...args]);
@@ -42,16 +49,46 @@ describe("recs evaluate", () => {
     const json = join(dir, "out", "report.json");
     const chart = join(dir, "out", "chart.svg");
     const printed = await run([
-      "--catalog", catalogPath, "--log", logPath,
-      "--policy", "random", "--policy", "popularity", "--policy", "egreedy:epsilon=0.1", "--policy", "linucb:alpha=0.5,epsilon=0.05,session=on,longterm=on",
-      "--bootstrap", "50", "--seed", "3", "--clip", "20", "--json", json, "--chart", chart,
+      "--catalog",
+      catalogPath,
+      "--log",
+      logPath,
+      "--policy",
+      "random",
+      "--policy",
+      "popularity",
+      "--policy",
+      "egreedy:epsilon=0.1",
+      "--policy",
+      "linucb:alpha=0.5,epsilon=0.05,session=on,longterm=on",
+      "--bootstrap",
+      "50",
+      "--seed",
+      "3",
+      "--clip",
+      "20",
+      "--json",
+      json,
+      "--chart",
+      chart,
     ]);
     expect(printed).toMatch(/^policy\s+replay \(n\)\s+ips \(n\)\s+snips \(n\)\s+dr \(n\)/);
     expect(printed).toMatch(/linucb:alpha=0\.5,epsilon=0\.05,session=on,longterm=on\s+\d\.\d{4} \[/);
     expect(printed).toContain("1500 decisions evaluated (of 1500 rows read)");
     const report = JSON.parse(await readFile(json, "utf8"));
-    expect(report.log).toMatchObject({ source: logPath, rowsRead: 1500, rowsEvaluated: 1500, uniformLogging: true, malformedLines: 0 });
-    expect(report.policies.map((p: { name: string }) => p.name)).toEqual(["random", "popularity", "egreedy:epsilon=0.1", "linucb:alpha=0.5,epsilon=0.05,session=on,longterm=on"]);
+    expect(report.log).toMatchObject({
+      source: logPath,
+      rowsRead: 1500,
+      rowsEvaluated: 1500,
+      uniformLogging: true,
+      malformedLines: 0,
+    });
+    expect(report.policies.map((p: { name: string }) => p.name)).toEqual([
+      "random",
+      "popularity",
+      "egreedy:epsilon=0.1",
+      "linucb:alpha=0.5,epsilon=0.05,session=on,longterm=on",
+    ]);
     for (const policy of report.policies) {
       for (const name of ["replay", "ips", "snips", "dr"]) {
         const estimate = policy.estimates[name];
@@ -61,12 +98,20 @@ describe("recs evaluate", () => {
       }
       expect(policy.estimates.ips.clipped).toBeGreaterThanOrEqual(0);
     }
-    expect(report.settings).toEqual({ estimators: ["replay", "ips", "snips", "dr"], bootstrap: 50, seed: 3, clip: 20, confidence: 0.95 });
+    expect(report.settings).toEqual({
+      estimators: ["replay", "ips", "snips", "dr"],
+      bootstrap: 50,
+      seed: 3,
+      clip: 20,
+      confidence: 0.95,
+    });
     const svg = await readFile(chart, "utf8");
     expect(svg).toMatch(/^<svg /);
     // One panel per estimator, replay first on this uniform log; each policy a line and a band in each.
     expect(svg).toContain("Estimated reward over the log");
-    const titles = ["replay", "IPS", "SNIPS", "doubly robust"].map((t) => svg.indexOf(`font-weight="bold">${t}</text>`));
+    const titles = ["replay", "IPS", "SNIPS", "doubly robust"].map((t) =>
+      svg.indexOf(`font-weight="bold">${t}</text>`),
+    );
     expect(titles.every((at) => at > 0)).toBe(true);
     expect([...titles].sort((a, b) => a - b)).toEqual(titles);
     expect(svg).toContain("linucb α=0.5 ε=0.05 +s +l: ");
@@ -74,34 +119,77 @@ describe("recs evaluate", () => {
     expect(svg.match(/<polygon /g)).toHaveLength(16);
     // Same seed, same numbers.
     const again = join(dir, "out", "again.json");
-    await run(["--catalog", catalogPath, "--log", logPath, "--policy", "linucb", "--bootstrap", "50", "--seed", "3", "--clip", "20", "--json", again]);
+    await run([
+      "--catalog",
+      catalogPath,
+      "--log",
+      logPath,
+      "--policy",
+      "linucb",
+      "--bootstrap",
+      "50",
+      "--seed",
+      "3",
+      "--clip",
+      "20",
+      "--json",
+      again,
+    ]);
     const second = JSON.parse(await readFile(again, "utf8"));
     expect(second.policies[0].estimates).toEqual(report.policies[3].estimates);
   });
 
   it("counts, skips and reports bad lines; --strict stops at the first with file:line and field", async () => {
-    const rows = [...generateLog(world, { policy: "uniform", events: 50, candidatesPerEvent: 8, seed: 2 })].map(formatLogRow);
+    const rows = [...generateLog(world, { policy: "uniform", events: 50, candidatesPerEvent: 8, seed: 2 })].map(
+      formatLogRow,
+    );
     const broken = JSON.parse(rows[3]!);
     broken.propensity = 0;
     const unknown = JSON.parse(rows[7]!);
     unknown.candidates[unknown.candidates[0] === unknown.item_id ? 1 : 0] = "no-such-item";
-    const lines = [...rows.slice(0, 3), JSON.stringify(broken), ...rows.slice(4, 7), JSON.stringify(unknown), "{not json", ...rows.slice(8)];
+    const lines = [
+      ...rows.slice(0, 3),
+      JSON.stringify(broken),
+      ...rows.slice(4, 7),
+      JSON.stringify(unknown),
+      "{not json",
+      ...rows.slice(8),
+    ];
     const path = join(dir, "bad.jsonl");
-    await writeFile(path, lines.join("\n") + "\n");
-    const printed = await run(["--catalog", catalogPath, "--log", path, "--policy", "random", "--bootstrap", "10", "--json", join(dir, "bad.json")]);
+    await writeFile(path, `${lines.join("\n")}\n`);
+    const printed = await run([
+      "--catalog",
+      catalogPath,
+      "--log",
+      path,
+      "--policy",
+      "random",
+      "--bootstrap",
+      "10",
+      "--json",
+      join(dir, "bad.json"),
+    ]);
     expect(printed).toContain("2 malformed lines skipped:");
     expect(printed).toContain(`${path}:4: "propensity" must be in (0, 1], got 0`);
     expect(printed).toContain(`${path}:9: is not valid JSON`);
-    expect(printed).toContain(`1 rows skipped for items not in the catalog:\n  ${path}:8: "candidates" names item "no-such-item", which is not in the catalog`);
+    expect(printed).toContain(
+      `1 rows skipped for items not in the catalog:\n  ${path}:8: "candidates" names item "no-such-item", which is not in the catalog`,
+    );
     const report = JSON.parse(await readFile(join(dir, "bad.json"), "utf8"));
     expect(report.log).toMatchObject({ rowsEvaluated: 48, malformedLines: 2, unknownItems: 1 });
 
-    await expect(run(["--catalog", catalogPath, "--log", path, "--policy", "random", "--strict"])).rejects.toThrow(`${path}:4: "propensity" must be in (0, 1], got 0`);
+    await expect(run(["--catalog", catalogPath, "--log", path, "--policy", "random", "--strict"])).rejects.toThrow(
+      `${path}:4: "propensity" must be in (0, 1], got 0`,
+    );
     const onlyUnknown = join(dir, "unknown.jsonl");
-    await writeFile(onlyUnknown, [...rows.slice(0, 7), JSON.stringify(unknown)].join("\n") + "\n");
-    await expect(run(["--catalog", catalogPath, "--log", onlyUnknown, "--strict"])).rejects.toThrow(`${onlyUnknown}:8: "candidates" names item "no-such-item"`);
+    await writeFile(onlyUnknown, `${[...rows.slice(0, 7), JSON.stringify(unknown)].join("\n")}\n`);
+    await expect(run(["--catalog", catalogPath, "--log", onlyUnknown, "--strict"])).rejects.toThrow(
+      `${onlyUnknown}:8: "candidates" names item "no-such-item"`,
+    );
     await expect(run(["--log", onlyUnknown])).rejects.toThrow(/give --catalog FILE and --log FILE, or --from-db/);
-    await expect(run(["--catalog", catalogPath, "--log", onlyUnknown, "--policy", "thompson"])).rejects.toThrow(/unknown kind "thompson"/);
+    await expect(run(["--catalog", catalogPath, "--log", onlyUnknown, "--policy", "thompson"])).rejects.toThrow(
+      /unknown kind "thompson"/,
+    );
   });
 
   it("--from-db evaluates the service's own logged decisions from the embedded store", async () => {
@@ -126,20 +214,40 @@ describe("recs evaluate", () => {
       }));
       await durable.events.appendImpressions(impressions);
       await durable.events.appendFeedback(
-        impressions.filter((_, i) => i % 4 === 0).map((imp, i) => ({
-          record: { eventId: `e${i}`, userId: imp.userId, sessionId: imp.sessionId, itemId: imp.items[0]!.itemId, type: "click" as const, recommendationId: imp.recommendationId, reward: 1, occurredAtMs: imp.occurredAtMs + 10, modelUpdate: null },
-          userEmbedding: null,
-        })),
+        impressions
+          .filter((_, i) => i % 4 === 0)
+          .map((imp, i) => ({
+            record: {
+              eventId: `e${i}`,
+              userId: imp.userId,
+              sessionId: imp.sessionId,
+              itemId: imp.items[0]!.itemId,
+              type: "click" as const,
+              recommendationId: imp.recommendationId,
+              reward: 1,
+              occurredAtMs: imp.occurredAtMs + 10,
+              modelUpdate: null,
+            },
+            userEmbedding: null,
+          })),
       );
     } finally {
       await durable.close();
     }
     const json = join(dir, "db.json");
-    const printed = await run(["--from-db", "--policy", "random", "--policy", "linucb", "--bootstrap", "20", "--json", json], { RECS_DATA_DIR: dataDir, RECS_EMBEDDING_DIM: String(world.params.dim) });
+    const printed = await run(
+      ["--from-db", "--policy", "random", "--policy", "linucb", "--bootstrap", "20", "--json", json],
+      { RECS_DATA_DIR: dataDir, RECS_EMBEDDING_DIM: String(world.params.dim) },
+    );
     expect(printed).toContain("40 decisions evaluated (of 80 rows read)");
     expect(printed).toContain("40 rows at a position other than 0");
     const report = JSON.parse(await readFile(json, "utf8"));
-    expect(report.log).toMatchObject({ source: "events (database)", rowsEvaluated: 40, meanReward: 0.25, uniformLogging: true });
+    expect(report.log).toMatchObject({
+      source: "events (database)",
+      rowsEvaluated: 40,
+      meanReward: 0.25,
+      uniformLogging: true,
+    });
     // A uniform target over the same 30 items as the logging policy: every weight is 1, IPS = mean reward.
     expect(report.policies[0].estimates.ips.value).toBeCloseTo(0.25, 12);
     await expect(run(["--from-db", "--log", logPath])).rejects.toThrow(/leave out --catalog and --log/);

@@ -37,7 +37,7 @@ const goodRow = {
 
 async function fileOf(name: string, lines: string[]): Promise<string> {
   const path = join(dir, name);
-  const text = lines.join("\n") + "\n";
+  const text = `${lines.join("\n")}\n`;
   await writeFile(path, name.endsWith(".gz") ? gzipSync(text) : text);
   return path;
 }
@@ -60,16 +60,41 @@ async function errorFor(badLine: string): Promise<string> {
 }
 
 const withField = (patch: Record<string, unknown>) => JSON.stringify({ ...goodRow, ...patch });
-const without = (field: string) => JSON.stringify(Object.fromEntries(Object.entries(goodRow).filter(([k]) => k !== field)));
+const without = (field: string) =>
+  JSON.stringify(Object.fromEntries(Object.entries(goodRow).filter(([k]) => k !== field)));
 
 describe("readLog", () => {
   it("reads plain and gzipped files into typed rows, ISO and millisecond times alike", async () => {
-    const lines = [JSON.stringify(goodRow), "", withField({ ts: "2024-01-01T00:00:01.500Z", candidates: undefined, item_id: "zz", reward: -0.5 })];
+    const lines = [
+      JSON.stringify(goodRow),
+      "",
+      withField({ ts: "2024-01-01T00:00:01.500Z", candidates: undefined, item_id: "zz", reward: -0.5 }),
+    ];
     for (const name of ["plain.jsonl", "zipped.jsonl.gz"]) {
       const rows = await readAll(await fileOf(name, lines));
       expect(rows).toEqual([
-        { tsMs: 1704067200000, userId: "u1", sessionId: "s1", context: { device: "mobile", hour: 9 }, candidates: ["a", "b", "c"], itemId: "b", position: 0, propensity: 0.5, reward: 1 },
-        { tsMs: 1704067201500, userId: "u1", sessionId: "s1", context: { device: "mobile", hour: 9 }, candidates: null, itemId: "zz", position: 0, propensity: 0.5, reward: -0.5 },
+        {
+          tsMs: 1704067200000,
+          userId: "u1",
+          sessionId: "s1",
+          context: { device: "mobile", hour: 9 },
+          candidates: ["a", "b", "c"],
+          itemId: "b",
+          position: 0,
+          propensity: 0.5,
+          reward: 1,
+        },
+        {
+          tsMs: 1704067201500,
+          userId: "u1",
+          sessionId: "s1",
+          context: { device: "mobile", hour: 9 },
+          candidates: null,
+          itemId: "zz",
+          position: 0,
+          propensity: 0.5,
+          reward: -0.5,
+        },
       ]);
     }
   });
@@ -78,21 +103,35 @@ describe("readLog", () => {
     expect(await errorFor(withField({ propensity: 0 }))).toBe('FILE:2: "propensity" must be in (0, 1], got 0');
     expect(await errorFor(withField({ propensity: 1.2 }))).toBe('FILE:2: "propensity" must be in (0, 1], got 1.2');
     expect(await errorFor(withField({ propensity: "0.5" }))).toBe('FILE:2: "propensity" must be in (0, 1], got "0.5"');
-    expect(await errorFor(without("propensity"))).toBe('FILE:2: "propensity" must be in (0, 1], got nothing (the field is missing)');
+    expect(await errorFor(without("propensity"))).toBe(
+      'FILE:2: "propensity" must be in (0, 1], got nothing (the field is missing)',
+    );
     expect(await errorFor("{not json")).toMatch(/^FILE:2: is not valid JSON \(/);
     expect(await errorFor("[1,2]")).toBe("FILE:2: must be a JSON object, got [1,2]");
-    expect(await errorFor(without("user_id"))).toBe('FILE:2: "user_id" must be a non-empty string, got nothing (the field is missing)');
+    expect(await errorFor(without("user_id"))).toBe(
+      'FILE:2: "user_id" must be a non-empty string, got nothing (the field is missing)',
+    );
     expect(await errorFor(withField({ session_id: 7 }))).toBe('FILE:2: "session_id" must be a non-empty string, got 7');
     expect(await errorFor(withField({ item_id: "" }))).toBe('FILE:2: "item_id" must be a non-empty string, got ""');
     expect(await errorFor(withField({ item_id: "q" }))).toBe('FILE:2: "item_id" "q" is not one of "candidates"');
-    expect(await errorFor(withField({ candidates: [] }))).toMatch(/^FILE:2: "candidates" must be a non-empty array of item ids/);
-    expect(await errorFor(withField({ candidates: ["b", 3] }))).toBe('FILE:2: "candidates" must hold non-empty strings only, got 3 at index 1');
+    expect(await errorFor(withField({ candidates: [] }))).toMatch(
+      /^FILE:2: "candidates" must be a non-empty array of item ids/,
+    );
+    expect(await errorFor(withField({ candidates: ["b", 3] }))).toBe(
+      'FILE:2: "candidates" must hold non-empty strings only, got 3 at index 1',
+    );
     expect(await errorFor(withField({ position: -1 }))).toBe('FILE:2: "position" must be a whole number ≥ 0, got -1');
     expect(await errorFor(withField({ position: 1.5 }))).toBe('FILE:2: "position" must be a whole number ≥ 0, got 1.5');
     expect(await errorFor(withField({ reward: "1" }))).toBe('FILE:2: "reward" must be a finite number, got "1"');
-    expect(await errorFor(withField({ ts: "yesterday" }))).toBe('FILE:2: "ts" must be milliseconds since 1970 (≥ 0) or an ISO-8601 date, got "yesterday"');
-    expect(await errorFor(withField({ context: ["mobile"] }))).toBe('FILE:2: "context" must be an object of strings and numbers, got ["mobile"]');
-    expect(await errorFor(withField({ context: { device: null } }))).toBe('FILE:2: "context.device" must be a string or a finite number, got null');
+    expect(await errorFor(withField({ ts: "yesterday" }))).toBe(
+      'FILE:2: "ts" must be milliseconds since 1970 (≥ 0) or an ISO-8601 date, got "yesterday"',
+    );
+    expect(await errorFor(withField({ context: ["mobile"] }))).toBe(
+      'FILE:2: "context" must be an object of strings and numbers, got ["mobile"]',
+    );
+    expect(await errorFor(withField({ context: { device: null } }))).toBe(
+      'FILE:2: "context.device" must be a string or a finite number, got null',
+    );
   });
 
   it("in lenient mode skips bad lines, counts them and keeps the first problems", async () => {
@@ -131,8 +170,28 @@ describe("readLog", () => {
 describe("writeJsonLines and the formatters", () => {
   it("round-trips log rows through a gzipped file, with and without candidates", async () => {
     const rows: LoggedDecision[] = [
-      { tsMs: 5, userId: "u", sessionId: "s", context: { page: "home" }, candidates: ["x", "y"], itemId: "y", position: 2, propensity: 0.25, reward: 0 },
-      { tsMs: 6, userId: "u", sessionId: "s", context: {}, candidates: null, itemId: "x", position: 0, propensity: 1, reward: 1 },
+      {
+        tsMs: 5,
+        userId: "u",
+        sessionId: "s",
+        context: { page: "home" },
+        candidates: ["x", "y"],
+        itemId: "y",
+        position: 2,
+        propensity: 0.25,
+        reward: 0,
+      },
+      {
+        tsMs: 6,
+        userId: "u",
+        sessionId: "s",
+        context: {},
+        candidates: null,
+        itemId: "x",
+        position: 0,
+        propensity: 1,
+        reward: 1,
+      },
     ];
     const path = join(dir, "nested", "round.jsonl.gz");
     expect(await writeJsonLines(path, rows.map(formatLogRow))).toBe(2);
@@ -173,7 +232,10 @@ describe("readCatalog", () => {
       [[item("a", [])], /:1: "embedding" must be a non-empty array of numbers, got \[\]$/],
       [[item("a", [1, 0], { category: 5 })], /:1: "category" must be a string, got 5$/],
       [[item("a", [1, 0], { available: "yes" })], /:1: "available" must be true or false, got "yes"$/],
-      [[item("a", [1, 0], { attributes: { tags: ["x"] } })], /:1: "attributes.tags" must be a string, number or boolean, got \["x"\]$/],
+      [
+        [item("a", [1, 0], { attributes: { tags: ["x"] } })],
+        /:1: "attributes.tags" must be a string, number or boolean, got \["x"\]$/,
+      ],
     ];
     for (const [lines, message] of cases) {
       const path = await fileOf(`cat-${Math.random().toString(36).slice(2)}.jsonl`, lines);
@@ -183,7 +245,10 @@ describe("readCatalog", () => {
 
   it("skips bad items in lenient mode", async () => {
     const report = createReadReport();
-    const items = await readCatalog(await fileOf("cat-lenient.jsonl", [item("a"), item("a"), item("b", [0, 1, 2]), item("c")]), { strict: false, report });
+    const items = await readCatalog(
+      await fileOf("cat-lenient.jsonl", [item("a"), item("a"), item("b", [0, 1, 2]), item("c")]),
+      { strict: false, report },
+    );
     expect(items.map((i) => i.itemId)).toEqual(["a", "c"]);
     expect(report.skipped).toBe(2);
   });

@@ -10,9 +10,14 @@ const SCRIPT = join(import.meta.dirname, "../../scripts/redis-cluster.sh");
 
 /** Whether this machine can start a throwaway cluster; under CI it must (the failover suite must not skip). */
 export function canStartRedisCluster(): boolean {
-  const found = spawnSync("redis-server", ["--version"]).status === 0 && spawnSync("redis-cli", ["--version"]).status === 0;
-  if (!found && IN_CI) throw new Error("redis-server and redis-cli are not on PATH: CI=true, so the Redis Cluster failover suite must not skip. Install Redis.");
-  if (!found) console.warn("redis-server or redis-cli is not on PATH: skipping the Redis Cluster failover suite outside CI");
+  const found =
+    spawnSync("redis-server", ["--version"]).status === 0 && spawnSync("redis-cli", ["--version"]).status === 0;
+  if (!found && IN_CI)
+    throw new Error(
+      "redis-server and redis-cli are not on PATH: CI=true, so the Redis Cluster failover suite must not skip. Install Redis.",
+    );
+  if (!found)
+    console.warn("redis-server or redis-cli is not on PATH: skipping the Redis Cluster failover suite outside CI");
   return found;
 }
 
@@ -35,7 +40,8 @@ export interface ThrowawayCluster {
 export async function startThrowawayCluster(firstPort: number): Promise<ThrowawayCluster> {
   const dir = mkdtempSync(join(tmpdir(), "recs-cluster-"));
   const ports = Array.from({ length: 6 }, (_, i) => firstPort + i);
-  const cli = async (port: number, ...args: string[]) => (await run("redis-cli", ["-h", "127.0.0.1", "-p", String(port), ...args])).stdout.trim();
+  const cli = async (port: number, ...args: string[]) =>
+    (await run("redis-cli", ["-h", "127.0.0.1", "-p", String(port), ...args])).stdout.trim();
   const pids = new Map<number, number>();
   const stop = async () => {
     await Promise.all(ports.map((port) => cli(port, "shutdown", "nosave").catch(() => undefined)));

@@ -4,7 +4,8 @@ import { randomBytes } from "node:crypto";
  * Where the real servers of the integration suites are. `.ci/run` points these at its own database;
  * locally they default to the servers the developer machine runs.
  */
-export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+export const TEST_DATABASE_URL =
+  process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 
 /**
@@ -12,7 +13,9 @@ export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? process.env.REDIS_UR
  * `scripts/redis-cluster.sh`) starts on 7000-7005.
  */
 export const TEST_REDIS_CLUSTER = parseSeeds(
-  process.env.RECS_TEST_REDIS_CLUSTER ?? process.env.TEST_REDIS_CLUSTER ?? [7000, 7001, 7002, 7003, 7004, 7005].map((port) => `127.0.0.1:${port}`).join(","),
+  process.env.RECS_TEST_REDIS_CLUSTER ??
+    process.env.TEST_REDIS_CLUSTER ??
+    [7000, 7001, 7002, 7003, 7004, 7005].map((port) => `127.0.0.1:${port}`).join(","),
 );
 
 export function parseSeeds(list: string): { host: string; port: number }[] {
@@ -61,7 +64,12 @@ export async function postgresAvailable(): Promise<boolean> {
 export async function redisAvailable(): Promise<boolean> {
   const { Redis } = await import("ioredis");
   const problem = await reachable(async () => {
-    const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const redis = new Redis(TEST_REDIS_URL, {
+      lazyConnect: true,
+      connectTimeout: 2000,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     try {
       await redis.connect();
       await redis.ping();
@@ -77,7 +85,12 @@ export async function redisClusterAvailable(): Promise<boolean> {
   const seeds = TEST_REDIS_CLUSTER.map((s) => `${s.host}:${s.port}`).join(",");
   const { Cluster } = await import("ioredis");
   const problem = await reachable(async () => {
-    const cluster = new Cluster(TEST_REDIS_CLUSTER, { lazyConnect: true, clusterRetryStrategy: () => null, slotsRefreshTimeout: 2000, redisOptions: { connectTimeout: 2000, maxRetriesPerRequest: 0 } });
+    const cluster = new Cluster(TEST_REDIS_CLUSTER, {
+      lazyConnect: true,
+      clusterRetryStrategy: () => null,
+      slotsRefreshTimeout: 2000,
+      redisOptions: { connectTimeout: 2000, maxRetriesPerRequest: 0 },
+    });
     cluster.on("error", () => undefined);
     try {
       await cluster.connect();

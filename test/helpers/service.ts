@@ -72,7 +72,18 @@ export interface TestService {
 
 /** Starts the real service in this process on 127.0.0.1:0 with a client connected to it. */
 export async function startTestService(storage: TestStorage, overrides: Partial<Config> = {}): Promise<TestService> {
-  const config = loadConfig({}, { port: 0, logLevel: "silent", loadSampleCatalog: "never", embeddingDim: 8, storeTimeoutMs: 500, ...storage.overrides, ...overrides });
+  const config = loadConfig(
+    {},
+    {
+      port: 0,
+      logLevel: "silent",
+      loadSampleCatalog: "never",
+      embeddingDim: 8,
+      storeTimeoutMs: 500,
+      ...storage.overrides,
+      ...overrides,
+    },
+  );
   const service = await startService(config, silentLogger, { seed: 7 });
   const target = `127.0.0.1:${service.port}`;
   return { service, client: new RecsClient(target, { apiKey: config.apiKeys[0] }), target, config };
@@ -101,7 +112,9 @@ export function healthClient(target: string): Client & {
   Watch(req: { service: string }): NodeJS.EventEmitter & { cancel(): void };
 } {
   const definition = loadSync(healthProtoPath, { keepCase: true, enums: String, defaults: true });
-  const pkg = loadPackageDefinition(definition) as unknown as { grpc: { health: { v1: { Health: new (t: string, c: ReturnType<typeof credentials.createInsecure>) => never } } } };
+  const pkg = loadPackageDefinition(definition) as unknown as {
+    grpc: { health: { v1: { Health: new (t: string, c: ReturnType<typeof credentials.createInsecure>) => never } } };
+  };
   return new pkg.grpc.health.v1.Health(target, credentials.createInsecure());
 }
 
@@ -126,7 +139,10 @@ export interface SuiteService {
  * Registers beforeAll/afterAll for one service on fresh storage of `kind`, holding `catalogSize` test
  * items, started with `overrides`; stopped and its storage dropped after the suite.
  */
-export function serviceForSuite(kind: StoreKind, options: { overrides?: Partial<Config>; catalogSize?: number } = {}): SuiteService {
+export function serviceForSuite(
+  kind: StoreKind,
+  options: { overrides?: Partial<Config>; catalogSize?: number } = {},
+): SuiteService {
   let storage: TestStorage | undefined;
   let service: TestService | undefined;
   let enabled = true;

@@ -116,17 +116,25 @@ describe("recs bench against the real service", () => {
     expect(cpu.seconds).toBeGreaterThan(0);
     expect(cpu.per).toBe("call");
     expect(cpu.perUnitMs).toBeCloseTo((cpu.seconds * 1000) / report.service!.calls, 9);
-    expect(reportText(report)).toMatch(/server CPU over the phase \(its \/metrics\): \d+\.\d+ s = \d+\.\d+ ms per call/);
+    expect(reportText(report)).toMatch(
+      /server CPU over the phase \(its \/metrics\): \d+\.\d+ s = \d+\.\d+ ms per call/,
+    );
     // The whole machine's CPU (Linux): at least this process's own, never more than every core.
     const machine = report.machineCpu!;
     expect(machine.seconds).toBeGreaterThan(0);
     expect(machine.coresBusy).toBeGreaterThan(0);
     expect(machine.coresBusy).toBeLessThanOrEqual(report.machine.cpus + 0.01);
     expect(machine.perUnitMs).toBeCloseTo((machine.seconds * 1000) / report.service!.calls, 9);
-    expect(reportText(report)).toMatch(/this machine's CPU over the phase \(\/proc\/stat, every process\): \d+\.\d\d of \d+ cores busy, \d+\.\d+ s = \d+\.\d+ ms per call/);
+    expect(reportText(report)).toMatch(
+      /this machine's CPU over the phase \(\/proc\/stat, every process\): \d+\.\d\d of \d+ cores busy, \d+\.\d+ s = \d+\.\d+ ms per call/,
+    );
     const nowhere = await freePort();
-    await expect(runBench({ ...base, durationS: 1, serverMetrics: `127.0.0.1:${nowhere}` })).rejects.toThrow(new RegExp(`--server-metrics 127.0.0.1:${nowhere}: .*RECS_METRICS_PORT`));
-    await expect(runBench({ ...base, durationS: 1, serverMetrics: "10.0.0.1:9464" })).rejects.toThrow(/only loads this machine/);
+    await expect(runBench({ ...base, durationS: 1, serverMetrics: `127.0.0.1:${nowhere}` })).rejects.toThrow(
+      new RegExp(`--server-metrics 127.0.0.1:${nowhere}: .*RECS_METRICS_PORT`),
+    );
+    await expect(runBench({ ...base, durationS: 1, serverMetrics: "10.0.0.1:9464" })).rejects.toThrow(
+      /only loads this machine/,
+    );
   });
 
   it("spreads the load over --connections connections of its own (one HTTP/2 connection reaches one RECS_WORKERS process)", async () => {
@@ -141,7 +149,13 @@ describe("recs bench against the real service", () => {
       const proxy = new FaultProxy(host!, Number(port));
       await proxy.start();
       try {
-        const report = await runBench({ ...base, target: `127.0.0.1:${proxy.port}`, durationS: 1, connections, ingest });
+        const report = await runBench({
+          ...base,
+          target: `127.0.0.1:${proxy.port}`,
+          durationS: 1,
+          connections,
+          ingest,
+        });
         expect(report.connections).toBe(connections);
         expect(proxy.connectionsAccepted).toBe(accepted);
         expect(ingest ? report.ingest!.errors : report.service!.errors).toEqual({});
@@ -161,11 +175,16 @@ describe("recs bench against the real service", () => {
     for (const r of report.targets) expect(r.service!.calls).toBeGreaterThan(0);
     expect(report.total.targets).toBe(2);
     expect(report.total.calls).toBe(report.targets[0]!.service!.calls + report.targets[1]!.service!.calls);
-    expect(report.total.throughputPerS).toBeCloseTo(report.targets[0]!.service!.throughputPerS + report.targets[1]!.service!.throughputPerS, 6);
+    expect(report.total.throughputPerS).toBeCloseTo(
+      report.targets[0]!.service!.throughputPerS + report.targets[1]!.service!.throughputPerS,
+      6,
+    );
     const text = multiReportText(report);
     expect(text).toContain(`recs bench → ${targets[0]}`);
     expect(text).toContain(`recs bench → ${targets[1]}`);
-    expect(text).toMatch(new RegExp(`total over 2 targets \\(loaded at the same time\\): ${report.total.calls} calls, \\d+ calls/s`));
+    expect(text).toMatch(
+      new RegExp(`total over 2 targets \\(loaded at the same time\\): ${report.total.calls} calls, \\d+ calls/s`),
+    );
 
     const ingest = await runBenchTargets({ ...base, ingest: true, durationS: 1, streamEvents: 200 }, targets);
     expect(ingest.total.accepted).toBe(ingest.targets[0]!.ingest!.accepted + ingest.targets[1]!.ingest!.accepted);
@@ -173,7 +192,9 @@ describe("recs bench against the real service", () => {
     expect(multiReportText(ingest)).toMatch(/total over 2 targets .*: \d+ events acknowledged, \d+ events\/s/);
 
     await expect(runBenchTargets({ ...base, baseline: true }, targets)).rejects.toThrow(/one --target/);
-    await expect(runBenchTargets({ ...base, serverMetrics: "127.0.0.1:9464" }, targets)).rejects.toThrow(/one --target/);
+    await expect(runBenchTargets({ ...base, serverMetrics: "127.0.0.1:9464" }, targets)).rejects.toThrow(
+      /one --target/,
+    );
     await expect(runBenchTargets(base, [t.target, "10.0.0.1:1"])).rejects.toThrow(/only loads this machine/);
   });
 
@@ -198,7 +219,14 @@ describe("recs bench against the real service", () => {
   });
 
   it("seeds as many recommendations as asked, and feedback answers all of them (--recommendations)", async () => {
-    const workload = new StorefrontWorkload(t.client, { users: 50, k: 5, mix: parseMix("feedback=1"), answerShare: 1, recommendations: 300, rng: seededRandom(9) });
+    const workload = new StorefrontWorkload(t.client, {
+      users: 50,
+      k: 5,
+      mix: parseMix("feedback=1"),
+      answerShare: 1,
+      recommendations: 300,
+      rng: seededRandom(9),
+    });
     const seeding = await workload.seed();
     expect(seeding.recommendations).toBe(300);
     const answered = new Set<string>();
@@ -214,13 +242,23 @@ describe("recs bench against the real service", () => {
 
   it("measures the floor in the same run and compares the service with it", async ({ skip }) => {
     if (storage.kind !== "real") skip();
-    const report = await runBench({ ...base, baseline: true, mix: "recommend=1", databaseUrl: TEST_DATABASE_URL, redisUrl: TEST_REDIS_URL, durationS: 1 });
+    const report = await runBench({
+      ...base,
+      baseline: true,
+      mix: "recommend=1",
+      databaseUrl: TEST_DATABASE_URL,
+      redisUrl: TEST_REDIS_URL,
+      durationS: 1,
+    });
     const floor = report.floor!;
     expect(floor.errors).toEqual({});
     expect(floor.rpcs.map((r) => r.rpc)).toEqual(["FloorProbe"]);
     expect(floor.calls).toBeGreaterThan(10);
     expect(report.vsFloor!.throughput).toBeCloseTo(report.service!.throughputPerS / floor.throughputPerS, 6);
-    expect(report.vsFloor!.p99.Recommend).toBeCloseTo(report.service!.rpcs[0]!.latencyMs.p99Ms / floor.rpcs[0]!.latencyMs.p99Ms, 6);
+    expect(report.vsFloor!.p99.Recommend).toBeCloseTo(
+      report.service!.rpcs[0]!.latencyMs.p99Ms / floor.rpcs[0]!.latencyMs.p99Ms,
+      6,
+    );
     // What a floor call costs the machine, and a Recommend as a multiple of it: the most the service could
     // reach at the floor's cores busy. (A Recommend does more than a floor call; the test's machine is shared.)
     const floorMachine = report.floorMachineCpu!;
@@ -235,6 +273,9 @@ describe("recs bench against the real service", () => {
   it("leaves the CPU comparison out when the machine's CPU is unknown (no /proc/stat)", () => {
     const phase = { elapsedS: 1, calls: 10, throughputPerS: 10, rpcs: [], errors: {}, histogram: [] };
     expect(compareWithFloor(phase, phase).machineCpuPerCall).toBeUndefined();
-    expect(compareWithFloor(phase, phase, { service: cpuUse(0.03, 10, "call"), floor: cpuUse(0.01, 10, "call") }).machineCpuPerCall).toBeCloseTo(3, 9);
+    expect(
+      compareWithFloor(phase, phase, { service: cpuUse(0.03, 10, "call"), floor: cpuUse(0.01, 10, "call") })
+        .machineCpuPerCall,
+    ).toBeCloseTo(3, 9);
   });
 });

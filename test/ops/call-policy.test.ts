@@ -12,8 +12,18 @@ const WRONG_KEY = "wrong-key-55e2aa";
 function everyRpc(client: RecsClient, tag: string): Record<string, () => Promise<unknown>> {
   return {
     Recommend: () => client.recommend({ userId: `u-${tag}`, sessionId: `s-${tag}`, k: 3 }),
-    Feedback: () => client.feedback({ eventId: `fb-${tag}`, userId: `u-${tag}`, sessionId: `s-${tag}`, itemId: "item-1", type: "CLICK" }),
-    IngestFeedback: () => client.ingestFeedback([{ eventId: `in-${tag}`, userId: `u-${tag}`, sessionId: `s-${tag}`, itemId: "item-2", type: "CLICK" }]),
+    Feedback: () =>
+      client.feedback({
+        eventId: `fb-${tag}`,
+        userId: `u-${tag}`,
+        sessionId: `s-${tag}`,
+        itemId: "item-1",
+        type: "CLICK",
+      }),
+    IngestFeedback: () =>
+      client.ingestFeedback([
+        { eventId: `in-${tag}`, userId: `u-${tag}`, sessionId: `s-${tag}`, itemId: "item-2", type: "CLICK" },
+      ]),
     GetUserState: () => client.getUserState(`u-${tag}`, `s-${tag}`),
     UpsertItems: () => client.upsertItems([{ ...testCatalog(1)[0]!, itemId: `extra-${tag}` }]),
     GetItem: () => client.getItem("item-3"),
@@ -21,11 +31,17 @@ function everyRpc(client: RecsClient, tag: string): Record<string, () => Promise
 }
 
 /** Calls Recommend and resolves with the response headers (initial metadata) whatever the outcome. */
-function recommendHeaders(client: RecsClient, md: Metadata): Promise<{ headers: Metadata; error: ServiceError | null }> {
+function recommendHeaders(
+  client: RecsClient,
+  md: Metadata,
+): Promise<{ headers: Metadata; error: ServiceError | null }> {
   return new Promise((resolve) => {
     let headers = new Metadata();
-    const call = client.recommender.Recommend({ userId: "u-rid", sessionId: "s-rid", k: 2 }, md, { deadline: Date.now() + 5_000 }, (err) =>
-      resolve({ headers, error: err }),
+    const call = client.recommender.Recommend(
+      { userId: "u-rid", sessionId: "s-rid", k: 2 },
+      md,
+      { deadline: Date.now() + 5_000 },
+      (err) => resolve({ headers, error: err }),
     );
     call.on("metadata", (received: Metadata) => (headers = received));
   });
@@ -83,7 +99,9 @@ describe("call policy over a socket: API keys, request ids, message size", () =>
   it("answers health checks without a key", async () => {
     const health = healthClient(ops.target);
     try {
-      const res = await new Promise<{ status: string }>((resolve, reject) => health.Check({ service: "recs.v1.Recommender" }, (err, r) => (err ? reject(err) : resolve(r!))));
+      const res = await new Promise<{ status: string }>((resolve, reject) =>
+        health.Check({ service: "recs.v1.Recommender" }, (err, r) => (err ? reject(err) : resolve(r!))),
+      );
       expect(res.status).toBe("SERVING");
     } finally {
       health.close();
@@ -92,16 +110,23 @@ describe("call policy over a socket: API keys, request ids, message size", () =>
 
   it("puts server reflection (v1 and v1alpha) behind the key, as every RPC but health", async () => {
     for (const version of ["v1", "v1alpha"] as const) {
-      for (const [name, key] of [["no key", undefined], ["wrong key", WRONG_KEY]] as const) {
+      for (const [name, key] of [
+        ["no key", undefined],
+        ["wrong key", WRONG_KEY],
+      ] as const) {
         const refused = await codeOf(reflectedServices(ops.target, version, key));
         expect(refused.code, `${version} with ${name}`).toBe(status.UNAUTHENTICATED);
         expect(refused.details).toMatch(/x-api-key/);
       }
-      expect(await reflectedServices(ops.target, version, KEYS[1])).toEqual(expect.arrayContaining(["recs.v1.Recommender", "recs.v1.Catalog", "grpc.health.v1.Health"]));
+      expect(await reflectedServices(ops.target, version, KEYS[1])).toEqual(
+        expect.arrayContaining(["recs.v1.Recommender", "recs.v1.Catalog", "grpc.health.v1.Health"]),
+      );
     }
     const health = healthClient(ops.target);
     try {
-      const res = await new Promise<{ status: string }>((resolve, reject) => health.Check({ service: "" }, (err, r) => (err ? reject(err) : resolve(r!))));
+      const res = await new Promise<{ status: string }>((resolve, reject) =>
+        health.Check({ service: "" }, (err, r) => (err ? reject(err) : resolve(r!))),
+      );
       expect(res.status).toBe("SERVING");
     } finally {
       health.close();
@@ -131,7 +156,9 @@ describe("call policy over a socket: API keys, request ids, message size", () =>
     const generated = await recommendHeaders(client, client.metadata());
     const id = generated.headers.get("x-request-id")[0];
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
-    expect(ops.log.lines().filter((line) => line.requestId === id)).toContainEqual(expect.objectContaining({ method: "Recommend", code: "OK" }));
+    expect(ops.log.lines().filter((line) => line.requestId === id)).toContainEqual(
+      expect.objectContaining({ method: "Recommend", code: "OK" }),
+    );
 
     // A refused call still gets its id back, so the client can quote it.
     const refused = await recommendHeaders(clientWith(), new Metadata({}));
@@ -141,10 +168,17 @@ describe("call policy over a socket: API keys, request ids, message size", () =>
 
   it("refuses a request above 4 MiB with RESOURCE_EXHAUSTED, and reads one below it", async () => {
     const client = clientWith(KEYS[0]);
-    const huge = await codeOf(client.recommend({ userId: "u-big", sessionId: "s-big", candidateIds: ["x".repeat(4 * 1024 * 1024 + 16)] }));
+    const huge = await codeOf(
+      client.recommend({ userId: "u-big", sessionId: "s-big", candidateIds: ["x".repeat(4 * 1024 * 1024 + 16)] }),
+    );
     expect(huge.code).toBe(status.RESOURCE_EXHAUSTED);
     // 3 MiB is decoded and validated (and refused for its content, not its size).
-    const large = await codeOf(client.recommend({ userId: "u-big", sessionId: "s-big", candidateIds: ["y".repeat(3 * 1024 * 1024)] }));
-    expect(large).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/candidate_ids\[0\]/) });
+    const large = await codeOf(
+      client.recommend({ userId: "u-big", sessionId: "s-big", candidateIds: ["y".repeat(3 * 1024 * 1024)] }),
+    );
+    expect(large).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringMatching(/candidate_ids\[0\]/),
+    });
   });
 });

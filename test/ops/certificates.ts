@@ -33,13 +33,43 @@ export function opensslAvailable(): boolean {
 export function generateTestPki(): TestPki {
   const dir = mkdtempSync(join(tmpdir(), "recs-pki-"));
   const at = (name: string) => join(dir, name);
-  const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+  const openssl = (...args: string[]) =>
+    execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
   const key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  const selfSignedCa = (name: string) => openssl("req", "-x509", ...key, "-keyout", at(`${name}.key`), "-out", at(`${name}.crt`), "-days", "1", "-subj", `/CN=recs test ${name}`);
+  const selfSignedCa = (name: string) =>
+    openssl(
+      "req",
+      "-x509",
+      ...key,
+      "-keyout",
+      at(`${name}.key`),
+      "-out",
+      at(`${name}.crt`),
+      "-days",
+      "1",
+      "-subj",
+      `/CN=recs test ${name}`,
+    );
   const issue = (name: string, ca: string, extensions: string) => {
     openssl("req", ...key, "-keyout", at(`${name}.key`), "-out", at(`${name}.csr`), "-subj", `/CN=recs test ${name}`);
     writeFileSync(at(`${name}.ext`), extensions);
-    openssl("x509", "-req", "-in", at(`${name}.csr`), "-CA", at(`${ca}.crt`), "-CAkey", at(`${ca}.key`), "-CAcreateserial", "-out", at(`${name}.crt`), "-days", "1", "-extfile", at(`${name}.ext`));
+    openssl(
+      "x509",
+      "-req",
+      "-in",
+      at(`${name}.csr`),
+      "-CA",
+      at(`${ca}.crt`),
+      "-CAkey",
+      at(`${ca}.key`),
+      "-CAcreateserial",
+      "-out",
+      at(`${name}.crt`),
+      "-days",
+      "1",
+      "-extfile",
+      at(`${name}.ext`),
+    );
   };
   selfSignedCa("ca");
   selfSignedCa("other-ca");

@@ -3,7 +3,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { freePort } from "../helpers/process";
-import { createTestStorage, startTestService, testCatalog, type TestService, type TestStorage } from "../helpers/service";
+import {
+  createTestStorage,
+  startTestService,
+  testCatalog,
+  type TestService,
+  type TestStorage,
+} from "../helpers/service";
 
 const CHROMIUM = process.env.RECS_CHROMIUM ?? "/usr/bin/chromium";
 const ARTIFACTS = join(import.meta.dirname, "..", "..", "test-artifacts");
@@ -14,9 +20,15 @@ function scrapeValues(text: string) {
     .split("\n")
     .map((line) => /^(\w+)(?:\{(.*)\})? (\S+)$/.exec(line))
     .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ name: m[1]!, labels: Object.fromEntries([...(m[2] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((p) => [p[1]!, p[2]!])), value: Number(m[3]) }));
+    .map((m) => ({
+      name: m[1]!,
+      labels: Object.fromEntries([...(m[2] ?? "").matchAll(/(\w+)="([^"]*)"/g)].map((p) => [p[1]!, p[2]!])),
+      value: Number(m[3]),
+    }));
   return (name: string, labels: Record<string, string> = {}) =>
-    samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((sum, s) => sum + s.value, 0);
+    samples
+      .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+      .reduce((sum, s) => sum + s.value, 0);
 }
 
 /**
@@ -52,10 +64,15 @@ describe("the live page on the metrics port, in a real browser", () => {
 
   it("shows the figures /metrics holds, drawn from nothing outside the process", async (ctx) => {
     if (!existsSync(CHROMIUM)) {
-      if (process.env.CI === "true") throw new Error(`no browser at ${CHROMIUM}: apt-get install -y chromium (.ci/run does) or set RECS_CHROMIUM`);
+      if (process.env.CI === "true")
+        throw new Error(`no browser at ${CHROMIUM}: apt-get install -y chromium (.ci/run does) or set RECS_CHROMIUM`);
       ctx.skip();
     }
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+    });
     const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
     const origin = `http://127.0.0.1:${t.service.metricsPort}`;
     const requested: string[] = [];
@@ -73,10 +90,33 @@ describe("the live page on the metrics port, in a real browser", () => {
         const user = `lp-u${i}`;
         const answer = await t.client.recommend({ userId: user, sessionId: `lp-s${i}`, k: 5 });
         const slot = (round + i) % 4;
-        if (i % 2 === 0) await t.client.feedback({ eventId: `lp-${round}-${i}`, userId: user, sessionId: `lp-s${i}`, itemId: answer.items[slot]!.itemId, type: "CLICK", recommendationId: answer.recommendationId });
-        if (i === 3) await t.client.feedback({ eventId: `lp-d-${round}`, userId: user, sessionId: `lp-s${i}`, itemId: answer.items[0]!.itemId, type: "DISMISS", recommendationId: answer.recommendationId });
+        if (i % 2 === 0)
+          await t.client.feedback({
+            eventId: `lp-${round}-${i}`,
+            userId: user,
+            sessionId: `lp-s${i}`,
+            itemId: answer.items[slot]!.itemId,
+            type: "CLICK",
+            recommendationId: answer.recommendationId,
+          });
+        if (i === 3)
+          await t.client.feedback({
+            eventId: `lp-d-${round}`,
+            userId: user,
+            sessionId: `lp-s${i}`,
+            itemId: answer.items[0]!.itemId,
+            type: "DISMISS",
+            recommendationId: answer.recommendationId,
+          });
       }
-      await t.client.feedback({ eventId: `lp-gone-${round}`, userId: "lp-u0", sessionId: "lp-s0", itemId: "item-1", type: "CLICK", recommendationId: `not-served-${round}` });
+      await t.client.feedback({
+        eventId: `lp-gone-${round}`,
+        userId: "lp-u0",
+        sessionId: "lp-s0",
+        itemId: "item-1",
+        type: "CLICK",
+        recommendationId: `not-served-${round}`,
+      });
       await t.client.recommend({ userId: "" }).catch(() => undefined);
       await t.client.recommend({ userId: "lp-u9", candidateIds: ["no-such-item"] });
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -85,7 +125,9 @@ describe("the live page on the metrics port, in a real browser", () => {
     await waitInPage(page, `Number(document.body.dataset.summaryAt ?? 0) > ${doneAt + 100}`);
 
     // Strings, not functions: the test is compiled without the DOM library.
-    const shown = await page.evaluate<Record<string, string>>(`Object.fromEntries([...document.querySelectorAll("[data-figure]")].map((el) => [el.dataset.figure, el.dataset.value ?? ""]))`);
+    const shown = await page.evaluate<Record<string, string>>(
+      `Object.fromEntries([...document.querySelectorAll("[data-figure]")].map((el) => [el.dataset.figure, el.dataset.value ?? ""]))`,
+    );
     const text = await (await fetch(`${origin}/metrics`)).text();
     const value = scrapeValues(text);
     const figure = (name: string) => Number(shown[name]);
@@ -98,20 +140,32 @@ describe("the live page on the metrics port, in a real browser", () => {
     expect(figure("catalog-items")).toBe(30);
     expect(figure("catalog-items")).toBe(value("recs_catalog_items"));
     expect(figure("calls-Recommend")).toBe(value("recs_rpc_total", { method: "Recommend" }));
-    expect(figure("errors-Recommend")).toBe(value("recs_rpc_total", { method: "Recommend" }) - value("recs_rpc_total", { method: "Recommend", code: "OK" }));
+    expect(figure("errors-Recommend")).toBe(
+      value("recs_rpc_total", { method: "Recommend" }) - value("recs_rpc_total", { method: "Recommend", code: "OK" }),
+    );
     expect(figure("calls-Feedback")).toBe(value("recs_rpc_total", { method: "Feedback" }));
     expect(figure("empty-answers")).toBe(value("recs_empty_responses_total"));
     expect(figure("empty-answers")).toBe(6);
     expect(figure("clicks")).toBe(value("recs_feedback_accepted_total", { type: "click", answers: "recommendation" }));
     const clicks = figure("clicks");
     expect(figure("click-rate")).toBeCloseTo(clicks / itemsServed, 12);
-    expect(figure("reward-rate")).toBeCloseTo(value("recs_feedback_reward_sum", { answers: "recommendation" }) / itemsServed, 12);
-    expect(figure("explored-share")).toBeCloseTo(value("recs_recommended_items_total", { explored: "true" }) / itemsServed, 12);
+    expect(figure("reward-rate")).toBeCloseTo(
+      value("recs_feedback_reward_sum", { answers: "recommendation" }) / itemsServed,
+      12,
+    );
+    expect(figure("explored-share")).toBeCloseTo(
+      value("recs_recommended_items_total", { explored: "true" }) / itemsServed,
+      12,
+    );
     expect(figure("explored-share")).toBeGreaterThan(0);
     expect(figure("degraded-share")).toBe(0);
     expect(figure("untrained")).toBe(value("recs_feedback_untrained_total"));
-    const hits = value("recs_bandit_updates_total", { source: "feedback" }) + value("recs_feedback_untrained_total", { reason: "item_not_served" });
-    const misses = value("recs_feedback_untrained_total", { reason: "context_gone" }) + value("recs_feedback_untrained_total", { reason: "context_unreadable" });
+    const hits =
+      value("recs_bandit_updates_total", { source: "feedback" }) +
+      value("recs_feedback_untrained_total", { reason: "item_not_served" });
+    const misses =
+      value("recs_feedback_untrained_total", { reason: "context_gone" }) +
+      value("recs_feedback_untrained_total", { reason: "context_unreadable" });
     expect(misses).toBe(6);
     expect(figure("context-hit-rate")).toBeCloseTo(hits / (hits + misses), 12);
     // p99 since start: the interpolated bucket quantile of the Recommend histogram.
@@ -119,8 +173,11 @@ describe("the live page on the metrics port, in a real browser", () => {
     expect(figure("p99-Recommend")).toBeLessThanOrEqual(2.5);
 
     // Clicks by slot: one bar per position, each the counter's value.
-    const bars = await page.evaluate<Record<string, number>>(`Object.fromEntries([...document.querySelectorAll("rect[data-position]")].map((el) => [el.dataset.position, Number(el.dataset.value)]))`);
-    for (const position of ["0", "1", "2", "3"]) expect(bars[position]).toBe(value("recs_clicks_by_position_total", { position }));
+    const bars = await page.evaluate<Record<string, number>>(
+      `Object.fromEntries([...document.querySelectorAll("rect[data-position]")].map((el) => [el.dataset.position, Number(el.dataset.value)]))`,
+    );
+    for (const position of ["0", "1", "2", "3"])
+      expect(bars[position]).toBe(value("recs_clicks_by_position_total", { position }));
     // Charts drew lines from the polls.
     expect(await page.locator("#chart-rps path[d^='M']").count()).toBeGreaterThan(0);
 

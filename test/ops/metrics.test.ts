@@ -34,7 +34,9 @@ describe("Prometheus /metrics on RECS_METRICS_PORT", () => {
     const text = await res.text();
     const samples = parseExposition(text);
     const value = (name: string, labels: Record<string, string> = {}) =>
-      samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((sum, s) => sum + s.value, 0);
+      samples
+        .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+        .reduce((sum, s) => sum + s.value, 0);
     return { text, samples, value };
   };
 
@@ -69,21 +71,46 @@ describe("Prometheus /metrics on RECS_METRICS_PORT", () => {
     const before = await scrape();
     const first = await client.recommend({ userId: "mu-0", sessionId: "ms-0", k: 3 });
     // Answered within the reward wait window, so it trains the model.
-    const answered = { eventId: "m-e1", userId: "mu-0", sessionId: "ms-0", itemId: first.items[0]!.itemId, type: "CLICK" as const, recommendationId: first.recommendationId };
+    const answered = {
+      eventId: "m-e1",
+      userId: "mu-0",
+      sessionId: "ms-0",
+      itemId: first.items[0]!.itemId,
+      type: "CLICK" as const,
+      recommendationId: first.recommendationId,
+    };
     expect((await client.feedback(answered)).appliedToModel).toBe(true);
     for (let i = 1; i < 5; i++) await client.recommend({ userId: `mu-${i % 2}`, sessionId: `ms-${i}`, k: 3 });
     expect((await client.feedback(answered)).duplicate).toBe(true);
-    expect((await codeOf(client.feedback({ ...answered, eventId: "m-e2", itemId: "not-in-catalog" }))).code).toBe(status.NOT_FOUND);
+    expect((await codeOf(client.feedback({ ...answered, eventId: "m-e2", itemId: "not-in-catalog" }))).code).toBe(
+      status.NOT_FOUND,
+    );
     expect((await codeOf(client.recommend({ userId: "" }))).code).toBe(status.INVALID_ARGUMENT);
-    await client.ingestFeedback(Array.from({ length: 30 }, (_, i) => ({ eventId: `m-bulk-${i}`, userId: "mu-1", sessionId: "ms-1", itemId: `item-${i % 20}`, type: "CLICK" as const })));
+    await client.ingestFeedback(
+      Array.from({ length: 30 }, (_, i) => ({
+        eventId: `m-bulk-${i}`,
+        userId: "mu-1",
+        sessionId: "ms-1",
+        itemId: `item-${i % 20}`,
+        type: "CLICK" as const,
+      })),
+    );
 
     // Wait past the reward window (default rewards), the snapshot interval and the model gauge's 50 ms refresh.
     let after = await scrape();
-    for (let waited = 0; waited < 5_000 && (after.value("recs_model_snapshot_age_seconds") < 0 || after.value("recs_default_rewards_total") - before.value("recs_default_rewards_total") < 14 || after.value("recs_model_updates") < 15); waited += 200) {
+    for (
+      let waited = 0;
+      waited < 5_000 &&
+      (after.value("recs_model_snapshot_age_seconds") < 0 ||
+        after.value("recs_default_rewards_total") - before.value("recs_default_rewards_total") < 14 ||
+        after.value("recs_model_updates") < 15);
+      waited += 200
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 200));
       after = await scrape();
     }
-    const delta = (name: string, labels: Record<string, string> = {}) => after.value(name, labels) - before.value(name, labels);
+    const delta = (name: string, labels: Record<string, string> = {}) =>
+      after.value(name, labels) - before.value(name, labels);
 
     // RPC latency histogram and counter, by method and status code.
     expect(delta("recs_rpc_duration_seconds_count", { method: "Recommend", code: "OK" })).toBe(5);
@@ -91,7 +118,12 @@ describe("Prometheus /metrics on RECS_METRICS_PORT", () => {
     expect(delta("recs_rpc_duration_seconds_count", { method: "Feedback", code: "OK" })).toBe(2);
     expect(delta("recs_rpc_duration_seconds_count", { method: "Feedback", code: "NOT_FOUND" })).toBe(1);
     expect(delta("recs_rpc_duration_seconds_count", { method: "IngestFeedback", code: "OK" })).toBe(1);
-    expect(after.samples.some((s) => s.name === "recs_rpc_duration_seconds_bucket" && s.labels.method === "Recommend" && s.labels.le === "+Inf")).toBe(true);
+    expect(
+      after.samples.some(
+        (s) =>
+          s.name === "recs_rpc_duration_seconds_bucket" && s.labels.method === "Recommend" && s.labels.le === "+Inf",
+      ),
+    ).toBe(true);
     expect(delta("recs_rpc_total", { method: "Recommend" })).toBe(6);
 
     // Feedback outcomes: 1 + 30 accepted, 1 duplicate, 1 rejected.
@@ -103,13 +135,17 @@ describe("Prometheus /metrics on RECS_METRICS_PORT", () => {
     expect(delta("recs_store_operation_seconds_count", { store: "session_store", operation: "read_window" })).toBe(5);
     // Feedback appends to session windows in one guarded call per group-commit batch (a context this
     // replica served is read from memory, without a store call).
-    expect(delta("recs_store_operation_seconds_count", { store: "session_store", operation: "append" })).toBeGreaterThanOrEqual(1);
+    expect(
+      delta("recs_store_operation_seconds_count", { store: "session_store", operation: "append" }),
+    ).toBeGreaterThanOrEqual(1);
     expect(after.text).toContain("# TYPE recs_store_errors_total counter");
     expect(delta("recs_store_errors_total")).toBe(0);
 
     // Two users over five calls: at least one miss each, and hits once cached.
     expect(delta("recs_user_cache_total", { result: "miss" })).toBeGreaterThanOrEqual(2);
-    expect(delta("recs_user_cache_total", { result: "hit" }) + delta("recs_user_cache_total", { result: "miss" })).toBe(5);
+    expect(delta("recs_user_cache_total", { result: "hit" }) + delta("recs_user_cache_total", { result: "miss" })).toBe(
+      5,
+    );
 
     // No store failed, so no degraded responses; the family is still declared for dashboards.
     expect(after.text).toContain("# TYPE recs_degraded_responses_total counter");

@@ -45,12 +45,22 @@ export interface OpsService {
  * writing into memory instead of stdout.
  */
 export async function startOpsService(storage: TestStorage, overrides: Partial<Config> = {}): Promise<OpsService> {
-  const config = loadConfig({}, { port: 0, loadSampleCatalog: "never", embeddingDim: 8, storeTimeoutMs: 500, logLevel: "debug", ...storage.overrides, ...overrides });
+  const config = loadConfig(
+    {},
+    {
+      port: 0,
+      loadSampleCatalog: "never",
+      embeddingDim: 8,
+      storeTimeoutMs: 500,
+      logLevel: "debug",
+      ...storage.overrides,
+      ...overrides,
+    },
+  );
   const { destination, log } = captureLog();
   const service = await startService(config, createLogger(config.logLevel, destination), { seed: 11 });
   return { service, target: `127.0.0.1:${service.port}`, config, log };
 }
-
 
 /**
  * Real Postgres and Redis when they are up (they start in well under a second, PGlite takes seconds),

@@ -11,7 +11,9 @@ const probe = async (port: number, path: string) => {
   return { status: res.status, body: (await res.json()) as { status: string } };
 };
 
-describe("start-up: Kubernetes probes on the metrics port, and warnings instead of crashes", { timeout: 120_000 }, () => {
+describe("start-up: Kubernetes probes on the metrics port, and warnings instead of crashes", {
+  timeout: 120_000,
+}, () => {
   const storages: TestStorage[] = [];
   afterEach(async () => {
     for (const storage of storages.splice(0)) await storage.drop();
@@ -22,7 +24,10 @@ describe("start-up: Kubernetes probes on the metrics port, and warnings instead 
     const storage = await createTestStorage("embedded");
     storages.push(storage);
     const metricsPort = await freePort();
-    const config = loadConfig({}, { port: 0, metricsPort, loadSampleCatalog: "always", embeddingDim: 32, logLevel: "silent", ...storage.overrides });
+    const config = loadConfig(
+      {},
+      { port: 0, metricsPort, loadSampleCatalog: "always", embeddingDim: 32, logLevel: "silent", ...storage.overrides },
+    );
     const starting = startService(config, createLogger("silent"));
     const readiness: number[] = [];
     const liveness: number[] = [];
@@ -61,7 +66,10 @@ describe("start-up: Kubernetes probes on the metrics port, and warnings instead 
     storages.push(storage);
     const ops = await startOpsService(storage, { loadSampleCatalog: "always", embeddingDim: 8, logLevel: "info" });
     try {
-      const warnings = ops.log.lines().filter((line) => line.level === 40).map((line) => line.msg);
+      const warnings = ops.log
+        .lines()
+        .filter((line) => line.level === 40)
+        .map((line) => line.msg);
       expect(warnings).toEqual([
         "the sample catalog's embeddings have 32 values but RECS_EMBEDDING_DIM is 8; not loaded (set RECS_LOAD_SAMPLE_CATALOG=never to skip it)",
         "the catalog is empty, so every Recommend answers with no items: load one with Catalog.UpsertItems or `recs load-catalog FILE` (on the embedded store, while the server is stopped)",

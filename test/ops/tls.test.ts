@@ -8,8 +8,12 @@ import { opsStorage, startOpsService, type OpsService } from "./ops-service";
 
 const haveOpenssl = opensslAvailable();
 // Under CI the TLS suite must run: a silent skip would let TLS break unnoticed.
-if (!haveOpenssl && IN_CI) throw new Error("openssl CLI not found, and CI=true: install openssl (Debian package openssl) so the TLS suite can make its certificates");
-if (!haveOpenssl) console.warn("openssl CLI not found: skipping the TLS suite (node:crypto cannot issue X.509 certificates)");
+if (!haveOpenssl && IN_CI)
+  throw new Error(
+    "openssl CLI not found, and CI=true: install openssl (Debian package openssl) so the TLS suite can make its certificates",
+  );
+if (!haveOpenssl)
+  console.warn("openssl CLI not found: skipping the TLS suite (node:crypto cannot issue X.509 certificates)");
 
 describe.skipIf(!haveOpenssl)("TLS with certificates made in the test", () => {
   let pki: TestPki;
@@ -48,19 +52,23 @@ describe.skipIf(!haveOpenssl)("TLS with certificates made in the test", () => {
     const plaintext = clientOf(ops, {});
     expect((await codeOf(plaintext.getItem("item-1"))).code).toBe(status.UNAVAILABLE);
     // A TLS client that does not trust the issuing CA must not connect either.
-    const untrusting = clientOf(ops, { credentials: credentials.createSsl(pki.read(pki.dir + "/other-ca.crt")) });
+    const untrusting = clientOf(ops, { credentials: credentials.createSsl(pki.read(`${pki.dir}/other-ca.crt`)) });
     expect((await codeOf(untrusting.getItem("item-1"))).code).toBe(status.UNAVAILABLE);
   });
 
   it("with RECS_TLS_CLIENT_CA, serves only clients with a certificate that CA signed", async () => {
     const ops = await start({ tlsCert: pki.serverCert, tlsKey: pki.serverKey, tlsClientCa: pki.caCert });
     const ca = pki.read(pki.caCert);
-    const withCert = clientOf(ops, { credentials: credentials.createSsl(ca, pki.read(pki.clientKey), pki.read(pki.clientCert)) });
+    const withCert = clientOf(ops, {
+      credentials: credentials.createSsl(ca, pki.read(pki.clientKey), pki.read(pki.clientCert)),
+    });
     expect((await withCert.getItem("item-1")).itemId).toBe("item-1");
 
     const withoutCert = clientOf(ops, { credentials: credentials.createSsl(ca) });
     expect((await codeOf(withoutCert.getItem("item-1"))).code).toBe(status.UNAVAILABLE);
-    const stranger = clientOf(ops, { credentials: credentials.createSsl(ca, pki.read(pki.strangerKey), pki.read(pki.strangerCert)) });
+    const stranger = clientOf(ops, {
+      credentials: credentials.createSsl(ca, pki.read(pki.strangerKey), pki.read(pki.strangerCert)),
+    });
     expect((await codeOf(stranger.getItem("item-1"))).code).toBe(status.UNAVAILABLE);
   });
 });

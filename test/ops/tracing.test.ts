@@ -25,7 +25,8 @@ async function otlpReceiver(): Promise<{ server: Server; url: string; spans: Otl
     req.on("end", () => {
       if (req.url === "/v1/traces") {
         const payload = JSON.parse(body) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }> };
-        for (const resource of payload.resourceSpans) for (const scope of resource.scopeSpans) spans.push(...scope.spans);
+        for (const resource of payload.resourceSpans)
+          for (const scope of resource.scopeSpans) spans.push(...scope.spans);
       }
       res.writeHead(200, { "content-type": "application/json" }).end("{}");
     });
@@ -69,7 +70,10 @@ describe("OpenTelemetry traces", () => {
   });
 
   it("exports a Recommend as one trace: the server span with the request id, its store calls as child spans", async () => {
-    await client.recommend({ userId: "trace-user", sessionId: "trace-session", k: 3 }, client.metadata({ "x-request-id": "trace-req-1" }));
+    await client.recommend(
+      { userId: "trace-user", sessionId: "trace-session", k: 3 },
+      client.metadata({ "x-request-id": "trace-req-1" }),
+    );
     let root: OtlpSpan | undefined;
     let trace: OtlpSpan[] = [];
     for (let waited = 0; waited < 10_000; waited += 100) {
@@ -83,23 +87,35 @@ describe("OpenTelemetry traces", () => {
     expect(root!.kind).toBe(2); // SERVER
     expect(root!.parentSpanId ?? "").toBe("");
     const stores = trace.filter((s) => attribute(s, "recs.store") !== undefined);
-    expect(stores.map((s) => s.name).sort()).toEqual(expect.arrayContaining(["serving_store put_context", "session_store read_window", "user_store get_user"]));
+    expect(stores.map((s) => s.name).sort()).toEqual(
+      expect.arrayContaining(["serving_store put_context", "session_store read_window", "user_store get_user"]),
+    );
     for (const span of stores) expect(span.parentSpanId).toBe(root!.spanId);
     if (realStores) {
       // The client libraries' own spans, inside the store spans that made them.
       const tree = trace.map((s) => `${s.name} ${s.spanId} <- ${s.parentSpanId ?? ""}`).join("\n");
       const under = (storeSpan: string, system: string) => {
         const parent = stores.find((s) => s.name === storeSpan)!;
-        return trace.filter((s) => s.parentSpanId === parent.spanId && [attribute(s, "db.system"), attribute(s, "db.system.name")].includes(system));
+        return trace.filter(
+          (s) =>
+            s.parentSpanId === parent.spanId &&
+            [attribute(s, "db.system"), attribute(s, "db.system.name")].includes(system),
+        );
       };
-      expect(under("session_store read_window", "redis").map((s) => s.name), tree).toContain("lrange");
+      expect(
+        under("session_store read_window", "redis").map((s) => s.name),
+        tree,
+      ).toContain("lrange");
       // Every Redis command sits under a store span of this call (which one, when the adapter pipelines
       // commands of several calls, is the one that opened the batch).
       const storeIds = new Set(stores.map((s) => s.spanId));
       const redis = trace.filter((s) => [attribute(s, "db.system"), attribute(s, "db.system.name")].includes("redis"));
       expect(redis.length, tree).toBeGreaterThanOrEqual(2);
       for (const span of redis) expect(storeIds.has(span.parentSpanId ?? ""), tree).toBe(true);
-      expect(under("user_store get_user", "postgresql").some((s) => s.name.startsWith("pg.query")), tree).toBe(true);
+      expect(
+        under("user_store get_user", "postgresql").some((s) => s.name.startsWith("pg.query")),
+        tree,
+      ).toBe(true);
     }
     // Health checks are not traced.
     expect(receiver.spans.some((s) => s.name.includes("Health"))).toBe(false);

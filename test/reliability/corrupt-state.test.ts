@@ -26,7 +26,13 @@ describe.runIf(enabled)("corrupt state written raw into Redis and Postgres", () 
 
   it("an undecodable session window entry is skipped and counted; the rest of the window still works", async () => {
     const rec = await s.t.client.recommend({ userId: "cs-user", sessionId: "cs-s", k: 3 });
-    await s.t.client.feedback({ eventId: "cs-1", userId: "cs-user", sessionId: "cs-s", itemId: rec.items[0]!.itemId, type: "CLICK" });
+    await s.t.client.feedback({
+      eventId: "cs-1",
+      userId: "cs-user",
+      sessionId: "cs-s",
+      itemId: rec.items[0]!.itemId,
+      type: "CLICK",
+    });
     const before = await totalCorrupt(s);
     await s.redis.lpush(`${s.prefix}{s:cs-s}`, "\u0000garbage{not an event", "");
     const again = await s.t.client.recommend({ userId: "cs-user", sessionId: "cs-s", k: 3 });
@@ -44,7 +50,14 @@ describe.runIf(enabled)("corrupt state written raw into Redis and Postgres", () 
     const elsewhere = "served-by-another-replica";
     await s.redis.set(`${s.prefix}{rc:${elsewhere}}`, Buffer.from([0xff, 0x00, 0x13, 0x37]));
     const before = await totalCorrupt(s);
-    const ack = await s.t.client.feedback({ eventId: "sc-1", userId: "sc-user", sessionId: "sc-s", itemId: rec.items[0]!.itemId, type: "CLICK", recommendationId: elsewhere });
+    const ack = await s.t.client.feedback({
+      eventId: "sc-1",
+      userId: "sc-user",
+      sessionId: "sc-s",
+      itemId: rec.items[0]!.itemId,
+      type: "CLICK",
+      recommendationId: elsewhere,
+    });
     expect(ack).toMatchObject({ duplicate: false, appliedToModel: false });
     expect(await totalCorrupt(s)).toBe(before + 1);
     expect((await corruptCounts(s)).get("serving_context")).toBeGreaterThanOrEqual(1);
@@ -60,9 +73,18 @@ describe.runIf(enabled)("corrupt state written raw into Redis and Postgres", () 
     const state = await s.t.client.getUserState("warped");
     expect(state.interactionCount).toBe("7");
     expect(state.longTermEmbedding).toEqual([]);
-    const ack = await s.t.client.feedback({ eventId: "w-1", userId: "warped", sessionId: "w-s", itemId: rec.items[0]!.itemId, type: "PURCHASE", recommendationId: rec.recommendationId });
+    const ack = await s.t.client.feedback({
+      eventId: "w-1",
+      userId: "warped",
+      sessionId: "w-s",
+      itemId: rec.items[0]!.itemId,
+      type: "PURCHASE",
+      recommendationId: rec.recommendationId,
+    });
     expect(ack.duplicate).toBe(false);
-    const { rows } = await s.db.query("SELECT array_length(embedding, 1) AS dim, interaction_count::int AS n FROM users WHERE user_id = 'warped'");
+    const { rows } = await s.db.query(
+      "SELECT array_length(embedding, 1) AS dim, interaction_count::int AS n FROM users WHERE user_id = 'warped'",
+    );
     expect(rows[0]).toEqual({ dim: 8, n: 8 });
     // The metric's label stays one of a few kinds, whatever the user id: no label per user.
     for (const what of (await corruptCounts(s)).keys()) expect(what).toMatch(/^[a-z_]+$/);

@@ -4,7 +4,15 @@ import { seededRandom, type Random } from "../../src/bandit/rng";
 import type { FeedbackEvent } from "../../src/server/generated/recs/v1/FeedbackEvent";
 import type { Item } from "../../src/server/generated/recs/v1/Item";
 import type { RecommendRequest } from "../../src/server/generated/recs/v1/RecommendRequest";
-import { codeOf, createTestStorage, healthClient, startTestService, testCatalog, type TestService, type TestStorage } from "../helpers/service";
+import {
+  codeOf,
+  createTestStorage,
+  healthClient,
+  startTestService,
+  testCatalog,
+  type TestService,
+  type TestStorage,
+} from "../helpers/service";
 import { realStoresUp } from "./harness";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_129);
@@ -29,18 +37,26 @@ function fuzzString(rng: Random): string {
     () => "\u0000\u0001\u{1F600}\uFFFD",
     () => "a\u0000b",
     () => ascii(4 * MIB + 1),
-    () => Array.from({ length: 1 + Math.floor(rng() * 40) }, () => String.fromCharCode(32 + Math.floor(rng() * 0xd000))).join(""),
+    () =>
+      Array.from({ length: 1 + Math.floor(rng() * 40) }, () =>
+        String.fromCharCode(32 + Math.floor(rng() * 0xd000)),
+      ).join(""),
   ])();
 }
-const fuzzNumber = (rng: Random) => pick(rng, [NaN, Infinity, -Infinity, 0, -0, 1, 1e6, 1e6 + 1, -1e6, -1e300, 5e-324, Number.MAX_VALUE]);
-const fuzzEnum = (rng: Random) => pick(rng, [-1, 0, 1, 2, 3, 4, 5, 99, 2 ** 31 - 1, "CLICK", "PURCHASE", "FEEDBACK_TYPE_UNSPECIFIED"]);
+const fuzzNumber = (rng: Random) =>
+  pick(rng, [NaN, Infinity, -Infinity, 0, -0, 1, 1e6, 1e6 + 1, -1e6, -1e300, 5e-324, Number.MAX_VALUE]);
+const fuzzEnum = (rng: Random) =>
+  pick(rng, [-1, 0, 1, 2, 3, 4, 5, 99, 2 ** 31 - 1, "CLICK", "PURCHASE", "FEEDBACK_TYPE_UNSPECIFIED"]);
 const fuzzMap = (rng: Random): Record<string, string> => {
   const size = pick(rng, [0, 1, 64, 65, 200]);
   const value = pick(rng, ["v", ascii(256), ascii(257)]);
   const key = pick(rng, ["k", ascii(250), ascii(257)]);
-  return Object.fromEntries(Array.from({ length: size }, (_, i) => [`${key}${i}`.slice(-Math.max(1, key.length)), value]));
+  return Object.fromEntries(
+    Array.from({ length: size }, (_, i) => [`${key}${i}`.slice(-Math.max(1, key.length)), value]),
+  );
 };
-const fuzzIds = (rng: Random) => Array.from({ length: pick(rng, [0, 1, 100, 10_000, 10_001]) }, (_, i) => (rng() < 0.001 ? "" : `item-${i}`));
+const fuzzIds = (rng: Random) =>
+  Array.from({ length: pick(rng, [0, 1, 100, 10_000, 10_001]) }, (_, i) => (rng() < 0.001 ? "" : `item-${i}`));
 
 describe("hostile and boundary input", () => {
   let storage: TestStorage;
@@ -57,9 +73,19 @@ describe("hostile and boundary input", () => {
     await storage?.drop();
   });
 
-  const recommend = (req: Partial<RecommendRequest>) => codeOf(t.client.recommend({ userId: "u", ...req } as RecommendRequest));
+  const recommend = (req: Partial<RecommendRequest>) =>
+    codeOf(t.client.recommend({ userId: "u", ...req } as RecommendRequest));
   const feedback = (event: Partial<FeedbackEvent> & Record<string, unknown>) =>
-    codeOf(t.client.feedback({ eventId: `e-${Math.random()}`, userId: "u", sessionId: "s", itemId: "item-1", type: "CLICK", ...event } as FeedbackEvent));
+    codeOf(
+      t.client.feedback({
+        eventId: `e-${Math.random()}`,
+        userId: "u",
+        sessionId: "s",
+        itemId: "item-1",
+        type: "CLICK",
+        ...event,
+      } as FeedbackEvent),
+    );
 
   it("answers each limit of the contract with the documented status and a message naming the field", async () => {
     const cases: Array<[string, Promise<{ code: number; details: string }>, number, RegExp?]> = [
@@ -71,12 +97,35 @@ describe("hostile and boundary input", () => {
       ["k = 100", recommend({ k: 100 }), OK],
       ["k = 101", recommend({ k: 101 }), INVALID_ARGUMENT, /k must be at most 100/],
       ["k = 2^32-1", recommend({ k: 2 ** 32 - 1 }), INVALID_ARGUMENT, /k must be at most 100/],
-      ["64 context entries", recommend({ context: Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`k${i}`, ascii(256)])) }), OK],
-      ["65 context entries", recommend({ context: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, "v"])) }), INVALID_ARGUMENT, /context must have at most 64 entries/],
+      [
+        "64 context entries",
+        recommend({ context: Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`k${i}`, ascii(256)])) }),
+        OK,
+      ],
+      [
+        "65 context entries",
+        recommend({ context: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, "v"])) }),
+        INVALID_ARGUMENT,
+        /context must have at most 64 entries/,
+      ],
       ["257-byte context value", recommend({ context: { page: ascii(257) } }), INVALID_ARGUMENT, /context\["page"\]/],
-      ["10k unknown candidate ids", recommend({ candidateIds: Array.from({ length: 10_000 }, (_, i) => `nope-${i}`) }), OK],
-      ["10001 candidate ids", recommend({ candidateIds: Array.from({ length: 10_001 }, (_, i) => `c-${i}`) }), INVALID_ARGUMENT, /candidate_ids must have at most 10000/],
-      ["empty candidate id", recommend({ candidateIds: ["item-1", ""] }), INVALID_ARGUMENT, /candidate_ids\[1\] is required/],
+      [
+        "10k unknown candidate ids",
+        recommend({ candidateIds: Array.from({ length: 10_000 }, (_, i) => `nope-${i}`) }),
+        OK,
+      ],
+      [
+        "10001 candidate ids",
+        recommend({ candidateIds: Array.from({ length: 10_001 }, (_, i) => `c-${i}`) }),
+        INVALID_ARGUMENT,
+        /candidate_ids must have at most 10000/,
+      ],
+      [
+        "empty candidate id",
+        recommend({ candidateIds: ["item-1", ""] }),
+        INVALID_ARGUMENT,
+        /candidate_ids\[1\] is required/,
+      ],
       ["257-byte category", recommend({ category: ascii(257) }), INVALID_ARGUMENT, /category/],
       ["message over 4 MiB", recommend({ userId: ascii(4 * MIB + 1) }), RESOURCE_EXHAUSTED],
       ["NaN reward", feedback({ reward: NaN }), INVALID_ARGUMENT, /reward must be a finite number/],
@@ -86,19 +135,41 @@ describe("hostile and boundary input", () => {
       ["reward 1e6+1", feedback({ reward: 1e6 + 1 }), INVALID_ARGUMENT, /reward must be within/],
       ["type 99", feedback({ type: 99 as never }), INVALID_ARGUMENT, /type 99 is not a FeedbackType/],
       ["type -1", feedback({ type: -1 as never }), INVALID_ARGUMENT, /not a FeedbackType/],
-      ["type unset, no reward", feedback({ type: "FEEDBACK_TYPE_UNSPECIFIED" }), INVALID_ARGUMENT, /type is required unless reward is set/],
+      [
+        "type unset, no reward",
+        feedback({ type: "FEEDBACK_TYPE_UNSPECIFIED" }),
+        INVALID_ARGUMENT,
+        /type is required unless reward is set/,
+      ],
       ["type unset, reward set", feedback({ type: "FEEDBACK_TYPE_UNSPECIFIED", reward: 0.5 }), OK],
       ["unknown item", feedback({ itemId: "not-in-catalog" }), NOT_FOUND, /not-in-catalog/],
       ["negative time", feedback({ occurredAtMs: "-1" }), INVALID_ARGUMENT, /occurred_at_ms/],
       ["int64 max time", feedback({ occurredAtMs: "9223372036854775807" }), INVALID_ARGUMENT, /occurred_at_ms/],
-      ["NUL in user_id", recommend({ userId: "a\u0000b" }), INVALID_ARGUMENT, /user_id must not contain the NUL character/],
-      ["NUL in a context value", recommend({ context: { page: "x\u0000" } }), INVALID_ARGUMENT, /context\["page"\] must not contain the NUL/],
-      ["NUL in session_id", feedback({ sessionId: "s\u0000" }), INVALID_ARGUMENT, /session_id must not contain the NUL/],
+      [
+        "NUL in user_id",
+        recommend({ userId: "a\u0000b" }),
+        INVALID_ARGUMENT,
+        /user_id must not contain the NUL character/,
+      ],
+      [
+        "NUL in a context value",
+        recommend({ context: { page: "x\u0000" } }),
+        INVALID_ARGUMENT,
+        /context\["page"\] must not contain the NUL/,
+      ],
+      [
+        "NUL in session_id",
+        feedback({ sessionId: "s\u0000" }),
+        INVALID_ARGUMENT,
+        /session_id must not contain the NUL/,
+      ],
       ["empty event", codeOf(t.client.feedback({})), INVALID_ARGUMENT, /event_id is required/],
       ["empty user state", codeOf(t.client.getUserState("")), INVALID_ARGUMENT, /user_id is required/],
       ["empty item id", codeOf(t.client.getItem("")), INVALID_ARGUMENT, /item_id/],
     ];
-    const results = await Promise.all(cases.map(async ([name, call, code, message]) => ({ name, code, message, got: await call })));
+    const results = await Promise.all(
+      cases.map(async ([name, call, code, message]) => ({ name, code, message, got: await call })),
+    );
     for (const { name, code, message, got } of results) {
       expect({ name, code: got.code }).toEqual({ name, code });
       if (message) expect(got.details, name).toMatch(message);
@@ -123,12 +194,23 @@ describe("hostile and boundary input", () => {
       ["3", "st-3"],
       ["4", "st-4"],
     ]);
-    expect(summary.rejections.map((r) => r.reason).join("\n")).toMatch(/type 42[\s\S]*nowhere[\s\S]*user_id is required[\s\S]*reward/);
-    expect(await t.client.ingestFeedback([])).toMatchObject({ received: "0", accepted: "0", duplicates: "0", rejected: "0" });
+    expect(summary.rejections.map((r) => r.reason).join("\n")).toMatch(
+      /type 42[\s\S]*nowhere[\s\S]*user_id is required[\s\S]*reward/,
+    );
+    expect(await t.client.ingestFeedback([])).toMatchObject({
+      received: "0",
+      accepted: "0",
+      duplicates: "0",
+      rejected: "0",
+    });
     const items: Item[] = [
       { itemId: "fz-ok", embedding: testCatalog(1)[0]!.embedding },
       { itemId: "fz-nan", embedding: [NaN, 0, 0, 0, 0, 0, 0, 0] },
-      { itemId: "fz-attrs", embedding: testCatalog(1)[0]!.embedding, attributes: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`a${i}`, "v"])) },
+      {
+        itemId: "fz-attrs",
+        embedding: testCatalog(1)[0]!.embedding,
+        attributes: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`a${i}`, "v"])),
+      },
       { itemId: ascii(257), embedding: testCatalog(1)[0]!.embedding },
     ];
     expect(await t.client.upsertItems(items)).toMatchObject({ received: "4", upserted: "1", rejected: "3" });
@@ -180,7 +262,9 @@ describe("hostile and boundary input", () => {
     expect(seen.get(OK)).toBeGreaterThan(0);
 
     const health = healthClient(t.target);
-    const serving = await new Promise<string>((resolve, reject) => health.Check({ service: "recs.v1.Recommender" }, (err, res) => (err ? reject(err) : resolve(res!.status))));
+    const serving = await new Promise<string>((resolve, reject) =>
+      health.Check({ service: "recs.v1.Recommender" }, (err, res) => (err ? reject(err) : resolve(res!.status))),
+    );
     health.close();
     expect(serving).toBe("SERVING");
     const normal = await t.client.recommend({ userId: "after-fuzz", sessionId: "s", k: 5 });

@@ -3,7 +3,13 @@ import { Redis } from "ioredis";
 import type { Config } from "../../src/config";
 import { FaultProxy } from "../helpers/fault-proxy";
 import { postgresAvailable, redisAvailable, TEST_DATABASE_URL, TEST_REDIS_URL } from "../helpers/servers";
-import { createTestStorage, startTestService, testCatalog, type TestService, type TestStorage } from "../helpers/service";
+import {
+  createTestStorage,
+  startTestService,
+  testCatalog,
+  type TestService,
+  type TestStorage,
+} from "../helpers/service";
 
 /** Whether the real servers are there (under CI they must be: these helpers throw instead of skipping). */
 export async function realStoresUp(): Promise<boolean> {
@@ -77,7 +83,9 @@ export async function startFaultyStack(overrides: Partial<Config> = {}, catalogS
 }
 
 /** Runs `call` and returns its result (or error) with how long it took. */
-export async function timed<T>(call: () => Promise<T>): Promise<{ ms: number; value?: T; error?: { code: number; details: string } }> {
+export async function timed<T>(
+  call: () => Promise<T>,
+): Promise<{ ms: number; value?: T; error?: { code: number; details: string } }> {
   const started = performance.now();
   try {
     const value = await call();

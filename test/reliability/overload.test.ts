@@ -24,7 +24,13 @@ describe.runIf(enabled)("overload: more calls than RECS_MAX_IN_FLIGHT while the 
         Array.from({ length: 200 }, (_, i) =>
           timed<unknown>(() =>
             i % 4 === 3
-              ? s.t.client.feedback({ eventId: `ov-${i}`, userId: `ov-${i}`, sessionId: `ov-${i}`, itemId: item, type: "CLICK" })
+              ? s.t.client.feedback({
+                  eventId: `ov-${i}`,
+                  userId: `ov-${i}`,
+                  sessionId: `ov-${i}`,
+                  itemId: item,
+                  type: "CLICK",
+                })
               : s.t.client.recommend({ userId: `ov-${i}`, sessionId: `ov-${i}`, k: 3 }),
           ),
         ),
@@ -32,7 +38,9 @@ describe.runIf(enabled)("overload: more calls than RECS_MAX_IN_FLIGHT while the 
       const codes = calls.map((c) => c.error?.code ?? status.OK);
       const ok = codes.filter((c) => c === status.OK).length;
       const refused = calls.filter((c) => c.error?.code === status.RESOURCE_EXHAUSTED);
-      console.info(`overload: ${ok} served, ${refused.length} refused; heap grew ${((process.memoryUsage().heapUsed - heapBefore) / 1e6).toFixed(1)} MB`);
+      console.info(
+        `overload: ${ok} served, ${refused.length} refused; heap grew ${((process.memoryUsage().heapUsed - heapBefore) / 1e6).toFixed(1)} MB`,
+      );
       expect(new Set(codes)).toEqual(new Set([status.OK, status.RESOURCE_EXHAUSTED]));
       expect(ok).toBeGreaterThanOrEqual(MAX_IN_FLIGHT);
       expect(refused.length).toBeGreaterThan(100);
@@ -44,11 +52,15 @@ describe.runIf(enabled)("overload: more calls than RECS_MAX_IN_FLIGHT while the 
       await s.redisProxy.pass();
     }
     const health = healthClient(s.t.target);
-    const serving = await new Promise<string>((resolve, reject) => health.Check({ service: "" }, (err, res) => (err ? reject(err) : resolve(res!.status))));
+    const serving = await new Promise<string>((resolve, reject) =>
+      health.Check({ service: "" }, (err, res) => (err ? reject(err) : resolve(res!.status))),
+    );
     health.close();
     expect(serving).toBe("SERVING");
     // Every slot was given back: a full set of parallel calls goes through again.
-    const after = await Promise.all(Array.from({ length: MAX_IN_FLIGHT }, (_, i) => codeOf(s.t.client.recommend({ userId: `after-${i}`, k: 2 }))));
+    const after = await Promise.all(
+      Array.from({ length: MAX_IN_FLIGHT }, (_, i) => codeOf(s.t.client.recommend({ userId: `after-${i}`, k: 2 }))),
+    );
     expect(after.map((c) => c.code)).toEqual(Array(MAX_IN_FLIGHT).fill(status.OK));
   });
 });

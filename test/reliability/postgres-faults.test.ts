@@ -1,6 +1,15 @@
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { counterTotal, eventually, FAULT_CONFIG, SLACK_MS, realStoresUp, startFaultyStack, timed, type FaultyStack } from "./harness";
+import {
+  counterTotal,
+  eventually,
+  FAULT_CONFIG,
+  SLACK_MS,
+  realStoresUp,
+  startFaultyStack,
+  timed,
+  type FaultyStack,
+} from "./harness";
 
 const enabled = await realStoresUp();
 const DEADLINE = FAULT_CONFIG.storeTimeoutMs!;
@@ -17,13 +26,31 @@ describe.runIf(enabled)("Postgres down, and both stores down, through fault prox
     const engine = s.t.service.engine;
     // A known user: cached by this replica, with a session and a recommendation to answer.
     const first = await s.t.client.recommend({ userId: "known", sessionId: "known-s", k: 4 });
-    expect((await s.t.client.feedback({ eventId: "pg-1", userId: "known", sessionId: "known-s", itemId: first.items[0]!.itemId, type: "CLICK", recommendationId: first.recommendationId })).duplicate).toBe(false);
+    expect(
+      (
+        await s.t.client.feedback({
+          eventId: "pg-1",
+          userId: "known",
+          sessionId: "known-s",
+          itemId: first.items[0]!.itemId,
+          type: "CLICK",
+          recommendationId: first.recommendationId,
+        })
+      ).duplicate,
+    ).toBe(false);
     const before = await s.t.client.getUserState("known", "known-s");
     const modelBefore = engine.model.updateCount;
     const feedbackIdsBefore = await s.db.query("SELECT count(*)::int AS n FROM events WHERE kind = 'feedback'");
 
     await s.postgresProxy.cut();
-    let retried: { eventId: string; userId: string; sessionId: string; itemId: string; type: "PURCHASE"; recommendationId: string };
+    let retried: {
+      eventId: string;
+      userId: string;
+      sessionId: string;
+      itemId: string;
+      type: "PURCHASE";
+      recommendationId: string;
+    };
     try {
       const cached = await timed(() => s.t.client.recommend({ userId: "known", sessionId: "known-s", k: 4 }));
       expect(cached.error).toBeUndefined();
@@ -36,9 +63,19 @@ describe.runIf(enabled)("Postgres down, and both stores down, through fault prox
       expect(unknown.value!.items).toHaveLength(4);
       expect(unknown.ms).toBeLessThan(DEADLINE + SLACK_MS);
 
-      retried = { eventId: "pg-retry", userId: "known", sessionId: "known-s", itemId: cached.value!.items[1]!.itemId, type: "PURCHASE", recommendationId: cached.value!.recommendationId };
+      retried = {
+        eventId: "pg-retry",
+        userId: "known",
+        sessionId: "known-s",
+        itemId: cached.value!.items[1]!.itemId,
+        type: "PURCHASE",
+        recommendationId: cached.value!.recommendationId,
+      };
       const refused = await timed(() => s.t.client.feedback(retried));
-      expect(refused.error).toMatchObject({ code: status.UNAVAILABLE, details: expect.stringMatching(/retry the same event_id/) });
+      expect(refused.error).toMatchObject({
+        code: status.UNAVAILABLE,
+        details: expect.stringMatching(/retry the same event_id/),
+      });
       expect(refused.ms).toBeLessThan(5_000);
       // Nothing of the refused event reached the model while the log was down.
       expect(engine.model.updateCount).toBe(modelBefore);
@@ -53,7 +90,9 @@ describe.runIf(enabled)("Postgres down, and both stores down, through fault prox
       expect(after.session).toEqual(before.session);
     }, 10_000);
     expect(engine.model.updateCount).toBe(modelBefore);
-    expect((await s.db.query("SELECT count(*)::int AS n FROM events WHERE kind = 'feedback'")).rows[0].n).toBe(feedbackIdsBefore.rows[0].n);
+    expect((await s.db.query("SELECT count(*)::int AS n FROM events WHERE kind = 'feedback'")).rows[0].n).toBe(
+      feedbackIdsBefore.rows[0].n,
+    );
 
     // The client retries the same event_id: it lands once, and only once.
     const landed = await s.t.client.feedback(retried!);
@@ -76,7 +115,9 @@ describe.runIf(enabled)("Postgres down, and both stores down, through fault prox
         expect(rec.degraded).toContain("user_store");
       }
       // The Recommend path's breaker is open now; the feedback path, which can wait, is not refused.
-      const ack = await timed(() => s.t.client.feedback({ eventId: "slow-fb", userId: "slow-9", sessionId: "slow-s", itemId: item, type: "CLICK" }));
+      const ack = await timed(() =>
+        s.t.client.feedback({ eventId: "slow-fb", userId: "slow-9", sessionId: "slow-s", itemId: item, type: "CLICK" }),
+      );
       expect(ack.error).toBeUndefined();
       expect(ack.value!.duplicate).toBe(false);
     } finally {
@@ -88,13 +129,29 @@ describe.runIf(enabled)("Postgres down, and both stores down, through fault prox
   it("a hung Postgres: Feedback answers UNAVAILABLE in bounded time, and the late write and the retry add up to exactly once", async () => {
     const engine = s.t.service.engine;
     const rec = await s.t.client.recommend({ userId: "hung", sessionId: "hung-s", k: 3 });
-    await s.t.client.feedback({ eventId: "hung-0", userId: "hung", sessionId: "hung-s", itemId: rec.items[0]!.itemId, type: "CLICK" });
+    await s.t.client.feedback({
+      eventId: "hung-0",
+      userId: "hung",
+      sessionId: "hung-s",
+      itemId: rec.items[0]!.itemId,
+      type: "CLICK",
+    });
     const modelBefore = engine.model.updateCount;
-    const event = { eventId: "hung-1", userId: "hung", sessionId: "hung-s", itemId: rec.items[1]!.itemId, type: "PURCHASE" as const, recommendationId: rec.recommendationId };
+    const event = {
+      eventId: "hung-1",
+      userId: "hung",
+      sessionId: "hung-s",
+      itemId: rec.items[1]!.itemId,
+      type: "PURCHASE" as const,
+      recommendationId: rec.recommendationId,
+    };
     await s.postgresProxy.blackhole();
     try {
       const refused = await timed(() => s.t.client.feedback(event));
-      expect(refused.error).toMatchObject({ code: status.UNAVAILABLE, details: expect.stringMatching(/retry the same event_id/) });
+      expect(refused.error).toMatchObject({
+        code: status.UNAVAILABLE,
+        details: expect.stringMatching(/retry the same event_id/),
+      });
       expect(refused.ms).toBeLessThan(5_000 + SLACK_MS);
     } finally {
       await s.postgresProxy.pass();
@@ -109,27 +166,45 @@ describe.runIf(enabled)("Postgres down, and both stores down, through fault prox
     }, 5_000);
     const { rows } = await s.db.query("SELECT count(*)::int AS n FROM events WHERE event_id = 'hung-1'");
     expect(rows[0].n).toBe(1);
-    console.info(`hung Postgres: the first retry was ${retry.duplicate ? "a duplicate (the held write landed late and was applied then)" : "accepted (the held write never landed)"}`);
+    console.info(
+      `hung Postgres: the first retry was ${retry.duplicate ? "a duplicate (the held write landed late and was applied then)" : "accepted (the held write never landed)"}`,
+    );
   }, 20_000);
 
   it("with both down, Recommend answers with popularity from memory and Feedback is UNAVAILABLE", async () => {
     // Make a few items popular, so popularity has something to say.
     const rec = await s.t.client.recommend({ userId: "pop", sessionId: "pop-s", k: 5 });
     for (const [i, item] of rec.items.slice(0, 2).entries()) {
-      await s.t.client.feedback({ eventId: `pop-${i}`, userId: `pop-${i}`, sessionId: "pop-s", itemId: item.itemId, type: "PURCHASE" });
+      await s.t.client.feedback({
+        eventId: `pop-${i}`,
+        userId: `pop-${i}`,
+        sessionId: "pop-s",
+        itemId: item.itemId,
+        type: "PURCHASE",
+      });
     }
     const degradedBefore = await counterTotal(s.t.service.engine.metrics.degraded);
     await Promise.all([s.postgresProxy.cut(), s.redisProxy.cut()]);
     try {
       for (let i = 0; i < 8; i++) {
-        const call = await timed(() => s.t.client.recommend({ userId: `stranger-${i}`, sessionId: `stranger-s-${i}`, k: 5 }));
+        const call = await timed(() =>
+          s.t.client.recommend({ userId: `stranger-${i}`, sessionId: `stranger-s-${i}`, k: 5 }),
+        );
         expect(call.error).toBeUndefined();
         expect(call.value!.degraded).toEqual(["session_store", "user_store"]);
         expect(call.value!.items).toHaveLength(5);
         expect(call.ms).toBeLessThan(DEADLINE + SLACK_MS);
       }
       expect(await counterTotal(s.t.service.engine.metrics.degraded)).toBe(degradedBefore + 16);
-      const feedback = await s.t.client.feedback({ eventId: "both-down", userId: "pop-9", sessionId: "x", itemId: rec.items[0]!.itemId, type: "CLICK" }).catch((e: { code: number }) => e);
+      const feedback = await s.t.client
+        .feedback({
+          eventId: "both-down",
+          userId: "pop-9",
+          sessionId: "x",
+          itemId: rec.items[0]!.itemId,
+          type: "CLICK",
+        })
+        .catch((e: { code: number }) => e);
       expect(feedback).toMatchObject({ code: status.UNAVAILABLE });
     } finally {
       await Promise.all([s.postgresProxy.pass(), s.redisProxy.pass()]);
@@ -138,6 +213,16 @@ describe.runIf(enabled)("Postgres down, and both stores down, through fault prox
       const back = await s.t.client.recommend({ userId: "stranger-0", sessionId: "stranger-s-0", k: 5 });
       expect(back.degraded).toEqual([]);
     }, 10_000);
-    expect((await s.t.client.feedback({ eventId: "both-down", userId: "pop-9", sessionId: "x", itemId: rec.items[0]!.itemId, type: "CLICK" })).duplicate).toBe(false);
+    expect(
+      (
+        await s.t.client.feedback({
+          eventId: "both-down",
+          userId: "pop-9",
+          sessionId: "x",
+          itemId: rec.items[0]!.itemId,
+          type: "CLICK",
+        })
+      ).duplicate,
+    ).toBe(false);
   });
 });

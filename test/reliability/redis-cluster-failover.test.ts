@@ -4,7 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { redisKeys } from "../../src/state/redis/redis-keys";
 import { canStartRedisCluster, startThrowawayCluster, type ThrowawayCluster } from "../helpers/redis-cluster";
 import { postgresAvailable } from "../helpers/servers";
-import { createTestStorage, startTestService, testCatalog, type TestService, type TestStorage } from "../helpers/service";
+import {
+  createTestStorage,
+  startTestService,
+  testCatalog,
+  type TestService,
+  type TestStorage,
+} from "../helpers/service";
 import { eventually, FAULT_CONFIG } from "./harness";
 
 const enabled = (await postgresAvailable()) && canStartRedisCluster();
@@ -56,7 +62,14 @@ describe.runIf(enabled)("Redis Cluster failover under traffic", () => {
           recommends++;
           if (rec.degraded.includes("session_store")) degraded++;
           const eventId = `ev-${n}-${++eventNo}`;
-          await t.client.feedback({ eventId, userId: `u-${n}`, sessionId, itemId: rec.items[0]!.itemId, type: "CLICK", recommendationId: rec.recommendationId });
+          await t.client.feedback({
+            eventId,
+            userId: `u-${n}`,
+            sessionId,
+            itemId: rec.items[0]!.itemId,
+            type: "CLICK",
+            recommendationId: rec.recommendationId,
+          });
           acked.push(eventId);
         } catch (err) {
           failures.push(String((err as Error).message));
@@ -70,20 +83,35 @@ describe.runIf(enabled)("Redis Cluster failover under traffic", () => {
     const killedAt = Date.now();
     await cluster.kill(victim);
     // The victim's replica takes over its slots once the others mark it failed (node timeout 2 s).
-    await eventually(async () => {
-      expect(await cluster.cli(survivor, "cluster", "info")).toContain("cluster_state:ok");
-      expect(await cluster.masterOf(calculateSlot(keys.session(session)), survivor)).not.toBe(victim);
-    }, 30_000, 200);
+    await eventually(
+      async () => {
+        expect(await cluster.cli(survivor, "cluster", "info")).toContain("cluster_state:ok");
+        expect(await cluster.masterOf(calculateSlot(keys.session(session)), survivor)).not.toBe(victim);
+      },
+      30_000,
+      200,
+    );
     const promotedMs = Date.now() - killedAt;
 
     // Healthy again without a restart: no degradation, and the session window takes writes.
-    const healedMs = await eventually(async () => {
-      const rec = await t.client.recommend({ userId: "u-failover", sessionId: session, k: 3 });
-      expect(rec.degraded).toEqual([]);
-      await t.client.feedback({ eventId: `ev-heal-${++eventNo}`, userId: "u-failover", sessionId: session, itemId: rec.items[1]!.itemId, type: "CLICK", recommendationId: rec.recommendationId });
-      const state = await t.client.getUserState("u-failover", session);
-      expect(state.session[0]!.itemId).toBe(rec.items[1]!.itemId);
-    }, 20_000, 200);
+    const healedMs = await eventually(
+      async () => {
+        const rec = await t.client.recommend({ userId: "u-failover", sessionId: session, k: 3 });
+        expect(rec.degraded).toEqual([]);
+        await t.client.feedback({
+          eventId: `ev-heal-${++eventNo}`,
+          userId: "u-failover",
+          sessionId: session,
+          itemId: rec.items[1]!.itemId,
+          type: "CLICK",
+          recommendationId: rec.recommendationId,
+        });
+        const state = await t.client.getUserState("u-failover", session);
+        expect(state.session[0]!.itemId).toBe(rec.items[1]!.itemId);
+      },
+      20_000,
+      200,
+    );
     await new Promise((resolve) => setTimeout(resolve, 500));
     running = false;
     await traffic;
@@ -97,7 +125,10 @@ describe.runIf(enabled)("Redis Cluster failover under traffic", () => {
     const db = new pg.Client({ connectionString: storage.overrides.databaseUrl as string });
     await db.connect();
     try {
-      const { rows } = await db.query<{ event_id: string }>("SELECT event_id FROM events WHERE kind = 'feedback' AND event_id = ANY($1)", [acked]);
+      const { rows } = await db.query<{ event_id: string }>(
+        "SELECT event_id FROM events WHERE kind = 'feedback' AND event_id = ANY($1)",
+        [acked],
+      );
       expect(new Set(rows.map((r) => r.event_id))).toEqual(new Set(acked));
     } finally {
       await db.end();

@@ -46,11 +46,15 @@ describe.runIf(enabled)("three replicas on one Postgres and the Redis Cluster", 
   afterAll(async () => {
     for (const client of clients) client.close();
     // (A process ended by a signal has exitCode null, so skip the one killed already.)
-    await Promise.all(servers.filter((server) => server.child.exitCode === null && server.child.signalCode === null).map(async (server) => {
-      const killer = setTimeout(() => server.child.kill("SIGKILL"), 10_000);
-      await server.signal("SIGTERM");
-      clearTimeout(killer);
-    }));
+    await Promise.all(
+      servers
+        .filter((server) => server.child.exitCode === null && server.child.signalCode === null)
+        .map(async (server) => {
+          const killer = setTimeout(() => server.child.kill("SIGKILL"), 10_000);
+          await server.signal("SIGTERM");
+          clearTimeout(killer);
+        }),
+    );
     await storage?.drop();
     // The cluster's keys of this run, master by master (one DEL per key: they span slots).
     const cluster = new Cluster(TEST_REDIS_CLUSTER, { lazyConnect: true });
@@ -81,7 +85,14 @@ describe.runIf(enabled)("three replicas on one Postgres and the Redis Cluster", 
     };
     const before = await scores();
     const served = await a.recommend({ userId: "u-cross", sessionId: "s-cross", k: 4, candidateIds });
-    await a.feedback({ eventId: "cross-1", userId: "u-cross", sessionId: "s-cross", itemId: served.items[0]!.itemId, type: "PURCHASE", recommendationId: served.recommendationId });
+    await a.feedback({
+      eventId: "cross-1",
+      userId: "u-cross",
+      sessionId: "s-cross",
+      itemId: served.items[0]!.itemId,
+      type: "PURCHASE",
+      recommendationId: served.recommendationId,
+    });
     const crossMs = await eventually(async () => expect(await scores()).not.toEqual(before), 5_000, 20);
 
     // Load over all three: served through one replica, answered through another.
@@ -95,7 +106,14 @@ describe.runIf(enabled)("three replicas on one Postgres and the Redis Cluster", 
         try {
           const rec = await live[n % 3]!.recommend({ userId: `u-${n}`, sessionId: `s-${n}`, k: 4 });
           const item = rec.items[(eventNo + n) % rec.items.length]!;
-          await live[(n + 1) % 3]!.feedback({ eventId: `ev-${n}-${++eventNo}`, userId: `u-${n}`, sessionId: `s-${n}`, itemId: item.itemId, type: eventNo % 4 ? "CLICK" : "DISMISS", recommendationId: rec.recommendationId });
+          await live[(n + 1) % 3]!.feedback({
+            eventId: `ev-${n}-${++eventNo}`,
+            userId: `u-${n}`,
+            sessionId: `s-${n}`,
+            itemId: item.itemId,
+            type: eventNo % 4 ? "CLICK" : "DISMISS",
+            recommendationId: rec.recommendationId,
+          });
           acked++;
         } catch {
           // The replica killed below refuses calls until it is back; the load goes on elsewhere.
@@ -115,11 +133,15 @@ describe.runIf(enabled)("three replicas on one Postgres and the Redis Cluster", 
     // Drained: the last recommendations' default rewards are given and every replica has caught up.
     const live = [a, b, c];
     await new Promise((resolve) => setTimeout(resolve, REWARD_WAIT_MS + 1_500));
-    const statuses = await eventually(async () => {
-      const now = await Promise.all(live.map((client) => client.modelStatus()));
-      expect(new Set(now.map((s) => s.logPosition)).size).toBe(1);
-      expect(new Set(now.map((s) => s.checksum)).size).toBe(1);
-    }, 20_000, 200).then(() => Promise.all(live.map((client) => client.modelStatus(true))));
+    const statuses = await eventually(
+      async () => {
+        const now = await Promise.all(live.map((client) => client.modelStatus()));
+        expect(new Set(now.map((s) => s.logPosition)).size).toBe(1);
+        expect(new Set(now.map((s) => s.checksum)).size).toBe(1);
+      },
+      20_000,
+      200,
+    ).then(() => Promise.all(live.map((client) => client.modelStatus(true))));
 
     const rebuilt = await rebuildFromLog(storage.env.DATABASE_URL!);
     expect(Number(statuses[0]!.updateCount)).toBe(rebuilt.updateCount);
@@ -140,16 +162,23 @@ describe.runIf(enabled)("three replicas on one Postgres and the Redis Cluster", 
 });
 
 /** The model from nothing but the event log, as a replica with no snapshot would build it. */
-async function rebuildFromLog(databaseUrl: string): Promise<HybridSnapshot & { updateCount: number; bytes: Uint8Array }> {
+async function rebuildFromLog(
+  databaseUrl: string,
+): Promise<HybridSnapshot & { updateCount: number; bytes: Uint8Array }> {
   const config = loadConfig({}, { embeddingDim: DIM });
   const durable = await openPostgresStores({ url: databaseUrl, embeddingDim: DIM });
   try {
     const noSnapshots = { latest: async () => null, save: async () => undefined };
-    const { model } = await restoreModel(noSnapshots, durable.events, {
-      dim: DIM,
-      alpha: config.alpha,
-      prior: { session: config.priorSession, longTerm: config.priorLongTerm, strength: config.priorStrength },
-    }, silentLogger);
+    const { model } = await restoreModel(
+      noSnapshots,
+      durable.events,
+      {
+        dim: DIM,
+        alpha: config.alpha,
+        prior: { session: config.priorSession, longTerm: config.priorLongTerm, strength: config.priorStrength },
+      },
+      silentLogger,
+    );
     const bytes = model.bandit.exportState();
     return { ...decodeHybridState(bytes), bytes };
   } finally {
@@ -176,6 +205,7 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, wha
   for (let i = 0; i < expected.length; i++) {
     const x = actual[i]!;
     const y = expected[i]!;
-    if (Math.abs(x - y) > 1e-9 * Math.max(1, Math.abs(x), Math.abs(y))) throw new Error(`${what}[${i}]: ${x} ≠ ${y} (beyond 1e-9)`);
+    if (Math.abs(x - y) > 1e-9 * Math.max(1, Math.abs(x), Math.abs(y)))
+      throw new Error(`${what}[${i}]: ${x} ≠ ${y} (beyond 1e-9)`);
   }
 }

@@ -23,7 +23,6 @@ const REPORT_S = Number(process.env.SOAK_REPORT_S ?? 15);
 const USERS = Number(process.env.SOAK_USERS ?? 5000);
 const CATALOG = 500;
 
-
 /** The server's own memory, from its Prometheus endpoint. */
 async function serverMemory(metricsPort: number): Promise<{ rssMb: number; heapMb: number }> {
   const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
@@ -32,10 +31,21 @@ async function serverMemory(metricsPort: number): Promise<{ rssMb: number; heapM
 }
 
 async function main(): Promise<void> {
-  const kind: StoreKind = process.env.SOAK_STORES === "embedded" ? "embedded" : process.env.SOAK_STORES === "real" || ((await postgresAvailable()) && (await redisAvailable())) ? "real" : "embedded";
+  const kind: StoreKind =
+    process.env.SOAK_STORES === "embedded"
+      ? "embedded"
+      : process.env.SOAK_STORES === "real" || ((await postgresAvailable()) && (await redisAvailable()))
+        ? "real"
+        : "embedded";
   const storage = await createTestStorage(kind);
   const metricsPort = await freePort();
-  const server = await spawnServer({ ...storage.env, RECS_EMBEDDING_DIM: "8", RECS_LOAD_SAMPLE_CATALOG: "never", RECS_METRICS_PORT: String(metricsPort), RECS_REWARD_WAIT_MS: "5000" });
+  const server = await spawnServer({
+    ...storage.env,
+    RECS_EMBEDDING_DIM: "8",
+    RECS_LOAD_SAMPLE_CATALOG: "never",
+    RECS_METRICS_PORT: String(metricsPort),
+    RECS_REWARD_WAIT_MS: "5000",
+  });
   const client = new RecsClient(server.target, { timeoutMs: 5_000 });
   const codes = new Map<string, number>();
   let calls = 0;
@@ -63,7 +73,9 @@ async function main(): Promise<void> {
   try {
     await client.upsertItems(testCatalog(CATALOG));
     const deadline = Date.now() + SECONDS * 1000;
-    console.log(`soak: ${SECONDS} s, ${CONCURRENCY} callers, ${USERS} users, ${kind} stores, server pid ${server.child.pid}`);
+    console.log(
+      `soak: ${SECONDS} s, ${CONCURRENCY} callers, ${USERS} users, ${kind} stores, server pid ${server.child.pid}`,
+    );
     console.log("   t(s)   calls/s       rss MB   heap MB   codes");
     const worker = async (seed: number) => {
       const rng = seededRandom(seed);
@@ -73,23 +85,51 @@ async function main(): Promise<void> {
         const roll = rng();
         if (roll < 0.6) {
           try {
-            const rec = await client.recommend({ userId: user, sessionId: session, k: 5, context: { device: rng() < 0.5 ? "mobile" : "desktop" } });
+            const rec = await client.recommend({
+              userId: user,
+              sessionId: session,
+              k: 5,
+              context: { device: rng() < 0.5 ? "mobile" : "desktop" },
+            });
             count(status.OK);
             // Shoppers act on some recommendations; a few retries reuse their event id.
             if (rng() < 0.5 && rec.items.length > 0) {
               const item = rec.items[Math.floor(rng() * rec.items.length)]!;
               const eventId = rng() < 0.05 ? `soak-${eventNo}` : `soak-${++eventNo}`;
-              await call(client.feedback({ eventId, userId: user, sessionId: session, itemId: item.itemId, type: rng() < 0.8 ? "CLICK" : "PURCHASE", recommendationId: rec.recommendationId }));
+              await call(
+                client.feedback({
+                  eventId,
+                  userId: user,
+                  sessionId: session,
+                  itemId: item.itemId,
+                  type: rng() < 0.8 ? "CLICK" : "PURCHASE",
+                  recommendationId: rec.recommendationId,
+                }),
+              );
             }
           } catch (err) {
             failed(err);
           }
         } else if (roll < 0.9) {
-          await call(client.feedback({ eventId: `soak-${++eventNo}`, userId: user, sessionId: session, itemId: `item-${Math.floor(rng() * CATALOG)}`, type: "CLICK" }));
+          await call(
+            client.feedback({
+              eventId: `soak-${++eventNo}`,
+              userId: user,
+              sessionId: session,
+              itemId: `item-${Math.floor(rng() * CATALOG)}`,
+              type: "CLICK",
+            }),
+          );
         } else if (roll < 0.97) {
           await call(client.getUserState(user, session));
         } else {
-          const events = Array.from({ length: 200 }, () => ({ eventId: `soak-${++eventNo}`, userId: `soak-u${Math.floor(rng() * USERS)}`, sessionId: "bulk", itemId: `item-${Math.floor(rng() * CATALOG)}`, type: "ADD_TO_CART" as const }));
+          const events = Array.from({ length: 200 }, () => ({
+            eventId: `soak-${++eventNo}`,
+            userId: `soak-u${Math.floor(rng() * USERS)}`,
+            sessionId: "bulk",
+            itemId: `item-${Math.floor(rng() * CATALOG)}`,
+            type: "ADD_TO_CART" as const,
+          }));
           await call(client.ingestFeedback(events));
         }
       }
@@ -105,7 +145,9 @@ async function main(): Promise<void> {
         samples.push({ t, ...memory });
         const rate = (calls - lastCalls) / REPORT_S;
         lastCalls = calls;
-        console.log(`${t.toFixed(0).padStart(7)} ${rate.toFixed(0).padStart(9)} ${memory.rssMb.toFixed(1).padStart(12)} ${memory.heapMb.toFixed(1).padStart(9)}   ${[...codes].map(([c, n]) => `${c}=${n}`).join(" ")}`);
+        console.log(
+          `${t.toFixed(0).padStart(7)} ${rate.toFixed(0).padStart(9)} ${memory.rssMb.toFixed(1).padStart(12)} ${memory.heapMb.toFixed(1).padStart(9)}   ${[...codes].map(([c, n]) => `${c}=${n}`).join(" ")}`,
+        );
       }
     })();
     await Promise.all([...Array.from({ length: CONCURRENCY }, (_, i) => worker(i + 1)), reporter]);
@@ -113,11 +155,18 @@ async function main(): Promise<void> {
     const broken = (codes.get("INTERNAL") ?? 0) + (codes.get("UNKNOWN") ?? 0);
     const warm = samples[Math.min(1, samples.length - 1)];
     const last = samples.at(-1);
-    console.log(`soak done: ${calls} calls (${(calls / SECONDS).toFixed(0)}/s); ${[...codes].map(([c, n]) => `${c}=${n}`).join(" ")}`);
+    console.log(
+      `soak done: ${calls} calls (${(calls / SECONDS).toFixed(0)}/s); ${[...codes].map(([c, n]) => `${c}=${n}`).join(" ")}`,
+    );
     for (const [code, details] of firstDetails) console.log(`first ${code}: ${details}`);
-    if (warm && last) console.log(`memory: heap ${warm.heapMb.toFixed(1)} → ${last.heapMb.toFixed(1)} MB, rss ${warm.rssMb.toFixed(1)} → ${last.rssMb.toFixed(1)} MB (after warm-up → end)`);
+    if (warm && last)
+      console.log(
+        `memory: heap ${warm.heapMb.toFixed(1)} → ${last.heapMb.toFixed(1)} MB, rss ${warm.rssMb.toFixed(1)} → ${last.rssMb.toFixed(1)} MB (after warm-up → end)`,
+      );
     if (broken > 0) {
-      console.error(`FAIL: ${broken} calls ended INTERNAL or UNKNOWN; see the server log:\n${server.output().slice(-4000)}`);
+      console.error(
+        `FAIL: ${broken} calls ended INTERNAL or UNKNOWN; see the server log:\n${server.output().slice(-4000)}`,
+      );
       process.exitCode = 1;
     }
     if (warm && last && last.heapMb > 2 * warm.heapMb) {

@@ -3,15 +3,28 @@ import { chartOrder } from "../../src/eval/report";
 import { lineChartSvg, stackedChartsSvg } from "../../src/report/svg-chart";
 
 /** The y-axis tick labels of a chart, as numbers. */
-const yTicks = (svg: string) => [...svg.matchAll(/<text x="64" y="[\d.]+" text-anchor="end">([^<]+)<\/text>/g)].map((m) => Number(m[1]!.replace(/,/g, "")));
+const yTicks = (svg: string) =>
+  [...svg.matchAll(/<text x="64" y="[\d.]+" text-anchor="end">([^<]+)<\/text>/g)].map((m) =>
+    Number(m[1]!.replace(/,/g, "")),
+  );
 
 describe("lineChartSvg", () => {
   // A running estimate: wild over the first rows, then settled near 0.05.
-  const points: Array<[number, number]> = Array.from({ length: 100 }, (_, i) => [i + 1, i < 3 ? 8 - i : 0.05 + 0.01 * Math.sin(i)]);
-  const band: Array<[number, number, number]> = points.filter((_, i) => i % 10 === 9).map(([x, v]) => [x, v - 0.01, v + 0.01]);
+  const points: Array<[number, number]> = Array.from({ length: 100 }, (_, i) => [
+    i + 1,
+    i < 3 ? 8 - i : 0.05 + 0.01 * Math.sin(i),
+  ]);
+  const band: Array<[number, number, number]> = points
+    .filter((_, i) => i % 10 === 9)
+    .map(([x, v]) => [x, v - 0.01, v + 0.01]);
 
   it("fits a robust y axis to the later points and says that earlier ones are cut", () => {
-    const svg = lineChartSvg([{ name: "policy", points, band }], { title: "t", xLabel: "x", yLabel: "y", robust: true });
+    const svg = lineChartSvg([{ name: "policy", points, band }], {
+      title: "t",
+      xLabel: "x",
+      yLabel: "y",
+      robust: true,
+    });
     const ticks = yTicks(svg);
     expect(Math.max(...ticks)).toBeLessThan(0.1);
     expect(Math.min(...ticks)).toBeGreaterThanOrEqual(0.02);
@@ -29,7 +42,10 @@ describe("lineChartSvg", () => {
   });
 
   it("stacks panels in one document, each with its own clip", () => {
-    const panel = (title: string) => ({ series: [{ name: "a", points }], options: { title, xLabel: "x", yLabel: "y", height: 300 } });
+    const panel = (title: string) => ({
+      series: [{ name: "a", points }],
+      options: { title, xLabel: "x", yLabel: "y", height: 300 },
+    });
     const svg = stackedChartsSvg("all", [panel("one"), panel("two")], ["a note"]);
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" width="820" height="658"/);
     expect(svg).toContain('<svg y="58" ');

@@ -1,22 +1,44 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { status } from "@grpc/grpc-js";
 import { postgresAvailable, redisAvailable } from "../helpers/servers";
-import { codeOf, createTestStorage, healthClient, startTestService, testCatalog, type StoreKind, type TestService, type TestStorage } from "../helpers/service";
+import {
+  codeOf,
+  createTestStorage,
+  healthClient,
+  startTestService,
+  testCatalog,
+  type StoreKind,
+  type TestService,
+  type TestStorage,
+} from "../helpers/service";
 
 /** Lists services through the standard reflection API (grpc.reflection.v1), as grpcurl does. */
 async function reflectedServices(target: string): Promise<string[]> {
   const { createRequire } = await import("node:module");
   const { loadSync } = await import("@grpc/proto-loader");
   const { credentials, loadPackageDefinition } = await import("@grpc/grpc-js");
-  const path = createRequire(import.meta.url).resolve("@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto");
+  const path = createRequire(import.meta.url).resolve(
+    "@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto",
+  );
   const pkg = loadPackageDefinition(loadSync(path, { keepCase: true })) as unknown as {
-    grpc: { reflection: { v1: { ServerReflection: new (t: string, c: ReturnType<typeof credentials.createInsecure>) => { ServerReflectionInfo(): NodeJS.EventEmitter & { write(m: object): void; end(): void }; close(): void } } } };
+    grpc: {
+      reflection: {
+        v1: {
+          ServerReflection: new (
+            t: string,
+            c: ReturnType<typeof credentials.createInsecure>,
+          ) => { ServerReflectionInfo(): NodeJS.EventEmitter & { write(m: object): void; end(): void }; close(): void };
+        };
+      };
+    };
   };
   const client = new pkg.grpc.reflection.v1.ServerReflection(target, credentials.createInsecure());
   try {
     return await new Promise<string[]>((resolve, reject) => {
       const call = client.ServerReflectionInfo();
-      call.on("data", (res: { list_services_response?: { service: Array<{ name: string }> } }) => resolve(res.list_services_response?.service.map((s) => s.name) ?? []));
+      call.on("data", (res: { list_services_response?: { service: Array<{ name: string }> } }) =>
+        resolve(res.list_services_response?.service.map((s) => s.name) ?? []),
+      );
       call.on("error", reject);
       call.write({ list_services: "" });
       call.end();
@@ -56,7 +78,9 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
     if (!enabled) skip();
     const health = healthClient(t.target);
     for (const service of ["", "recs.v1.Recommender", "recs.v1.Catalog"]) {
-      const res = await new Promise<{ status: string }>((resolve, reject) => health.Check({ service }, (err, r) => (err ? reject(err) : resolve(r!))));
+      const res = await new Promise<{ status: string }>((resolve, reject) =>
+        health.Check({ service }, (err, r) => (err ? reject(err) : resolve(r!))),
+      );
       expect(res.status).toBe("SERVING");
     }
     health.close();
@@ -65,7 +89,9 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
   it("serves reflection: a client can discover both services without the proto file", async ({ skip }) => {
     if (!enabled) skip();
     const services = await reflectedServices(t.target);
-    expect(services).toEqual(expect.arrayContaining(["recs.v1.Recommender", "recs.v1.Catalog", "grpc.health.v1.Health"]));
+    expect(services).toEqual(
+      expect.arrayContaining(["recs.v1.Recommender", "recs.v1.Catalog", "grpc.health.v1.Health"]),
+    );
   });
 
   it("upserts items, rejecting bad ones with index, id and reason", async ({ skip }) => {
@@ -78,7 +104,11 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
       { itemId: "nul", embedding: new Array(8).fill(0.5), attributes: { brand: "a\u0000b" } },
     ]);
     expect(summary).toMatchObject({ received: "5", upserted: "1", rejected: "4" });
-    expect(summary.rejections[3]).toMatchObject({ index: "4", id: "nul", reason: expect.stringMatching(/must not contain the NUL character/) });
+    expect(summary.rejections[3]).toMatchObject({
+      index: "4",
+      id: "nul",
+      reason: expect.stringMatching(/must not contain the NUL character/),
+    });
     expect(summary.rejections.map((r) => [r.index, r.id])).toEqual([
       ["1", "short"],
       ["2", ""],
@@ -94,7 +124,9 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
     expect(item.available).toBe(true);
   });
 
-  it("refuses zero and absurd embeddings, naming item and field, and stores the rest at unit length", async ({ skip }) => {
+  it("refuses zero and absurd embeddings, naming item and field, and stores the rest at unit length", async ({
+    skip,
+  }) => {
     if (!enabled) skip();
     const summary = await t.client.upsertItems([
       { itemId: "huge", embedding: new Array(8).fill(1e30), category: "odd" },
@@ -116,7 +148,14 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
     const loud = await t.client.getItem("loud");
     expect(loud.embedding).toEqual([0, 0, 1, 0, 0, 0, 0, 0]);
     // A shopper who clicked cat-0 items: the long vector of another direction no longer wins the slate.
-    for (const i of [0, 4, 8]) await t.client.feedback({ eventId: `loud-${i}`, userId: "u-loud", sessionId: "s-loud", itemId: `item-${i}`, type: "CLICK" });
+    for (const i of [0, 4, 8])
+      await t.client.feedback({
+        eventId: `loud-${i}`,
+        userId: "u-loud",
+        sessionId: "s-loud",
+        itemId: `item-${i}`,
+        type: "CLICK",
+      });
     const rec = await t.client.recommend({ userId: "u-loud", sessionId: "s-loud", k: 5 });
     expect(rec.items.map((item) => item.itemId)).not.toContain("loud");
   });
@@ -144,14 +183,21 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
       ["3", "stock-1"],
       ["6", "late"],
     ]);
-    expect(summary.rejections[0]!.reason).toBe('item_id "never-added" is not in the catalog: an upsert without embedding only changes the availability of a known item; send the whole item (with its embedding) to add it');
-    expect(summary.rejections[1]!.reason).toMatch(/embedding is required to add or replace an item \(8 values, RECS_EMBEDDING_DIM\); to change only its availability, send item_id and available alone/);
-    expect(summary.rejections[2]!.reason).toMatch(/item "stock-1": category and attributes cannot change without the embedding/);
+    expect(summary.rejections[0]!.reason).toBe(
+      'item_id "never-added" is not in the catalog: an upsert without embedding only changes the availability of a known item; send the whole item (with its embedding) to add it',
+    );
+    expect(summary.rejections[1]!.reason).toMatch(
+      /embedding is required to add or replace an item \(8 values, RECS_EMBEDDING_DIM\); to change only its availability, send item_id and available alone/,
+    );
+    expect(summary.rejections[2]!.reason).toMatch(
+      /item "stock-1": category and attributes cannot change without the embedding/,
+    );
     expect(await t.client.getItem("stock-1")).toEqual({ ...before, available: false });
     expect(await codeOf(t.client.getItem("never-added"))).toMatchObject({ code: status.NOT_FOUND });
     expect((await t.client.getItem("new-in-stream")).available).toBe(false);
     expect((await t.client.getItem("late")).available).toBe(true);
-    const offered = () => t.client.recommend({ userId: "u-stock", sessionId: "s-stock", k: 3, candidateIds: ["stock-1", "new-in-stream"] });
+    const offered = () =>
+      t.client.recommend({ userId: "u-stock", sessionId: "s-stock", k: 3, candidateIds: ["stock-1", "new-in-stream"] });
     expect((await offered()).items).toEqual([]);
     expect((await t.client.upsertItems([{ itemId: "stock-1", available: true }])).upserted).toBe("1");
     expect(await t.client.getItem("stock-1")).toEqual({ ...before, available: true });
@@ -160,9 +206,18 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
 
   it("GetItem: NOT_FOUND for an unknown id, INVALID_ARGUMENT for an empty one", async ({ skip }) => {
     if (!enabled) skip();
-    expect(await codeOf(t.client.getItem("nope"))).toMatchObject({ code: status.NOT_FOUND, details: expect.stringMatching(/nope/) });
-    expect(await codeOf(t.client.getItem(""))).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/item_id/) });
-    expect(await codeOf(t.client.getItem("x".repeat(257)))).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/item_id must be at most 256 bytes/) });
+    expect(await codeOf(t.client.getItem("nope"))).toMatchObject({
+      code: status.NOT_FOUND,
+      details: expect.stringMatching(/nope/),
+    });
+    expect(await codeOf(t.client.getItem(""))).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringMatching(/item_id/),
+    });
+    expect(await codeOf(t.client.getItem("x".repeat(257)))).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringMatching(/item_id must be at most 256 bytes/),
+    });
   });
 
   it("recommends k distinct available items with scores and exact propensities", async ({ skip }) => {
@@ -189,7 +244,13 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
     const byCategory = await t.client.recommend({ userId: "u2", sessionId: "s2", k: 20, category: "cat-1" });
     expect(byCategory.items.length).toBeGreaterThan(0);
     for (const item of byCategory.items) expect((await t.client.getItem(item.itemId)).category).toBe("cat-1");
-    const listed = await t.client.recommend({ userId: "u2", sessionId: "s2", k: 10, candidateIds: ["item-1", "item-2", "gone", "unknown", "item-3"], excludeIds: ["item-3"] });
+    const listed = await t.client.recommend({
+      userId: "u2",
+      sessionId: "s2",
+      k: 10,
+      candidateIds: ["item-1", "item-2", "gone", "unknown", "item-3"],
+      excludeIds: ["item-3"],
+    });
     expect(listed.items.map((i) => i.itemId).sort()).toEqual(["item-1", "item-2"]);
     const none = await t.client.recommend({ userId: "u2", sessionId: "s2", k: 3, candidateIds: ["gone"] });
     expect(none.items).toEqual([]);
@@ -201,7 +262,10 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
       [{ userId: "", sessionId: "s" }, /user_id is required/],
       [{ userId: "u", k: 101 }, /k must be at most 100/],
       [{ userId: "x".repeat(257) }, /user_id must be at most 256 bytes/],
-      [{ userId: "u", context: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, "v"])) }, /context must have at most 64 entries/],
+      [
+        { userId: "u", context: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, "v"])) },
+        /context must have at most 64 entries/,
+      ],
       [{ userId: "u", context: { page: "p".repeat(300) } }, /context\["page"\] must be at most 256 bytes/],
       [{ userId: "u", candidateIds: ["ok", ""] }, /candidate_ids\[1\] is required/],
     ];
@@ -216,11 +280,31 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
     if (!enabled) skip();
     const rec = await t.client.recommend({ userId: "u3", sessionId: "s3", k: 3 });
     const shown = rec.items[0]!.itemId;
-    const ack = await t.client.feedback({ eventId: "e-1", userId: "u3", sessionId: "s3", itemId: shown, type: "CLICK", recommendationId: rec.recommendationId });
+    const ack = await t.client.feedback({
+      eventId: "e-1",
+      userId: "u3",
+      sessionId: "s3",
+      itemId: shown,
+      type: "CLICK",
+      recommendationId: rec.recommendationId,
+    });
     expect(ack).toEqual({ duplicate: false, appliedToModel: true });
-    const again = await t.client.feedback({ eventId: "e-1", userId: "u3", sessionId: "s3", itemId: shown, type: "CLICK", recommendationId: rec.recommendationId });
+    const again = await t.client.feedback({
+      eventId: "e-1",
+      userId: "u3",
+      sessionId: "s3",
+      itemId: shown,
+      type: "CLICK",
+      recommendationId: rec.recommendationId,
+    });
     expect(again).toEqual({ duplicate: true, appliedToModel: false });
-    const organic = await t.client.feedback({ eventId: "e-2", userId: "u3", sessionId: "s3", itemId: "item-7", type: "PURCHASE" });
+    const organic = await t.client.feedback({
+      eventId: "e-2",
+      userId: "u3",
+      sessionId: "s3",
+      itemId: "item-7",
+      type: "PURCHASE",
+    });
     expect(organic).toEqual({ duplicate: false, appliedToModel: false });
     const state = await t.client.getUserState("u3", "s3");
     expect(state.interactionCount).toBe("2");
@@ -248,7 +332,11 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
       [{ ...base, eventId: "" }, status.INVALID_ARGUMENT, /event_id is required/],
       [{ ...base, sessionId: "" }, status.INVALID_ARGUMENT, /session_id is required/],
       [{ ...base, type: 9 }, status.INVALID_ARGUMENT, /type 9 is not a FeedbackType/],
-      [{ ...base, type: "FEEDBACK_TYPE_UNSPECIFIED" }, status.INVALID_ARGUMENT, /type is required unless reward is set/],
+      [
+        { ...base, type: "FEEDBACK_TYPE_UNSPECIFIED" },
+        status.INVALID_ARGUMENT,
+        /type is required unless reward is set/,
+      ],
       [{ ...base, reward: NaN }, status.INVALID_ARGUMENT, /reward must be a finite number/],
       [{ ...base, reward: 2e6 }, status.INVALID_ARGUMENT, /reward must be within/],
       [{ ...base, itemId: "no-such-item" }, status.NOT_FOUND, /no-such-item/],
@@ -262,12 +350,20 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
     expect(state.interactionCount).toBe("0");
     expect(state.session).toEqual([]);
     // An explicit reward stands in for the type.
-    expect(await t.client.feedback({ ...base, eventId: "reward-only", type: "FEEDBACK_TYPE_UNSPECIFIED", reward: 0.5 })).toEqual({ duplicate: false, appliedToModel: false });
+    expect(
+      await t.client.feedback({ ...base, eventId: "reward-only", type: "FEEDBACK_TYPE_UNSPECIFIED", reward: 0.5 }),
+    ).toEqual({ duplicate: false, appliedToModel: false });
   });
 
   it("ingests a stream: bad events rejected with index and reason, the rest accepted", async ({ skip }) => {
     if (!enabled) skip();
-    const events = Array.from({ length: 50 }, (_, i) => ({ eventId: `bulk-${i}`, userId: `bu-${i % 5}`, sessionId: `bs-${i % 5}`, itemId: `item-${i % 40}`, type: "CLICK" as const }));
+    const events = Array.from({ length: 50 }, (_, i) => ({
+      eventId: `bulk-${i}`,
+      userId: `bu-${i % 5}`,
+      sessionId: `bs-${i % 5}`,
+      itemId: `item-${i % 40}`,
+      type: "CLICK" as const,
+    }));
     events[10] = { ...events[10]!, itemId: "missing-item" };
     events[20] = { ...events[20]!, eventId: "" };
     events[30] = { ...events[3]! }; // a duplicate of an earlier one in the same stream
@@ -279,28 +375,34 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
     ]);
     expect(summary.rejections[1]!.reason).toMatch(/event_id is required/);
     const user = await t.client.getUserState("bu-0", "bs-0");
-    expect(user.interactionCount).toBe(String(events.filter((e, i) => e.userId === "bu-0" && i !== 10 && i !== 20 && i !== 30).length));
+    expect(user.interactionCount).toBe(
+      String(events.filter((e, i) => e.userId === "bu-0" && i !== 10 && i !== 20 && i !== 30).length),
+    );
   });
 
   // Only the real stores write Redis keys: the case exists for them alone.
-  if (kind === "real") it("gives every Redis key it wrote a TTL", async ({ skip }) => {
-    if (!enabled) skip();
-    const { Redis } = await import("ioredis");
-    const redis = new Redis(t.config.redisUrl!);
-    try {
-      await new Promise((r) => setTimeout(r, 200)); // let the model-update stream publish
-      const keys = await redis.keys(`${t.config.redisPrefix}*`);
-      expect(keys.length).toBeGreaterThan(3); // session windows, serving contexts, the due set, the update stream
-      for (const key of keys) expect(await redis.pttl(key), key).toBeGreaterThan(0);
-    } finally {
-      redis.disconnect();
-    }
-  });
+  if (kind === "real")
+    it("gives every Redis key it wrote a TTL", async ({ skip }) => {
+      if (!enabled) skip();
+      const { Redis } = await import("ioredis");
+      const redis = new Redis(t.config.redisUrl!);
+      try {
+        await new Promise((r) => setTimeout(r, 200)); // let the model-update stream publish
+        const keys = await redis.keys(`${t.config.redisPrefix}*`);
+        expect(keys.length).toBeGreaterThan(3); // session windows, serving contexts, the due set, the update stream
+        for (const key of keys) expect(await redis.pttl(key), key).toBeGreaterThan(0);
+      } finally {
+        redis.disconnect();
+      }
+    });
 
   it("drains an in-flight call on shutdown, then reports NOT_SERVING", async ({ skip }) => {
     if (!enabled) skip();
     // One process per embedded folder, even within one process: the second service gets a folder of its own.
-    if (kind === "embedded") await expect(startTestService(storage)).rejects.toThrow(`the embedded data folder ${storage.overrides.dataDir} is in use by process ${process.pid}`);
+    if (kind === "embedded")
+      await expect(startTestService(storage)).rejects.toThrow(
+        `the embedded data folder ${storage.overrides.dataDir} is in use by process ${process.pid}`,
+      );
     const own = kind === "embedded" ? await createTestStorage(kind) : storage;
     const extra = await startTestService(own);
     try {
@@ -311,9 +413,13 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
       watch.on("data", (res: { status: string }) => statuses.push(res.status));
       watch.on("error", () => undefined);
       for (let i = 0; i < 100 && statuses.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
-      const stream = extra.client.recommender.IngestFeedback(extra.client.metadata(), (err, summary) => done(err, summary));
+      const stream = extra.client.recommender.IngestFeedback(extra.client.metadata(), (err, summary) =>
+        done(err, summary),
+      );
       let done!: (err: unknown, summary: unknown) => void;
-      const finished = new Promise<{ accepted: string }>((resolve, reject) => (done = (err, s) => (err ? reject(err) : resolve(s as { accepted: string }))));
+      const finished = new Promise<{ accepted: string }>(
+        (resolve, reject) => (done = (err, s) => (err ? reject(err) : resolve(s as { accepted: string }))),
+      );
       stream.write({ eventId: "drain-1", userId: "d", sessionId: "d", itemId: "item-1", type: "CLICK" });
       await new Promise((r) => setTimeout(r, 100));
       const stopping = extra.service.stop(5_000);

@@ -10,9 +10,18 @@ const kinds: StoreKind[] = ["embedded", "real"];
 describe.each(kinds)("Feedback hygiene over a socket (%s stores)", (kind) => {
   const suite = serviceForSuite(kind);
 
-  const event = (eventId: string, extra: Partial<FeedbackEvent> = {}): FeedbackEvent => ({ eventId, userId: "hy-u", sessionId: "hy-s", itemId: "item-1", type: "CLICK", ...extra });
+  const event = (eventId: string, extra: Partial<FeedbackEvent> = {}): FeedbackEvent => ({
+    eventId,
+    userId: "hy-u",
+    sessionId: "hy-s",
+    itemId: "item-1",
+    type: "CLICK",
+    ...extra,
+  });
 
-  it("refuses occurred_at_ms outside [now - retention, now + 1 day], naming the field and the unit", async ({ skip }) => {
+  it("refuses occurred_at_ms outside [now - retention, now + 1 day], naming the field and the unit", async ({
+    skip,
+  }) => {
     if (!suite.enabled) skip();
     const retentionMs = suite.t.config.eventRetentionDays * DAY_MS;
     const cases: Array<[string, string, RegExp]> = [
@@ -31,15 +40,26 @@ describe.each(kinds)("Feedback hygiene over a socket (%s stores)", (kind) => {
     const seconds = await codeOf(suite.t.client.feedback(event("range-seconds", { occurredAtMs: "1700000000" })));
     expect(seconds.details).toMatch(/bulk import|warm start/);
     // Inside the window, at both ends, is accepted.
-    for (const [name, at] of [["just inside retention", Date.now() - retentionMs + 60_000], ["hours ahead", Date.now() + 3_600_000]] as const) {
-      expect(await suite.t.client.feedback(event(`range-ok-${name}`, { occurredAtMs: String(at) })), name).toEqual({ duplicate: false, appliedToModel: false });
+    for (const [name, at] of [
+      ["just inside retention", Date.now() - retentionMs + 60_000],
+      ["hours ahead", Date.now() + 3_600_000],
+    ] as const) {
+      expect(await suite.t.client.feedback(event(`range-ok-${name}`, { occurredAtMs: String(at) })), name).toEqual({
+        duplicate: false,
+        appliedToModel: false,
+      });
     }
   });
 
-  it("a seconds-for-milliseconds event is refused, so no acknowledged event is deleted by the retention sweep", async ({ skip }) => {
+  it("a seconds-for-milliseconds event is refused, so no acknowledged event is deleted by the retention sweep", async ({
+    skip,
+  }) => {
     if (!suite.enabled) skip();
     const mistaken = event("ret-seconds", { userId: "ret-u", occurredAtMs: "1700000000" });
-    const kept = event("ret-kept", { userId: "ret-u", occurredAtMs: String(Date.now() - (suite.t.config.eventRetentionDays - 1) * DAY_MS) });
+    const kept = event("ret-kept", {
+      userId: "ret-u",
+      occurredAtMs: String(Date.now() - (suite.t.config.eventRetentionDays - 1) * DAY_MS),
+    });
     expect((await codeOf(suite.t.client.feedback(mistaken))).code).toBe(status.INVALID_ARGUMENT);
     expect((await suite.t.client.feedback(kept)).duplicate).toBe(false);
     // The sweep the engine runs hourly.
@@ -49,26 +69,45 @@ describe.each(kinds)("Feedback hygiene over a socket (%s stores)", (kind) => {
     expect((await suite.t.client.getUserState("ret-u")).interactionCount).toBe("1");
   });
 
-  it("one poisoned event in a stream of 200 is rejected alone; concurrent unary Feedback is unaffected", async ({ skip }) => {
+  it("one poisoned event in a stream of 200 is rejected alone; concurrent unary Feedback is unaffected", async ({
+    skip,
+  }) => {
     if (!suite.enabled) skip();
-    const events = Array.from({ length: 200 }, (_, i) => event(`poison-${i}`, { userId: `po-${i % 7}`, sessionId: `po-s-${i % 7}`, itemId: `item-${i % 40}` }));
+    const events = Array.from({ length: 200 }, (_, i) =>
+      event(`poison-${i}`, { userId: `po-${i % 7}`, sessionId: `po-s-${i % 7}`, itemId: `item-${i % 40}` }),
+    );
     events[100] = { ...events[100]!, occurredAtMs: "9000000000000000" };
-    const unary = Array.from({ length: 20 }, (_, i) => suite.t.client.feedback(event(`poison-unary-${i}`, { userId: `pu-${i}`, itemId: `item-${i}` })));
+    const unary = Array.from({ length: 20 }, (_, i) =>
+      suite.t.client.feedback(event(`poison-unary-${i}`, { userId: `pu-${i}`, itemId: `item-${i}` })),
+    );
     const [summary, ...acks] = await Promise.all([suite.t.client.ingestFeedback(events), ...unary]);
     expect(summary).toMatchObject({ received: "200", accepted: "199", duplicates: "0", rejected: "1" });
-    expect(summary.rejections).toEqual([{ index: "100", id: "poison-100", reason: expect.stringMatching(/occurred_at_ms/) }]);
+    expect(summary.rejections).toEqual([
+      { index: "100", id: "poison-100", reason: expect.stringMatching(/occurred_at_ms/) },
+    ]);
     for (const ack of acks) expect(ack).toEqual({ duplicate: false, appliedToModel: false });
     const counts = await Promise.all(Array.from({ length: 7 }, (_, u) => suite.t.client.getUserState(`po-${u}`)));
     expect(counts.reduce((sum, s) => sum + Number(s.interactionCount), 0)).toBe(199);
   });
 
-  it("a reused event_id with a different payload is ALREADY_EXISTS; the same payload (occurred_at_ms 0 = now) is a duplicate", async ({ skip }) => {
+  it("a reused event_id with a different payload is ALREADY_EXISTS; the same payload (occurred_at_ms 0 = now) is a duplicate", async ({
+    skip,
+  }) => {
     if (!suite.enabled) skip();
-    const original = event("reuse-1", { userId: "re-u", sessionId: "re-s", itemId: "item-3", type: "PURCHASE", occurredAtMs: "0" });
+    const original = event("reuse-1", {
+      userId: "re-u",
+      sessionId: "re-s",
+      itemId: "item-3",
+      type: "PURCHASE",
+      occurredAtMs: "0",
+    });
     expect(await suite.t.client.feedback(original)).toEqual({ duplicate: false, appliedToModel: false });
     // A retry of the same event: occurred_at_ms 0 resolves to a new "now", and that is not a difference.
     expect(await suite.t.client.feedback(original)).toEqual({ duplicate: true, appliedToModel: false });
-    expect(await suite.t.client.feedback({ ...original, occurredAtMs: String(Date.now() - 1000) })).toEqual({ duplicate: true, appliedToModel: false });
+    expect(await suite.t.client.feedback({ ...original, occurredAtMs: String(Date.now() - 1000) })).toEqual({
+      duplicate: true,
+      appliedToModel: false,
+    });
     const changes: Array<[string, Partial<FeedbackEvent>]> = [
       ["user_id", { userId: "re-other" }],
       ["session_id", { sessionId: "re-other-s" }],

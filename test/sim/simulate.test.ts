@@ -8,7 +8,9 @@ import { createTestStorage, type StoreKind } from "../helpers/service";
 const kinds: StoreKind[] = ["embedded", "real"];
 
 describe.each(kinds)("recs simulate on a small synthetic storefront (%s stores)", (kind) => {
-  it("learns: beats random, popularity and a context-free bandit clearly, and follows the session's intent after an organic click", async ({ skip }) => {
+  it("learns: beats random, popularity and a context-free bandit clearly, and follows the session's intent after an organic click", async ({
+    skip,
+  }) => {
     if (kind === "real" && !((await postgresAvailable()) && (await redisAvailable()))) skip();
     const storage = await createTestStorage(kind);
     try {
@@ -18,7 +20,11 @@ describe.each(kinds)("recs simulate on a small synthetic storefront (%s stores)"
         k: 5,
         windows: 10,
         seed: 7,
-        stores: { databaseUrl: storage.overrides.databaseUrl, redisUrl: storage.overrides.redisUrl, redisPrefix: storage.overrides.redisPrefix },
+        stores: {
+          databaseUrl: storage.overrides.databaseUrl,
+          redisUrl: storage.overrides.redisUrl,
+          redisPrefix: storage.overrides.redisPrefix,
+        },
       });
       const rate = (prefix: string) => result.policies.find((p) => p.name.startsWith(prefix))!.secondHalf;
       const engine = rate("engine");
@@ -40,27 +46,40 @@ describe.each(kinds)("recs simulate on a small synthetic storefront (%s stores)"
 describe.each(kinds)("learning that holds across storefronts (%s stores)", (kind) => {
   // Three unlike worlds, small enough for a test: noisy embeddings with no context; taste-heavy
   // shoppers with few items per category and a low click rate; clean embeddings with context.
-  const worlds = drawFamily(3, 1).map((w) => ({ ...w, params: { ...w.params, items: Math.min(w.params.items ?? 400, 400), users: 500 } }));
+  const worlds = drawFamily(3, 1).map((w) => ({
+    ...w,
+    params: { ...w.params, items: Math.min(w.params.items ?? 400, 400), users: 500 },
+  }));
 
-  it.each(worlds)("world $index ($kind): beats the similarity baseline and follows the session after a click", async (world) => {
-    if (kind === "real" && !((await postgresAvailable()) && (await redisAvailable()))) return;
-    const storage = await createTestStorage(kind);
-    try {
-      const result = await simulate({
-        world: world.params,
-        seed: world.seed,
-        decisions: 900,
-        k: 5,
-        windows: 6,
-        stores: { databaseUrl: storage.overrides.databaseUrl, redisUrl: storage.overrides.redisUrl, redisPrefix: storage.overrides.redisPrefix },
-      });
-      const engine = figuresOf(result, "engine");
-      const similarity = figuresOf(result, "similarity");
-      console.log(`world ${world.index} (${kind}): gap ${engine.gapClosed.toFixed(3)} vs ${similarity.gapClosed.toFixed(3)}, intent ${engine.intentShareAfterIntentClick.toFixed(3)}`);
-      expect(engine.gapClosed).toBeGreaterThan(similarity.gapClosed);
-      expect(engine.intentShareAfterIntentClick).toBeGreaterThan(0.6);
-    } finally {
-      await storage.drop();
-    }
-  }, 240_000);
+  it.each(worlds)(
+    "world $index ($kind): beats the similarity baseline and follows the session after a click",
+    async (world) => {
+      if (kind === "real" && !((await postgresAvailable()) && (await redisAvailable()))) return;
+      const storage = await createTestStorage(kind);
+      try {
+        const result = await simulate({
+          world: world.params,
+          seed: world.seed,
+          decisions: 900,
+          k: 5,
+          windows: 6,
+          stores: {
+            databaseUrl: storage.overrides.databaseUrl,
+            redisUrl: storage.overrides.redisUrl,
+            redisPrefix: storage.overrides.redisPrefix,
+          },
+        });
+        const engine = figuresOf(result, "engine");
+        const similarity = figuresOf(result, "similarity");
+        console.log(
+          `world ${world.index} (${kind}): gap ${engine.gapClosed.toFixed(3)} vs ${similarity.gapClosed.toFixed(3)}, intent ${engine.intentShareAfterIntentClick.toFixed(3)}`,
+        );
+        expect(engine.gapClosed).toBeGreaterThan(similarity.gapClosed);
+        expect(engine.intentShareAfterIntentClick).toBeGreaterThan(0.6);
+      } finally {
+        await storage.drop();
+      }
+    },
+    240_000,
+  );
 });

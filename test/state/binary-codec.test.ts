@@ -2,7 +2,11 @@ import { describe, expect, it } from "vitest";
 import type { ModelUpdate, ServingContext } from "../../src/state/ports";
 import { ByteReader, ByteWriter, CorruptValue } from "../../src/binary-codec";
 import { decodeModelUpdates, encodeModelUpdates } from "../../src/state/redis/model-update-codec";
-import { decodeServedItem, decodeServingContext, encodeServingContext } from "../../src/state/redis/serving-context-codec";
+import {
+  decodeServedItem,
+  decodeServingContext,
+  encodeServingContext,
+} from "../../src/state/redis/serving-context-codec";
 
 /** φ of `slots` slots as the ranker serves them: views into one array, each at its own offset. */
 function servedVectors(slots: number, dim: number, seed: number): Float32Array[] {
@@ -20,7 +24,13 @@ function context(slots: number): ServingContext {
     sessionId: "sess-é",
     modelVersion: "v3-42",
     servedAtMs: 1_796_000_000_123,
-    items: shared.map((vector, position) => ({ itemId: `item-${position}-ß`, position, propensity: 0.9 - position / 100, shared: vector, arm: arm[position]! })),
+    items: shared.map((vector, position) => ({
+      itemId: `item-${position}-ß`,
+      position,
+      propensity: 0.9 - position / 100,
+      shared: vector,
+      arm: arm[position]!,
+    })),
   };
 }
 
@@ -56,7 +66,12 @@ describe("binary codec", () => {
     expect(decodeServingContext("rec-1", encodeServingContext(big))).toEqual(big);
     const writer = new ByteWriter(16);
     const text = "€".repeat(5_000); // 3 bytes each in UTF-8
-    writer.u8(7).string(text).f64(-0.5).float32s(new Float32Array([1.5, -2, 3.25])).u32(0xffffffff);
+    writer
+      .u8(7)
+      .string(text)
+      .f64(-0.5)
+      .float32s(new Float32Array([1.5, -2, 3.25]))
+      .u32(0xffffffff);
     const bytes = writer.toBuffer();
     expect(bytes.length).toBe(1 + 4 + 15_000 + 8 + 4 + 12 + 4);
     const reader = new ByteReader(bytes);
@@ -70,7 +85,12 @@ describe("binary codec", () => {
 
   it("round-trips a batch of model updates", () => {
     const shared = servedVectors(3, 132, 5);
-    const updates: ModelUpdate[] = shared.map((vector, i) => ({ itemId: `i${i}`, reward: i - 1, shared: vector, arm: new Float32Array([1, i, -i]) }));
+    const updates: ModelUpdate[] = shared.map((vector, i) => ({
+      itemId: `i${i}`,
+      reward: i - 1,
+      shared: vector,
+      arm: new Float32Array([1, i, -i]),
+    }));
     expect(decodeModelUpdates(encodeModelUpdates(updates))).toEqual(updates);
     expect(decodeModelUpdates(encodeModelUpdates([]))).toEqual([]);
   });
@@ -88,7 +108,9 @@ describe("binary codec", () => {
     expect(() => decodeServedItem(foreign, "item-0-ß")).toThrow(/unknown serving context format 99/);
     const badText = new ByteWriter().u32(2).toBuffer();
     expect(() => new ByteReader(Buffer.concat([badText, Buffer.from([0xc3, 0x28])])).string()).toThrow(/invalid UTF-8/);
-    expect(() => new ByteReader(Buffer.from([1, 0, 0])).u32()).toThrow(/^value is truncated: wanted 4 bytes at 0 of 3$/);
+    expect(() => new ByteReader(Buffer.from([1, 0, 0])).u32()).toThrow(
+      /^value is truncated: wanted 4 bytes at 0 of 3$/,
+    );
   });
 
   it("writes float64 runs bit for bit and reads from a plain Uint8Array view, naming what failed", () => {

@@ -44,7 +44,7 @@ describe("CachedServingContextStore", () => {
     const { store: counting, reads } = counted(inner.servingContexts);
     const store = new CachedServingContextStore(counting, 100, 2, () => now);
     await store.put(context("r1", 1_000));
-    expect((await store.get("r1"))?.items[0]!.itemId).toBe("a");
+    expect((await store.get("r1"))!.items[0]!.itemId).toBe("a");
     expect(await store.servedItem("r1", "a")).toMatchObject({ found: true, item: { itemId: "a", position: 0 } });
     expect(await store.servedItem("r1", "zz")).toEqual({ found: true, item: null });
     expect(reads).toEqual([]);
@@ -76,7 +76,10 @@ describe("CachedServingContextStore", () => {
     await inner.servingContexts.put(context("other", Date.now()));
     const store = new CachedServingContextStore(counting, 60_000, 10);
     const slot = await store.servedItem("other", "a");
-    expect(slot).toEqual({ found: true, item: { itemId: "a", position: 0, propensity: 0.9, shared: Float32Array.of(1, 2), arm: Float32Array.of(3) } });
+    expect(slot).toEqual({
+      found: true,
+      item: { itemId: "a", position: 0, propensity: 0.9, shared: Float32Array.of(1, 2), arm: Float32Array.of(3) },
+    });
     expect(await store.servedItem("other", "b")).toEqual({ found: true, item: null });
     expect(await store.servedItem("unknown", "a")).toEqual({ found: false });
     control.failNext = true;

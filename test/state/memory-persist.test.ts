@@ -13,7 +13,8 @@ describe("embedded session windows across a restart", () => {
     try {
       let clock = 1_000_000;
       const first = openMemoryStores({ ...options, persistPath, now: () => clock });
-      for (let i = 0; i < 5; i++) await first.sessions.append("s1", { itemId: `i${i}`, type: "click", atMs: clock + i });
+      for (let i = 0; i < 5; i++)
+        await first.sessions.append("s1", { itemId: `i${i}`, type: "click", atMs: clock + i });
       clock += 50_000;
       await first.sessions.append("s2", { itemId: "x", type: "purchase", atMs: clock });
       await first.close();

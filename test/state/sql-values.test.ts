@@ -23,7 +23,19 @@ describe("float4ArrayParam", () => {
     const rng = seededRandom(17);
     const values = new Float32Array(20_000);
     for (let i = 0; i < values.length; i++) values[i] = (rng() * 2 - 1) * 10 ** Math.floor(rng() * 90 - 45);
-    const specials = Float32Array.of(0, -0, 1, -1, 0.1, 1e8, 3.4028234663852886e38, -3.4028234663852886e38, 1.401298464324817e-45, 1.1754943508222875e-38, 123456789);
+    const specials = Float32Array.of(
+      0,
+      -0,
+      1,
+      -1,
+      0.1,
+      1e8,
+      3.4028234663852886e38,
+      -3.4028234663852886e38,
+      1.401298464324817e-45,
+      1.1754943508222875e-38,
+      123456789,
+    );
     for (const vector of [values, specials]) expect(arrayRecv(float4ArrayParam(vector))).toEqual(Array.from(vector));
   });
 
@@ -33,7 +45,12 @@ describe("float4ArrayParam", () => {
   });
 
   it("writes several vectors, empty ones among them, one after another as one array", () => {
-    const bytes = float4ArrayParam(Float32Array.of(1, 0.1), new Float32Array(0), Float32Array.of(-2.5), new Float32Array(0));
+    const bytes = float4ArrayParam(
+      Float32Array.of(1, 0.1),
+      new Float32Array(0),
+      Float32Array.of(-2.5),
+      new Float32Array(0),
+    );
     expect(arrayRecv(bytes)).toEqual([1, Math.fround(0.1), -2.5]);
   });
 });

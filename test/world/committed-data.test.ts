@@ -27,11 +27,15 @@ describe("committed sample data (data/)", () => {
     const world = createWorld({}, 42);
     const expected = catalogItems(world);
     expect(items).toHaveLength(2000);
-    expect(items.map((i) => [i.itemId, i.category, i.attributes])).toEqual(expected.map((i) => [i.itemId, i.category, i.attributes]));
+    expect(items.map((i) => [i.itemId, i.category, i.attributes])).toEqual(
+      expected.map((i) => [i.itemId, i.category, i.attributes]),
+    );
     let largestDifference = 0;
     items.forEach((item, k) => {
       expect(item.embedding).toHaveLength(32);
-      item.embedding.forEach((x, d) => (largestDifference = Math.max(largestDifference, Math.abs(x - expected[k]!.embedding[d]!))));
+      item.embedding.forEach((x, d) => {
+        largestDifference = Math.max(largestDifference, Math.abs(x - expected[k]!.embedding[d]!));
+      });
     });
     expect(largestDifference).toBeLessThan(1e-5);
   });

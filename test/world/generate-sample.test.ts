@@ -14,7 +14,9 @@ afterAll(async () => {
 
 const FILES = ["catalog.jsonl", "logs/uniform.jsonl.gz", "logs/egreedy.jsonl.gz", "manifest.json"];
 
-async function generate(seed: number): Promise<{ dir: string; manifest: SampleDataManifest; progress: SampleDataProgress[] }> {
+async function generate(
+  seed: number,
+): Promise<{ dir: string; manifest: SampleDataManifest; progress: SampleDataProgress[] }> {
   const dir = await mkdtemp(join(tmpdir(), "recs-sample-"));
   dirs.push(dir);
   const progress: SampleDataProgress[] = [];
@@ -48,7 +50,10 @@ describe("generateSampleData", () => {
     expect(catalog).toHaveLength(240);
     expect(catalog[0]!.embedding).toHaveLength(12);
 
-    for (const [name, file, events] of [["uniform", manifest.files.uniformLog, 3000], ["egreedy", manifest.files.egreedyLog, 2000]] as const) {
+    for (const [name, file, events] of [
+      ["uniform", manifest.files.uniformLog, 3000],
+      ["egreedy", manifest.files.egreedyLog, 2000],
+    ] as const) {
       const report = createReadReport();
       let rewards = 0;
       for await (const row of readLog(join(dir, file.path), { strict: true, report })) rewards += row.reward;
@@ -62,8 +67,20 @@ describe("generateSampleData", () => {
     expect(written).toEqual(manifest);
     expect(manifest.seed).toBe(11);
     expect(manifest.params.items).toBe(240);
-    expect(manifest.trueValues.map((v) => v.policy)).toEqual(["random", "egreedy(0.2)", "egreedy(0)", "popularity", "oracle"]);
-    expect(progress.map((p) => p.stage)).toEqual(expect.arrayContaining(["catalog", "uniform log", "egreedy log", "true values"]));
-    expect(progress.filter((p) => p.stage === "uniform log").at(-1)).toEqual({ stage: "uniform log", done: 3000, total: 3000 });
+    expect(manifest.trueValues.map((v) => v.policy)).toEqual([
+      "random",
+      "egreedy(0.2)",
+      "egreedy(0)",
+      "popularity",
+      "oracle",
+    ]);
+    expect(progress.map((p) => p.stage)).toEqual(
+      expect.arrayContaining(["catalog", "uniform log", "egreedy log", "true values"]),
+    );
+    expect(progress.filter((p) => p.stage === "uniform log").at(-1)).toEqual({
+      stage: "uniform log",
+      done: 3000,
+      total: 3000,
+    });
   });
 });

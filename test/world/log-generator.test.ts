@@ -18,12 +18,17 @@ const mean = (rows: LoggedDecision[]) => rows.reduce((s, r) => s + r.reward, 0) 
 
 describe("generateLog", () => {
   const uniform = [...generateLog(world, { policy: "uniform", events: 20_000, candidatesPerEvent: 20, seed: 1 })];
-  const egreedy = [...generateLog(world, { policy: "egreedy", events: 20_000, candidatesPerEvent: 20, epsilon: 0.25, seed: 1 })];
+  const egreedy = [
+    ...generateLog(world, { policy: "egreedy", events: 20_000, candidatesPerEvent: 20, epsilon: 0.25, seed: 1 }),
+  ];
 
   it("writes rows that the strict reader accepts unchanged", async () => {
     const dir = await mkdtemp(join(tmpdir(), "recs-log-gen-"));
     dirs.push(dir);
-    for (const [name, rows] of [["u.jsonl.gz", uniform], ["e.jsonl", egreedy]] as const) {
+    for (const [name, rows] of [
+      ["u.jsonl.gz", uniform],
+      ["e.jsonl", egreedy],
+    ] as const) {
       const path = join(dir, name);
       await writeJsonLines(path, rows.slice(0, 3000).map(formatLogRow));
       const read: LoggedDecision[] = [];
@@ -60,12 +65,19 @@ describe("generateLog", () => {
   });
 
   it("produces mean rewards that match each logging policy's true value", () => {
-    const [random, logging, oracle] = trueValues(world, [{ kind: "random" }, { kind: "egreedy", epsilon: 0.25 }, { kind: "oracle" }], {
-      decisions: 20_000,
-      candidatesPerEvent: 20,
-      seed: 3,
-    });
-    for (const [rows, truth] of [[uniform, random!], [egreedy, logging!]] as const) {
+    const [random, logging, oracle] = trueValues(
+      world,
+      [{ kind: "random" }, { kind: "egreedy", epsilon: 0.25 }, { kind: "oracle" }],
+      {
+        decisions: 20_000,
+        candidatesPerEvent: 20,
+        seed: 3,
+      },
+    );
+    for (const [rows, truth] of [
+      [uniform, random!],
+      [egreedy, logging!],
+    ] as const) {
       const observed = mean(rows);
       const clickNoise = Math.sqrt((observed * (1 - observed)) / rows.length);
       const tolerance = 4 * Math.sqrt(clickNoise ** 2 + truth.standardError ** 2);
@@ -76,16 +88,30 @@ describe("generateLog", () => {
   });
 
   it("is deterministic by seed and can leave candidate sets out", () => {
-    const again = [...generateLog(world, { policy: "egreedy", events: 500, candidatesPerEvent: 20, epsilon: 0.25, seed: 1 })];
+    const again = [
+      ...generateLog(world, { policy: "egreedy", events: 500, candidatesPerEvent: 20, epsilon: 0.25, seed: 1 }),
+    ];
     expect(again).toEqual(egreedy.slice(0, 500));
-    const other = [...generateLog(world, { policy: "egreedy", events: 500, candidatesPerEvent: 20, epsilon: 0.25, seed: 2 })];
+    const other = [
+      ...generateLog(world, { policy: "egreedy", events: 500, candidatesPerEvent: 20, epsilon: 0.25, seed: 2 }),
+    ];
     expect(other.map((r) => r.itemId)).not.toEqual(again.map((r) => r.itemId));
-    const bare = [...generateLog(world, { policy: "uniform", events: 10, candidatesPerEvent: 20, seed: 1, includeCandidates: false })];
+    const bare = [
+      ...generateLog(world, {
+        policy: "uniform",
+        events: 10,
+        candidatesPerEvent: 20,
+        seed: 1,
+        includeCandidates: false,
+      }),
+    ];
     expect(bare.every((r) => r.candidates === null)).toBe(true);
   });
 
   it("rejects an ε that would give candidates a zero propensity", () => {
-    expect(() => generateLog(world, { policy: "egreedy", events: 1, epsilon: 0 }).next()).toThrow(/epsilon must be in \(0, 1\]/);
+    expect(() => generateLog(world, { policy: "egreedy", events: 1, epsilon: 0 }).next()).toThrow(
+      /epsilon must be in \(0, 1\]/,
+    );
   });
 });
 
@@ -100,7 +126,11 @@ describe("candidateShelves", () => {
 
 describe("trueValues", () => {
   it("orders the reference policies: random < popularity and egreedy < oracle", () => {
-    const values = trueValues(world, [{ kind: "random" }, { kind: "popularity" }, { kind: "egreedy", epsilon: 0 }, { kind: "oracle" }], { decisions: 5000 });
+    const values = trueValues(
+      world,
+      [{ kind: "random" }, { kind: "popularity" }, { kind: "egreedy", epsilon: 0 }, { kind: "oracle" }],
+      { decisions: 5000 },
+    );
     const [random, popularity, greedy, oracle] = values.map((v) => v.value);
     expect(values.map((v) => v.policy)).toEqual(["random", "popularity", "egreedy(0)", "oracle"]);
     expect(popularity!).toBeGreaterThan(random! * 1.5);

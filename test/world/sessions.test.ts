@@ -16,7 +16,9 @@ describe("sessionStream", () => {
 
   it("is deterministic by seed and yields events in time order from the epoch", () => {
     const again = take(6000);
-    expect(again.map((e) => [e.kind, e.ts, e.session.sessionId])).toEqual(events.map((e) => [e.kind, e.ts, e.session.sessionId]));
+    expect(again.map((e) => [e.kind, e.ts, e.session.sessionId])).toEqual(
+      events.map((e) => [e.kind, e.ts, e.session.sessionId]),
+    );
     expect(take(50, 10).map((e) => e.ts)).not.toEqual(events.slice(0, 50).map((e) => e.ts));
     expect(events[0]!.ts).toBeGreaterThanOrEqual(WORLD_EPOCH_MS);
     for (let i = 1; i < events.length; i++) expect(events[i]!.ts).toBeGreaterThanOrEqual(events[i - 1]!.ts);

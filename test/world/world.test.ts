@@ -22,7 +22,9 @@ describe("createWorld", () => {
     const a = createWorld(SMALL_WORLD, 42);
     const b = createWorld(SMALL_WORLD, 42);
     const c = createWorld(SMALL_WORLD, 43);
-    expect(a.items.map((i) => [i.itemId, i.category, Array.from(i.embedding)])).toEqual(b.items.map((i) => [i.itemId, i.category, Array.from(i.embedding)]));
+    expect(a.items.map((i) => [i.itemId, i.category, Array.from(i.embedding)])).toEqual(
+      b.items.map((i) => [i.itemId, i.category, Array.from(i.embedding)]),
+    );
     expect(a.users.map((u) => u.tasteCategories)).toEqual(b.users.map((u) => u.tasteCategories));
     expect(Array.from(c.items[0]!.embedding)).not.toEqual(Array.from(a.items[0]!.embedding));
   });
@@ -34,7 +36,11 @@ describe("createWorld", () => {
     expect(world.users).toHaveLength(5000);
     expect(new Set(world.items.map((i) => i.category)).size).toBe(20);
     for (const item of world.items) expect(dot(item.embedding, item.embedding)).toBeCloseTo(1, 4);
-    expect(itemAttributes(world, world.items[0]!)).toEqual({ brand: expect.stringMatching(/^brand_\d{2}$/), color: expect.any(String), price_band: expect.stringMatching(/^[1-5]$/) });
+    expect(itemAttributes(world, world.items[0]!)).toEqual({
+      brand: expect.stringMatching(/^brand_\d{2}$/),
+      color: expect.any(String),
+      price_band: expect.stringMatching(/^[1-5]$/),
+    });
   });
 
   it("puts items near their category centroid and users' tastes near their categories", () => {
@@ -66,7 +72,9 @@ describe("the ground-truth click model", () => {
   const sample = decisions(world, 300);
 
   it("keeps click probabilities in [0, 1], mostly low, the top ones around 0.5", () => {
-    const all = sample.flatMap((d) => world.items.map((item) => clickProbability(world, d.session, item, 0, d.context)));
+    const all = sample.flatMap((d) =>
+      world.items.map((item) => clickProbability(world, d.session, item, 0, d.context)),
+    );
     all.sort((a, b) => a - b);
     expect(all[0]).toBeGreaterThanOrEqual(0);
     expect(all[all.length - 1]).toBeLessThanOrEqual(1);
@@ -83,8 +91,13 @@ describe("the ground-truth click model", () => {
     for (const d of sample) {
       for (const item of world.items) {
         const p = clickProbability(world, d.session, item, 0, d.context);
-        if (item.category === d.session.intent) (on += p), onCount++;
-        else (off += p), offCount++;
+        if (item.category === d.session.intent) {
+          on += p;
+          onCount++;
+        } else {
+          off += p;
+          offCount++;
+        }
       }
     }
     expect(on / onCount).toBeGreaterThan(5 * (off / offCount));
@@ -121,7 +134,10 @@ describe("the ground-truth click model", () => {
     const d = sample[3]!;
     const candidates = world.items.slice(0, 60).map((i) => i.index);
     const best = oracleChoice(world, d.session, d.context, candidates);
-    for (const index of candidates) expect(clickProbability(world, d.session, world.items[index]!, 0, d.context)).toBeLessThanOrEqual(best.clickProbability);
+    for (const index of candidates)
+      expect(clickProbability(world, d.session, world.items[index]!, 0, d.context)).toBeLessThanOrEqual(
+        best.clickProbability,
+      );
     const onIntent = world.items.find((i) => i.category === d.session.intent)!;
     const offIntent = world.items.find((i) => dot(i.embedding, world.centroids[d.session.intent]!) < 0)!;
     const conversionOn = conversionProbabilities(world, d.session, onIntent);

@@ -22,7 +22,13 @@ export class FactoredKernel {
    * called once the memory has its final size, to bring β̂ up to date before the products read it.
    * Returns the space view (valid until the next layout) and where the dense rows start in it.
    */
-  load(batch: FactoredBatch, count: number, dense: number, modelState: number, currentBeta: () => void): { space: Float64Array; denseAt: number } {
+  load(
+    batch: FactoredBatch,
+    count: number,
+    dense: number,
+    modelState: number,
+    currentBeta: () => void,
+  ): { space: Float64Array; denseAt: number } {
     const n = this.shared.n;
     const m = batch.width;
     if (m > n) throw new RangeError(`factored width ${m} exceeds the shared dimension ${n}`);

@@ -59,12 +59,26 @@ export class Float32Rows {
    * The rows r = 0, step, 2·step, … < rows whose dot with the query (as `dots` computes it) is above
    * `bar`, in row order: `indices[i]` and `dots[i]` for i < count, views valid until the next call.
    */
-  above(query: Float64Array | Float32Array, rows: number, step: number, bar: number): { count: number; indices: Int32Array; dots: Float64Array } {
+  above(
+    query: Float64Array | Float32Array,
+    rows: number,
+    step: number,
+    bar: number,
+  ): { count: number; indices: Int32Array; dots: Float64Array } {
     if (rows > this.capacity) throw new RangeError(`${rows} rows asked, ${this.capacity} held`);
     if (query.length !== this.dim) throw new RangeError(`query has ${query.length} values, rows have ${this.dim}`);
     if (!(step >= 1)) throw new RangeError(`step must be at least 1, got ${step}`);
     this.query.set(query);
-    const count = this.kernel.dotRowsAbove(this.matrix.byteOffset, rows, this.dim, this.query.byteOffset, step, bar, this.found.byteOffset, this.results.byteOffset);
+    const count = this.kernel.dotRowsAbove(
+      this.matrix.byteOffset,
+      rows,
+      this.dim,
+      this.query.byteOffset,
+      step,
+      bar,
+      this.found.byteOffset,
+      this.results.byteOffset,
+    );
     return { count, indices: this.found, dots: this.results };
   }
 }

@@ -8,13 +8,47 @@ import { KERNELS_WASM_BASE64 } from "./kernels-wasm";
 export interface KernelExports {
   memory: WasmMemory;
   quadraticForms(a: number, n: number, u: number, count: number, out: number, w: number, dots: number): void;
-  dotRowsAbove(m: number, rows: number, dim: number, q: number, step: number, bar: number, outIdx: number, outDot: number): number;
+  dotRowsAbove(
+    m: number,
+    rows: number,
+    dim: number,
+    q: number,
+    step: number,
+    bar: number,
+    outIdx: number,
+    outDot: number,
+  ): number;
   addOuter(m: number, n: number, v: number, scale: number): void;
   matVec(m: number, rows: number, cols: number, u: number, out: number): void;
   shermanMorrison(inv: number, n: number, v: number, c: number, scratch: number): number;
   armResidual(u: number, n: number, b: number, k: number, y: number, beta: number, bBeta: number): void;
-  factorProducts(inv: number, n: number, m: number, start: number, row: number, value: number, beta: number, ht: number, h: number, g: number, pb: number): void;
-  sparseForms(h: number, m: number, inv: number, n: number, beta: number, w: number, count: number, start: number, index: number, value: number, forms: number, dots: number): void;
+  factorProducts(
+    inv: number,
+    n: number,
+    m: number,
+    start: number,
+    row: number,
+    value: number,
+    beta: number,
+    ht: number,
+    h: number,
+    g: number,
+    pb: number,
+  ): void;
+  sparseForms(
+    h: number,
+    m: number,
+    inv: number,
+    n: number,
+    beta: number,
+    w: number,
+    count: number,
+    start: number,
+    index: number,
+    value: number,
+    forms: number,
+    dots: number,
+  ): void;
 }
 
 /** The little of the WebAssembly API used here (the ES lib this project compiles against has no types for it). */

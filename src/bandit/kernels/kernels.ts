@@ -48,7 +48,13 @@ export class SharedStatistics {
 
   /** A0⁻¹ follows A0 += c·vector·vectorᵀ; returns vectorᵀA0⁻¹vector before the update. */
   shermanMorrison(c: number): number {
-    return this.kernel.shermanMorrison(this.aInverse.byteOffset, this.n, this.vector.byteOffset, c, this.scratch.byteOffset);
+    return this.kernel.shermanMorrison(
+      this.aInverse.byteOffset,
+      this.n,
+      this.vector.byteOffset,
+      c,
+      this.scratch.byteOffset,
+    );
   }
 
   /** A0 += Σ_i r_i r_iᵀ over the k rows r_i of `rows` (k×n), A0⁻¹ kept current, and b0 += `vector`: an evicted item's evidence handed back. */
@@ -93,7 +99,15 @@ export class SharedStatistics {
     const { n, k } = this;
     this.armB.set(b.length === k * n ? b : b.subarray(0, k * n));
     this.armY.set(y.length === k ? y : y.subarray(0, k));
-    this.kernel.armResidual(this.candidates.byteOffset + at * 8, n, this.armB.byteOffset, k, this.armY.byteOffset, this.beta.byteOffset, this.armBBeta.byteOffset);
+    this.kernel.armResidual(
+      this.candidates.byteOffset + at * 8,
+      n,
+      this.armB.byteOffset,
+      k,
+      this.armY.byteOffset,
+      this.beta.byteOffset,
+      this.armBBeta.byteOffset,
+    );
     return this.armBBeta;
   }
 
@@ -103,8 +117,17 @@ export class SharedStatistics {
    */
   factoredForms(m: number, count: number): { forms: Float64Array; dots: Float64Array } {
     if (m > this.n) throw new RangeError(`factored width ${m} exceeds the shared dimension ${this.n}`);
-    if (count * m > this.candidates.length || count > this.forms.length) throw new RangeError(`factoredForms(${m}, ${count}) needs space() first`);
-    this.kernel.quadraticForms(this.factorMatrix.byteOffset, m, this.candidates.byteOffset, count, this.forms.byteOffset, this.factorVector.byteOffset, this.dots.byteOffset);
+    if (count * m > this.candidates.length || count > this.forms.length)
+      throw new RangeError(`factoredForms(${m}, ${count}) needs space() first`);
+    this.kernel.quadraticForms(
+      this.factorMatrix.byteOffset,
+      m,
+      this.candidates.byteOffset,
+      count,
+      this.forms.byteOffset,
+      this.factorVector.byteOffset,
+      this.dots.byteOffset,
+    );
     return { forms: this.forms, dots: this.dots };
   }
 
@@ -116,16 +139,47 @@ export class SharedStatistics {
   factorProducts(m: number, startAt: number, rowAt: number, valueAt: number): void {
     if (m > this.n) throw new RangeError(`factored width ${m} exceeds the shared dimension ${this.n}`);
     const at = this.candidates.byteOffset;
-    this.kernel.factorProducts(this.aInverse.byteOffset, this.n, m, at + startAt * 8, at + rowAt * 8, at + valueAt * 8, this.beta.byteOffset, this.factorRowsT.byteOffset, this.factorRows.byteOffset, this.factorMatrix.byteOffset, this.factorVector.byteOffset);
+    this.kernel.factorProducts(
+      this.aInverse.byteOffset,
+      this.n,
+      m,
+      at + startAt * 8,
+      at + rowAt * 8,
+      at + valueAt * 8,
+      this.beta.byteOffset,
+      this.factorRowsT.byteOffset,
+      this.factorRows.byteOffset,
+      this.factorMatrix.byteOffset,
+      this.factorVector.byteOffset,
+    );
   }
 
   /**
    * Adds the sparse terms' parts to forms and dots (after `factoredForms`) for `count` rows of width m
    * at the start of `space`, the terms' starts, indices and values at those value offsets of `space`.
    */
-  sparseForms(m: number, count: number, startAt: number, indexAt: number, valueAt: number): { forms: Float64Array; dots: Float64Array } {
+  sparseForms(
+    m: number,
+    count: number,
+    startAt: number,
+    indexAt: number,
+    valueAt: number,
+  ): { forms: Float64Array; dots: Float64Array } {
     const at = this.candidates.byteOffset;
-    this.kernel.sparseForms(this.factorRows.byteOffset, m, this.aInverse.byteOffset, this.n, this.beta.byteOffset, at, count, at + startAt * 8, at + indexAt * 8, at + valueAt * 8, this.forms.byteOffset, this.dots.byteOffset);
+    this.kernel.sparseForms(
+      this.factorRows.byteOffset,
+      m,
+      this.aInverse.byteOffset,
+      this.n,
+      this.beta.byteOffset,
+      at,
+      count,
+      at + startAt * 8,
+      at + indexAt * 8,
+      at + valueAt * 8,
+      this.forms.byteOffset,
+      this.dots.byteOffset,
+    );
     return { forms: this.forms, dots: this.dots };
   }
 
@@ -135,16 +189,34 @@ export class SharedStatistics {
    */
   denseForms(at: number, count: number, out: number): { forms: Float64Array; dots: Float64Array } {
     const n = this.n;
-    if (at + count * n > this.candidates.length || out + count > this.forms.length) throw new RangeError(`denseForms(${at}, ${count}, ${out}) outside space()`);
-    this.kernel.quadraticForms(this.aInverse.byteOffset, n, this.candidates.byteOffset + at * 8, count, this.forms.byteOffset + out * 8, this.beta.byteOffset, this.dots.byteOffset + out * 8);
+    if (at + count * n > this.candidates.length || out + count > this.forms.length)
+      throw new RangeError(`denseForms(${at}, ${count}, ${out}) outside space()`);
+    this.kernel.quadraticForms(
+      this.aInverse.byteOffset,
+      n,
+      this.candidates.byteOffset + at * 8,
+      count,
+      this.forms.byteOffset + out * 8,
+      this.beta.byteOffset,
+      this.dots.byteOffset + out * 8,
+    );
     return { forms: this.forms, dots: this.dots };
   }
 
   /** forms[c] = u_cᵀA0⁻¹u_c and dots[c] = u_c·β̂ for the first `count` rows: views valid until the next call. */
   score(count: number): { forms: Float64Array; dots: Float64Array } {
-    if (count > this.capacity) throw new RangeError(`score(${count}) after rows(${this.capacity}): write the rows first`);
+    if (count > this.capacity)
+      throw new RangeError(`score(${count}) after rows(${this.capacity}): write the rows first`);
     const n = this.n;
-    this.kernel.quadraticForms(this.aInverse.byteOffset, n, this.candidates.byteOffset, count, this.forms.byteOffset, this.beta.byteOffset, this.dots.byteOffset);
+    this.kernel.quadraticForms(
+      this.aInverse.byteOffset,
+      n,
+      this.candidates.byteOffset,
+      count,
+      this.forms.byteOffset,
+      this.beta.byteOffset,
+      this.dots.byteOffset,
+    );
     return { forms: this.forms.subarray(0, count), dots: this.dots.subarray(0, count) };
   }
 

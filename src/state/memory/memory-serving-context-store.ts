@@ -1,5 +1,12 @@
 import type { Logger } from "../../log";
-import type { DueServingContext, RewardMark, ServedItem, ServedItemLookup, ServingContext, ServingContextStore } from "../ports";
+import type {
+  DueServingContext,
+  RewardMark,
+  ServedItem,
+  ServedItemLookup,
+  ServingContext,
+  ServingContextStore,
+} from "../ports";
 import { MinHeap } from "./min-heap";
 
 export interface MemoryServingContextStoreOptions {
@@ -29,7 +36,8 @@ export class MemoryServingContextStore implements ServingContextStore {
   private readonly contexts = new Map<string, HeldContext>();
   // Ties go by id, as in Redis's sorted set, so both adapters claim in the same order.
   private readonly due = new MinHeap<HeldContext>(
-    (a, b) => a.dueAtMs < b.dueAtMs || (a.dueAtMs === b.dueAtMs && a.context.recommendationId < b.context.recommendationId),
+    (a, b) =>
+      a.dueAtMs < b.dueAtMs || (a.dueAtMs === b.dueAtMs && a.context.recommendationId < b.context.recommendationId),
   );
   private warnedAboutEviction = false;
 
@@ -50,7 +58,10 @@ export class MemoryServingContextStore implements ServingContextStore {
       if (this.contexts.size <= this.options.maxContexts) break;
       this.contexts.delete(oldest);
       if (!this.warnedAboutEviction) {
-        this.options.logger.warn({ maxContexts: this.options.maxContexts }, "in-memory serving context store is full; dropping the oldest contexts");
+        this.options.logger.warn(
+          { maxContexts: this.options.maxContexts },
+          "in-memory serving context store is full; dropping the oldest contexts",
+        );
         this.warnedAboutEviction = true;
       }
     }

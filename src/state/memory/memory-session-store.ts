@@ -61,7 +61,11 @@ export class MemorySessionStore implements SessionStore {
   /** The live windows with their expiry, oldest-appended first (to save them across a restart). */
   exportWindows(): Array<{ sessionId: string; events: SessionEvent[]; expiresAtMs: number }> {
     this.sweep();
-    return Array.from(this.sessions, ([sessionId, entry]) => ({ sessionId, events: entry.events, expiresAtMs: entry.expiresAtMs }));
+    return Array.from(this.sessions, ([sessionId, entry]) => ({
+      sessionId,
+      events: entry.events,
+      expiresAtMs: entry.expiresAtMs,
+    }));
   }
 
   /** Restores windows saved by `exportWindows`; expired ones and excess entries are dropped. */

@@ -73,9 +73,12 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
       if (holder && holderAlive(holder, lockPath)) throw new DataDirLocked(dataDir, holder, lockPath);
       // Stale. Two processes taking over the same dead holder's lock within the same instant could both
       // pass this read; starting two servers on one folder at that moment is beyond what this guards.
-      if ((await readFile(lockPath, "utf8").catch(() => null)) === existing) await unlink(lockPath).catch(() => undefined);
+      if ((await readFile(lockPath, "utf8").catch(() => null)) === existing)
+        await unlink(lockPath).catch(() => undefined);
     }
-    throw new Error(`could not lock the embedded data folder ${dataDir}: ${lockPath} keeps changing; is another process starting on it?`);
+    throw new Error(
+      `could not lock the embedded data folder ${dataDir}: ${lockPath} keeps changing; is another process starting on it?`,
+    );
   } finally {
     await unlink(staging).catch(() => undefined);
   }
@@ -85,7 +88,11 @@ function parseHolder(text: string): LockHolder | null {
   try {
     const parsed = JSON.parse(text) as Partial<LockHolder>;
     if (typeof parsed.pid !== "number" || !Number.isInteger(parsed.pid) || parsed.pid <= 0) return null;
-    return { pid: parsed.pid, hostname: typeof parsed.hostname === "string" ? parsed.hostname : "", since: typeof parsed.since === "string" ? parsed.since : "an unknown time" };
+    return {
+      pid: parsed.pid,
+      hostname: typeof parsed.hostname === "string" ? parsed.hostname : "",
+      since: typeof parsed.since === "string" ? parsed.since : "an unknown time",
+    };
   } catch {
     return null;
   }

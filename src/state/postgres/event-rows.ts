@@ -1,4 +1,11 @@
-import type { DefaultRewardRecord, FeedbackRecord, ImpressionRecord, LoggedDecision, LoggedModelUpdate, ModelUpdate } from "../ports";
+import type {
+  DefaultRewardRecord,
+  FeedbackRecord,
+  ImpressionRecord,
+  LoggedDecision,
+  LoggedModelUpdate,
+  ModelUpdate,
+} from "../ports";
 import type { SqlExecutor } from "./sql-client";
 import { writeFloat32LE } from "../../float32-bytes";
 import { bigintText, bytesParam, bytesToVector, chunks, timeColumn } from "./sql-values";
@@ -6,7 +13,8 @@ import { bigintText, bytesParam, bytesToVector, chunks, timeColumn } from "./sql
 /** The event_id of a recommendation's impression: one per recommendation, so a retried flush is a no-op. */
 export const impressionEventId = (recommendationId: string): string => `imp:${recommendationId}`;
 /** The event_id of a default reward: one per (recommendation, item), which makes the append idempotent. */
-export const defaultRewardEventId = (recommendationId: string, itemId: string): string => `default:${recommendationId}:${itemId}`;
+export const defaultRewardEventId = (recommendationId: string, itemId: string): string =>
+  `default:${recommendationId}:${itemId}`;
 
 /** One row to insert into `events`; fields a kind does not use are null. */
 export interface EventInsert {
@@ -62,7 +70,9 @@ export const EVENT_ROW_COLUMNS = ROW_COLUMNS.map(([name]) => name).join(", ");
  * a byte range of the vectors parameter: `<name>_at` (0-based offset) and `<name>_bytes` (length).
  */
 export function eventRowsRecordType(extra = ""): string {
-  const columns = ROW_COLUMNS.map(([name, type]) => (type === "bytea" ? `${name}_at integer, ${name}_bytes integer` : `${name} ${type}`));
+  const columns = ROW_COLUMNS.map(([name, type]) =>
+    type === "bytea" ? `${name}_at integer, ${name}_bytes integer` : `${name} ${type}`,
+  );
   return [...columns, "ord integer", ...(extra ? [extra] : [])].join(", ");
 }
 
@@ -71,7 +81,9 @@ export function eventRowsRecordType(extra = ""): string {
  * EVENT_ROW_COLUMNS order; `vectors` is the statement's bytea parameter (e.g. `$2::bytea`).
  */
 export function eventRowsSelect(vectors: string): string {
-  return ROW_COLUMNS.map(([name, type]) => (type === "bytea" ? `substring(${vectors} from r.${name}_at + 1 for r.${name}_bytes)` : `r.${name}`)).join(", ");
+  return ROW_COLUMNS.map(([name, type]) =>
+    type === "bytea" ? `substring(${vectors} from r.${name}_at + 1 for r.${name}_bytes)` : `r.${name}`,
+  ).join(", ");
 }
 
 /** An event batch as statement parameters: the rows as one JSON text, and their update vectors as one bytea. */
@@ -88,7 +100,10 @@ export interface EventRowsParams {
  * float32 bytes in a second, binary parameter, which each row addresses by offset: neither side spends
  * time on base64 or on parsing them as JSON text.
  */
-export function eventRowsParams(rows: readonly EventInsert[], extra?: (index: number) => Record<string, unknown>): EventRowsParams {
+export function eventRowsParams(
+  rows: readonly EventInsert[],
+  extra?: (index: number) => Record<string, unknown>,
+): EventRowsParams {
   let vectorBytes = 0;
   for (const row of rows) if (row.update) vectorBytes += (row.update.shared.length + row.update.arm.length) * 4;
   const vectors = Buffer.allocUnsafe(vectorBytes);
@@ -158,27 +173,58 @@ export async function insertEvents(tx: SqlExecutor, rows: readonly EventInsert[]
 
 export function feedbackInsert(record: FeedbackRecord): EventInsert {
   return {
-    eventId: record.eventId, kind: "feedback", occurredAtMs: record.occurredAtMs, userId: record.userId,
-    sessionId: record.sessionId, itemId: record.itemId, feedbackType: record.type, recommendationId: record.recommendationId,
-    reward: record.reward, modelVersion: null, context: null, candidateCount: null, shownItems: null, update: record.modelUpdate,
+    eventId: record.eventId,
+    kind: "feedback",
+    occurredAtMs: record.occurredAtMs,
+    userId: record.userId,
+    sessionId: record.sessionId,
+    itemId: record.itemId,
+    feedbackType: record.type,
+    recommendationId: record.recommendationId,
+    reward: record.reward,
+    modelVersion: null,
+    context: null,
+    candidateCount: null,
+    shownItems: null,
+    update: record.modelUpdate,
   };
 }
 
 export function impressionInsert(record: ImpressionRecord): EventInsert {
   return {
-    eventId: impressionEventId(record.recommendationId), kind: "impression", occurredAtMs: record.occurredAtMs,
-    userId: record.userId, sessionId: record.sessionId, itemId: null, feedbackType: null, recommendationId: record.recommendationId,
-    reward: null, modelVersion: record.modelVersion, context: record.context, candidateCount: record.candidateCount,
-    shownItems: record.items, update: null,
+    eventId: impressionEventId(record.recommendationId),
+    kind: "impression",
+    occurredAtMs: record.occurredAtMs,
+    userId: record.userId,
+    sessionId: record.sessionId,
+    itemId: null,
+    feedbackType: null,
+    recommendationId: record.recommendationId,
+    reward: null,
+    modelVersion: record.modelVersion,
+    context: record.context,
+    candidateCount: record.candidateCount,
+    shownItems: record.items,
+    update: null,
   };
 }
 
 export function defaultRewardInsert(record: DefaultRewardRecord): EventInsert {
   return {
-    eventId: defaultRewardEventId(record.recommendationId, record.update.itemId), kind: "default_reward",
-    occurredAtMs: record.occurredAtMs, userId: record.userId, sessionId: null, itemId: record.update.itemId,
-    feedbackType: null, recommendationId: record.recommendationId, reward: record.update.reward, modelVersion: null,
-    context: null, candidateCount: null, shownItems: null, update: record.update,
+    eventId: defaultRewardEventId(record.recommendationId, record.update.itemId),
+    kind: "default_reward",
+    occurredAtMs: record.occurredAtMs,
+    userId: record.userId,
+    sessionId: null,
+    itemId: record.update.itemId,
+    feedbackType: null,
+    recommendationId: record.recommendationId,
+    reward: record.update.reward,
+    modelVersion: null,
+    context: null,
+    candidateCount: null,
+    shownItems: null,
+    update: record.update,
   };
 }
 
@@ -197,7 +243,14 @@ export function rowToModelUpdate(row: ModelUpdateRow): LoggedModelUpdate | null 
   const shared = bytesToVector(row.update_shared);
   const arm = bytesToVector(row.update_arm);
   if (!shared || !arm) return null;
-  return { seq: bigintText(row.seq), writer: row.writer, itemId: row.update_item_id, reward: Number(row.update_reward), shared, arm };
+  return {
+    seq: bigintText(row.seq),
+    writer: row.writer,
+    itemId: row.update_item_id,
+    reward: Number(row.update_reward),
+    shared,
+    arm,
+  };
 }
 
 /** One shown item of an impression joined to its reward. */

@@ -38,7 +38,11 @@ function sameEvent(row: LoggedIdentityRow, record: FeedbackRecord): boolean {
  * transaction it sees the transaction's own rows, so an id repeated within a batch is compared with its
  * first occurrence.
  */
-export async function markConflicts(sql: SqlExecutor, entries: readonly FeedbackEntry[], outcomes: FeedbackOutcome[]): Promise<FeedbackOutcome[]> {
+export async function markConflicts(
+  sql: SqlExecutor,
+  entries: readonly FeedbackEntry[],
+  outcomes: FeedbackOutcome[],
+): Promise<FeedbackOutcome[]> {
   const ids = [...new Set(entries.filter((_, i) => outcomes[i] === "duplicate").map((entry) => entry.record.eventId))];
   if (ids.length === 0) return outcomes;
   const { rows } = await sql.query<LoggedIdentityRow>(

@@ -14,7 +14,10 @@ import { bytesParam, float4ArrayParam } from "./sql-values";
  * accepted events count toward interaction_count, and a user's embedding becomes the last non-null one
  * among their accepted events. Returns the event ids inserted now and the users' rows as committed.
  */
-export async function insertFeedbackWithUsers(sql: SqlExecutor, entries: readonly FeedbackEntry[]): Promise<{ inserted: Set<string>; users: UserRow[] }> {
+export async function insertFeedbackWithUsers(
+  sql: SqlExecutor,
+  entries: readonly FeedbackEntry[],
+): Promise<{ inserted: Set<string>; users: UserRow[] }> {
   const rows = entries.map((entry) => feedbackInsert(entry.record));
   const embeddings: Float32Array[] = [];
   let embeddingAt = 0;

@@ -23,7 +23,8 @@ export async function loadMigrations(): Promise<Migration[]> {
   const migrations: Migration[] = [];
   for (const file of files) {
     const version = Number.parseInt(file, 10);
-    if (migrations.some((m) => m.version === version)) throw new Error(`two migrations numbered ${version} in ${MIGRATIONS_DIR.pathname}`);
+    if (migrations.some((m) => m.version === version))
+      throw new Error(`two migrations numbered ${version} in ${MIGRATIONS_DIR.pathname}`);
     migrations.push({ version, name: file, sql: await readFile(new URL(file, MIGRATIONS_DIR), "utf8") });
   }
   return migrations;
@@ -37,13 +38,17 @@ export async function loadMigrations(): Promise<Migration[]> {
 export async function runMigrations(client: SqlClient, logger: Logger): Promise<string[]> {
   const migrations = await loadMigrations();
   const applied = await client.transaction(async (tx) => {
-    await tx.query("SELECT pg_advisory_xact_lock($1, hashtext(coalesce(current_schema(), '')))", [MIGRATION_LOCK_CLASS]);
+    await tx.query("SELECT pg_advisory_xact_lock($1, hashtext(coalesce(current_schema(), '')))", [
+      MIGRATION_LOCK_CLASS,
+    ]);
     await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY,
       name text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now()
     )`);
-    const done = new Set((await tx.query<LedgerRow>("SELECT version FROM schema_migrations")).rows.map((r) => Number(r.version)));
+    const done = new Set(
+      (await tx.query<LedgerRow>("SELECT version FROM schema_migrations")).rows.map((r) => Number(r.version)),
+    );
     const newest = Math.max(0, ...done);
     const known = migrations.at(-1)?.version ?? 0;
     if (newest > known) {
@@ -53,7 +58,10 @@ export async function runMigrations(client: SqlClient, logger: Logger): Promise<
     for (const migration of migrations) {
       if (done.has(migration.version)) continue;
       await tx.exec(migration.sql);
-      await tx.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [migration.version, migration.name]);
+      await tx.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [
+        migration.version,
+        migration.name,
+      ]);
       appliedNow.push(migration.name);
     }
     return appliedNow;

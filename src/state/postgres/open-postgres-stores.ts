@@ -43,14 +43,27 @@ export function redactedUrl(url: string): string {
 }
 
 /** Errors of a server that could not be reached at all, as opposed to one that answered with a refusal. */
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ECONNRESET"]);
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ECONNRESET",
+]);
 
 /** Why connecting failed, in a few words, and whether the server was reached at all. */
 function connectionProblem(err: unknown): { reason: string; unreachable: boolean } {
   // Node reports a host with several addresses (localhost) as an AggregateError of one error each.
   const first = err instanceof AggregateError && err.errors.length > 0 ? err.errors[0] : err;
   if (typeof first !== "object" || first === null) return { reason: String(first), unreachable: true };
-  const { code, address, port, message } = first as { code?: unknown; address?: unknown; port?: unknown; message?: unknown };
+  const { code, address, port, message } = first as {
+    code?: unknown;
+    address?: unknown;
+    port?: unknown;
+    message?: unknown;
+  };
   const text = typeof message === "string" ? message : String(first);
   if (typeof code === "string" && NETWORK_CODES.has(code)) {
     const where = typeof address === "string" ? ` ${address}${port === undefined ? "" : `:${String(port)}`}` : "";
@@ -67,7 +80,11 @@ async function connect(options: PostgresStoresOptions, logger: Logger): Promise<
   if (options.url !== undefined) {
     const where = redactedUrl(options.url);
     try {
-      const client = await createPgClient({ url: options.url, logger, ...(options.schema ? { schema: options.schema } : {}) });
+      const client = await createPgClient({
+        url: options.url,
+        logger,
+        ...(options.schema ? { schema: options.schema } : {}),
+      });
       try {
         await client.query("SELECT 1");
       } catch (err) {
@@ -126,5 +143,9 @@ export function durableStoresOn(sql: SqlClient, settings: DurableStoresSettings)
 export async function openPostgresStores(options: PostgresStoresOptions): Promise<DurableStores> {
   const logger = options.logger ?? silentLogger;
   const sql = await connect(options, logger);
-  return durableStoresOn(sql, { embeddingDim: options.embeddingDim, logger, ...(options.onCorrupt ? { onCorrupt: options.onCorrupt } : {}) });
+  return durableStoresOn(sql, {
+    embeddingDim: options.embeddingDim,
+    logger,
+    ...(options.onCorrupt ? { onCorrupt: options.onCorrupt } : {}),
+  });
 }

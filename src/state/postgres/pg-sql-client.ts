@@ -1,6 +1,13 @@
 import pg from "pg";
 import type { Logger } from "../../log";
-import { checkedSchemaName, SCHEMA_RACE_CODES, sqlState, type SqlClient, type SqlExecutor, type SqlResult } from "./sql-client";
+import {
+  checkedSchemaName,
+  SCHEMA_RACE_CODES,
+  sqlState,
+  type SqlClient,
+  type SqlExecutor,
+  type SqlResult,
+} from "./sql-client";
 
 export interface PgClientOptions {
   url: string;
@@ -15,8 +22,15 @@ export interface PgClientOptions {
 
 function executorOf(queryable: pg.Pool | pg.PoolClient): SqlExecutor {
   return {
-    async query<Row extends object>(text: string, params: readonly unknown[] = [], prepareAs?: string): Promise<SqlResult<Row>> {
-      const result = prepareAs === undefined ? await queryable.query<Row>(text, params as unknown[]) : await queryable.query<Row>({ name: prepareAs, text, values: params as unknown[] });
+    async query<Row extends object>(
+      text: string,
+      params: readonly unknown[] = [],
+      prepareAs?: string,
+    ): Promise<SqlResult<Row>> {
+      const result =
+        prepareAs === undefined
+          ? await queryable.query<Row>(text, params as unknown[])
+          : await queryable.query<Row>({ name: prepareAs, text, values: params as unknown[] });
       return { rows: result.rows, rowCount: result.rowCount ?? result.rows.length };
     },
     async exec(script: string): Promise<void> {

@@ -1,6 +1,16 @@
 import { randomUUID } from "node:crypto";
 import type { ModelUpdatePage } from "../ports";
-import type { DefaultRewardRecord, EventLog, FeedbackAppend, FeedbackEntry, FeedbackOutcome, ImpressionRecord, LoggedDecision, LoggedModelUpdate, UserProfile } from "../ports";
+import type {
+  DefaultRewardRecord,
+  EventLog,
+  FeedbackAppend,
+  FeedbackEntry,
+  FeedbackOutcome,
+  ImpressionRecord,
+  LoggedDecision,
+  LoggedModelUpdate,
+  UserProfile,
+} from "../ports";
 import { markConflicts } from "./feedback-identity";
 import { insertFeedbackWithUsers } from "./feedback-statement";
 import { RejectedData } from "../rejected-data";
@@ -38,11 +48,17 @@ export const MODEL_UPDATE_LOCK_CLASS = 0x7265_6375; // "recu"
  * (SQLSTATE class 22, data exception; 23, integrity constraint). Null for anything else (the store).
  */
 function rejectedData(err: unknown): RejectedData | null {
-  if (err instanceof RangeError) return new RejectedData(`the event log cannot store a value of this event (${err.message})`, { cause: err });
+  if (err instanceof RangeError)
+    return new RejectedData(`the event log cannot store a value of this event (${err.message})`, { cause: err });
   const state = sqlState(err);
   if (state !== undefined && (state.startsWith("22") || state.startsWith("23"))) {
-    const detail = typeof err === "object" && err !== null && "detail" in err && typeof err.detail === "string" ? `: ${err.detail}` : "";
-    return new RejectedData(`the event log refused a value of this event (${(err as Error).message}${detail})`, { cause: err });
+    const detail =
+      typeof err === "object" && err !== null && "detail" in err && typeof err.detail === "string"
+        ? `: ${err.detail}`
+        : "";
+    return new RejectedData(`the event log refused a value of this event (${(err as Error).message}${detail})`, {
+      cause: err,
+    });
   }
   return null;
 }
@@ -108,7 +124,12 @@ export class PostgresEventLog implements EventLog {
     const updating = entries.some((entry) => entry.record.modelUpdate !== null);
     if (entries.length <= ROWS_PER_STATEMENT) {
       const { inserted, users } = await this.retryingDeadlocks(() =>
-        updating ? this.sql.transaction(async (tx) => (await this.orderUpdates(tx), insertFeedbackWithUsers(tx, entries))) : insertFeedbackWithUsers(this.sql, entries),
+        updating
+          ? this.sql.transaction(async (tx) => {
+              await this.orderUpdates(tx);
+              return insertFeedbackWithUsers(tx, entries);
+            })
+          : insertFeedbackWithUsers(this.sql, entries),
       );
       const seen = new Set<string>();
       const outcomes = entries.map(({ record }): FeedbackOutcome => {
@@ -120,7 +141,10 @@ export class PostgresEventLog implements EventLog {
     }
     return this.appending(async (tx) => {
       if (updating) await this.orderUpdates(tx);
-      const inserted = await insertEvents(tx, entries.map((entry) => feedbackInsert(entry.record)));
+      const inserted = await insertEvents(
+        tx,
+        entries.map((entry) => feedbackInsert(entry.record)),
+      );
       const outcomes: FeedbackOutcome[] = [];
       const counted = new Set<string>();
       const writes = new Map<string, UserWrite>();
@@ -147,10 +171,10 @@ export class PostgresEventLog implements EventLog {
    * One round trip; it must come before the transaction takes any seq.
    */
   private async orderUpdates(tx: SqlExecutor): Promise<void> {
-    await tx.query("SELECT pg_advisory_xact_lock($1, hashtext(coalesce(current_schema(), ''))), set_config('recs.writer', $2, true)", [
-      MODEL_UPDATE_LOCK_CLASS,
-      this.writerId,
-    ]);
+    await tx.query(
+      "SELECT pg_advisory_xact_lock($1, hashtext(coalesce(current_schema(), ''))), set_config('recs.writer', $2, true)",
+      [MODEL_UPDATE_LOCK_CLASS, this.writerId],
+    );
   }
 
   private profiles(rows: readonly UserRow[]): UserProfile[] {
@@ -184,7 +208,11 @@ export class PostgresEventLog implements EventLog {
     for (const row of rows) {
       const update = rowToModelUpdate(row);
       if (update) updates.push(update);
-      else this.onCorrupt("model_update", `event seq ${bigintText(row.seq)}: model update vectors are not whole float32 values; skipped`);
+      else
+        this.onCorrupt(
+          "model_update",
+          `event seq ${bigintText(row.seq)}: model update vectors are not whole float32 values; skipped`,
+        );
     }
     return updates;
   }
@@ -208,7 +236,11 @@ export class PostgresEventLog implements EventLog {
     for (const row of rows) {
       const update = rowToModelUpdate(row);
       if (update) updates.push(update);
-      else this.onCorrupt("model_update", `event seq ${bigintText(row.seq)}: model update vectors are not whole float32 values; skipped`);
+      else
+        this.onCorrupt(
+          "model_update",
+          `event seq ${bigintText(row.seq)}: model update vectors are not whole float32 values; skipped`,
+        );
     }
     const scanned = Number(trailer?.scanned ?? 0);
     return { updates, scanned, lastSeq: scanned > 0 && trailer?.seq != null ? bigintText(trailer.seq) : null };

@@ -1,6 +1,15 @@
 import type { AvailabilityChange, AvailabilityResult, CatalogChanges, CatalogItem, ItemStore } from "../ports";
 import type { SqlClient } from "./sql-client";
-import { bigintNumber, bigintText, checkedSeq, chunks, valuesList, vectorColumn, vectorParam, type OnCorrupt } from "./sql-values";
+import {
+  bigintNumber,
+  bigintText,
+  checkedSeq,
+  chunks,
+  valuesList,
+  vectorColumn,
+  vectorParam,
+  type OnCorrupt,
+} from "./sql-values";
 
 /** An `items` row as both drivers return it. */
 export interface ItemRow {
@@ -23,7 +32,10 @@ const ROWS_PER_STATEMENT = 1_000;
 /** Maps a row to an item; null (and reported) when its embedding does not have the configured width. */
 export function rowToItem(row: ItemRow, embeddingDim: number, onCorrupt: OnCorrupt): CatalogItem | null {
   if (row.embedding.length !== embeddingDim) {
-    onCorrupt("item_embedding", `item ${row.item_id}: stored embedding has ${row.embedding.length} values, expected ${embeddingDim}; skipped`);
+    onCorrupt(
+      "item_embedding",
+      `item ${row.item_id}: stored embedding has ${row.embedding.length} values, expected ${embeddingDim}; skipped`,
+    );
     return null;
   }
   const attributes: Record<string, string> = {};
@@ -50,11 +62,19 @@ export class PostgresItemStore implements ItemStore {
     // One statement cannot update the same row twice, and the last write of an id is the one that counts.
     const latest = [...new Map(items.map((item) => [item.itemId, item])).values()];
     await this.sql.transaction(async (tx) => {
-      await tx.query("SELECT pg_advisory_xact_lock($1, hashtext(coalesce(current_schema(), '')))", [ITEM_WRITE_LOCK_CLASS]);
+      await tx.query("SELECT pg_advisory_xact_lock($1, hashtext(coalesce(current_schema(), '')))", [
+        ITEM_WRITE_LOCK_CLASS,
+      ]);
       for (const batch of chunks(latest, ROWS_PER_STATEMENT)) {
         const params: unknown[] = [];
         for (const item of batch) {
-          params.push(item.itemId, vectorParam(item.embedding), item.category, JSON.stringify(item.attributes), item.available);
+          params.push(
+            item.itemId,
+            vectorParam(item.embedding),
+            item.category,
+            JSON.stringify(item.attributes),
+            item.available,
+          );
         }
         await tx.query(
           `INSERT INTO items (item_id, embedding, category, attributes, available)
@@ -75,13 +95,17 @@ export class PostgresItemStore implements ItemStore {
     if (latest.length === 0) return { items, unknown: [] };
     await this.sql.transaction(async (tx) => {
       // The same lock as upsert: change_seq must follow commit order for the pollers (see upsert).
-      await tx.query("SELECT pg_advisory_xact_lock($1, hashtext(coalesce(current_schema(), '')))", [ITEM_WRITE_LOCK_CLASS]);
+      await tx.query("SELECT pg_advisory_xact_lock($1, hashtext(coalesce(current_schema(), '')))", [
+        ITEM_WRITE_LOCK_CLASS,
+      ]);
       for (const batch of chunks(latest, ROWS_PER_STATEMENT)) {
         const { rows } = await tx.query<ItemRow>(
           `UPDATE items AS i SET available = c.available, change_seq = nextval('items_change_seq'), updated_at = now()
            FROM (VALUES ${valuesList(batch.length, ["text", "boolean"])}) AS c (item_id, available)
            WHERE i.item_id = c.item_id
-           RETURNING ${ITEM_COLUMNS.split(", ").map((column) => `i.${column}`).join(", ")}`,
+           RETURNING ${ITEM_COLUMNS.split(", ")
+             .map((column) => `i.${column}`)
+             .join(", ")}`,
           batch.flatMap((change) => [change.itemId, change.available]),
         );
         for (const row of rows) {

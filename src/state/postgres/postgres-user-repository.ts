@@ -23,7 +23,11 @@ export function rowToUser(row: UserRow, embeddingDim: number, onCorrupt: OnCorru
   let embedding: Float32Array | null = null;
   if (row.embedding !== null) {
     if (row.embedding.length === embeddingDim) embedding = vectorColumn(row.embedding);
-    else onCorrupt("user_embedding", `user ${row.user_id}: stored embedding has ${row.embedding.length} values, expected ${embeddingDim}; read as none`);
+    else
+      onCorrupt(
+        "user_embedding",
+        `user ${row.user_id}: stored embedding has ${row.embedding.length} values, expected ${embeddingDim}; read as none`,
+      );
   }
   return {
     userId: row.user_id,
@@ -54,7 +58,8 @@ export async function applyUserWrites(tx: SqlExecutor, writes: readonly UserWrit
   const written: UserRow[] = [];
   for (const batch of chunks(sorted, ROWS_PER_STATEMENT)) {
     const params: unknown[] = [];
-    for (const write of batch) params.push(write.userId, write.embedding === null ? null : vectorParam(write.embedding), write.interactions);
+    for (const write of batch)
+      params.push(write.userId, write.embedding === null ? null : vectorParam(write.embedding), write.interactions);
     const { rows } = await tx.query<UserRow>(
       `INSERT INTO users (user_id, embedding, interaction_count)
        VALUES ${valuesList(batch.length, ["text", "real[]", "bigint"])}

@@ -17,7 +17,11 @@ export interface SqlExecutor {
    * `prepareAs` names a statement whose text never changes, so Postgres parses and plans it once per
    * connection instead of on every call (PGlite ignores it).
    */
-  query<Row extends object = Record<string, unknown>>(text: string, params?: readonly unknown[], prepareAs?: string): Promise<SqlResult<Row>>;
+  query<Row extends object = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+    prepareAs?: string,
+  ): Promise<SqlResult<Row>>;
   /** A trusted multi-statement script without parameters (migrations only). */
   exec(script: string): Promise<void>;
 }

@@ -94,7 +94,8 @@ export function bigintNumber(value: string | number | bigint): number {
 
 /** A decimal string of a non-negative int8, checked before it reaches SQL as a parameter. */
 export function checkedSeq(seq: string, what: string): string {
-  if (!/^\d{1,19}$/.test(seq)) throw new Error(`${what} must be a non-negative integer as a decimal string, got "${seq}"`);
+  if (!/^\d{1,19}$/.test(seq))
+    throw new Error(`${what} must be a non-negative integer as a decimal string, got "${seq}"`);
   return seq;
 }
 

@@ -8,7 +8,8 @@ export function encodeModelUpdates(updates: readonly ModelUpdate[]): Buffer {
   let size = 16;
   for (const update of updates) size += 24 + 3 * update.itemId.length + 4 * (update.shared.length + update.arm.length);
   const writer = new ByteWriter(size).u8(FORMAT_VERSION).u32(updates.length);
-  for (const update of updates) writer.string(update.itemId).f64(update.reward).float32s(update.shared).float32s(update.arm);
+  for (const update of updates)
+    writer.string(update.itemId).f64(update.reward).float32s(update.shared).float32s(update.arm);
   return writer.toBuffer();
 }
 

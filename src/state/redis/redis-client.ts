@@ -147,7 +147,11 @@ export async function connectRedis(options: ConnectOptions): Promise<RedisClient
   watchConnection(redis, logger, "redis", (err) => (lastError = err));
   try {
     const connectMs = (options.connectTimeoutMs ?? 3_000) * 2;
-    await withinMs(redis.connect().then(() => redis.ping()), connectMs, () => new Error(`no answer within ${connectMs} ms`));
+    await withinMs(
+      redis.connect().then(() => redis.ping()),
+      connectMs,
+      () => new Error(`no answer within ${connectMs} ms`),
+    );
   } catch (err) {
     redis.disconnect();
     const reason = describeCause(lastError ?? err);
@@ -201,11 +205,18 @@ export async function connectRedisCluster(options: ConnectClusterOptions): Promi
       keepAlive: 10_000,
     },
   };
-  const cluster = new Cluster(seeds.map((s) => ({ ...s })), clusterOptions);
+  const cluster = new Cluster(
+    seeds.map((s) => ({ ...s })),
+    clusterOptions,
+  );
   watchConnection(cluster, logger, "redis-cluster", (err) => (lastError = err));
   try {
     const connectMs = (options.connectTimeoutMs ?? 3_000) * 2;
-    await withinMs(cluster.connect().then(() => cluster.ping()), connectMs, () => new Error(`no answer within ${connectMs} ms`));
+    await withinMs(
+      cluster.connect().then(() => cluster.ping()),
+      connectMs,
+      () => new Error(`no answer within ${connectMs} ms`),
+    );
   } catch (err) {
     cluster.disconnect();
     const reason = describeCause(lastError ?? err);
@@ -232,7 +243,11 @@ function watchConnection(redis: Redis | Cluster, logger: Logger, name: string, o
   let down = false;
   redis.on("error", (err: unknown) => {
     onError(err);
-    if (!down) logger.warn({ connection: name, err: describeError(err) }, "Redis connection failed; reconnecting in the background");
+    if (!down)
+      logger.warn(
+        { connection: name, err: describeError(err) },
+        "Redis connection failed; reconnecting in the background",
+      );
     down = true;
   });
   redis.on("ready", () => {
@@ -329,7 +344,12 @@ class IoRedisClient implements RedisClient {
             lazyConnect: true,
             enableAutoPipelining: false,
             clusterRetryStrategy: reconnectDelayMs,
-            redisOptions: { ...this.redis.options.redisOptions, commandTimeout: undefined, blockingTimeout: 1, blockingTimeoutGrace: 2_000 },
+            redisOptions: {
+              ...this.redis.options.redisOptions,
+              commandTimeout: undefined,
+              blockingTimeout: 1,
+              blockingTimeoutGrace: 2_000,
+            },
           })
         : this.redis.duplicate(overrides);
     watchConnection(blocking, this.logger, "redis-blocking", () => undefined);

@@ -84,9 +84,12 @@ export class RedisModelBus implements ModelUpdateBus {
         }
       } catch (err) {
         if (this.stopping.signal.aborted) return;
-        if (failures === 0) this.options.logger.warn({ err: describeError(err) }, "model update stream read failed; retrying");
+        if (failures === 0)
+          this.options.logger.warn({ err: describeError(err) }, "model update stream read failed; retrying");
         failures++;
-        await sleep(Math.min(100 * 2 ** Math.min(failures, 5), 2_000), undefined, { signal: this.stopping.signal }).catch(() => undefined);
+        await sleep(Math.min(100 * 2 ** Math.min(failures, 5), 2_000), undefined, {
+          signal: this.stopping.signal,
+        }).catch(() => undefined);
       }
     }
   }
@@ -101,7 +104,10 @@ export class RedisModelBus implements ModelUpdateBus {
       updates = decodeModelUpdates(payload);
     } catch (err) {
       this.options.onCorrupt("model_update_batch");
-      this.options.logger.warn({ entryId: entry.id, err: describeError(err) }, "skipped undecodable model update batch");
+      this.options.logger.warn(
+        { entryId: entry.id, err: describeError(err) },
+        "skipped undecodable model update batch",
+      );
       return;
     }
     for (const handler of this.handlers) {

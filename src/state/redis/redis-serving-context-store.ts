@@ -79,8 +79,16 @@ export class RedisServingContextStore implements ServingContextStore {
     const { contextTtlMs, rewardWaitMs } = this.options;
     // Two slots, so two commands; sent together they still cost one round trip.
     await Promise.all([
-      this.redis.setBinary(this.keys.servingContext(context.recommendationId), encodeServingContext(context), contextTtlMs),
-      this.redis.runScript(SCHEDULE, [this.keys.dueContexts], [context.servedAtMs + rewardWaitMs, context.recommendationId, contextTtlMs]),
+      this.redis.setBinary(
+        this.keys.servingContext(context.recommendationId),
+        encodeServingContext(context),
+        contextTtlMs,
+      ),
+      this.redis.runScript(
+        SCHEDULE,
+        [this.keys.dueContexts],
+        [context.servedAtMs + rewardWaitMs, context.recommendationId, contextTtlMs],
+      ),
     ]);
   }
 
@@ -106,7 +114,11 @@ export class RedisServingContextStore implements ServingContextStore {
       MARK_REWARDED_ALL,
       marks,
       (m) => this.keys.servingContext(m.recommendationId),
-      (chunk) => chunk.flatMap((m) => [this.keys.servingContext(m.recommendationId), this.keys.rewardedItems(m.recommendationId)]),
+      (chunk) =>
+        chunk.flatMap((m) => [
+          this.keys.servingContext(m.recommendationId),
+          this.keys.rewardedItems(m.recommendationId),
+        ]),
       (chunk) => [this.options.contextTtlMs, ...chunk.map((m) => m.itemId)],
     );
   }
@@ -116,12 +128,17 @@ export class RedisServingContextStore implements ServingContextStore {
     if (!(batch > 0)) return [];
     const ids = (await this.redis.runScript(CLAIM_DUE, [this.keys.dueContexts], [nowMs, batch])) as string[];
     const taken = await Promise.allSettled(
-      ids.map((id) => this.redis.runScriptBinary(TAKE, [this.keys.servingContext(id), this.keys.rewardedItems(id)], [])),
+      ids.map((id) =>
+        this.redis.runScriptBinary(TAKE, [this.keys.servingContext(id), this.keys.rewardedItems(id)], []),
+      ),
     );
     const failed = taken.filter((outcome) => outcome.status === "rejected");
     if (failed.length > 0) {
       // These ids left the due set but could not be read: they get no default reward.
-      this.options.logger.warn({ lost: failed.length, err: describeError(failed[0]!.reason) }, "claimed serving contexts could not be read");
+      this.options.logger.warn(
+        { lost: failed.length, err: describeError(failed[0]!.reason) },
+        "claimed serving contexts could not be read",
+      );
       if (failed.length === ids.length) throw failed[0]!.reason;
     }
     const claimed: DueServingContext[] = [];
@@ -144,7 +161,10 @@ export class RedisServingContextStore implements ServingContextStore {
       return decoding(blob);
     } catch (err) {
       this.options.onCorrupt("serving_context");
-      this.options.logger.warn({ recommendationId, err: describeError(err) }, "serving context is undecodable; treating it as missing");
+      this.options.logger.warn(
+        { recommendationId, err: describeError(err) },
+        "serving context is undecodable; treating it as missing",
+      );
       return undefined;
     }
   }

@@ -26,12 +26,24 @@ export function encodeServingContext(context: ServingContext): Buffer {
 }
 
 /** The fields before the items, checked; the reader is left at the first item. */
-function readHead(reader: ByteReader): { servedAtMs: number; userId: string; sessionId: string; modelVersion: string; count: number } {
+function readHead(reader: ByteReader): {
+  servedAtMs: number;
+  userId: string;
+  sessionId: string;
+  modelVersion: string;
+  count: number;
+} {
   const version = reader.u8();
   if (version !== FORMAT_VERSION) throw new CorruptValue(`unknown serving context format ${version}`);
   const servedAtMs = reader.f64();
   if (!Number.isFinite(servedAtMs)) throw new CorruptValue("served-at time is not a number");
-  return { servedAtMs, userId: reader.string(), sessionId: reader.string(), modelVersion: reader.string(), count: reader.u32() };
+  return {
+    servedAtMs,
+    userId: reader.string(),
+    sessionId: reader.string(),
+    modelVersion: reader.string(),
+    count: reader.u32(),
+  };
 }
 
 /** Throws `CorruptValue` for anything `encodeServingContext` did not write. */
@@ -42,7 +54,13 @@ export function decodeServingContext(recommendationId: string, blob: Buffer): Se
   // The items' vectors are views of one array: one allocation per context instead of two per item.
   const floats = reader.floatsRoom();
   for (let i = 0; i < count; i++) {
-    items.push({ itemId: reader.string(), position: reader.u32(), propensity: reader.f64(), shared: reader.float32s(floats), arm: reader.float32s(floats) });
+    items.push({
+      itemId: reader.string(),
+      position: reader.u32(),
+      propensity: reader.f64(),
+      shared: reader.float32s(floats),
+      arm: reader.float32s(floats),
+    });
   }
   reader.end();
   return { recommendationId, userId, sessionId, modelVersion, servedAtMs, items };

@@ -12,7 +12,8 @@ function deadPid(): number {
   return spawnSync(process.execPath, ["-e", ""]).pid!;
 }
 
-const holderFile = (pid: number, host = hostname()) => `${JSON.stringify({ pid, hostname: host, since: "2025-01-01T00:00:00.000Z" })}\n`;
+const holderFile = (pid: number, host = hostname()) =>
+  `${JSON.stringify({ pid, hostname: host, since: "2025-01-01T00:00:00.000Z" })}\n`;
 
 describe("the embedded data folder lock", () => {
   let dir: string;
@@ -25,12 +26,19 @@ describe("the embedded data folder lock", () => {
 
   it("holds the folder with this process's pid until released, refusing a second opener by name", async () => {
     const lock = await lockDataDir(dir);
-    expect(JSON.parse(await readFile(join(dir, LOCK_FILE), "utf8"))).toMatchObject({ pid: process.pid, hostname: hostname() });
+    expect(JSON.parse(await readFile(join(dir, LOCK_FILE), "utf8"))).toMatchObject({
+      pid: process.pid,
+      hostname: hostname(),
+    });
     const second = await lockDataDir(dir).catch((err: unknown) => err);
     expect(second).toBeInstanceOf(DataDirLocked);
     expect((second as DataDirLocked).holder.pid).toBe(process.pid);
-    expect((second as Error).message).toMatch(new RegExp(`^the embedded data folder ${dir} is in use by process ${process.pid} \\(since .*\\)`));
-    expect((second as Error).message).toMatch(/Stop that process \(`recs serve`\) first, or send items to the running server with Catalog\.UpsertItems/);
+    expect((second as Error).message).toMatch(
+      new RegExp(`^the embedded data folder ${dir} is in use by process ${process.pid} \\(since .*\\)`),
+    );
+    expect((second as Error).message).toMatch(
+      /Stop that process \(`recs serve`\) first, or send items to the running server with Catalog\.UpsertItems/,
+    );
     expect((second as Error).message).toContain(`delete ${join(dir, LOCK_FILE)}`);
     await lock.release();
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
@@ -50,7 +58,9 @@ describe("the embedded data folder lock", () => {
 
   it("refuses a lock held by a live process, or by one on another host that it cannot check", async () => {
     await writeFile(join(dir, LOCK_FILE), holderFile(process.ppid));
-    await expect(lockDataDir(dir)).rejects.toThrow(`in use by process ${process.ppid} (since 2025-01-01T00:00:00.000Z)`);
+    await expect(lockDataDir(dir)).rejects.toThrow(
+      `in use by process ${process.ppid} (since 2025-01-01T00:00:00.000Z)`,
+    );
     await writeFile(join(dir, LOCK_FILE), holderFile(deadPid(), "elsewhere"));
     await expect(lockDataDir(dir)).rejects.toThrow(/in use by process \d+ on host elsewhere/);
     // A refused opener leaves the holder's lock alone.
@@ -60,7 +70,9 @@ describe("the embedded data folder lock", () => {
   it("is taken by opening the embedded stores and released by closing them", async () => {
     const first = await openPostgresStores({ dataDir: dir, embeddingDim: 4 });
     try {
-      await expect(openPostgresStores({ dataDir: dir, embeddingDim: 4 })).rejects.toThrow(`the embedded data folder ${dir} is in use by process ${process.pid}`);
+      await expect(openPostgresStores({ dataDir: dir, embeddingDim: 4 })).rejects.toThrow(
+        `the embedded data folder ${dir} is in use by process ${process.pid}`,
+      );
     } finally {
       await first.close();
     }

@@ -1,4 +1,11 @@
-import type { CatalogItem, DefaultRewardRecord, FeedbackEntry, FeedbackRecord, ImpressionRecord, ModelUpdate } from "../../../src/state/ports";
+import type {
+  CatalogItem,
+  DefaultRewardRecord,
+  FeedbackEntry,
+  FeedbackRecord,
+  ImpressionRecord,
+  ModelUpdate,
+} from "../../../src/state/ports";
 import { TEST_DIM } from "./harness";
 
 export const DAY_MS = 86_400_000;
@@ -22,7 +29,11 @@ export function modelUpdate(itemId: string, seed: number, reward = 1): ModelUpda
   return { itemId, shared: awkwardVector(seed, 9), arm: awkwardVector(seed + 100, 5), reward };
 }
 
-export function feedback(eventId: string, overrides: Partial<FeedbackRecord> = {}, userEmbedding: Float32Array | null = null): FeedbackEntry {
+export function feedback(
+  eventId: string,
+  overrides: Partial<FeedbackRecord> = {},
+  userEmbedding: Float32Array | null = null,
+): FeedbackEntry {
   return {
     record: {
       eventId,
@@ -40,7 +51,11 @@ export function feedback(eventId: string, overrides: Partial<FeedbackRecord> = {
   };
 }
 
-export function impression(recommendationId: string, itemIds: string[], overrides: Partial<ImpressionRecord> = {}): ImpressionRecord {
+export function impression(
+  recommendationId: string,
+  itemIds: string[],
+  overrides: Partial<ImpressionRecord> = {},
+): ImpressionRecord {
   return {
     recommendationId,
     userId: "u1",
@@ -49,12 +64,23 @@ export function impression(recommendationId: string, itemIds: string[], override
     modelVersion: "m1",
     context: { page: "home", device: "mobile" },
     candidateCount: 50,
-    items: itemIds.map((itemId, position) => ({ itemId, position, propensity: 1 / (position + 2), score: 0.5 - position / 10, explored: position === 1 })),
+    items: itemIds.map((itemId, position) => ({
+      itemId,
+      position,
+      propensity: 1 / (position + 2),
+      score: 0.5 - position / 10,
+      explored: position === 1,
+    })),
     ...overrides,
   };
 }
 
-export function defaultReward(recommendationId: string, itemId: string, reward = 0, occurredAtMs = NOW_MS): DefaultRewardRecord {
+export function defaultReward(
+  recommendationId: string,
+  itemId: string,
+  reward = 0,
+  occurredAtMs = NOW_MS,
+): DefaultRewardRecord {
   return { recommendationId, userId: "u1", occurredAtMs, update: modelUpdate(itemId, itemId.length + reward, reward) };
 }
 

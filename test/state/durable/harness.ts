@@ -43,7 +43,11 @@ export async function openMigrated(harness: DurableHarness, embeddingDim = TEST_
 
 function tracked(open: SqlClient[], sql: SqlClient, embeddingDim: number, corrupt: string[]): DurableStores {
   open.push(sql);
-  return durableStoresOn(sql, { embeddingDim, logger: silentLogger, onCorrupt: (kind, detail) => void corrupt.push(`${kind}: ${detail}`) });
+  return durableStoresOn(sql, {
+    embeddingDim,
+    logger: silentLogger,
+    onCorrupt: (kind, detail) => void corrupt.push(`${kind}: ${detail}`),
+  });
 }
 
 /**
@@ -80,7 +84,15 @@ export function pgliteHarness(): DurableHarness {
       await db.exec(`CREATE SCHEMA ${schema}`);
       const corrupt: string[] = [];
       const sql = schemaView(db, schema);
-      return { stores: durableStoresOn(sql, { embeddingDim, logger: silentLogger, onCorrupt: (kind, detail) => void corrupt.push(`${kind}: ${detail}`) }), sql, corrupt };
+      return {
+        stores: durableStoresOn(sql, {
+          embeddingDim,
+          logger: silentLogger,
+          onCorrupt: (kind, detail) => void corrupt.push(`${kind}: ${detail}`),
+        }),
+        sql,
+        corrupt,
+      };
     },
     async closeAll() {},
     async dispose() {

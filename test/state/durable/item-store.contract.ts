@@ -52,7 +52,13 @@ export function describeItemStoreContract(harness: DurableHarness): void {
       await stores.items.upsert([catalogItem("b", { category: "changed" })]);
       const later = await stores.items.changesSince(cursor, 10);
       expect(later.items.map((item) => [item.itemId, item.category])).toEqual([["b", "changed"]]);
-      expect((await stores.items.changesSince(null, 10)).items.map((item) => item.itemId)).toEqual(["a", "c", "d", "e", "b"]);
+      expect((await stores.items.changesSince(null, 10)).items.map((item) => item.itemId)).toEqual([
+        "a",
+        "c",
+        "d",
+        "e",
+        "b",
+      ]);
     });
 
     it("sets availability alone on known items, creates none, and counts each change for the pollers", async () => {
@@ -70,7 +76,9 @@ export function describeItemStoreContract(harness: DurableHarness): void {
       expect(plain(await stores.items.get("shoe"))).toEqual(plain({ ...shoe, available: false }));
       expect(await stores.items.get("ghost")).toBeNull();
       expect(await stores.items.count()).toBe(2);
-      expect((await stores.items.changesSince(cursor, 10)).items.map((item) => [item.itemId, item.available])).toEqual([["shoe", false]]);
+      expect((await stores.items.changesSince(cursor, 10)).items.map((item) => [item.itemId, item.available])).toEqual([
+        ["shoe", false],
+      ]);
       expect(await stores.items.setAvailability([])).toEqual({ items: [], unknown: [] });
     });
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { loadMigrations } from "../../../src/state/postgres/migrator";
 import { catalogItem } from "./fixtures";
-import { type DurableHarness } from "./harness";
+import type { DurableHarness } from "./harness";
 
 export function describeMigrationsContract(harness: DurableHarness): void {
   describe(`migrations on ${harness.engine}`, () => {
@@ -12,7 +12,9 @@ export function describeMigrationsContract(harness: DurableHarness): void {
       await stores.migrate();
       await stores.items.upsert([catalogItem("kept")]);
       await stores.migrate();
-      const { rows } = await sql.query<{ version: number; name: string }>("SELECT version, name FROM schema_migrations ORDER BY version");
+      const { rows } = await sql.query<{ version: number; name: string }>(
+        "SELECT version, name FROM schema_migrations ORDER BY version",
+      );
       expect(rows.map((row) => row.name)).toEqual((await loadMigrations()).map((m) => m.name));
       expect(rows[0]?.name).toBe("001_init.sql");
       expect(await stores.items.count()).toBe(1);

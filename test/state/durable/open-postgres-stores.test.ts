@@ -16,7 +16,10 @@ describe("openPostgresStores", () => {
     const url = "postgres://recs:s3cret-pw@127.0.0.1:1/recs";
     const attempt = openPostgresStores({ url, embeddingDim: TEST_DIM });
     await expect(attempt).rejects.toBeInstanceOf(Unavailable);
-    const message = await attempt.then(() => "", (err: unknown) => (err as Error).message);
+    const message = await attempt.then(
+      () => "",
+      (err: unknown) => (err as Error).message,
+    );
     expect(message).toBe(
       "DATABASE_URL postgres://recs@127.0.0.1:1/recs is unreachable (ECONNREFUSED 127.0.0.1:1): start Postgres or unset DATABASE_URL to use the embedded store",
     );
@@ -24,9 +27,17 @@ describe("openPostgresStores", () => {
   });
 
   it("hides a password given as a URL parameter too", async () => {
-    const attempt = openPostgresStores({ url: "postgres://recs@127.0.0.1:1/recs?password=s3cret-pw&sslmode=disable", embeddingDim: TEST_DIM });
-    const message = await attempt.then(() => "", (err: unknown) => (err as Error).message);
-    expect(message).toMatch(/^DATABASE_URL postgres:\/\/recs@127\.0\.0\.1:1\/recs\?password=redacted&sslmode=disable is unreachable/);
+    const attempt = openPostgresStores({
+      url: "postgres://recs@127.0.0.1:1/recs?password=s3cret-pw&sslmode=disable",
+      embeddingDim: TEST_DIM,
+    });
+    const message = await attempt.then(
+      () => "",
+      (err: unknown) => (err as Error).message,
+    );
+    expect(message).toMatch(
+      /^DATABASE_URL postgres:\/\/recs@127\.0\.0\.1:1\/recs\?password=redacted&sslmode=disable is unreachable/,
+    );
     expect(message).not.toContain("s3cret");
   });
 
@@ -34,14 +45,16 @@ describe("openPostgresStores", () => {
     const url = new URL(TEST_DATABASE_URL);
     url.pathname = `/${uniqueName("no_such_db")}`;
     const attempt = openPostgresStores({ url: url.toString(), embeddingDim: TEST_DIM });
-    await expect(attempt).rejects.toThrow(/refused the connection \(3D000: database "no_such_db_[0-9a-f]+" does not exist\): fix the URL/);
+    await expect(attempt).rejects.toThrow(
+      /refused the connection \(3D000: database "no_such_db_[0-9a-f]+" does not exist\): fix the URL/,
+    );
   });
 
   it("refuses a schema name that could not be spliced into SQL safely", async () => {
     for (const target of [{ memory: true }, { url: "postgres://recs@127.0.0.1:1/recs" }]) {
-      await expect(openPostgresStores({ ...target, schema: "x; DROP TABLE users", embeddingDim: TEST_DIM })).rejects.toThrow(
-        /^schema "x; DROP TABLE users" must be 1\.\.63 characters of a-z, 0-9 and _/,
-      );
+      await expect(
+        openPostgresStores({ ...target, schema: "x; DROP TABLE users", embeddingDim: TEST_DIM }),
+      ).rejects.toThrow(/^schema "x; DROP TABLE users" must be 1\.\.63 characters of a-z, 0-9 and _/);
     }
   });
 
@@ -71,7 +84,12 @@ describe("openPostgresStores", () => {
       await first.migrate();
       await first.items.upsert([catalogItem("persisted")]);
       await first.events.appendFeedback([feedback("before-restart", { userId: "dana" }, unitVector(TEST_DIM, 1))]);
-      await first.snapshots.save({ modelVersion: "v7", eventSeq: "1", createdAtMs: NOW_MS, data: Uint8Array.from([1, 2, 3]) });
+      await first.snapshots.save({
+        modelVersion: "v7",
+        eventSeq: "1",
+        createdAtMs: NOW_MS,
+        data: Uint8Array.from([1, 2, 3]),
+      });
       const seq = await first.events.latestSeq();
       await first.close();
 
@@ -79,9 +97,14 @@ describe("openPostgresStores", () => {
       try {
         await second.migrate();
         expect((await second.items.get("persisted"))?.itemId).toBe("persisted");
-        expect(await second.users.get("dana")).toMatchObject({ interactionCount: 1, embedding: unitVector(TEST_DIM, 1) });
+        expect(await second.users.get("dana")).toMatchObject({
+          interactionCount: 1,
+          embedding: unitVector(TEST_DIM, 1),
+        });
         expect(await second.events.latestSeq()).toBe(seq);
-        expect((await second.events.appendFeedback([feedback("before-restart", { userId: "dana" })])).outcomes).toEqual(["duplicate"]);
+        expect((await second.events.appendFeedback([feedback("before-restart", { userId: "dana" })])).outcomes).toEqual(
+          ["duplicate"],
+        );
         expect(await second.snapshots.latest()).toMatchObject({ modelVersion: "v7", data: Uint8Array.from([1, 2, 3]) });
       } finally {
         await second.close();

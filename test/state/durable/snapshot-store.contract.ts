@@ -30,7 +30,9 @@ export function describeSnapshotStoreContract(harness: DurableHarness): void {
         // Buffer comparison: a deep equality over a megabyte of elements would take seconds.
         expect(latest && Buffer.from(latest.data).equals(snapshot.data)).toBe(true);
       }
-      const { rows } = await sql.query<{ model_version: string }>("SELECT model_version FROM model_snapshots ORDER BY id");
+      const { rows } = await sql.query<{ model_version: string }>(
+        "SELECT model_version FROM model_snapshots ORDER BY id",
+      );
       expect(rows.map((row) => row.model_version)).toEqual(["v3", "v4", "v5"]);
     });
   });

@@ -4,7 +4,13 @@ import { openMemoryStores } from "../../../src/state/memory/open-memory-stores";
 import type { EphemeralStores } from "../../../src/state/ports";
 import { openRedisStores } from "../../../src/state/redis/open-redis-stores";
 import { redisKeys, type RedisKeys } from "../../../src/state/redis/redis-keys";
-import { redisAvailable, redisClusterAvailable, TEST_REDIS_CLUSTER, TEST_REDIS_URL, uniqueName } from "../../helpers/servers";
+import {
+  redisAvailable,
+  redisClusterAvailable,
+  TEST_REDIS_CLUSTER,
+  TEST_REDIS_URL,
+  uniqueName,
+} from "../../helpers/servers";
 
 /**
  * One factory per adapter of the ephemeral stores, so each contract suite runs unchanged against all
@@ -47,7 +53,12 @@ export const memoryAdapter: Adapter = {
   async withStores(settings, body) {
     let clock = 1_700_000_000_000;
     const corrupt: string[] = [];
-    const stores = openMemoryStores({ ...DEFAULTS, ...settings, now: () => clock, onCorrupt: (what) => corrupt.push(what) });
+    const stores = openMemoryStores({
+      ...DEFAULTS,
+      ...settings,
+      now: () => clock,
+      onCorrupt: (what) => corrupt.push(what),
+    });
     try {
       await body({
         stores,
@@ -78,7 +89,11 @@ export const redisClusterAdapter: Adapter = {
   withStores: (settings, body) =>
     withRedisStores(settings, body, {
       open: () => ({ cluster: TEST_REDIS_CLUSTER }),
-      raw: () => new Cluster(TEST_REDIS_CLUSTER.map((seed) => ({ ...seed })), { redisOptions: { maxRetriesPerRequest: 1 } }),
+      raw: () =>
+        new Cluster(
+          TEST_REDIS_CLUSTER.map((seed) => ({ ...seed })),
+          { redisOptions: { maxRetriesPerRequest: 1 } },
+        ),
     }),
 };
 
@@ -87,11 +102,16 @@ interface RedisTarget {
   raw(): Redis | Cluster;
 }
 
-async function withRedisStores(settings: StoreSettings, body: (opened: OpenedStores) => Promise<void>, target: RedisTarget): Promise<void> {
+async function withRedisStores(
+  settings: StoreSettings,
+  body: (opened: OpenedStores) => Promise<void>,
+  target: RedisTarget,
+): Promise<void> {
   const prefix = `${uniqueName("recs_test")}:`;
   const { url, ...rest } = settings;
   const corrupt: string[] = [];
-  const open = () => openRedisStores({ ...DEFAULTS, ...rest, ...target.open(url), prefix, onCorrupt: (what) => corrupt.push(what) });
+  const open = () =>
+    openRedisStores({ ...DEFAULTS, ...rest, ...target.open(url), prefix, onCorrupt: (what) => corrupt.push(what) });
   const raw = target.raw();
   // A cluster's keys live on its masters: scan each.
   const scanned = raw instanceof Cluster ? () => raw.nodes("master") : () => [raw];

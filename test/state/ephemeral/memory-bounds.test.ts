@@ -23,7 +23,13 @@ describe("memory stores stay bounded", () => {
   });
 
   it("drops the oldest serving context once maxContexts are held", async () => {
-    const store = new MemoryServingContextStore({ rewardWaitMs: 10, contextTtlMs: 1000, maxContexts: 2, now: () => 0, logger: silentLogger });
+    const store = new MemoryServingContextStore({
+      rewardWaitMs: 10,
+      contextTtlMs: 1000,
+      maxContexts: 2,
+      now: () => 0,
+      logger: silentLogger,
+    });
     for (const id of ["r1", "r2", "r3"]) await store.put(context(id, 0));
     expect(store.size).toBe(2);
     expect(await store.get("r1")).toBeNull();
@@ -32,7 +38,14 @@ describe("memory stores stay bounded", () => {
 
   it("sweeps expired sessions and contexts in the background, without any read", async () => {
     let clock = 0;
-    const stores = openMemoryStores({ sessionWindow: 5, sessionTtlS: 1, rewardWaitMs: 100, contextGraceMs: 100, sweepIntervalMs: 5, now: () => clock });
+    const stores = openMemoryStores({
+      sessionWindow: 5,
+      sessionTtlS: 1,
+      rewardWaitMs: 100,
+      contextGraceMs: 100,
+      sweepIntervalMs: 5,
+      now: () => clock,
+    });
     try {
       for (let i = 0; i < 100; i++) {
         await stores.sessions.append(`s${i}`, { itemId: "x", type: "click", atMs: 0 });

@@ -9,7 +9,6 @@ import { FaultProxy } from "../../helpers/fault-proxy";
 
 const redisUp = await redisAvailable();
 
-
 async function rejectsWithin(ms: number, call: () => Promise<unknown>): Promise<number> {
   const started = Date.now();
   await expect(call()).rejects.toThrow();
@@ -21,7 +20,13 @@ async function rejectsWithin(ms: number, call: () => Promise<unknown>): Promise<
 describe("openRedisStores when Redis is unreachable", () => {
   it("fails fast with a message that says how to fix it, without leaking the password", async () => {
     const started = Date.now();
-    const opening = openRedisStores({ url: "redis://:hunter2@127.0.0.1:1", prefix: "recs:", sessionWindow: 50, sessionTtlS: 60, rewardWaitMs: 1000 });
+    const opening = openRedisStores({
+      url: "redis://:hunter2@127.0.0.1:1",
+      prefix: "recs:",
+      sessionWindow: 50,
+      sessionTtlS: 60,
+      rewardWaitMs: 1000,
+    });
     await expect(opening).rejects.toThrow(
       /^REDIS_URL redis:\/\/:\*\*\*@127\.0\.0\.1:1\/? is unreachable \(ECONNREFUSED 127\.0\.0\.1:1\): start Redis or unset REDIS_URL to use in-memory session state$/,
     );
@@ -44,14 +49,21 @@ describe.runIf(redisUp)("Redis-side stores through an outage", () => {
     await redisAdapter.withStores({ url: proxiedUrl }, async ({ stores, now }) => {
       await stores.sessions.append("s", { itemId: "before", type: "click", atMs: now() });
       await proxy.cut();
-      const tookAppend = await rejectsWithin(1000, () => stores.sessions.append("s", { itemId: "during", type: "click", atMs: now() }));
+      const tookAppend = await rejectsWithin(1000, () =>
+        stores.sessions.append("s", { itemId: "during", type: "click", atMs: now() }),
+      );
       const tookRead = await rejectsWithin(1000, () => stores.sessions.window("s"));
       await rejectsWithin(1000, () => stores.ping());
       await sleep(300); // several reconnect attempts fail meanwhile
       await rejectsWithin(1000, () => stores.servingContexts.claimDue(now(), 10));
       await proxy.pass();
-      const recovery = await eventually(() => stores.sessions.append("s", { itemId: "after", type: "click", atMs: now() }), 10_000);
-      console.info(`outage: append failed in ${tookAppend} ms, read in ${tookRead} ms; recovered ${recovery} ms after Redis came back`);
+      const recovery = await eventually(
+        () => stores.sessions.append("s", { itemId: "after", type: "click", atMs: now() }),
+        10_000,
+      );
+      console.info(
+        `outage: append failed in ${tookAppend} ms, read in ${tookRead} ms; recovered ${recovery} ms after Redis came back`,
+      );
       expect((await stores.sessions.window("s")).map((e) => e.itemId)).toEqual(["after", "before"]);
     });
   });
@@ -75,11 +87,19 @@ describe.runIf(redisUp)("Redis-side stores through an outage", () => {
   it("keeps delivering model updates to a subscriber after its connection is cut and restored", async () => {
     await redisAdapter.withStores({}, async ({ stores: publisher, redis }) => {
       // The subscriber shares the publisher's keys but reaches Redis through the proxy.
-      const subscriber = await openRedisStores({ url: proxiedUrl, prefix: redis!.prefix, sessionWindow: 50, sessionTtlS: 60, rewardWaitMs: 1000 });
+      const subscriber = await openRedisStores({
+        url: proxiedUrl,
+        prefix: redis!.prefix,
+        sessionWindow: 50,
+        sessionTtlS: 60,
+        rewardWaitMs: 1000,
+      });
       try {
         const received: ModelUpdate[][] = [];
         subscriber.modelBus.subscribe((updates) => received.push(updates));
-        const update = (marker: number): ModelUpdate[] => [{ itemId: `sku-${marker}`, reward: marker, shared: Float32Array.from([marker]), arm: new Float32Array(0) }];
+        const update = (marker: number): ModelUpdate[] => [
+          { itemId: `sku-${marker}`, reward: marker, shared: Float32Array.from([marker]), arm: new Float32Array(0) },
+        ];
         let marker = 0;
         await eventually(async () => {
           await publisher.modelBus.publish(update(++marker));
@@ -93,7 +113,8 @@ describe.runIf(redisUp)("Redis-side stores through an outage", () => {
         await proxy.pass();
         // The batch published while the subscriber was cut off arrives too: the read resumes where it stopped.
         await eventually(async () => {
-          if (!received.some((batch) => batch[0]!.itemId === `sku-${duringOutage}`)) throw new Error("outage batch not delivered yet");
+          if (!received.some((batch) => batch[0]!.itemId === `sku-${duringOutage}`))
+            throw new Error("outage batch not delivered yet");
         }, 10_000);
       } finally {
         await subscriber.close();

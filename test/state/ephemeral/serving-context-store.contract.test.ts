@@ -9,7 +9,9 @@ const AWKWARD_FLOATS = [0, -0, 1e-45, -1.1754942e-38, 3.4028235e38, Math.fround(
 
 function vector(length: number, seed: number): Float32Array {
   const out = new Float32Array(length);
-  for (let i = 0; i < length; i++) out[i] = i < AWKWARD_FLOATS.length ? AWKWARD_FLOATS[(i + seed) % AWKWARD_FLOATS.length]! : Math.sin(seed * 31 + i) * 1e3;
+  for (let i = 0; i < length; i++)
+    out[i] =
+      i < AWKWARD_FLOATS.length ? AWKWARD_FLOATS[(i + seed) % AWKWARD_FLOATS.length]! : Math.sin(seed * 31 + i) * 1e3;
   return out;
 }
 
@@ -34,7 +36,10 @@ function servingContext(recommendationId: string, servedAtMs: number, itemCount 
 function expectSameContext(actual: ServingContext | null | undefined, expected: ServingContext): void {
   expect(actual).not.toBeNull();
   const bytes = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("hex");
-  const plain = (c: ServingContext) => ({ ...c, items: c.items.map((i) => ({ ...i, shared: bytes(i.shared), arm: bytes(i.arm) })) });
+  const plain = (c: ServingContext) => ({
+    ...c,
+    items: c.items.map((i) => ({ ...i, shared: bytes(i.shared), arm: bytes(i.arm) })),
+  });
   expect(plain(actual!)).toEqual(plain(expected));
   for (const item of actual!.items) expect(item.shared).toBeInstanceOf(Float32Array);
 }
@@ -111,7 +116,11 @@ describe.each(adapters)("ServingContextStore contract ($name)", (adapter) => {
       for (let i = 0; i < 5; i++) await stores.servingContexts.put(servingContext(`rec-${i}`, t - i * 10));
       const batch = await stores.servingContexts.claimDue(t + wait, 2);
       expect(batch.map((d) => d.context.recommendationId)).toEqual(["rec-4", "rec-3"]);
-      expect((await claimAll(stores.servingContexts, t + wait, 2)).map((d) => d.context.recommendationId)).toEqual(["rec-2", "rec-1", "rec-0"]);
+      expect((await claimAll(stores.servingContexts, t + wait, 2)).map((d) => d.context.recommendationId)).toEqual([
+        "rec-2",
+        "rec-1",
+        "rec-0",
+      ]);
     });
   });
 
@@ -121,13 +130,17 @@ describe.each(adapters)("ServingContextStore contract ($name)", (adapter) => {
       const ids = Array.from({ length: 300 }, (_, i) => `rec-${i}`);
       await Promise.all(ids.map((id) => stores.servingContexts.put(servingContext(id, t))));
       // Two items for every held recommendation, plus one never served, in one batch of 601 marks.
-      const marks = ids.flatMap((id) => [{ recommendationId: id, itemId: "sku-0" }, { recommendationId: id, itemId: `sku-${id.length}` }]);
+      const marks = ids.flatMap((id) => [
+        { recommendationId: id, itemId: "sku-0" },
+        { recommendationId: id, itemId: `sku-${id.length}` },
+      ]);
       marks.splice(150, 0, { recommendationId: "rec-never-served", itemId: "sku-1" });
       await stores.servingContexts.markRewardedAll(marks);
       await stores.servingContexts.markRewardedAll([]);
       const claimed = await claimAll(stores.servingContexts, t + wait, 1000);
       expect(claimed).toHaveLength(300);
-      for (const { context, rewardedItemIds } of claimed) expect([...rewardedItemIds].sort()).toEqual(["sku-0", `sku-${context.recommendationId.length}`].sort());
+      for (const { context, rewardedItemIds } of claimed)
+        expect([...rewardedItemIds].sort()).toEqual(["sku-0", `sku-${context.recommendationId.length}`].sort());
       if (redis) expect(await redis.allKeys()).not.toContainEqual(expect.stringContaining("rec-never-served"));
     });
   });
@@ -147,7 +160,10 @@ describe.each(adapters)("ServingContextStore contract ($name)", (adapter) => {
       const ids = Array.from({ length: 60 }, (_, i) => `rec-${i}`);
       await Promise.all(ids.map((id, i) => stores.servingContexts.put(servingContext(id, t - i, 1))));
       const peer = await openPeer();
-      const [mine, theirs] = await Promise.all([claimAll(stores.servingContexts, t + wait, 7), claimAll(peer.servingContexts, t + wait, 7)]);
+      const [mine, theirs] = await Promise.all([
+        claimAll(stores.servingContexts, t + wait, 7),
+        claimAll(peer.servingContexts, t + wait, 7),
+      ]);
       const mineIds = mine.map((d) => d.context.recommendationId);
       const theirIds = theirs.map((d) => d.context.recommendationId);
       expect([...mineIds, ...theirIds].sort()).toEqual([...ids].sort());
@@ -171,22 +187,23 @@ describe.each(adapters)("ServingContextStore contract ($name)", (adapter) => {
     });
   });
 
-  if (adapter.name !== "memory") it("reads an undecodable context as missing, reports it, and claims the rest", async () => {
-    await adapter.withStores({ rewardWaitMs: wait }, async ({ stores, now, corrupt, redis }) => {
-      const t = now();
-      await stores.servingContexts.put(servingContext("rec-good", t));
-      await stores.servingContexts.put(servingContext("rec-bad", t));
-      const badKey = redis!.keys.servingContext("rec-bad");
-      const valid = (await redis!.raw.getBuffer(badKey))!;
-      await redis!.raw.set(badKey, valid.subarray(0, valid.length - 3), "PX", 60_000);
-      expect(await stores.servingContexts.get("rec-bad")).toBeNull();
-      expect(corrupt).toEqual(["serving_context"]);
-      expect(await stores.servingContexts.servedItem("rec-bad", "sku-0")).toEqual({ found: false });
-      expect(corrupt).toEqual(["serving_context", "serving_context"]);
-      const claimed = await stores.servingContexts.claimDue(t + wait, 10);
-      expect(claimed.map((d) => d.context.recommendationId)).toEqual(["rec-good"]);
-      expect(corrupt).toEqual(["serving_context", "serving_context", "serving_context"]);
-      expect(await redis!.raw.exists(badKey)).toBe(0);
+  if (adapter.name !== "memory")
+    it("reads an undecodable context as missing, reports it, and claims the rest", async () => {
+      await adapter.withStores({ rewardWaitMs: wait }, async ({ stores, now, corrupt, redis }) => {
+        const t = now();
+        await stores.servingContexts.put(servingContext("rec-good", t));
+        await stores.servingContexts.put(servingContext("rec-bad", t));
+        const badKey = redis!.keys.servingContext("rec-bad");
+        const valid = (await redis!.raw.getBuffer(badKey))!;
+        await redis!.raw.set(badKey, valid.subarray(0, valid.length - 3), "PX", 60_000);
+        expect(await stores.servingContexts.get("rec-bad")).toBeNull();
+        expect(corrupt).toEqual(["serving_context"]);
+        expect(await stores.servingContexts.servedItem("rec-bad", "sku-0")).toEqual({ found: false });
+        expect(corrupt).toEqual(["serving_context", "serving_context"]);
+        const claimed = await stores.servingContexts.claimDue(t + wait, 10);
+        expect(claimed.map((d) => d.context.recommendationId)).toEqual(["rec-good"]);
+        expect(corrupt).toEqual(["serving_context", "serving_context", "serving_context"]);
+        expect(await redis!.raw.exists(badKey)).toBe(0);
+      });
     });
-  });
 });

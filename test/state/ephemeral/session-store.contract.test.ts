@@ -38,10 +38,17 @@ describe.each(adapters)("SessionStore contract ($name)", (adapter) => {
       const { stores, now, redis } = opened;
       const t = now();
       // 3 sessions interleaved, 700 events: more than one call's worth (MAX_SCRIPT_BATCH) in one batch.
-      const appends = Array.from({ length: 700 }, (_, i) => ({ sessionId: `s${i % 3}`, event: event(`sku-${i}`, t + i, i % 2 ? "click" : "purchase") }));
+      const appends = Array.from({ length: 700 }, (_, i) => ({
+        sessionId: `s${i % 3}`,
+        event: event(`sku-${i}`, t + i, i % 2 ? "click" : "purchase"),
+      }));
       await stores.sessions.appendAll(appends);
       for (let s = 0; s < 3; s++) {
-        const expected = appends.filter((a) => a.sessionId === `s${s}`).map((a) => a.event).slice(-4).reverse();
+        const expected = appends
+          .filter((a) => a.sessionId === `s${s}`)
+          .map((a) => a.event)
+          .slice(-4)
+          .reverse();
         expect(await stores.sessions.window(`s${s}`)).toEqual(expected);
         if (redis) expect(await redis.raw.llen(redis.keys.session(`s${s}`))).toBe(4);
       }
@@ -89,27 +96,30 @@ describe.each(adapters)("SessionStore contract ($name)", (adapter) => {
     });
   });
 
-  if (adapter.name !== "memory") it("skips undecodable entries, reports them, and keeps the rest", async () => {
-    await adapter.withStores({}, async ({ stores, now, corrupt, redis }) => {
-      const key = redis!.keys.session("s");
-      await stores.sessions.append("s", event("sku-1", now()));
-      await redis!.raw.lpush(key, "not an event", "zz|c|bad-time-is-fine-but-code-ok", "1a|?|unknown-type");
-      await stores.sessions.append("s", event("sku-2", now()));
-      const window = await stores.sessions.window("s");
-      // "zz" is valid base36, so that entry decodes; the other two do not.
-      expect(window.map((e) => e.itemId)).toEqual(["sku-2", "bad-time-is-fine-but-code-ok", "sku-1"]);
-      expect(corrupt).toEqual(["session_event", "session_event"]);
+  if (adapter.name !== "memory")
+    it("skips undecodable entries, reports them, and keeps the rest", async () => {
+      await adapter.withStores({}, async ({ stores, now, corrupt, redis }) => {
+        const key = redis!.keys.session("s");
+        await stores.sessions.append("s", event("sku-1", now()));
+        await redis!.raw.lpush(key, "not an event", "zz|c|bad-time-is-fine-but-code-ok", "1a|?|unknown-type");
+        await stores.sessions.append("s", event("sku-2", now()));
+        const window = await stores.sessions.window("s");
+        // "zz" is valid base36, so that entry decodes; the other two do not.
+        expect(window.map((e) => e.itemId)).toEqual(["sku-2", "bad-time-is-fine-but-code-ok", "sku-1"]);
+        expect(corrupt).toEqual(["session_event", "session_event"]);
+      });
     });
-  });
 
-  if (adapter.name !== "memory") it("stores a window of 50 events in well under 2 KB", async () => {
-    await adapter.withStores({ sessionWindow: 50 }, async ({ stores, now, redis }) => {
-      const types: FeedbackKind[] = ["click", "add_to_cart", "purchase", "dismiss"];
-      for (let i = 0; i < 60; i++) await stores.sessions.append("s", event(`sku-${String(100_000 + i * 7919)}`, now() + i * 1000, types[i % 4]));
-      expect(await stores.sessions.window("s")).toHaveLength(50);
-      const bytes = (await redis!.raw.call("MEMORY", "USAGE", redis!.keys.session("s"), "SAMPLES", "0")) as number;
-      console.info(`session window of 50 events: MEMORY USAGE = ${bytes} bytes`);
-      expect(bytes).toBeLessThan(2048);
+  if (adapter.name !== "memory")
+    it("stores a window of 50 events in well under 2 KB", async () => {
+      await adapter.withStores({ sessionWindow: 50 }, async ({ stores, now, redis }) => {
+        const types: FeedbackKind[] = ["click", "add_to_cart", "purchase", "dismiss"];
+        for (let i = 0; i < 60; i++)
+          await stores.sessions.append("s", event(`sku-${String(100_000 + i * 7919)}`, now() + i * 1000, types[i % 4]));
+        expect(await stores.sessions.window("s")).toHaveLength(50);
+        const bytes = (await redis!.raw.call("MEMORY", "USAGE", redis!.keys.session("s"), "SAMPLES", "0")) as number;
+        console.info(`session window of 50 events: MEMORY USAGE = ${bytes} bytes`);
+        expect(bytes).toBeLessThan(2048);
+      });
     });
-  });
 });
