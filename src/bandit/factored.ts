@@ -7,7 +7,9 @@
 export interface FactoredBatch {
   /** Width m of each candidate's dense row. */
   readonly width: number;
-  /** P by columns: column j's entries are (columnRow[e], columnValue[e]) for e in [columnStart[j], columnStart[j+1]). */
+  /**
+   * P by columns: column j's entries are (columnRow[e], columnValue[e]) for e in [columnStart[j], columnStart[j+1]).
+   */
   readonly columnStart: Int32Array;
   readonly columnRow: Int32Array;
   readonly columnValue: Float64Array;

@@ -33,7 +33,10 @@ export const SIGNALS = Object.freeze({
 });
 export const SIGNAL_COUNT = 4;
 
-/** Whether item signal i is on in the layout: the session ones go with `useSession`, the long-term one with `useLongTerm`. */
+/**
+ * Whether item signal i is on in the layout: the session ones go with `useSession`, the long-term one with
+ * `useLongTerm`.
+ */
 export function signalOn(spec: FeatureSpec, i: number): boolean {
   if (i === SIGNALS.sessionCategory || i === SIGNALS.sessionCentroid) return spec.useSession;
   if (i === SIGNALS.longTermCentroid) return spec.useLongTerm;

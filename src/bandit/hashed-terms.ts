@@ -57,7 +57,10 @@ function signedBucket(hash: number, buckets: number): number {
   return hash >= 0x80000000 ? -bucket : bucket;
 }
 
-/** Writes the item's crosses with one context entry (prefix = FNV state after `${key}=${value}×`) as signed buckets from `at`. */
+/**
+ * Writes the item's crosses with one context entry (prefix = FNV state after `${key}=${value}×`) as signed buckets from
+ * `at`.
+ */
 function writeCrosses(item: CrossedItem, prefix: number, buckets: number, out: Int32Array, at: number): void {
   let i = at;
   if (item.category !== "")
@@ -92,7 +95,9 @@ export class CrossTable {
   pool = new Int32Array(BLOCK * 256);
   private used = 0;
 
-  /** The item's block in `pool` (its field count first), made if new; -1 when the item is not kept (too many fields). */
+  /**
+   * The item's block in `pool` (its field count first), made if new; -1 when the item is not kept (too many fields).
+   */
   block(key: number, item: CrossedItem): number {
     if (key < this.blockOf.length && this.owner[key] === item) return this.blockOf[key]!;
     const fields = fieldCount(item);

@@ -6,7 +6,9 @@
 /** FNV-1a's offset basis: the state before any byte. */
 export const FNV_OFFSET = 0x811c9dc5;
 
-/** Continues an FNV-1a hash over the UTF-8 bytes of `text` (no allocation; a lone surrogate hashes as its 3-byte form). */
+/**
+ * Continues an FNV-1a hash over the UTF-8 bytes of `text` (no allocation; a lone surrogate hashes as its 3-byte form).
+ */
 export function fnv1aUpdate(hash: number, text: string): number {
   let h = hash;
   for (let i = 0; i < text.length; i++) {

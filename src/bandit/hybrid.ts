@@ -49,7 +49,9 @@ export class HybridLinUCB {
   private readonly shared: SharedStatistics;
   private readonly arms = new Map<string, ArmStats>();
   private betaStale = true;
-  /** Counts changes to A0⁻¹ or b0 (updates, evictions, refreshes): what cached per-request products are checked against. */
+  /**
+   * Counts changes to A0⁻¹ or b0 (updates, evictions, refreshes): what cached per-request products are checked against.
+   */
   private mutations = 0;
   private updates = 0;
   private sinceRefresh = 0;

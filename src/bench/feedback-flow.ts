@@ -72,7 +72,9 @@ for (let i = 0; i < RECOMMENDATIONS; i++) {
 const itemIds = [...new Set(shown.flatMap((s) => s.itemIds))];
 
 let events = 0;
-/** A wire event as the service decodes it: most answer a recommendation (top slots more often), the rest are organic. */
+/**
+ * A wire event as the service decodes it: most answer a recommendation (top slots more often), the rest are organic.
+ */
 function nextEvent(): StreamEntry<FeedbackInput> {
   const eventId = `flow-${tag}-${++events}`;
   const answering = rng() < 0.9;

@@ -1,4 +1,6 @@
-/** The metric a recs server exposes for its CPU time (prom-client's process metrics under the `recs_process_` prefix). */
+/**
+ * The metric a recs server exposes for its CPU time (prom-client's process metrics under the `recs_process_` prefix).
+ */
 const CPU_METRIC = "recs_process_process_cpu_seconds_total";
 
 /**

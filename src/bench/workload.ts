@@ -20,8 +20,8 @@ export interface WorkloadOptions {
   /** Share of feedback events that answer a recent recommendation (the rest are organic). */
   answerShare: number;
   /**
-   * Recommendations made while seeding for feedback to answer (default one per shopper, at most 200). Past the server's cache of
-   * recent serving contexts (5,000), feedback mostly finds its context in Redis only, as clicks that
+   * Recommendations made while seeding for feedback to answer (default one per shopper, at most 200). Past the server's
+   * cache of recent serving contexts (5,000), feedback mostly finds its context in Redis only, as clicks that
    * come long after the recommendation do.
    */
   recommendations?: number;

@@ -20,13 +20,18 @@ export class CatalogMirror {
   private popularityOrderAtMs = 0;
   /** Exponentially decayed count of positive organic feedback (not answering a recommendation) per item index. */
   private organic: Float64Array;
-  /** Per item index: 1 when available, and its category's number (`categoryNumbers`), for filters that touch no item object. */
+  /**
+   * Per item index: 1 when available, and its category's number (`categoryNumbers`), for filters that touch no item
+   * object.
+   */
   private availableAt = new Uint8Array(1024);
   private categoryAt = new Int32Array(1024);
   private readonly categoryNumbers = new Map<string, number>();
   /** Per category: the sum of `organic` over its items, and how many items it has. */
   private readonly organicByCategory: Array<{ total: number; items: number }> = [];
-  /** Per category number: the sum of its items' embeddings, and its unit mean (made when first asked after a change). */
+  /**
+   * Per category number: the sum of its items' embeddings, and its unit mean (made when first asked after a change).
+   */
   private readonly embeddingSums: Float64Array[] = [];
   private centroids: Array<Float32Array | null | undefined> = [];
 
@@ -201,7 +206,10 @@ export class CatalogMirror {
     );
   }
 
-  /** A filter for `passes`: a category by name ("" for any; one the catalog lacks matches nothing) and excluded item ids (unknown ones ignored). */
+  /**
+   * A filter for `passes`: a category by name ("" for any; one the catalog lacks matches nothing) and excluded item ids
+   * (unknown ones ignored).
+   */
   filter(category: string, excludedIds: Iterable<string>): CandidateFilter {
     const excluded = new Set<number>();
     for (const id of excludedIds) {

@@ -1,6 +1,8 @@
 import type { ModelUpdate, ServedItem } from "../state/ports";
 
-/** The chance that a shopper looks at slot `position` (0-based) at all, relative to slot 0: (1 + position)^-exponent. */
+/**
+ * The chance that a shopper looks at slot `position` (0-based) at all, relative to slot 0: (1 + position)^-exponent.
+ */
 export function examinationWeight(position: number, exponent: number): number {
   return exponent === 0 ? 1 : (1 + Math.max(0, position)) ** -exponent;
 }

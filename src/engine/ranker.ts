@@ -113,7 +113,10 @@ export class RankBuffers {
 /** What scoring reads from a request (a RankRequest fits). */
 export type ScoreRequest = Pick<RankRequest, "candidates" | "session" | "longTerm" | "context" | "signals">;
 
-/** Whether score a (candidate i) ranks above score b (candidate j) in the greedy pick: the order selectSlate uses (higher; NaN lowest; ties to the lower index). */
+/**
+ * Whether score a (candidate i) ranks above score b (candidate j) in the greedy pick: the order selectSlate uses
+ * (higher; NaN lowest; ties to the lower index).
+ */
 function ranksAbove(a: number, i: number, b: number, j: number): boolean {
   if (Number.isNaN(b)) return !Number.isNaN(a) || i < j;
   if (Number.isNaN(a)) return false;
@@ -180,7 +183,9 @@ export class CandidateScorer {
     return -1;
   }
 
-  /** φ of candidate `index` as rankSlate serves it (float32, as the serving context stores it), into the given buffers. */
+  /**
+   * φ of candidate `index` as rankSlate serves it (float32, as the serving context stores it), into the given buffers.
+   */
   servedFeatures(request: ScoreRequest, index: number, shared: Float32Array, arm: Float32Array): void {
     this.features.setRequest(request.session, request.longTerm);
     this.setOne(request, index);

@@ -42,7 +42,10 @@ export interface EvaluateOptions {
   onProgress?: (rowsRead: number) => void;
   /** Points of each running-estimate curve; default 200. */
   chartPoints?: number;
-  /** Bootstrap the running estimates too (`PolicyResult.bands`, for the chart); default off, it costs 20 more bootstraps. */
+  /**
+   * Bootstrap the running estimates too (`PolicyResult.bands`, for the chart); default off, it costs 20 more
+   * bootstraps.
+   */
   chartBands?: boolean;
 }
 

@@ -18,7 +18,9 @@ export class LinUCBPolicy implements EvalPolicy {
   private readonly epsilon: number;
   private readonly shared: Float32Array;
   private readonly arm: Float32Array;
-  /** Per candidate list, the candidate that last ranked above the logged item: usually the greedy pick, so tried first. */
+  /**
+   * Per candidate list, the candidate that last ranked above the logged item: usually the greedy pick, so tried first.
+   */
   private readonly lastAbove = new WeakMap<object, number>();
 
   constructor(

@@ -3,7 +3,10 @@ import { moveLongTerm } from "../engine/session-vector";
 import type { SessionEvent } from "../state/ports";
 import type { LoggedDecision } from "./log-format";
 
-/** How the service's state is rebuilt from a log; defaults are the service's (RECS_SESSION_WINDOW, RECS_SESSION_TTL_S, RECS_LEARNING_RATE). */
+/**
+ * How the service's state is rebuilt from a log; defaults are the service's (RECS_SESSION_WINDOW, RECS_SESSION_TTL_S,
+ * RECS_LEARNING_RATE).
+ */
 export interface LoggedStateOptions {
   /** Events kept per session window; default 50. */
   sessionWindow?: number;

@@ -59,7 +59,9 @@ export function staticPolicy(
   });
 }
 
-/** A baseline of src/bandit/baselines.ts as a target policy: its score per candidate, learning each row's logged reward. */
+/**
+ * A baseline of src/bandit/baselines.ts as a target policy: its score per candidate, learning each row's logged reward.
+ */
 export function baselinePolicy(baseline: ItemBaseline): EvalPolicy {
   return scoredPolicy({
     name: baseline.name,

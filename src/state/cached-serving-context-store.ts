@@ -32,7 +32,9 @@ export class CachedServingContextStore implements ServingContextStore {
     return this.heldItem(recommendationId, itemId) ?? this.inner.servedItem(recommendationId, itemId);
   }
 
-  /** `servedItem` from memory, without a call, when this replica holds the context; else undefined (ask `servedItem`). */
+  /**
+   * `servedItem` from memory, without a call, when this replica holds the context; else undefined (ask `servedItem`).
+   */
   heldItem(recommendationId: string, itemId: string): ServedItemLookup | undefined {
     const held = this.peek(recommendationId);
     return held && { found: true, item: held.items.find((item) => item.itemId === itemId) ?? null };

@@ -15,7 +15,10 @@ export interface Stores {
   close(): Promise<void>;
 }
 
-/** Which durable store the configuration names, for messages: "embedded store at ./.recs-data" or the URL without its password. */
+/**
+ * Which durable store the configuration names, for messages: "embedded store at ./.recs-data" or the URL without its
+ * password.
+ */
 export function durableStoreName(config: Pick<Config, "databaseUrl" | "dataDir">): string {
   return config.databaseUrl ? redactedUrl(config.databaseUrl) : `embedded store at ${config.dataDir}`;
 }

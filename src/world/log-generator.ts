@@ -27,8 +27,9 @@ export function loggingPolicySpec(options: Pick<LogOptions, "policy" | "epsilon"
 
 /**
  * Logged decisions of a logging policy over the session stream: each decision gets the shelf of
- * candidates showing at its time on its page (`shelfAt`), the policy picks one item for slot 0 with a known propensity, and the reward is a click (1)
- * or not (0) drawn from the ground-truth click model. Deterministic from the world and the seed.
+ * candidates showing at its time on its page (`shelfAt`), the policy picks one item for slot 0
+ * with a known propensity, and the reward is a click (1) or not (0) drawn from the ground-truth
+ * click model. Deterministic from the world and the seed.
  */
 export function* generateLog(world: World, options: LogOptions): Generator<LoggedDecision> {
   const spec = loggingPolicySpec(options);

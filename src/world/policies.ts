@@ -160,8 +160,8 @@ export interface TrueValueOptions {
 
 /**
  * The true value of each policy under the same decision distribution as the generated logs: decisions
- * of the session stream, each with the shelf of its time and page, reward = click at slot 0. Exact expectation over each
- * decision's choice and click; Monte Carlo over decisions, shared by all policies (common random numbers).
+ * of the session stream, each with the shelf of its time and page, reward = click at slot 0. Exact expectation over
+ * each decision's choice and click; Monte Carlo over decisions, shared by all policies (common random numbers).
  */
 export function trueValues(world: World, specs: readonly PolicySpec[], options: TrueValueOptions = {}): TrueValue[] {
   const decisions = options.decisions ?? 100_000;

@@ -129,7 +129,10 @@ export async function codeOf(promise: Promise<unknown>): Promise<{ code: number;
   }
 }
 
-/** The service a suite shares; `enabled` is false when real stores are missing (outside CI only: under CI=true the check throws). */
+/**
+ * The service a suite shares; `enabled` is false when real stores are missing (outside CI only: under CI=true the check
+ * throws).
+ */
 export interface SuiteService {
   readonly t: TestService;
   readonly enabled: boolean;

@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { seededRandom } from "../../src/bandit/rng";
 import { float4ArrayParam } from "../../src/state/postgres/sql-values";
 
-/** What Postgres's array_recv reads from a one-dimensional float4 array: the elements, or null if the header is wrong. */
+/**
+ * What Postgres's array_recv reads from a one-dimensional float4 array: the elements, or null if the header is wrong.
+ */
 function arrayRecv(bytes: Buffer): number[] | null {
   const dims = bytes.readInt32BE(0);
   if (bytes.readInt32BE(4) !== 0 || bytes.readInt32BE(8) !== 700) return null;

@@ -61,7 +61,9 @@ export class FactoredKernel {
     return { space, denseAt };
   }
 
-  /** forms[c] = uᵀA0⁻¹u and dots[c] = u·β̂ for the `count` candidates of the last `load` (dense rows not yet included). */
+  /**
+   * forms[c] = uᵀA0⁻¹u and dots[c] = u·β̂ for the `count` candidates of the last `load` (dense rows not yet included).
+   */
   forms(count: number): { forms: Float64Array; dots: Float64Array } {
     this.shared.factoredForms(this.width, count);
     return this.shared.sparseForms(this.width, count, this.startAt, this.indexAt, this.valueAt);

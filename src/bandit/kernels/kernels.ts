@@ -57,7 +57,10 @@ export class SharedStatistics {
     );
   }
 
-  /** A0 += Σ_i r_i r_iᵀ over the k rows r_i of `rows` (k×n), A0⁻¹ kept current, and b0 += `vector`: an evicted item's evidence handed back. */
+  /**
+   * A0 += Σ_i r_i r_iᵀ over the k rows r_i of `rows` (k×n), A0⁻¹ kept current, and b0 += `vector`: an evicted item's
+   * evidence handed back.
+   */
   absorb(rows: Float64Array, vector: Float64Array): void {
     const n = this.n;
     for (let i = 0; i < this.k; i++) {

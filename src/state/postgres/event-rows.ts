@@ -58,7 +58,9 @@ const ROW_COLUMNS = [
   ["update_arm", "bytea"],
 ] as const;
 
-/** Rows per statement: one JSON parameter carries them, so this bounds its size (~0.4 KiB a row), not a parameter count. */
+/**
+ * Rows per statement: one JSON parameter carries them, so this bounds its size (~0.4 KiB a row), not a parameter count.
+ */
 export const ROWS_PER_STATEMENT = 2_000;
 
 /** The column list of `events` that `eventRowsSelect` fills, in order. */

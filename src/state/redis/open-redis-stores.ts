@@ -28,7 +28,9 @@ export interface RedisStoresOptions {
   /** Bound of every command on the shared connection (default 5 s). */
   commandTimeoutMs?: number;
   logger?: Logger;
-  /** Called once per stored value that could not be decoded (`session_event`, `serving_context`, `model_update_batch`). */
+  /**
+   * Called once per stored value that could not be decoded (`session_event`, `serving_context`, `model_update_batch`).
+   */
   onCorrupt?: (what: string) => void;
 }
 
