@@ -42,7 +42,8 @@ if (builtIsCurrent()) {
     ({ register } = await import("tsx/esm/api"));
   } catch (err) {
     console.error(
-      `recs: dist/ is missing or older than src/, and tsx (a devDependency) is not installed: run \`npm run build\`, or \`npm ci\` for the development tools (${err.message})`,
+      `recs: dist/ is missing or older than src/, and tsx (a devDependency) is not installed: ` +
+        `run \`npm run build\`, or \`npm ci\` for the development tools (${err.message})`,
     );
     process.exit(1);
   }

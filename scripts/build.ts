@@ -79,7 +79,8 @@ export async function buildDist(): Promise<void> {
   }
   writeFileSync(BUILD_STAMP, `${new Date().toISOString()}\n`);
   console.log(
-    `built dist/: ${entryPoints.length} modules, ${assets.length} assets in ${Math.round(performance.now() - started)} ms`,
+    `built dist/: ${entryPoints.length} modules, ${assets.length} assets ` +
+      `in ${Math.round(performance.now() - started)} ms`,
   );
 }
 

@@ -34,7 +34,9 @@ const after = used();
 const rssAfter = process.memoryUsage().rss;
 const snapshot = model.exportSnapshot();
 console.log(
-  `d=32 (sharedDim ${sharedDim}, armDim ${armDim}), ${arms} arms: snapshot ${(snapshot.length / 1e6).toFixed(2)} MB, heap+buffers +${((after - before) / 1e6).toFixed(1)} MB, RSS +${((rssAfter - rssBefore) / 1e6).toFixed(1)} MB`,
+  `d=32 (sharedDim ${sharedDim}, armDim ${armDim}), ${arms} arms: ` +
+    `snapshot ${(snapshot.length / 1e6).toFixed(2)} MB, heap+buffers +${((after - before) / 1e6).toFixed(1)} MB, ` +
+    `RSS +${((rssAfter - rssBefore) / 1e6).toFixed(1)} MB`,
 );
 
 const cpu = process.cpuUsage();
@@ -47,5 +49,6 @@ const wall = (performance.now() - started) / 1000;
 const c = process.cpuUsage(cpu);
 const cpuS = (c.user + c.system) / 1e6;
 console.log(
-  `apply: ${applied} updates in ${wall.toFixed(2)} s, ${Math.round(applied / wall)} updates/s, ${Math.round(applied / cpuS)} per CPU-second, ${((cpuS * 1e6) / applied).toFixed(1)} µs CPU each`,
+  `apply: ${applied} updates in ${wall.toFixed(2)} s, ${Math.round(applied / wall)} updates/s, ` +
+    `${Math.round(applied / cpuS)} per CPU-second, ${((cpuS * 1e6) / applied).toFixed(1)} µs CPU each`,
 );

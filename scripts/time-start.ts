@@ -14,7 +14,8 @@ import { buildDist } from "./build";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** What bin/recs.js did before dist/: register tsx, import the sources. */
 const FROM_SOURCES =
-  'import { register } from "tsx/esm/api"; register(); const { main } = await import("./src/cli/main.ts"); await main(process.argv);';
+  'import { register } from "tsx/esm/api"; register(); const { main } = await import("./src/cli/main.ts"); ' +
+  "await main(process.argv);";
 const variants = {
   dist: ["bin/recs.js"],
   tsx: ["--input-type=module", "-e", FROM_SOURCES, "recs"],
@@ -52,7 +53,10 @@ function timeRun(variant: Variant, args: string[], env: Record<string, string>, 
 
 const summary = (ms: number[]) => {
   const sorted = [...ms].sort((a, b) => a - b);
-  return `median ${Math.round(sorted[Math.floor(sorted.length / 2)]!)} ms (min ${Math.round(sorted[0]!)}, max ${Math.round(sorted[sorted.length - 1]!)})`;
+  return (
+    `median ${Math.round(sorted[Math.floor(sorted.length / 2)]!)} ms (min ${Math.round(sorted[0]!)}, ` +
+    `max ${Math.round(sorted[sorted.length - 1]!)})`
+  );
 };
 
 const runs = Number(process.argv[2] ?? 10);

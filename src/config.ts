@@ -204,21 +204,24 @@ const keys = {
     env: "RECS_ALPHA",
     default: "0.25",
     description:
-      "LinUCB exploration width α (0.1 and 0.25 within a point of each other over `recs simulate --worlds 8`, docs/learning.md).",
+      "LinUCB exploration width α (0.1 and 0.25 within a point of each other over `recs simulate --worlds 8`, " +
+      "docs/learning.md).",
     schema: num(0, 100),
   },
   positionDiscount: {
     env: "RECS_POSITION_DISCOUNT",
     default: "1",
     description:
-      "Exponent η of the chance (1 + slot)^-η that a shopper looks at a slot; each slot's feedback trains the model scaled by it (0 = every slot is seen).",
+      "Exponent η of the chance (1 + slot)^-η that a shopper looks at a slot; " +
+      "each slot's feedback trains the model scaled by it (0 = every slot is seen).",
     schema: num(0, 10),
   },
   priorSession: {
     env: "RECS_PRIOR_SESSION",
     default: String(DEFAULT_PRIOR.session),
     description:
-      "A fresh model's prior weight on each session similarity (item vs session, session's share of its category): it ranks by similarity before any feedback.",
+      "A fresh model's prior weight on each session similarity (item vs session, " +
+      "session's share of its category): it ranks by similarity before any feedback.",
     schema: num(-10, 10),
   },
   priorLongTerm: {
@@ -231,7 +234,8 @@ const keys = {
     env: "RECS_PRIOR_STRENGTH",
     default: String(DEFAULT_PRIOR.strength),
     description:
-      "How many observations' worth the prior counts (LinUCB's ridge λ); more = slower to leave the prior, smaller exploration bonus.",
+      "How many observations' worth the prior counts (LinUCB's ridge λ); more = slower to leave the prior, " +
+      "smaller exploration bonus.",
     schema: num(1e-3, 1e6),
   },
   epsilon: {
@@ -286,14 +290,17 @@ const keys = {
     env: "RECS_OFF_PATH_STORE_TIMEOUT_MS",
     default: "2000",
     description:
-      "Deadline of the store reads off the Recommend path, where waiting beats failing: Feedback's profile and serving-context reads (the latter at least RECS_STORE_TIMEOUT_MS), GetUserState's, the default-reward sweep's claim.",
+      "Deadline of the store reads off the Recommend path, where waiting beats failing: " +
+      "Feedback's profile and serving-context reads (the latter at least RECS_STORE_TIMEOUT_MS), " +
+      "GetUserState's, the default-reward sweep's claim.",
     schema: int(1, 60_000),
   },
   feedbackCommitTimeoutMs: {
     env: "RECS_FEEDBACK_COMMIT_TIMEOUT_MS",
     default: "5000",
     description:
-      "How long a Feedback call waits for the event log to confirm its write before it gets UNAVAILABLE; the write goes on, and a retry is then a duplicate. Keep it under clients' deadlines (often 10 s).",
+      "How long a Feedback call waits for the event log to confirm its write before it gets UNAVAILABLE; " +
+      "the write goes on, and a retry is then a duplicate. Keep it under clients' deadlines (often 10 s).",
     schema: int(1, 600_000),
   },
   maxInFlight: {
@@ -306,7 +313,8 @@ const keys = {
     env: "RECS_WORKERS",
     default: "1",
     description:
-      "Server processes sharing the port, each a replica (one per core). Above 1 needs DATABASE_URL and REDIS_URL (or RECS_REDIS_CLUSTER).",
+      "Server processes sharing the port, each a replica (one per core). Above 1 needs DATABASE_URL and " +
+      "REDIS_URL (or RECS_REDIS_CLUSTER).",
     schema: int(1, 64),
   },
   loadSampleCatalog: {
@@ -397,7 +405,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     if (parsed.success) out[name] = parsed.data;
     else
       problems.push(
-        `${def.env}=${JSON.stringify(raw)} ${parsed.error.issues.map((i) => i.message).join("; ")} (${def.description})`,
+        `${def.env}=${JSON.stringify(raw)} ${parsed.error.issues.map((i) => i.message).join("; ")} ` +
+          `(${def.description})`,
       );
   }
   if (out.tlsCert && !out.tlsKey)
@@ -408,12 +417,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const clusterSet = (out.redisCluster as unknown[] | undefined)?.length ?? 0;
   if (out.redisUrl && clusterSet > 0) {
     problems.push(
-      "REDIS_URL and RECS_REDIS_CLUSTER are both set: set REDIS_URL for a standalone Redis or RECS_REDIS_CLUSTER for a Redis Cluster, not both",
+      "REDIS_URL and RECS_REDIS_CLUSTER are both set: set REDIS_URL for a standalone Redis or " +
+        "RECS_REDIS_CLUSTER for a Redis Cluster, not both",
     );
   }
   if ((out.workers as number) > 1 && (!out.databaseUrl || (!out.redisUrl && clusterSet === 0))) {
     problems.push(
-      "RECS_WORKERS above 1 needs DATABASE_URL and REDIS_URL (or RECS_REDIS_CLUSTER): the embedded stores live inside one process, and workers share state through Postgres and Redis",
+      "RECS_WORKERS above 1 needs DATABASE_URL and REDIS_URL (or RECS_REDIS_CLUSTER): " +
+        "the embedded stores live inside one process, and workers share state through Postgres and Redis",
     );
   }
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);

@@ -142,7 +142,8 @@ async function loadSampleCatalogIfDue(config: Config, stores: Stores, logger: Lo
   if (dim !== config.embeddingDim) {
     logger.warn(
       { file: SAMPLE_CATALOG, sampleDim: dim, embeddingDim: config.embeddingDim },
-      `the sample catalog's embeddings have ${dim ?? "no"} values but RECS_EMBEDDING_DIM is ${config.embeddingDim}; not loaded (set RECS_LOAD_SAMPLE_CATALOG=never to skip it)`,
+      `the sample catalog's embeddings have ${dim ?? "no"} values but RECS_EMBEDDING_DIM is ${config.embeddingDim}; ` +
+        `not loaded (set RECS_LOAD_SAMPLE_CATALOG=never to skip it)`,
     );
     return;
   }
@@ -158,6 +159,8 @@ async function loadSampleCatalogIfDue(config: Config, stores: Stores, logger: Lo
 function warnIfCatalogEmpty(engine: Engine, logger: Logger): void {
   if (engine.catalog.size > 0) return;
   logger.warn(
-    "the catalog is empty, so every Recommend answers with no items: load one with Catalog.UpsertItems or `recs load-catalog FILE` (on the embedded store, while the server is stopped)",
+    "the catalog is empty, so every Recommend answers with no items: " +
+      "load one with Catalog.UpsertItems or `recs load-catalog FILE` (on the embedded store, " +
+      "while the server is stopped)",
   );
 }

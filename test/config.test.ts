@@ -69,7 +69,8 @@ describe("configuration", () => {
     ]);
     expect(loadConfig({}).redisCluster).toEqual([]);
     expect(() => loadConfig({ REDIS_URL: "redis://r:6379", RECS_REDIS_CLUSTER: "r:7000" })).toThrow(
-      /REDIS_URL and RECS_REDIS_CLUSTER are both set: set REDIS_URL for a standalone Redis or RECS_REDIS_CLUSTER for a Redis Cluster, not both/,
+      "REDIS_URL and RECS_REDIS_CLUSTER are both set: set REDIS_URL for a standalone Redis or " +
+        "RECS_REDIS_CLUSTER for a Redis Cluster, not both",
     );
     expect(() =>
       loadConfig({ RECS_WORKERS: "2", DATABASE_URL: "postgres://u@db/recs", RECS_REDIS_CLUSTER: "r:7000" }),

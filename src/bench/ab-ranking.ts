@@ -50,5 +50,7 @@ for (let pair = 0; pair < 30; pair++) {
   ratios.push(y / x);
 }
 console.log(
-  `${steady ? "steady state" : "fresh model"}: ${trees[0]!.dir} ${median(old).toFixed(1)} µs, ${trees[1]!.dir} ${median(now).toFixed(1)} µs per request; median ratio (second / first) ${median(ratios).toFixed(3)}`,
+  `${steady ? "steady state" : "fresh model"}: ${trees[0]!.dir} ${median(old).toFixed(1)} µs, ` +
+    `${trees[1]!.dir} ${median(now).toFixed(1)} µs per request; ` +
+    `median ratio (second / first) ${median(ratios).toFixed(3)}`,
 );

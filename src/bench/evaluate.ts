@@ -87,12 +87,16 @@ function parseArgs(argv: string[]) {
 }
 
 const line = (r: Awaited<ReturnType<typeof timePass>>) =>
-  `${r.policy.padEnd(54)} ${Math.round(r.eventsPerSecond).toLocaleString("en-US").padStart(10)} events/s  ${r.seconds.toFixed(2).padStart(7)} s  (${Math.round(r.eventsPerCpuSecond).toLocaleString("en-US")} events per CPU-second)  matched ${r.matched ?? "-"}  replay ${r.replay?.toFixed(4) ?? "-"}`;
+  `${r.policy.padEnd(54)} ${Math.round(r.eventsPerSecond).toLocaleString("en-US").padStart(10)} events/s  ` +
+  `${r.seconds.toFixed(2).padStart(7)} s  ` +
+  `(${Math.round(r.eventsPerCpuSecond).toLocaleString("en-US")} events per CPU-second)  ` +
+  `matched ${r.matched ?? "-"}  replay ${r.replay?.toFixed(4) ?? "-"}`;
 
 async function runWorkers(options: ReturnType<typeof parseArgs>): Promise<void> {
   const tsx = import.meta.resolve("tsx/esm/api");
   const entry = import.meta.url;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  const bootstrap =
+    `import(${JSON.stringify(tsx)}).then((m) => { m.register(); ` + `return import(${JSON.stringify(entry)}); });`;
   const workers = options.policies.map(
     (policy) =>
       new Worker(bootstrap, {
@@ -113,7 +117,8 @@ async function runWorkers(options: ReturnType<typeof parseArgs>): Promise<void> 
   const wall = (performance.now() - start) / 1000;
   for (const r of results) console.log(line(r.result!));
   console.log(
-    `all ${workers.length} policies at once: ${wall.toFixed(2)} s wall, ${Math.round((options.events * workers.length) / wall).toLocaleString("en-US")} policy-events/s in total`,
+    `all ${workers.length} policies at once: ${wall.toFixed(2)} s wall, ` +
+      `${Math.round((options.events * workers.length) / wall).toLocaleString("en-US")} policy-events/s in total`,
   );
   await Promise.all(workers.map((w) => w.terminate()));
 }
@@ -121,9 +126,10 @@ async function runWorkers(options: ReturnType<typeof parseArgs>): Promise<void> 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   console.log(
-    `replay benchmark: ${options.events.toLocaleString("en-US")} logged events, d = 16, 50 candidates, estimators ${options.estimators.join(",")}; node ${process.version}; load average ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(" ")}`,
+    `replay benchmark: ${options.events.toLocaleString("en-US")} logged events, d = 16, 50 candidates, ` +
+      `estimators ${options.estimators.join(",")}; node ${process.version}; load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
   );
   if (options.workers) return runWorkers(options);
   const log = makeLog(options.events);

@@ -136,7 +136,8 @@ for (let r = 0; r < rounds; r++) {
   if (machineUs !== null) machinePerEvent.push(machineUs / accepted);
   const machineText = machineUs === null ? "" : `, machine ${(machineUs / accepted).toFixed(1)} µs`;
   console.log(
-    `round ${r + 1}: ${accepted} accepted, ${Math.round((accepted * 1000) / wallMs)} events/s, ${(cpuUs / accepted).toFixed(1)} µs CPU per event${machineText}`,
+    `round ${r + 1}: ${accepted} accepted, ${Math.round((accepted * 1000) / wallMs)} events/s, ` +
+      `${(cpuUs / accepted).toFixed(1)} µs CPU per event${machineText}`,
   );
 }
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -152,7 +153,8 @@ const feedbackBatches = (suffix: string) =>
   0;
 if (feedbackBatches("count") > 0)
   console.log(
-    `feedback log writes: ${feedbackBatches("count")}, ${(feedbackBatches("sum") / feedbackBatches("count")).toFixed(0)} events each on average`,
+    `feedback log writes: ${feedbackBatches("count")}, ` +
+      `${(feedbackBatches("sum") / feedbackBatches("count")).toFixed(0)} events each on average`,
   );
 await engine.close();
 await stores.close();

@@ -54,10 +54,12 @@ export async function startFloorServer(options: FloorServerOptions): Promise<Flo
   try {
     await redis.connect();
     await pool.query(
-      `CREATE TABLE ${table} (user_id text PRIMARY KEY, embedding real[] NOT NULL, interaction_count bigint NOT NULL, updated_at timestamptz NOT NULL)`,
+      `CREATE TABLE ${table} (user_id text PRIMARY KEY, embedding real[] NOT NULL, ` +
+        `interaction_count bigint NOT NULL, updated_at timestamptz NOT NULL)`,
     );
     await pool.query(
-      `INSERT INTO ${table} SELECT 'bench-u-' || i, array_fill(0.1::real, ARRAY[$2::int]), i, now() FROM generate_series(0, $1::int - 1) AS i`,
+      `INSERT INTO ${table} SELECT 'bench-u-' || i, array_fill(0.1::real, ARRAY[$2::int]), i, now() ` +
+        `FROM generate_series(0, $1::int - 1) AS i`,
       [options.keys, options.dim],
     );
     await pool.query(`ANALYZE ${table}`);

@@ -14,7 +14,8 @@ export async function startFloor(options: FloorServerOptions, inline = false): P
   // Workers do not inherit the tsx loader: register it inside the worker before importing the entry.
   const tsx = import.meta.resolve("tsx/esm/api");
   const entry = new URL("./floor-worker.ts", import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  const bootstrap =
+    `import(${JSON.stringify(tsx)}).then((m) => { m.register(); ` + `return import(${JSON.stringify(entry)}); });`;
   const worker = new Worker(bootstrap, { eval: true, workerData: options });
   const next = () =>
     new Promise<WorkerMessage>((resolve, reject) => {

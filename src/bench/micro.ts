@@ -154,7 +154,8 @@ const load = loadavg()
   .map((l) => l.toFixed(2))
   .join(" ");
 console.log(
-  `Node ${process.version}; ${CANDIDATES} candidates, H = ${HASH_BUCKETS}, arm dim 3; medians of ${REPETITIONS} repetitions; load average ${load}`,
+  `Node ${process.version}; ${CANDIDATES} candidates, H = ${HASH_BUCKETS}, arm dim 3; ` +
+    `medians of ${REPETITIONS} repetitions; load average ${load}`,
 );
 for (const [i, row] of table.entries()) {
   console.log(row.map((cell, col) => (col < 1 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join("  "));
@@ -198,11 +199,13 @@ function benchRanking(): void {
     scored = 0;
     const micros = measure(() => void rank());
     lines.push(
-      `  ${phase.padEnd(12)}  ${fmt(micros).padStart(8)} µs per request  (${fmt((100 * withStats) / Math.max(1, scored), 0)}% of candidates hold per-item statistics)`,
+      `  ${phase.padEnd(12)}  ${fmt(micros).padStart(8)} µs per request  ` +
+        `(${fmt((100 * withStats) / Math.max(1, scored), 0)}% of candidates hold per-item statistics)`,
     );
   }
   console.log(
-    `\nRecommend ranking (retrieval + φ + hybrid LinUCB + slate; 10,000 items, d = ${d}, H = 64, ~250 candidates, k = 10):`,
+    `\nRecommend ranking (retrieval + φ + hybrid LinUCB + slate; 10,000 items, d = ${d}, H = 64, ` +
+      `~250 candidates, k = 10):`,
   );
   for (const line of lines) console.log(line);
 }

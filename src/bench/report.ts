@@ -154,12 +154,15 @@ function phaseText(title: string, phase: PhaseReport): string[] {
     `${title}: ${phase.calls} calls in ${phase.elapsedS.toFixed(1)} s = ${phase.throughputPerS.toFixed(0)} calls/s`,
   ];
   lines.push(
-    `  ${"rpc".padEnd(14)}${"calls".padStart(9)}${"failed".padStart(8)}${"calls/s".padStart(9)}${"p50 ms".padStart(9)}${"p95 ms".padStart(9)}${"p99 ms".padStart(9)}${"max ms".padStart(9)}`,
+    `  ${"rpc".padEnd(14)}${"calls".padStart(9)}${"failed".padStart(8)}${"calls/s".padStart(9)}` +
+      `${"p50 ms".padStart(9)}${"p95 ms".padStart(9)}${"p99 ms".padStart(9)}${"max ms".padStart(9)}`,
   );
   for (const r of phase.rpcs) {
     const l = r.latencyMs;
     lines.push(
-      `  ${r.rpc.padEnd(14)}${String(r.calls).padStart(9)}${String(r.failed).padStart(8)}${r.throughputPerS.toFixed(0).padStart(9)}${ms(l.p50Ms).padStart(9)}${ms(l.p95Ms).padStart(9)}${ms(l.p99Ms).padStart(9)}${ms(l.maxMs).padStart(9)}`,
+      `  ${r.rpc.padEnd(14)}${String(r.calls).padStart(9)}${String(r.failed).padStart(8)}` +
+        `${r.throughputPerS.toFixed(0).padStart(9)}${ms(l.p50Ms).padStart(9)}${ms(l.p95Ms).padStart(9)}` +
+        `${ms(l.p99Ms).padStart(9)}${ms(l.maxMs).padStart(9)}`,
     );
   }
   const errors = Object.entries(phase.errors);
@@ -171,14 +174,18 @@ function phaseText(title: string, phase: PhaseReport): string[] {
   for (const row of phase.histogram) {
     const share = phase.calls > 0 ? (100 * row.count) / phase.calls : 0;
     lines.push(
-      `    ≤ ${`${row.upToMs} ms`.padStart(9)} ${String(row.count).padStart(8)} ${share.toFixed(1).padStart(5)}% ${"█".repeat(Math.round((40 * row.count) / peak))}`,
+      `    ≤ ${`${row.upToMs} ms`.padStart(9)} ${String(row.count).padStart(8)} ${share.toFixed(1).padStart(5)}% ` +
+        `${"█".repeat(Math.round((40 * row.count) / peak))}`,
     );
   }
   return lines;
 }
 
 function machineCpuText(c: MachineCpuUse, cpus: number): string {
-  return `this machine's CPU over the phase (/proc/stat, every process): ${c.coresBusy.toFixed(2)} of ${cpus} cores busy, ${c.seconds.toFixed(2)} s = ${perUnitText(c)}`;
+  return (
+    `this machine's CPU over the phase (/proc/stat, every process): ${c.coresBusy.toFixed(2)} of ${cpus} ` +
+    `cores busy, ${c.seconds.toFixed(2)} s = ${perUnitText(c)}`
+  );
 }
 
 /** The human-readable report. */
@@ -189,18 +196,27 @@ export function reportText(report: BenchReport): string {
     .join(",");
   const lines = [
     report.ingest
-      ? `recs bench → ${report.target}: IngestFeedback, ${report.durationS} s, ${Math.round(report.answerShare * 100)}% of events answering a recommendation, ${report.users} users, seed ${report.seed}`
-      : `recs bench → ${report.target}: concurrency ${report.concurrency}${report.connections > 1 ? ` over ${report.connections} connections` : ""}, ${report.durationS} s, mix ${mix}, ${report.users} users, k ${report.k}, seed ${report.seed}`,
-    `machine: ${report.machine.cpus} CPUs, load average ${report.machine.loadAverage1m.toFixed(2)} before the run, node ${report.machine.node}`,
-    `seeded: ${report.seeding.itemsDiscovered} items discovered, ${report.seeding.recommendations} recommendations for feedback to answer, ${report.seeding.eventsAccepted} organic events`,
+      ? `recs bench → ${report.target}: IngestFeedback, ${report.durationS} s, ` +
+        `${Math.round(report.answerShare * 100)}% of events answering a recommendation, ` +
+        `${report.users} users, seed ${report.seed}`
+      : `recs bench → ${report.target}: concurrency ${report.concurrency}` +
+        `${report.connections > 1 ? ` over ${report.connections} connections` : ""}, ${report.durationS} s, ` +
+        `mix ${mix}, ${report.users} users, k ${report.k}, seed ${report.seed}`,
+    `machine: ${report.machine.cpus} CPUs, load average ${report.machine.loadAverage1m.toFixed(2)} before the run, ` +
+      `node ${report.machine.node}`,
+    `seeded: ${report.seeding.itemsDiscovered} items discovered, ${report.seeding.recommendations} ` +
+      `recommendations for feedback to answer, ${report.seeding.eventsAccepted} organic events`,
   ];
   if (report.service) lines.push("", ...phaseText("service", report.service));
   if (report.ingest) {
     const i = report.ingest;
     lines.push(
       "",
-      `IngestFeedback: ${i.accepted} events acknowledged in ${i.elapsedS.toFixed(1)} s = ${i.acceptedPerS.toFixed(0)} events/s (${i.streams} concurrent streams of ${i.eventsPerStream})`,
-      `  streams completed ${i.streamsCompleted}, sent ${i.sent}, duplicates ${i.duplicates}, rejected ${i.rejected}; per-stream p50 ${ms(i.streamLatencyMs.p50Ms)} ms, max ${ms(i.streamLatencyMs.maxMs)} ms`,
+      `IngestFeedback: ${i.accepted} events acknowledged in ${i.elapsedS.toFixed(1)} s ` +
+        `= ${i.acceptedPerS.toFixed(0)} events/s (${i.streams} concurrent streams of ${i.eventsPerStream})`,
+      `  streams completed ${i.streamsCompleted}, sent ${i.sent}, duplicates ${i.duplicates}, ` +
+        `rejected ${i.rejected}; per-stream p50 ${ms(i.streamLatencyMs.p50Ms)} ms, ` +
+        `max ${ms(i.streamLatencyMs.maxMs)} ms`,
       `  errors: ${
         Object.entries(i.errors)
           .map(([code, n]) => `${code} ${n}`)
@@ -226,7 +242,9 @@ export function reportText(report: BenchReport): string {
     );
     if (v.machineCpuPerCall !== undefined) {
       lines.push(
-        `  the machine's CPU per call: ${v.machineCpuPerCall.toFixed(2)}× the floor's, so with as many cores busy as the floor kept, the service would reach at most ${(1 / v.machineCpuPerCall).toFixed(2)}× its throughput`,
+        `  the machine's CPU per call: ${v.machineCpuPerCall.toFixed(2)}× the floor's, ` +
+          `so with as many cores busy as the floor kept, the service would reach ` +
+          `at most ${(1 / v.machineCpuPerCall).toFixed(2)}× its throughput`,
       );
     }
   }

@@ -16,7 +16,8 @@ export async function serverCpuSeconds(hostPort: string): Promise<number> {
     text = await res.text();
   } catch (err) {
     throw new Error(
-      `--server-metrics ${hostPort}: ${err instanceof Error ? err.message : String(err)} (is it the server's RECS_METRICS_PORT?)`,
+      `--server-metrics ${hostPort}: ${err instanceof Error ? err.message : String(err)} ` +
+        `(is it the server's RECS_METRICS_PORT?)`,
     );
   }
   const line = text.split("\n").find((l) => l.startsWith(`${CPU_METRIC} `) || l.startsWith(`${CPU_METRIC}{`));

@@ -73,7 +73,8 @@ export function registerBenchCommand(program: Command): void {
   program
     .command("bench")
     .description(
-      "Closed-loop load against a running recs server on this machine, optionally with the machine's floor for comparison",
+      "Closed-loop load against a running recs server on this machine, " +
+        "optionally with the machine's floor for comparison",
     )
     .option(
       "--target <host:port...>",
@@ -122,7 +123,8 @@ export function registerBenchCommand(program: Command): void {
     .option("--answer-share <p>", "share of feedback events answering a recent recommendation", share, 0.9)
     .option(
       "--recommendations <n>",
-      "recommendations made while seeding for feedback to answer (default: one per shopper, at most 200; past ~5,000, most feedback misses the server's cache of recent contexts, as late clicks do)",
+      "recommendations made while seeding for feedback to answer (default: one per shopper, at most 200; " +
+        "past ~5,000, most feedback misses the server's cache of recent contexts, as late clicks do)",
       integer("--recommendations", 1, 1_000_000),
     )
     .option(

@@ -55,7 +55,8 @@ export function registerDataCommands(program: Command): void {
         );
         bar.stop();
         console.log(
-          `${summary.accepted} items upserted into ${durableStoreName(config)}, ${summary.rejected} rejected (of ${summary.received})`,
+          `${summary.accepted} items upserted into ${durableStoreName(config)}, ${summary.rejected} rejected ` +
+            `(of ${summary.received})`,
         );
         for (const r of summary.rejections) console.log(`  ${r.reason}`);
         if (summary.rejected > summary.rejections.length)

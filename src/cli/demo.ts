@@ -37,8 +37,9 @@ export async function runDemo(client: RecsClient, clicks: number, print: (line: 
     for (const item of rec.items) {
       const flag = item.explored ? " explored" : "";
       print(
-        `  #${item.position} ${item.itemId.padEnd(12)} ${(await categoryOf(item.itemId)).padEnd(10)} score ${item.score.toFixed(3)} ` +
-          `= ${item.expectedReward.toFixed(3)} + bonus ${item.explorationBonus.toFixed(3)}  p=${item.propensity.toFixed(3)}${flag}`,
+        `  #${item.position} ${item.itemId.padEnd(12)} ${(await categoryOf(item.itemId)).padEnd(10)} ` +
+          `score ${item.score.toFixed(3)} = ${item.expectedReward.toFixed(3)} ` +
+          `+ bonus ${item.explorationBonus.toFixed(3)}  p=${item.propensity.toFixed(3)}${flag}`,
       );
     }
   };
@@ -46,7 +47,8 @@ export async function runDemo(client: RecsClient, clicks: number, print: (line: 
   let rec = await client.recommend({ userId, sessionId, k: 8, context: { device: "mobile", page: "home" } });
   if (rec.items.length === 0) {
     print(
-      "the catalog is empty: load one with `recs load-catalog FILE` (or start the embedded default, which loads the sample)",
+      "the catalog is empty: load one with `recs load-catalog FILE` (or start the embedded default, " +
+        "which loads the sample)",
     );
     return;
   }
@@ -66,7 +68,8 @@ export async function runDemo(client: RecsClient, clicks: number, print: (line: 
       recommendationId: rec.recommendationId,
     });
     print(
-      `\nclick ${step}: ${clicked.itemId} (${await categoryOf(clicked.itemId)}) → applied to model: ${ack.appliedToModel}`,
+      `\nclick ${step}: ${clicked.itemId} (${await categoryOf(clicked.itemId)}) ` +
+        `→ applied to model: ${ack.appliedToModel}`,
     );
     rec = await client.recommend({ userId, sessionId, k: 8, context: { device: "mobile", page: "product" } });
     await show(`recommendations after click ${step}`, rec);
@@ -77,6 +80,7 @@ export async function runDemo(client: RecsClient, clicks: number, print: (line: 
   }
   const state = await client.getUserState(userId, sessionId);
   print(
-    `\nuser state: ${state.interactionCount} interactions, session window (newest first): ${state.session.map((e) => e.itemId).join(", ")}`,
+    `\nuser state: ${state.interactionCount} interactions, ` +
+      `session window (newest first): ${state.session.map((e) => e.itemId).join(", ")}`,
   );
 }

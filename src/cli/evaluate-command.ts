@@ -57,7 +57,8 @@ export function registerEvaluateCommand(program: Command, io: EvaluateIo = defau
   program
     .command("evaluate")
     .description(
-      "Estimate what target policies would earn from logged decisions: replay, IPS, SNIPS and doubly robust, with 95% bootstrap intervals",
+      "Estimate what target policies would earn from logged decisions: replay, IPS, SNIPS and doubly robust, " +
+        "with 95% bootstrap intervals",
     )
     .option("--catalog <file>", "catalog JSON Lines (.gz read gzipped)")
     .option("--log <file>", "logged decisions, JSON Lines (.gz read gzipped)")

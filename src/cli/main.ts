@@ -24,7 +24,8 @@ export async function main(argv: string[]): Promise<void> {
   program
     .command("config")
     .description(
-      "Check the environment as `serve` would (exit 2 naming a bad variable), then list every variable with its default and meaning",
+      "Check the environment as `serve` would (exit 2 naming a bad variable), " +
+        "then list every variable with its default and meaning",
     )
     .option("--markdown", "print a Markdown table (as in the README)")
     .action((opts: { markdown?: boolean }) => {

@@ -21,7 +21,8 @@ export function registerModelCommand(program: Command): void {
             const { updateCount, checksum, logPosition, modelVersion } = status;
             return opts.json
               ? JSON.stringify({ target, updateCount: Number(updateCount), checksum, logPosition, modelVersion })
-              : `${target}  updates ${updateCount}  checksum ${checksum}  log position ${logPosition}  version ${modelVersion}`;
+              : `${target}  updates ${updateCount}  checksum ${checksum}  log position ${logPosition}  ` +
+                  `version ${modelVersion}`;
           } catch (err) {
             throw new Error(`${target}: ${(err as Error).message}`, { cause: err });
           } finally {

@@ -49,7 +49,8 @@ export function registerWorldCommands(program: Command): void {
     program
       .command("simulate")
       .description(
-        "Run the real engine and four baselines (random, popularity, context-free bandit, oracle) on a synthetic storefront",
+        "Run the real engine and four baselines (random, popularity, context-free bandit, oracle) " +
+          "on a synthetic storefront",
       )
       .option("--decisions <n>", "recommendation requests to simulate", intFlag("--decisions", 10), 10_000)
       .option("--k <n>", "slots per recommendation", intFlag("--k", 1, 100), 5)
@@ -171,10 +172,12 @@ export function printFamily(rows: FamilyRow[], engine: Partial<Config>): void {
       .join(" ")}`,
   );
   console.log(
-    "gap = share of the random→oracle gap closed over the second half; intent = share of slots in the intent category right after an organic click on it;",
+    "gap = share of the random→oracle gap closed over the second half; " +
+      "intent = share of slots in the intent category right after an organic click on it;",
   );
   console.log(
-    "first 500 = click rate per slot over the first 500 requests. Columns: engine | similarity baseline | popularity | context-free bandit | random.\n",
+    "first 500 = click rate per slot over the first 500 requests. Columns: " +
+      "engine | similarity baseline | popularity | context-free bandit | random.\n",
   );
   console.log(`${"world".padEnd(6)}${"kind".padEnd(52)}${"gap %".padEnd(32)}${"intent %".padEnd(20)}first 500 CTR %`);
   for (const { world, result } of rows) {
@@ -186,7 +189,8 @@ export function printFamily(rows: FamilyRow[], engine: Partial<Config>): void {
       .map((n) => (fig(n).first500 * 100).toFixed(2).padStart(5))
       .join(" ");
     console.log(
-      `${String(world.index).padEnd(6)}${world.kind.slice(0, 50).padEnd(52)}${gap.padEnd(32)}${intent.padEnd(20)}${first}`,
+      `${String(world.index).padEnd(6)}${world.kind.slice(0, 50).padEnd(52)}` +
+        `${gap.padEnd(32)}${intent.padEnd(20)}${first}`,
     );
   }
   const worst = (get: (r: SimulationResult) => number) => Math.min(...rows.map((r) => get(r.result)));
@@ -194,8 +198,10 @@ export function printFamily(rows: FamilyRow[], engine: Partial<Config>): void {
     (r) => figuresOf(r.result, "engine").first500 >= figuresOf(r.result, "similarity").first500,
   ).length;
   console.log(
-    `\nworst world: engine gap ${pct(worst((r) => figuresOf(r, "engine").gapClosed))}%, intent ${pct(worst((r) => figuresOf(r, "engine").intentShareAfterIntentClick))}%; ` +
-      `engine gap − similarity gap ≥ ${pct(worst((r) => figuresOf(r, "engine").gapClosed - figuresOf(r, "similarity").gapClosed))} points; ` +
+    `\nworst world: engine gap ${pct(worst((r) => figuresOf(r, "engine").gapClosed))}%, ` +
+      `intent ${pct(worst((r) => figuresOf(r, "engine").intentShareAfterIntentClick))}%; ` +
+      `engine gap − similarity gap ≥ ` +
+      `${pct(worst((r) => figuresOf(r, "engine").gapClosed - figuresOf(r, "similarity").gapClosed))} points; ` +
       `first 500 ≥ similarity's in ${beatsFirst} of ${rows.length} worlds`,
   );
 }
@@ -230,7 +236,9 @@ function familyChart(rows: FamilyRow[]): string {
     ],
     {
       title: `Share of the random→oracle gap closed, per window, ${rows.length} worlds`,
-      subtitle: `gap closed (second half): engine median ${at(engineGaps, 0.5).toFixed(1)}%, worst ${engineGaps[0]!.toFixed(1)}%; similarity median ${at(similarityGaps, 0.5).toFixed(1)}%`,
+      subtitle:
+        `gap closed (second half): engine median ${at(engineGaps, 0.5).toFixed(1)}%, ` +
+        `worst ${engineGaps[0]!.toFixed(1)}%; similarity median ${at(similarityGaps, 0.5).toFixed(1)}%`,
       xLabel: "recommendation requests (band: middle 80% of worlds)",
       yLabel: "gap closed (%)",
       robust: true,
@@ -241,13 +249,15 @@ function familyChart(rows: FamilyRow[]): string {
 
 function printSimulation(r: SimulationResult): void {
   console.log(
-    `\nclick rate per slot (k=${r.k}, ${r.decisions} decisions, seed ${r.seed}), by window of ${r.windowSize} decisions:`,
+    `\nclick rate per slot (k=${r.k}, ${r.decisions} decisions, seed ${r.seed}), ` +
+      `by window of ${r.windowSize} decisions:`,
   );
   const width = Math.max(...r.policies.map((p) => p.name.length));
   for (const p of r.policies) {
     const curve = p.windows.map((w) => (w * 100).toFixed(1).padStart(5)).join(" ");
     console.log(
-      `  ${p.name.padEnd(width)} ${curve}   overall ${(p.overall * 100).toFixed(2)}%  second half ${(p.secondHalf * 100).toFixed(2)}%`,
+      `  ${p.name.padEnd(width)} ${curve}   overall ${(p.overall * 100).toFixed(2)}%  ` +
+        `second half ${(p.secondHalf * 100).toFixed(2)}%`,
     );
   }
   console.log(
@@ -257,7 +267,8 @@ function printSimulation(r: SimulationResult): void {
   const engine = r.policies[0]!.secondHalf;
   console.log(`engine vs context-free bandit: ${(engine / Math.max(contextFree, 1e-9)).toFixed(1)}× the click rate`);
   console.log(
-    `share of the session's intent category among the engine's slots: ${(r.intentShareCold * 100).toFixed(1)}% at a session's first request, ` +
+    `share of the session's intent category among the engine's slots: ${(r.intentShareCold * 100).toFixed(1)}% ` +
+      `at a session's first request, ` +
       `${(r.intentShareAfterIntentClick * 100).toFixed(1)}% right after an organic click on it`,
   );
 }
@@ -279,7 +290,9 @@ function simulationChart(r: SimulationResult): string {
     })),
     {
       title: `Click rate over time (k=${r.k}, seed ${r.seed})`,
-      subtitle: `the engine closes ${(r.gapClosed * 100).toFixed(1)}% of the random→oracle gap (second half); bands: 95% per window`,
+      subtitle:
+        `the engine closes ${(r.gapClosed * 100).toFixed(1)}% of the random→oracle gap (second half); ` +
+        `bands: 95% per window`,
       xLabel: "recommendation requests",
       yLabel: "click rate per slot (%)",
     },

@@ -62,7 +62,8 @@ export async function upsertItemStream(
   const summary = emptySummary();
   const storeFailed = (err: unknown) =>
     new Unavailable(
-      `the item store failed after ${summary.accepted} items were upserted; upserts are idempotent, so resend the stream`,
+      `the item store failed after ${summary.accepted} items were upserted; upserts are idempotent, ` +
+        `so resend the stream`,
       { cause: err },
     );
   const writer = new CatalogWriter(

@@ -54,7 +54,8 @@ export function validateItem(raw: RawItem, dim: number): CatalogItem {
   const values = raw.embedding as ArrayLike<unknown>;
   if (values.length === 0) {
     throw new InvalidArgument(
-      `embedding is required to add or replace an item (${dim} values, RECS_EMBEDDING_DIM); to change only its availability, send item_id and available alone`,
+      `embedding is required to add or replace an item (${dim} values, RECS_EMBEDDING_DIM); ` +
+        `to change only its availability, send item_id and available alone`,
     );
   }
   if (values.length !== dim)
@@ -106,7 +107,8 @@ export function validateItemWrite(raw: RawItem, dim: number): ItemWrite {
     typeof raw.attributes === "object" && raw.attributes !== null && Object.keys(raw.attributes).length > 0;
   if ((raw.category !== undefined && raw.category !== null && raw.category !== "") || hasAttributes) {
     throw new InvalidArgument(
-      `item "${itemId}": category and attributes cannot change without the embedding: send the whole item, or item_id and available alone to change only availability`,
+      `item "${itemId}": category and attributes cannot change without the embedding: send the whole item, ` +
+        `or item_id and available alone to change only availability`,
     );
   }
   return { kind: "availability", itemId, available: raw.available };
@@ -114,7 +116,10 @@ export function validateItemWrite(raw: RawItem, dim: number): ItemWrite {
 
 /** Why an availability-only write was refused: there is no item to change. */
 export function unknownItemReason(itemId: string): string {
-  return `item_id "${itemId}" is not in the catalog: an upsert without embedding only changes the availability of a known item; send the whole item (with its embedding) to add it`;
+  return (
+    `item_id "${itemId}" is not in the catalog: an upsert without embedding only changes the availability ` +
+    `of a known item; send the whole item (with its embedding) to add it`
+  );
 }
 
 /** Scales `embedding` to unit length in place, or refuses a norm outside EMBEDDING_NORM_RANGE, naming the item. */
@@ -122,12 +127,14 @@ function unitLength(itemId: string, embedding: Float32Array, norm: number): void
   const { min, max } = EMBEDDING_NORM_RANGE;
   if (norm === 0) {
     throw new InvalidArgument(
-      `item "${itemId}": embedding is all zeros: send the item's real embedding (ranking uses its direction; it is stored scaled to unit length)`,
+      `item "${itemId}": embedding is all zeros: send the item's real embedding (ranking uses its direction; ` +
+        `it is stored scaled to unit length)`,
     );
   }
   if (norm < min || norm > max) {
     throw new InvalidArgument(
-      `item "${itemId}": embedding has L2 norm ${norm.toPrecision(3)}, outside 1e-6..1e3: check how it was produced (a scale or unit mistake?); ` +
+      `item "${itemId}": embedding has L2 norm ${norm.toPrecision(3)}, outside 1e-6..1e3: ` +
+        `check how it was produced (a scale or unit mistake?); ` +
         "any norm in range is fine, it is stored scaled to unit length",
     );
   }

@@ -141,20 +141,26 @@ export class EngineMetrics {
     });
     this.feedbackByType = new Counter({
       name: "recs_feedback_accepted_total",
-      help: "Accepted (logged, not duplicate) feedback events by type and by whether they answer a recommendation (answers=recommendation) or not (organic)",
+      help:
+        "Accepted (logged, not duplicate) feedback events by type and by whether they answer a " +
+        "recommendation (answers=recommendation) or not (organic)",
       labelNames: ["type", "answers"],
       registers,
     });
     this.feedbackReward = new Histogram({
       name: "recs_feedback_reward",
-      help: "Rewards of accepted feedback events (the sum over recommended items served is the reward rate), by answers=recommendation|organic",
+      help:
+        "Rewards of accepted feedback events (the sum over recommended items served is the reward rate), " +
+        "by answers=recommendation|organic",
       labelNames: ["answers"],
       buckets: [-1, 0, 0.5, 1, 2, 5],
       registers,
     });
     this.clicksByPosition = new Counter({
       name: "recs_clicks_by_position_total",
-      help: `Accepted clicks on recommended items by 0-based slot position (${COUNTED_POSITIONS - 1}+ for later slots); only clicks whose serving context was held`,
+      help:
+        `Accepted clicks on recommended items by 0-based slot position ` +
+        `(${COUNTED_POSITIONS - 1}+ for later slots); only clicks whose serving context was held`,
       labelNames: ["position"],
       registers,
     });

@@ -27,7 +27,8 @@ export async function restoreModel(
     else
       log.warn(
         { modelVersion: snapshot.modelVersion },
-        "latest model snapshot was made for another feature layout (RECS_EMBEDDING_DIM changed?); rebuilding from the event log",
+        "latest model snapshot was made for another feature layout (RECS_EMBEDDING_DIM changed?); " +
+          "rebuilding from the event log",
       );
   }
   model ??= OnlineModel.create(options);

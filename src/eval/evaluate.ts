@@ -180,7 +180,9 @@ export async function evaluate(
       resolved === null
         ? {
             field: "candidates",
-            text: `names item ${JSON.stringify((found as { unknownId: string }).unknownId)}, which is not in the catalog`,
+            text:
+              `names item ${JSON.stringify((found as { unknownId: string }).unknownId)}, ` +
+              `which is not in the catalog`,
           }
         : null;
     // Without a candidate list the candidates are the catalog in order, so the catalog index is the position.

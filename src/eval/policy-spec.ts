@@ -28,7 +28,8 @@ export function parsePolicySpec(text: string): EvalPolicySpec {
   const kind = (colon < 0 ? trimmed : trimmed.slice(0, colon)).toLowerCase();
   if (!(kind in KEYS))
     throw new InvalidArgument(
-      `policy "${text}": unknown kind "${kind}"; use random, popularity, egreedy or linucb (e.g. linucb:alpha=0.5,epsilon=0.05,session=on,longterm=on)`,
+      `policy "${text}": unknown kind "${kind}"; use random, popularity, ` +
+        `egreedy or linucb (e.g. linucb:alpha=0.5,epsilon=0.05,session=on,longterm=on)`,
     );
   const allowed = KEYS[kind as EvalPolicySpec["kind"]];
   const values = new Map<string, string>();
@@ -43,7 +44,8 @@ export function parsePolicySpec(text: string): EvalPolicySpec {
     const name = key.toLowerCase();
     if (!allowed.includes(name))
       throw new InvalidArgument(
-        `policy "${text}": "${key}" is not a setting of ${kind}; it takes ${allowed.length > 0 ? allowed.join(", ") : "no settings"}`,
+        `policy "${text}": "${key}" is not a setting of ${kind}; ` +
+          `it takes ${allowed.length > 0 ? allowed.join(", ") : "no settings"}`,
       );
     values.set(name, value);
   }
@@ -76,7 +78,10 @@ export function policySpecName(spec: EvalPolicySpec): string {
     case "egreedy":
       return `egreedy:epsilon=${spec.epsilon}`;
     case "linucb":
-      return `linucb:alpha=${spec.alpha},epsilon=${spec.epsilon},session=${spec.session ? "on" : "off"},longterm=${spec.longTerm ? "on" : "off"}`;
+      return (
+        `linucb:alpha=${spec.alpha},epsilon=${spec.epsilon},` +
+        `session=${spec.session ? "on" : "off"},longterm=${spec.longTerm ? "on" : "off"}`
+      );
   }
 }
 

@@ -30,7 +30,9 @@ export function resultTable(result: EvaluationResult): string {
 export function logSummaryText(result: EvaluationResult, badLines: { skipped: number; problems: string[] }): string {
   const log = result.log;
   const lines = [
-    `${log.rowsEvaluated} decisions evaluated (of ${log.rowsRead} rows read); mean logged reward ${fixed(log.meanReward)}; ${log.uniformLogging ? "uniform" : "non-uniform"} logging propensities`,
+    `${log.rowsEvaluated} decisions evaluated (of ${log.rowsRead} rows read); ` +
+      `mean logged reward ${fixed(log.meanReward)}; ` +
+      `${log.uniformLogging ? "uniform" : "non-uniform"} logging propensities`,
   ];
   if (log.otherPositions > 0)
     lines.push(
@@ -100,7 +102,9 @@ export function resultChartSvg(result: EvaluationResult): string {
         band: p.bands[estimator] ?? [],
       })),
       options: {
-        title: `${ESTIMATOR_TITLES[estimator]}${biased ? " (biased on this log: its propensities are not uniform)" : ""}`,
+        title:
+          `${ESTIMATOR_TITLES[estimator]}` +
+          `${biased ? " (biased on this log: its propensities are not uniform)" : ""}`,
         legendWidth: 280,
         xLabel: "logged decisions replayed",
         yLabel: "estimated reward per decision",

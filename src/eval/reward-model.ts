@@ -19,7 +19,8 @@ export interface RewardModelOptions {
  */
 export class OnlineRewardModel {
   static readonly DESCRIPTION =
-    "online hierarchical mean: per-(context, item) mean shrunk toward the item mean, shrunk toward the overall mean (5 pseudo-observations each), fitted on earlier rows only";
+    "online hierarchical mean: per-(context, item) mean shrunk toward the item mean, " +
+    "shrunk toward the overall mean (5 pseudo-observations each), fitted on earlier rows only";
 
   private readonly priorWeight: number;
   private readonly maxContexts: number;

@@ -114,10 +114,13 @@ export function lineChartSvg(series: ChartSeries[], options: LineChartOptions): 
   const x = (v: number) => margin.left + ((v - xMin) / (xMax - xMin || 1)) * plotW;
   const y = (v: number) => margin.top + plotH - ((v - yMin) / (yMax - yMin)) * plotH;
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
-    `<defs><clipPath id="${clipId}"><rect x="${margin.left}" y="${margin.top}" width="${plotW}" height="${plotH}"/></clipPath></defs>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
+      `viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<defs><clipPath id="${clipId}"><rect x="${margin.left}" y="${margin.top}" width="${plotW}" ` +
+      `height="${plotH}"/></clipPath></defs>`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${margin.left + plotW / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(options.title)}</text>`,
+    `<text x="${margin.left + plotW / 2}" y="22" text-anchor="middle" font-size="15" ` +
+      `font-weight="bold">${escapeXml(options.title)}</text>`,
   ];
   // Centred on the whole width: a headline is often wider than the plot.
   if (options.subtitle)
@@ -136,7 +139,8 @@ export function lineChartSvg(series: ChartSeries[], options: LineChartOptions): 
   }
   if (options.reference !== undefined)
     parts.push(
-      `<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${y(options.reference)}" y2="${y(options.reference)}" stroke="#999" stroke-dasharray="4 3"/>`,
+      `<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${y(options.reference)}" ` +
+        `y2="${y(options.reference)}" stroke="#999" stroke-dasharray="4 3"/>`,
     );
   parts.push(
     `<rect x="${margin.left}" y="${margin.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#333"/>`,
@@ -145,11 +149,13 @@ export function lineChartSvg(series: ChartSeries[], options: LineChartOptions): 
     `<text x="${margin.left + plotW / 2}" y="${height - 12}" text-anchor="middle">${escapeXml(options.xLabel)}</text>`,
   );
   parts.push(
-    `<text transform="translate(16 ${margin.top + plotH / 2}) rotate(-90)" text-anchor="middle">${escapeXml(options.yLabel)}</text>`,
+    `<text transform="translate(16 ${margin.top + plotH / 2}) rotate(-90)" ` +
+      `text-anchor="middle">${escapeXml(options.yLabel)}</text>`,
   );
   if (cut)
     parts.push(
-      `<text x="${margin.left + plotW - 4}" y="${margin.top + 14}" text-anchor="end" font-size="11" fill="#666">y axis fits the later points; earlier swings are cut off</text>`,
+      `<text x="${margin.left + plotW - 4}" y="${margin.top + 14}" text-anchor="end" font-size="11" ` +
+        `fill="#666">y axis fits the later points; earlier swings are cut off</text>`,
     );
   const plotted: string[] = [];
   series.forEach((s, i) => {
@@ -166,7 +172,8 @@ export function lineChartSvg(series: ChartSeries[], options: LineChartOptions): 
     if (path.length > 0) plotted.push(`<path d="${path.join(" ")}" fill="none" stroke="${color}" stroke-width="2"/>`);
     const ly = margin.top + 10 + i * 20;
     parts.push(
-      `<line x1="${margin.left + plotW + 12}" x2="${margin.left + plotW + 34}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="3"/>`,
+      `<line x1="${margin.left + plotW + 12}" x2="${margin.left + plotW + 34}" y1="${ly}" y2="${ly}" ` +
+        `stroke="${color}" stroke-width="3"/>`,
     );
     parts.push(`<text x="${margin.left + plotW + 40}" y="${ly + 4}">${escapeXml(s.name)}</text>`);
   });
@@ -191,12 +198,14 @@ export function stackedChartsSvg(
     offset += height;
   }
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${offset}" viewBox="0 0 ${width} ${offset}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${offset}" ` +
+      `viewBox="0 0 ${width} ${offset}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="${width / 2}" y="24" text-anchor="middle" font-size="17" font-weight="bold">${escapeXml(title)}</text>`,
     ...note.map(
       (line, i) =>
-        `<text x="${width / 2}" y="${46 + 18 * i}" text-anchor="middle" font-size="12" fill="#444">${escapeXml(line)}</text>`,
+        `<text x="${width / 2}" y="${46 + 18 * i}" text-anchor="middle" font-size="12" ` +
+        `fill="#444">${escapeXml(line)}</text>`,
     ),
     ...parts,
     "</svg>",

@@ -2,9 +2,11 @@
  * The operator's live page served at / on the metrics port: one self-contained document (inline CSS,
  * script and SVG; no file, font or script from outside the process) that polls `summary.json` and
  * draws what the service is doing. Figures marked `data-figure` carry their raw value in `data-value`
- * (the browser test compares them with /metrics).
+ * (the browser test compares them with /metrics). Lines longer than 120 characters are split into
+ * template literals joined with `+`, so the page's text is one string with nothing added at the joins.
  */
-export const LIVE_PAGE_HTML = `<!doctype html>
+export const LIVE_PAGE_HTML =
+  `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -13,21 +15,25 @@ export const LIVE_PAGE_HTML = `<!doctype html>
 <style>
   :root { --ink: #1d2433; --muted: #6b7385; --line: #e3e6ec; --bg: #f6f7f9; --card: #fff; }
   * { box-sizing: border-box; }
-  body { margin: 0; font: 14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink); background: var(--bg); }
-  header { display: flex; flex-wrap: wrap; gap: 24px; align-items: baseline; padding: 14px 20px; background: var(--card); border-bottom: 1px solid var(--line); }
+  body { margin: 0; font: 14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink); ` +
+  `background: var(--bg); }
+  header { display: flex; flex-wrap: wrap; gap: 24px; align-items: baseline; padding: 14px 20px; ` +
+  `background: var(--card); border-bottom: 1px solid var(--line); }
   header h1 { font-size: 18px; margin: 0 12px 0 0; }
   .kv { color: var(--muted); } .kv b { color: var(--ink); font-size: 16px; font-variant-numeric: tabular-nums; }
   #status { margin-left: auto; color: var(--muted); } #status.stale { color: #b3261e; font-weight: 600; }
   main { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 14px; padding: 14px 20px; }
   section { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; }
-  section h2 { font-size: 13px; font-weight: 600; margin: 0 0 6px; color: var(--muted); text-transform: uppercase; letter-spacing: .04em; }
+  section h2 { font-size: 13px; font-weight: 600; margin: 0 0 6px; color: var(--muted); ` +
+  `text-transform: uppercase; letter-spacing: .04em; }
   section.wide { grid-column: 1 / -1; }
   table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
   th, td { text-align: right; padding: 3px 8px; border-bottom: 1px solid var(--line); }
   th:first-child, td:first-child { text-align: left; }
   th { color: var(--muted); font-weight: 500; }
   .figures { display: flex; flex-wrap: wrap; gap: 18px; margin-bottom: 4px; }
-  .figure { font-variant-numeric: tabular-nums; } .figure span { color: var(--muted); font-size: 12px; display: block; } .figure b { font-size: 18px; }
+  .figure { font-variant-numeric: tabular-nums; } .figure span { color: var(--muted); font-size: 12px; ` +
+  `display: block; } .figure b { font-size: 18px; }
   svg { width: 100%; height: 150px; display: block; }
   svg text { font-size: 10px; fill: var(--muted); }
   .legend { display: flex; flex-wrap: wrap; gap: 12px; font-size: 12px; color: var(--muted); }
@@ -44,7 +50,8 @@ export const LIVE_PAGE_HTML = `<!doctype html>
 </header>
 <main>
   <section class="wide"><h2>RPCs</h2>
-    <table><thead><tr><th>method</th><th>req/s</th><th>p99 now</th><th>p99 since start</th><th>errors</th><th>calls</th></tr></thead><tbody id="rpc-rows"></tbody></table>
+    <table><thead><tr><th>method</th><th>req/s</th><th>p99 now</th><th>p99 since start</th><th>errors</th>` +
+  `<th>calls</th></tr></thead><tbody id="rpc-rows"></tbody></table>
   </section>
   <section><h2>Requests per second</h2><div class="legend" id="legend-rps"></div><svg id="chart-rps"></svg></section>
   <section><h2>p99 latency (ms)</h2><div class="legend" id="legend-p99"></div><svg id="chart-p99"></svg></section>
@@ -158,9 +165,11 @@ function lineChart(svgId, legendId, series, opts) {
   for (let i = 0; i <= 4; i++) {
     const v = (max * i) / 4;
     out += '<line x1="' + L + '" x2="' + (W - R) + '" y1="' + y(v) + '" y2="' + y(v) + '" stroke="#e3e6ec"/>';
-    out += '<text x="' + (L - 4) + '" y="' + (y(v) + 3) + '" text-anchor="end">' + (opts.share ? Math.round(v * 100) + "%" : +v.toPrecision(3)) + "</text>";
+    out += '<text x="' + (L - 4) + '" y="' + (y(v) + 3) + '" text-anchor="end">' ` +
+  `+ (opts.share ? Math.round(v * 100) + "%" : +v.toPrecision(3)) + "</text>";
   }
-  out += '<text x="' + L + '" y="' + (H - 4) + '">-' + Math.round(span / 1000) + ' s</text><text x="' + (W - R) + '" y="' + (H - 4) + '" text-anchor="end">now</text>';
+  out += '<text x="' + L + '" y="' + (H - 4) + '">-' + Math.round(span / 1000) + ' s</text><text x="' + (W - R) ` +
+  `+ '" y="' + (H - 4) + '" text-anchor="end">now</text>';
   series.forEach((s, i) => {
     let d = "", pen = "M";
     for (const [t, v] of s.points) {
@@ -171,7 +180,8 @@ function lineChart(svgId, legendId, series, opts) {
     out += '<path d="' + d + '" fill="none" stroke-width="1.8" stroke="' + colors[i % colors.length] + '"/>';
   });
   svg.innerHTML = out;
-  if (legendId) $(legendId).innerHTML = series.map((s, i) => '<span><i style="background:' + colors[i % colors.length] + '"></i>' + s.name + "</span>").join("");
+  if (legendId) $(legendId).innerHTML = series.map((s, i) => '<span><i style="background:' ` +
+  `+ colors[i % colors.length] + '"></i>' + s.name + "</span>").join("");
 }
 
 function barChart(svgId, counts) {
@@ -183,14 +193,19 @@ function barChart(svgId, counts) {
   let out = "";
   for (let i = 0; i <= 4; i++) {
     const yv = T + (1 - i / 4) * (H - T - B);
-    out += '<line x1="' + L + '" x2="' + (W - 8) + '" y1="' + yv + '" y2="' + yv + '" stroke="#e3e6ec"/><text x="' + (L - 4) + '" y="' + (yv + 3) + '" text-anchor="end">' + +((max * i) / 4).toPrecision(3) + "</text>";
+    out += '<line x1="' + L + '" x2="' + (W - 8) + '" y1="' + yv + '" y2="' + yv ` +
+  `+ '" stroke="#e3e6ec"/><text x="' + (L - 4) + '" y="' + (yv + 3) + '" text-anchor="end">' ` +
+  `+ +((max * i) / 4).toPrecision(3) + "</text>";
   }
   keys.forEach((k, i) => {
     const h = (counts[k] / max) * (H - T - B);
-    out += '<rect data-position="' + k + '" data-value="' + counts[k] + '" x="' + (L + i * w + 3) + '" y="' + (H - B - h) + '" width="' + (w - 6) + '" height="' + h + '" fill="#2563eb"/>';
-    out += '<text x="' + (L + i * w + w / 2) + '" y="' + (H - 4) + '" text-anchor="middle">' + (k === "9" ? "9+" : k) + "</text>";
+    out += '<rect data-position="' + k + '" data-value="' + counts[k] + '" x="' + (L + i * w + 3) + '" y="' ` +
+  `+ (H - B - h) + '" width="' + (w - 6) + '" height="' + h + '" fill="#2563eb"/>';
+    out += '<text x="' + (L + i * w + w / 2) + '" y="' + (H - 4) + '" text-anchor="middle">' ` +
+  `+ (k === "9" ? "9+" : k) + "</text>";
   });
-  if (keys.length === 0) out += '<text x="' + (W / 2) + '" y="' + (H / 2) + '" text-anchor="middle">no clicks on recommended items yet</text>';
+  if (keys.length === 0) out += '<text x="' + (W / 2) + '" y="' + (H / 2) ` +
+  `+ '" text-anchor="middle">no clicks on recommended items yet</text>';
   svg.innerHTML = out;
 }
 
@@ -202,9 +217,12 @@ function render(cur) {
   setFigure("snapshot-age", age, age < 0 ? "none yet" : age.toFixed(0) + " s");
   $("rpc-rows").innerHTML = cur.rpc.map((r) => {
     const w = win && win.rpc[r.method];
-    return '<tr data-method="' + r.method + '"><td>' + r.method + '</td><td>' + (w ? w.rps.toFixed(1) : "–") + "</td><td>" + (w ? ms(w.p99) : "–") +
-      '</td><td data-figure="p99-' + r.method + '" data-value="' + (r.p99Seconds === null ? "" : r.p99Seconds) + '">' + ms(r.p99Seconds) +
-      '</td><td data-figure="errors-' + r.method + '" data-value="' + r.errors + '">' + r.errors + '</td><td data-figure="calls-' + r.method + '" data-value="' + r.total + '">' + r.total + "</td></tr>";
+    return '<tr data-method="' + r.method + '"><td>' + r.method + '</td><td>' + (w ? w.rps.toFixed(1) : "–") ` +
+  `+ "</td><td>" + (w ? ms(w.p99) : "–") +
+      '</td><td data-figure="p99-' + r.method + '" data-value="' + (r.p99Seconds === null ? "" : r.p99Seconds) ` +
+  `+ '">' + ms(r.p99Seconds) +
+      '</td><td data-figure="errors-' + r.method + '" data-value="' + r.errors + '">' + r.errors ` +
+  `+ '</td><td data-figure="calls-' + r.method + '" data-value="' + r.total + '">' + r.total + "</td></tr>";
   }).join("");
   const rec = cur.recommend, fb = cur.feedback, ctx = cur.servingContext;
   const degraded = share(total(rec.degraded), rec.answers);
@@ -223,14 +241,17 @@ function render(cur) {
   setFigure("update-rate", win ? win.updates : null, win ? win.updates.toFixed(1) : "–");
   const methods = cur.rpc.map((r) => r.method);
   const pts = (f) => history.map((h) => [h.t, f(h)]);
-  lineChart("chart-rps", "legend-rps", methods.map((m) => ({ name: m, points: pts((h) => (h.rpc[m] ? h.rpc[m].rps : null)) })), {});
-  lineChart("chart-p99", "legend-p99", methods.map((m) => ({ name: m, points: pts((h) => (h.rpc[m] && h.rpc[m].p99 !== null ? h.rpc[m].p99 * 1000 : null)) })), {});
+  lineChart("chart-rps", "legend-rps", methods.map((m) => ({ name: m, ` +
+  `points: pts((h) => (h.rpc[m] ? h.rpc[m].rps : null)) })), {});
+  lineChart("chart-p99", "legend-p99", methods.map((m) => ({ name: m, ` +
+  `points: pts((h) => (h.rpc[m] && h.rpc[m].p99 !== null ? h.rpc[m].p99 * 1000 : null)) })), {});
   lineChart("chart-shares", "legend-shares", [
     { name: "degraded", points: pts((h) => h.degraded) },
     { name: "explored", points: pts((h) => h.explored) },
     { name: "serving-context hit rate", points: pts((h) => h.hitRate) },
   ], { share: true });
-  lineChart("chart-response", "legend-response", [{ name: "click rate", points: pts((h) => h.clickRate) }, { name: "reward rate", points: pts((h) => h.rewardRate) }], {});
+  lineChart("chart-response", "legend-response", [{ name: "click rate", points: pts((h) => h.clickRate) }, ` +
+  `{ name: "reward rate", points: pts((h) => h.rewardRate) }], {});
   lineChart("chart-model", "legend-model", [{ name: "updates/s", points: pts((h) => h.updates) }], {});
   barChart("chart-positions", fb.clicksByPosition);
 }
@@ -249,7 +270,8 @@ async function poll() {
     document.body.dataset.polls = String(polls);
     document.body.dataset.summaryAt = String(cur.atMs);
     $("status").className = "";
-    $("status").textContent = "updated " + new Date(cur.atMs).toLocaleTimeString() + " · every " + everyMs / 1000 + " s";
+    $("status").textContent = "updated " + new Date(cur.atMs).toLocaleTimeString() + " · every " ` +
+  `+ everyMs / 1000 + " s";
   } catch (err) {
     $("status").className = "stale";
     $("status").textContent = "cannot reach the service (" + err.message + "); retrying";

@@ -65,7 +65,8 @@ export async function serveMetrics(
     server.once("error", (err) =>
       reject(
         new Error(
-          `cannot serve metrics on ${config.host}:${config.metricsPort} (${err.message}): pick another RECS_METRICS_PORT`,
+          `cannot serve metrics on ${config.host}:${config.metricsPort} (${err.message}): ` +
+            `pick another RECS_METRICS_PORT`,
         ),
       ),
     );

@@ -126,13 +126,16 @@ function checkOccurredAt(raw: string, clock: FeedbackClock): number {
         ? ` (${raw} looks like seconds: in milliseconds that is ${raw}000)`
         : "";
     throw new InvalidArgument(
-      `occurred_at_ms ${raw} (${isoOrNumber(occurred)}) is older than the event log's retention of ${clock.retentionDays} days (earliest ${isoOrNumber(earliest)}), ` +
-        `so the next retention sweep would delete it; ${unit}${seconds}. History older than the retention window belongs in a bulk import / warm start, not Feedback`,
+      `occurred_at_ms ${raw} (${isoOrNumber(occurred)}) is older than the event log's retention ` +
+        `of ${clock.retentionDays} days (earliest ${isoOrNumber(earliest)}), ` +
+        `so the next retention sweep would delete it; ${unit}${seconds}. ` +
+        `History older than the retention window belongs in a bulk import / warm start, not Feedback`,
     );
   }
   if (occurred > latest) {
     throw new InvalidArgument(
-      `occurred_at_ms ${raw} (${isoOrNumber(occurred)}) is more than a day ahead of the server's clock (${isoOrNumber(clock.nowMs)}); ` +
+      `occurred_at_ms ${raw} (${isoOrNumber(occurred)}) is more than a day ahead of the server's clock ` +
+        `(${isoOrNumber(clock.nowMs)}); ` +
         `${unit}: check the unit (not microseconds) and the sender's clock, or send 0`,
     );
   }

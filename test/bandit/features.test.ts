@@ -186,55 +186,58 @@ describe("buildFeatures", () => {
 });
 
 describe("FactoredFeatures", () => {
-  it("writes out each candidate's z and x as buildFeatures does, whether its crosses are held, hashed or replaced", async () => {
-    const { FactoredFeatures } = await import("../../src/bandit/factored-features");
-    const { materializeShared } = await import("../../src/bandit/factored");
-    const spec = featureLayout({ dim: 4, hashBuckets: 16, armScale: 0.3 });
-    const items = [0, 1, 2].map((i) => ({
-      embedding: Float32Array.of(i, 1, 0.25, -1),
-      category: i === 2 ? "" : `c${i}`,
-      attributes: { brand: `b${i}`, color: "red" },
-    }));
-    const raw: Array<Record<string, string>> = [
-      { device: "mobile" },
-      { device: "desktop", page: "home" },
-      { device: "mobile" },
-      { page: "cart" },
-      {},
-    ];
-    const states: Array<[Float32Array | null, Float32Array | null]> = [
-      [null, Float32Array.of(1, 0, 0, 0)],
-      [Float32Array.of(0.5, -0.25, 2, 1), null],
-      [Float32Array.of(0.1, 0.2, 0.3, 0.4), Float32Array.of(-1, 0.5, 0, 3)],
-      [null, null],
-    ];
-    const lift = Float64Array.of(0, 0, 0, 0, -0.7, 0.5, 0, 0.25, 1.5, 0, -1, 0);
-    // Twelve distinct context entries: more than an item keeps, so held crosses get replaced.
-    for (let i = 0; i < 8; i++) raw.push({ query: `q${i}`, device: i % 2 === 0 ? "mobile" : "desktop" });
-    // The same items as rows 5, 1 and 3 of a packed matrix (the catalog's), for the indexed path.
-    const indices = [5, 1, 3];
-    const packed = new Float32Array(6 * 4).fill(99);
-    items.forEach((item, c) => {
-      packed.set(item.embedding, indices[c]! * 4);
-    });
-    const factored = new FactoredFeatures(spec);
-    // Passes 0 and 1 read the items (1 with their crosses held), 2 and 3 the packed rows.
-    for (let pass = 0; pass < 4; pass++) {
-      for (const [session, longTerm] of states) {
-        factored.setRequest(session, longTerm);
-        for (const context of raw.map((c) => hashContext(c))) {
-          factored.setCandidates(context, items, lift, pass >= 2 ? { indices, embeddings: packed } : undefined);
-          const z = new Float64Array(spec.sharedDim);
-          items.forEach((item, c) => {
-            const plain = allocateFeatures(spec, 1);
-            buildFeatures(spec, session, longTerm, context, item, plain.z, plain.x, 0, lift, c * SIGNAL_COUNT);
-            materializeShared(factored, c, spec.sharedDim, z, 0);
-            // Equal to the bit, except that a −0 product (a negative s_j times a zero v_j) comes out as 0.
-            expect(Array.from(z)).toEqual(Array.from(plain.z, (v) => v + 0));
-            expect(Array.from(factored.x.subarray(c * 3, c * 3 + 3))).toEqual(Array.from(plain.x));
-          });
+  it(
+    "writes out each candidate's z and x as buildFeatures does, whether its crosses are held, " + "hashed or replaced",
+    async () => {
+      const { FactoredFeatures } = await import("../../src/bandit/factored-features");
+      const { materializeShared } = await import("../../src/bandit/factored");
+      const spec = featureLayout({ dim: 4, hashBuckets: 16, armScale: 0.3 });
+      const items = [0, 1, 2].map((i) => ({
+        embedding: Float32Array.of(i, 1, 0.25, -1),
+        category: i === 2 ? "" : `c${i}`,
+        attributes: { brand: `b${i}`, color: "red" },
+      }));
+      const raw: Array<Record<string, string>> = [
+        { device: "mobile" },
+        { device: "desktop", page: "home" },
+        { device: "mobile" },
+        { page: "cart" },
+        {},
+      ];
+      const states: Array<[Float32Array | null, Float32Array | null]> = [
+        [null, Float32Array.of(1, 0, 0, 0)],
+        [Float32Array.of(0.5, -0.25, 2, 1), null],
+        [Float32Array.of(0.1, 0.2, 0.3, 0.4), Float32Array.of(-1, 0.5, 0, 3)],
+        [null, null],
+      ];
+      const lift = Float64Array.of(0, 0, 0, 0, -0.7, 0.5, 0, 0.25, 1.5, 0, -1, 0);
+      // Twelve distinct context entries: more than an item keeps, so held crosses get replaced.
+      for (let i = 0; i < 8; i++) raw.push({ query: `q${i}`, device: i % 2 === 0 ? "mobile" : "desktop" });
+      // The same items as rows 5, 1 and 3 of a packed matrix (the catalog's), for the indexed path.
+      const indices = [5, 1, 3];
+      const packed = new Float32Array(6 * 4).fill(99);
+      items.forEach((item, c) => {
+        packed.set(item.embedding, indices[c]! * 4);
+      });
+      const factored = new FactoredFeatures(spec);
+      // Passes 0 and 1 read the items (1 with their crosses held), 2 and 3 the packed rows.
+      for (let pass = 0; pass < 4; pass++) {
+        for (const [session, longTerm] of states) {
+          factored.setRequest(session, longTerm);
+          for (const context of raw.map((c) => hashContext(c))) {
+            factored.setCandidates(context, items, lift, pass >= 2 ? { indices, embeddings: packed } : undefined);
+            const z = new Float64Array(spec.sharedDim);
+            items.forEach((item, c) => {
+              const plain = allocateFeatures(spec, 1);
+              buildFeatures(spec, session, longTerm, context, item, plain.z, plain.x, 0, lift, c * SIGNAL_COUNT);
+              materializeShared(factored, c, spec.sharedDim, z, 0);
+              // Equal to the bit, except that a −0 product (a negative s_j times a zero v_j) comes out as 0.
+              expect(Array.from(z)).toEqual(Array.from(plain.z, (v) => v + 0));
+              expect(Array.from(factored.x.subarray(c * 3, c * 3 + 3))).toEqual(Array.from(plain.x));
+            });
+          }
         }
       }
-    }
-  });
+    },
+  );
 });

@@ -180,48 +180,51 @@ describe("HybridLinUCB", () => {
 });
 
 describe("HybridLinUCB.scoreFactored", () => {
-  it("scores features given as P·w + sparse terms as scoreMany scores them written out, before and after updates", async () => {
-    const { featureLayout, hashContext } = await import("../../src/bandit/features");
-    const { FactoredFeatures } = await import("../../src/bandit/factored-features");
-    const { materializeShared } = await import("../../src/bandit/factored");
-    const rng = seededRandom(11);
-    const spec = featureLayout({ dim: 6, hashBuckets: 16, armScale: 0.3 });
-    const model = new HybridLinUCB({ sharedDim: spec.sharedDim, armDim: spec.armDim, alpha: 0.7, maxArms: 3 });
-    const items = Array.from({ length: 9 }, (_, i) => ({
-      itemId: `item-${i}`,
-      embedding: Float32Array.from({ length: 6 }, () => gaussian(rng) * 0.4),
-      category: `c${i % 3}`,
-      attributes: { brand: `b${i % 4}` },
-    }));
-    const ids = items.map((item) => item.itemId);
-    const factored = new FactoredFeatures(spec);
-    // Four item signals per item, some zero (left out of the sparse terms).
-    const lift = Float64Array.from({ length: 9 * 4 }, (_, i) => (i % 3 === 0 ? 0 : 0.1 * i - 1));
-    const out = { mean: new Float64Array(9), bonus: new Float64Array(9), ucb: new Float64Array(9) };
-    const want = { mean: new Float64Array(9), bonus: new Float64Array(9), ucb: new Float64Array(9) };
-    const z = new Float64Array(9 * spec.sharedDim);
-    const session = Float32Array.from({ length: 6 }, () => gaussian(rng) * 0.3);
-    for (let round = 0; round < 6; round++) {
-      // Round 2 keeps the previous P, so the per-request products are reused until the model changes.
-      if (round !== 2)
-        factored.setRequest(
-          round % 3 === 0 ? null : session,
-          Float32Array.from({ length: 6 }, () => gaussian(rng) * 0.3),
-        );
-      factored.setCandidates(hashContext({ page: `p${round % 2}`, device: "mobile" }), items, lift);
-      for (let c = 0; c < 9; c++) materializeShared(factored, c, spec.sharedDim, z, c * spec.sharedDim);
-      model.scoreFactored(ids, factored, factored.x, out);
-      model.scoreMany(ids, z, factored.x, want);
-      for (let c = 0; c < 9; c++) {
-        expect(relativeError(out.mean[c]!, want.mean[c]!)).toBeLessThan(1e-9);
-        expect(relativeError(out.bonus[c]!, want.bonus[c]!)).toBeLessThan(1e-9);
+  it(
+    "scores features given as P·w + sparse terms as scoreMany scores them written out, " + "before and after updates",
+    async () => {
+      const { featureLayout, hashContext } = await import("../../src/bandit/features");
+      const { FactoredFeatures } = await import("../../src/bandit/factored-features");
+      const { materializeShared } = await import("../../src/bandit/factored");
+      const rng = seededRandom(11);
+      const spec = featureLayout({ dim: 6, hashBuckets: 16, armScale: 0.3 });
+      const model = new HybridLinUCB({ sharedDim: spec.sharedDim, armDim: spec.armDim, alpha: 0.7, maxArms: 3 });
+      const items = Array.from({ length: 9 }, (_, i) => ({
+        itemId: `item-${i}`,
+        embedding: Float32Array.from({ length: 6 }, () => gaussian(rng) * 0.4),
+        category: `c${i % 3}`,
+        attributes: { brand: `b${i % 4}` },
+      }));
+      const ids = items.map((item) => item.itemId);
+      const factored = new FactoredFeatures(spec);
+      // Four item signals per item, some zero (left out of the sparse terms).
+      const lift = Float64Array.from({ length: 9 * 4 }, (_, i) => (i % 3 === 0 ? 0 : 0.1 * i - 1));
+      const out = { mean: new Float64Array(9), bonus: new Float64Array(9), ucb: new Float64Array(9) };
+      const want = { mean: new Float64Array(9), bonus: new Float64Array(9), ucb: new Float64Array(9) };
+      const z = new Float64Array(9 * spec.sharedDim);
+      const session = Float32Array.from({ length: 6 }, () => gaussian(rng) * 0.3);
+      for (let round = 0; round < 6; round++) {
+        // Round 2 keeps the previous P, so the per-request products are reused until the model changes.
+        if (round !== 2)
+          factored.setRequest(
+            round % 3 === 0 ? null : session,
+            Float32Array.from({ length: 6 }, () => gaussian(rng) * 0.3),
+          );
+        factored.setCandidates(hashContext({ page: `p${round % 2}`, device: "mobile" }), items, lift);
+        for (let c = 0; c < 9; c++) materializeShared(factored, c, spec.sharedDim, z, c * spec.sharedDim);
+        model.scoreFactored(ids, factored, factored.x, out);
+        model.scoreMany(ids, z, factored.x, want);
+        for (let c = 0; c < 9; c++) {
+          expect(relativeError(out.mean[c]!, want.mean[c]!)).toBeLessThan(1e-9);
+          expect(relativeError(out.bonus[c]!, want.bonus[c]!)).toBeLessThan(1e-9);
+        }
+        // Train on a few of them (three hold per-item statistics at most, so some are evicted).
+        for (let u = 0; u < 7; u++) {
+          const c = Math.floor(rng() * 9);
+          model.update(ids[c]!, z, factored.x, rng() < 0.4 ? 1 : 0, c * spec.sharedDim, c * spec.armDim);
+        }
       }
-      // Train on a few of them (three hold per-item statistics at most, so some are evicted).
-      for (let u = 0; u < 7; u++) {
-        const c = Math.floor(rng() * 9);
-        model.update(ids[c]!, z, factored.x, rng() < 0.4 ? 1 : 0, c * spec.sharedDim, c * spec.armDim);
-      }
-    }
-    expect(model.armCount).toBe(3);
-  });
+      expect(model.armCount).toBe(3);
+    },
+  );
 });

@@ -25,31 +25,35 @@ const closeTo = (actual: ArrayLike<number>, expected: ArrayLike<number>) => {
 };
 
 describe("WebAssembly kernels", () => {
-  it("score rows as uᵀA0⁻¹u and u·β̂ as the plain loops do, for any n and batch size (zeros skipped, odd tails included)", () => {
-    for (const n of [1, 3, 4, 5, 83]) {
-      const stats = new SharedStatistics(n, 3);
-      for (const count of [0, 1, 7, 300]) {
-        const rows = stats.rows(count);
-        for (let i = 0; i < rows.length; i++) rows[i] = rng() < 0.2 ? 0 : rng() * 4 - 2;
-        // Growing (rows above) remakes the views: write A0⁻¹ and β̂ after it.
-        const a = symmetric(n);
-        const beta = Float64Array.from({ length: n }, () => rng() - 0.5);
-        stats.aInverse.set(a);
-        stats.beta.set(beta);
-        const { forms, dots } = stats.score(count);
-        closeTo(
-          forms,
-          Array.from({ length: count }, (_, c) => quadraticForm(a, n, rows, c * n)),
-        );
-        closeTo(
-          dots,
-          Array.from({ length: count }, (_, c) =>
-            rows.subarray(c * n, (c + 1) * n).reduce((sum: number, v: number, j: number) => sum + v * beta[j]!, 0),
-          ),
-        );
+  it(
+    "score rows as uᵀA0⁻¹u and u·β̂ as the plain loops do, for any n and batch size (zeros skipped, " +
+      "odd tails included)",
+    () => {
+      for (const n of [1, 3, 4, 5, 83]) {
+        const stats = new SharedStatistics(n, 3);
+        for (const count of [0, 1, 7, 300]) {
+          const rows = stats.rows(count);
+          for (let i = 0; i < rows.length; i++) rows[i] = rng() < 0.2 ? 0 : rng() * 4 - 2;
+          // Growing (rows above) remakes the views: write A0⁻¹ and β̂ after it.
+          const a = symmetric(n);
+          const beta = Float64Array.from({ length: n }, () => rng() - 0.5);
+          stats.aInverse.set(a);
+          stats.beta.set(beta);
+          const { forms, dots } = stats.score(count);
+          closeTo(
+            forms,
+            Array.from({ length: count }, (_, c) => quadraticForm(a, n, rows, c * n)),
+          );
+          closeTo(
+            dots,
+            Array.from({ length: count }, (_, c) =>
+              rows.subarray(c * n, (c + 1) * n).reduce((sum: number, v: number, j: number) => sum + v * beta[j]!, 0),
+            ),
+          );
+        }
       }
-    }
-  });
+    },
+  );
 
   it("take an item's Bᵀy off its row and give Bβ̂, as the plain loops do", () => {
     for (const [n, k] of [

@@ -31,42 +31,49 @@ describe("recs load-catalog and migrate", { timeout: 180_000 }, () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("refuses the embedded folder a running server holds, naming folder and pid, and says which store it wrote once free", async () => {
-    const dataDir = join(dir, "embedded");
-    const env = {
-      RECS_DATA_DIR: dataDir,
-      RECS_EMBEDDING_DIM: "8",
-      RECS_LOAD_SAMPLE_CATALOG: "never",
-      RECS_LOG_LEVEL: "warn",
-    };
-    const server = await spawnServer(env);
-    let refused: Awaited<ReturnType<typeof recs>>;
-    try {
-      refused = await recs(["load-catalog", file], env);
-    } finally {
-      expect((await server.signal("SIGTERM")).code).toBe(0);
-    }
-    expect(refused.code).toBe(1);
-    expect(refused.stdout).not.toMatch(/upserted/);
-    expect(refused.stderr).toContain(
-      `recs: the embedded data folder ${dataDir} is in use by process ${server.child.pid} `,
-    );
-    expect(refused.stderr).toMatch(
-      /Stop that process \(`recs serve`\) first, or send items to the running server with Catalog\.UpsertItems/,
-    );
+  it(
+    "refuses the embedded folder a running server holds, naming folder and pid, " +
+      "and says which store it wrote once free",
+    async () => {
+      const dataDir = join(dir, "embedded");
+      const env = {
+        RECS_DATA_DIR: dataDir,
+        RECS_EMBEDDING_DIM: "8",
+        RECS_LOAD_SAMPLE_CATALOG: "never",
+        RECS_LOG_LEVEL: "warn",
+      };
+      const server = await spawnServer(env);
+      let refused: Awaited<ReturnType<typeof recs>>;
+      try {
+        refused = await recs(["load-catalog", file], env);
+      } finally {
+        expect((await server.signal("SIGTERM")).code).toBe(0);
+      }
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).not.toMatch(/upserted/);
+      expect(refused.stderr).toContain(
+        `recs: the embedded data folder ${dataDir} is in use by process ${server.child.pid} `,
+      );
+      expect(refused.stderr).toMatch(
+        /Stop that process \(`recs serve`\) first, or send items to the running server with Catalog\.UpsertItems/,
+      );
 
-    const migrated = await recs(["migrate"], env);
-    expect(migrated).toMatchObject({ code: 0, stdout: `migrations are up to date in embedded store at ${dataDir}\n` });
-    const loaded = await recs(["load-catalog", file], env);
-    expect(loaded.code).toBe(0);
-    expect(loaded.stdout).toBe(`20 items upserted into embedded store at ${dataDir}, 0 rejected (of 20)\n`);
-    const durable = await openPostgresStores({ dataDir, embeddingDim: 8 });
-    try {
-      expect(await durable.items.count()).toBe(20);
-    } finally {
-      await durable.close();
-    }
-  });
+      const migrated = await recs(["migrate"], env);
+      expect(migrated).toMatchObject({
+        code: 0,
+        stdout: `migrations are up to date in embedded store at ${dataDir}\n`,
+      });
+      const loaded = await recs(["load-catalog", file], env);
+      expect(loaded.code).toBe(0);
+      expect(loaded.stdout).toBe(`20 items upserted into embedded store at ${dataDir}, 0 rejected (of 20)\n`);
+      const durable = await openPostgresStores({ dataDir, embeddingDim: 8 });
+      try {
+        expect(await durable.items.count()).toBe(20);
+      } finally {
+        await durable.close();
+      }
+    },
+  );
 
   it("names the Postgres it wrote, without the password", async ({ skip }) => {
     if (!(await postgresAvailable())) skip();

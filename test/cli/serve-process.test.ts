@@ -114,7 +114,8 @@ describe.each(kinds)("recs serve as a process (%s stores)", { timeout: 120_000 }
 });
 
 describe("recs serve start-up on the embedded default", () => {
-  it("binds at once, answers NOT_SERVING and UNAVAILABLE while loading the sample catalog, then SERVING with real recommendations", async () => {
+  it("binds at once, answers NOT_SERVING and UNAVAILABLE while loading the sample catalog, " +
+    "then SERVING with real recommendations", async () => {
     const { mkdtempSync, rmSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
     const { join } = await import("node:path");

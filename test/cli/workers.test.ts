@@ -45,125 +45,130 @@ describe("recs serve with RECS_WORKERS=2", { timeout: 120_000 }, () => {
     if (enabled) await storage.drop();
   });
 
-  it("serves one port from two replicas that learn from each other's feedback, with their metrics summed, replaces a dead worker, and stops on SIGTERM", async ({
-    skip,
-  }) => {
-    if (!enabled) skip();
-    const metricsPort = await freePort();
-    const server = await spawnServer({
-      ...storage.env,
-      RECS_WORKERS: "2",
-      RECS_METRICS_PORT: String(metricsPort),
-      RECS_EMBEDDING_DIM: "8",
-      RECS_LOAD_SAMPLE_CATALOG: "never",
-      RECS_SNAPSHOT_INTERVAL_S: "3600",
-      RECS_LOG_LEVEL: "info",
-    });
-    const clients: RecsClient[] = [];
-    const logLines = () =>
-      server
-        .output()
-        .split("\n")
-        .filter((line) => line.startsWith('{"level"'))
-        .map((line) => JSON.parse(line) as { worker?: number; msg: string });
-    try {
-      expect(server.output()).toContain('"workers":2');
-      // Each worker's lines carry its worker id (pino writes asynchronously: they may trail the "listening" line).
-      await eventually(
-        async () =>
-          expect(
-            new Set(
+  it(
+    "serves one port from two replicas that learn from each other's feedback, with their metrics summed, " +
+      "replaces a dead worker, and stops on SIGTERM",
+    async ({ skip }) => {
+      if (!enabled) skip();
+      const metricsPort = await freePort();
+      const server = await spawnServer({
+        ...storage.env,
+        RECS_WORKERS: "2",
+        RECS_METRICS_PORT: String(metricsPort),
+        RECS_EMBEDDING_DIM: "8",
+        RECS_LOAD_SAMPLE_CATALOG: "never",
+        RECS_SNAPSHOT_INTERVAL_S: "3600",
+        RECS_LOG_LEVEL: "info",
+      });
+      const clients: RecsClient[] = [];
+      const logLines = () =>
+        server
+          .output()
+          .split("\n")
+          .filter((line) => line.startsWith('{"level"'))
+          .map((line) => JSON.parse(line) as { worker?: number; msg: string });
+      try {
+        expect(server.output()).toContain('"workers":2');
+        // Each worker's lines carry its worker id (pino writes asynchronously: they may trail the "listening" line).
+        await eventually(
+          async () =>
+            expect(
+              new Set(
+                logLines()
+                  .filter((line) => line.msg === "recs is serving")
+                  .map((line) => line.worker),
+              ),
+            ).toEqual(new Set([1, 2])),
+          5_000,
+        );
+        expect(
+          logLines()
+            .filter((line) => line.msg === "engine state loaded")
+            .every((line) => line.worker === 1 || line.worker === 2),
+        ).toBe(true);
+        // The primary's probes answer for the cluster.
+        expect((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status).toBe(200);
+        const ready = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
+        expect([ready.status, await ready.json()]).toEqual([200, { status: "ready" }]);
+        const admin = new RecsClient(server.target);
+        clients.push(admin);
+        await admin.upsertItems(testCatalog(30));
+        // The other worker learns of the upsert by polling the item store (every 2 s).
+        await new Promise((resolve) => setTimeout(resolve, 2_500));
+        // Each client is its own connection, and the cluster hands connections to the workers in turn.
+        let events = 0;
+        for (let c = 0; c < 6; c++) {
+          const client = new RecsClient(server.target);
+          clients.push(client);
+          const rec = await client.recommend({ userId: `wu-${c}`, sessionId: `ws-${c}`, k: 3 });
+          expect(rec.items).toHaveLength(3);
+          for (const [i, item] of rec.items.entries()) {
+            const ack = await client.feedback({
+              eventId: `w-${c}-${i}`,
+              userId: `wu-${c}`,
+              sessionId: `ws-${c}`,
+              itemId: item.itemId,
+              type: "CLICK",
+              recommendationId: rec.recommendationId,
+            });
+            expect(ack.appliedToModel).toBe(true);
+            events++;
+          }
+        }
+        // Every update is applied once where its feedback arrived and once more by the other replica.
+        let text = "";
+        for (let tries = 0; tries < 50; tries++) {
+          text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+          if (metric(text, "recs_bandit_updates_total", 'source="replica"') >= events) break;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        expect(metric(text, "recs_bandit_updates_total", 'source="feedback"')).toBe(events);
+        expect(metric(text, "recs_bandit_updates_total", 'source="replica"')).toBe(events);
+        expect(metric(text, "recs_rpc_duration_seconds_count", 'method="Recommend"')).toBe(6);
+        // Each worker's model holds every update; the gauge combines by max, not by sum.
+        expect(metric(text, "recs_model_updates")).toBe(events);
+
+        // A worker that dies is replaced, and the port keeps serving.
+        const workers = () =>
+          execFileSync("pgrep", ["-P", String(server.child.pid)])
+            .toString()
+            .trim()
+            .split("\n")
+            .map(Number);
+        const [victim] = workers();
+        process.kill(victim!, "SIGKILL");
+        const replaced = () =>
+          workers().length === 2 &&
+          !workers().includes(victim!) &&
+          server.output().includes("a worker exited; starting another");
+        for (let tries = 0; tries < 100 && !replaced(); tries++)
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(workers()).toHaveLength(2);
+        expect(workers()).not.toContain(victim);
+        expect(server.output()).toContain("a worker exited; starting another");
+        expect(logLines().find((line) => line.msg === "a worker exited; starting another")?.worker).toBeGreaterThan(0);
+        await eventually(
+          async () =>
+            expect(
               logLines()
                 .filter((line) => line.msg === "recs is serving")
                 .map((line) => line.worker),
-            ),
-          ).toEqual(new Set([1, 2])),
-        5_000,
-      );
-      expect(
-        logLines()
-          .filter((line) => line.msg === "engine state loaded")
-          .every((line) => line.worker === 1 || line.worker === 2),
-      ).toBe(true);
-      // The primary's probes answer for the cluster.
-      expect((await fetch(`http://127.0.0.1:${metricsPort}/healthz`)).status).toBe(200);
-      const ready = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
-      expect([ready.status, await ready.json()]).toEqual([200, { status: "ready" }]);
-      const admin = new RecsClient(server.target);
-      clients.push(admin);
-      await admin.upsertItems(testCatalog(30));
-      // The other worker learns of the upsert by polling the item store (every 2 s).
-      await new Promise((resolve) => setTimeout(resolve, 2_500));
-      // Each client is its own connection, and the cluster hands connections to the workers in turn.
-      let events = 0;
-      for (let c = 0; c < 6; c++) {
-        const client = new RecsClient(server.target);
-        clients.push(client);
-        const rec = await client.recommend({ userId: `wu-${c}`, sessionId: `ws-${c}`, k: 3 });
-        expect(rec.items).toHaveLength(3);
-        for (const [i, item] of rec.items.entries()) {
-          const ack = await client.feedback({
-            eventId: `w-${c}-${i}`,
-            userId: `wu-${c}`,
-            sessionId: `ws-${c}`,
-            itemId: item.itemId,
-            type: "CLICK",
-            recommendationId: rec.recommendationId,
-          });
-          expect(ack.appliedToModel).toBe(true);
-          events++;
+            ).toContain(3),
+          10_000,
+        );
+        for (let c = 0; c < 4; c++) {
+          const client = new RecsClient(server.target);
+          clients.push(client);
+          expect((await client.recommend({ userId: `after-${c}`, sessionId: `after-${c}`, k: 2 })).items).toHaveLength(
+            2,
+          );
         }
+      } finally {
+        for (const client of clients) client.close();
+        const exit = await server.signal("SIGTERM");
+        expect(exit.code).toBe(0);
+        expect(exit.ms).toBeLessThan(10_000);
       }
-      // Every update is applied once where its feedback arrived and once more by the other replica.
-      let text = "";
-      for (let tries = 0; tries < 50; tries++) {
-        text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-        if (metric(text, "recs_bandit_updates_total", 'source="replica"') >= events) break;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      expect(metric(text, "recs_bandit_updates_total", 'source="feedback"')).toBe(events);
-      expect(metric(text, "recs_bandit_updates_total", 'source="replica"')).toBe(events);
-      expect(metric(text, "recs_rpc_duration_seconds_count", 'method="Recommend"')).toBe(6);
-      // Each worker's model holds every update; the gauge combines by max, not by sum.
-      expect(metric(text, "recs_model_updates")).toBe(events);
-
-      // A worker that dies is replaced, and the port keeps serving.
-      const workers = () =>
-        execFileSync("pgrep", ["-P", String(server.child.pid)])
-          .toString()
-          .trim()
-          .split("\n")
-          .map(Number);
-      const [victim] = workers();
-      process.kill(victim!, "SIGKILL");
-      const replaced = () =>
-        workers().length === 2 &&
-        !workers().includes(victim!) &&
-        server.output().includes("a worker exited; starting another");
-      for (let tries = 0; tries < 100 && !replaced(); tries++) await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(workers()).toHaveLength(2);
-      expect(workers()).not.toContain(victim);
-      expect(server.output()).toContain("a worker exited; starting another");
-      expect(logLines().find((line) => line.msg === "a worker exited; starting another")?.worker).toBeGreaterThan(0);
-      await eventually(
-        async () =>
-          expect(
-            logLines()
-              .filter((line) => line.msg === "recs is serving")
-              .map((line) => line.worker),
-          ).toContain(3),
-        10_000,
-      );
-      for (let c = 0; c < 4; c++) {
-        const client = new RecsClient(server.target);
-        clients.push(client);
-        expect((await client.recommend({ userId: `after-${c}`, sessionId: `after-${c}`, k: 2 })).items).toHaveLength(2);
-      }
-    } finally {
-      for (const client of clients) client.close();
-      const exit = await server.signal("SIGTERM");
-      expect(exit.code).toBe(0);
-      expect(exit.ms).toBeLessThan(10_000);
-    }
-  });
+    },
+  );
 });

@@ -42,7 +42,8 @@ describe("loadCatalogFile", () => {
       [3, "huge"],
     ]);
     expect(summary.rejections[0]!.reason).toBe(
-      `${file}:2: item "zero": embedding is all zeros: send the item's real embedding (ranking uses its direction; it is stored scaled to unit length)`,
+      `${file}:2: item "zero": embedding is all zeros: send the item's real embedding ` +
+        `(ranking uses its direction; it is stored scaled to unit length)`,
     );
     expect(summary.rejections[1]!.reason).toMatch(
       /:3: item "huge": embedding has L2 norm 2\.00e\+30, outside 1e-6\.\.1e3/,

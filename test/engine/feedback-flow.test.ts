@@ -4,26 +4,29 @@ import { RejectedData } from "../../src/state/rejected-data";
 import { counted, flowHarness, settle } from "./flow-harness";
 
 describe("FeedbackFlow: per-user turns", () => {
-  it("runs one user's events through the steps before the log write in arrival order, each building on the last", async () => {
-    const h = flowHarness();
-    h.log.readGate.held = true;
-    const first = h.flow.handle(h.event({ itemId: "item-1" }));
-    const second = h.flow.handle(h.event({ itemId: "item-2" }));
-    await settle();
-    // The first event waits on its profile read; the second waits its turn, not on a read of its own.
-    expect(h.log.userReads).toBe(1);
-    expect(h.log.writes).toEqual([]);
-    h.log.readGate.release();
-    expect(await Promise.all([first, second])).toEqual([
-      { duplicate: false, appliedToModel: false },
-      { duplicate: false, appliedToModel: false },
-    ]);
-    expect(h.log.feedback.map((r) => r.itemId)).toEqual(["item-1", "item-2"]);
-    // The second event built on the first's profile, which was not yet committed when it was prepared.
-    expect(h.log.rows.get("u")!.interactionCount).toBe(2);
-    expect(h.log.userReads).toBe(1);
-    expect((await h.sessions.store.window("s")).map((e) => e.itemId)).toEqual(["item-2", "item-1"]);
-  });
+  it(
+    "runs one user's events through the steps before the log write in arrival order, " + "each building on the last",
+    async () => {
+      const h = flowHarness();
+      h.log.readGate.held = true;
+      const first = h.flow.handle(h.event({ itemId: "item-1" }));
+      const second = h.flow.handle(h.event({ itemId: "item-2" }));
+      await settle();
+      // The first event waits on its profile read; the second waits its turn, not on a read of its own.
+      expect(h.log.userReads).toBe(1);
+      expect(h.log.writes).toEqual([]);
+      h.log.readGate.release();
+      expect(await Promise.all([first, second])).toEqual([
+        { duplicate: false, appliedToModel: false },
+        { duplicate: false, appliedToModel: false },
+      ]);
+      expect(h.log.feedback.map((r) => r.itemId)).toEqual(["item-1", "item-2"]);
+      // The second event built on the first's profile, which was not yet committed when it was prepared.
+      expect(h.log.rows.get("u")!.interactionCount).toBe(2);
+      expect(h.log.userReads).toBe(1);
+      expect((await h.sessions.store.window("s")).map((e) => e.itemId)).toEqual(["item-2", "item-1"]);
+    },
+  );
 
   it("does not hold one user's events behind another user's slow read", async () => {
     const h = flowHarness();
@@ -90,49 +93,56 @@ describe("FeedbackFlow: the user cache follows the log", () => {
 });
 
 describe("FeedbackFlow: commit timeout", () => {
-  it("tells the caller UNAVAILABLE when the log does not confirm in time; what lands later is applied, and a retry is a duplicate", async () => {
-    const h = flowHarness({ commitTimeoutMs: 40 });
-    const rec = await h.recommend();
-    const served = rec.items[0]!.itemId;
-    const before = h.model.updateCount;
-    h.log.writeGate.held = true;
-    const event = h.event({ itemId: served, recommendationId: rec.recommendationId });
-    const started = Date.now();
-    const refused = await h.flow.handle(event).catch((err: unknown) => err);
-    expect(refused).toBeInstanceOf(Unavailable);
-    expect((refused as Error).message).toMatch(/did not confirm the write in time: retry the same event_id/);
-    expect(Date.now() - started).toBeLessThan(1_000);
-    // Nothing applied while the write is unconfirmed: no session event, no model update, no cached profile.
-    expect(await h.sessions.store.window("s")).toEqual([]);
-    expect(h.model.updateCount).toBe(before);
-    expect(h.users.peek("u")).toBeUndefined();
+  it(
+    "tells the caller UNAVAILABLE when the log does not confirm in time; what lands later is applied, " +
+      "and a retry is a duplicate",
+    async () => {
+      const h = flowHarness({ commitTimeoutMs: 40 });
+      const rec = await h.recommend();
+      const served = rec.items[0]!.itemId;
+      const before = h.model.updateCount;
+      h.log.writeGate.held = true;
+      const event = h.event({ itemId: served, recommendationId: rec.recommendationId });
+      const started = Date.now();
+      const refused = await h.flow.handle(event).catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(Unavailable);
+      expect((refused as Error).message).toMatch(/did not confirm the write in time: retry the same event_id/);
+      expect(Date.now() - started).toBeLessThan(1_000);
+      // Nothing applied while the write is unconfirmed: no session event, no model update, no cached profile.
+      expect(await h.sessions.store.window("s")).toEqual([]);
+      expect(h.model.updateCount).toBe(before);
+      expect(h.users.peek("u")).toBeUndefined();
 
-    // The hung write lands after all: the log decides, and everything else follows it.
-    h.log.writeGate.release();
-    await h.flow.drain();
-    await settle();
-    expect(h.log.feedback.map((r) => r.eventId)).toEqual([event.eventId]);
-    expect(h.model.updateCount).toBe(before + 1);
-    expect(h.users.peek("u")).toBe(h.log.rows.get("u"));
-    expect((await h.sessions.store.window("s")).map((e) => e.itemId)).toEqual([served]);
-    expect(await h.flow.handle(event)).toEqual({ duplicate: true, appliedToModel: false });
-  });
+      // The hung write lands after all: the log decides, and everything else follows it.
+      h.log.writeGate.release();
+      await h.flow.drain();
+      await settle();
+      expect(h.log.feedback.map((r) => r.eventId)).toEqual([event.eventId]);
+      expect(h.model.updateCount).toBe(before + 1);
+      expect(h.users.peek("u")).toBe(h.log.rows.get("u"));
+      expect((await h.sessions.store.window("s")).map((e) => e.itemId)).toEqual([served]);
+      expect(await h.flow.handle(event)).toEqual({ duplicate: true, appliedToModel: false });
+    },
+  );
 
-  it("the user's next event after a timeout builds on the profile the store holds, not on the unconfirmed one", async () => {
-    const h = flowHarness({ commitTimeoutMs: 150 });
-    await h.flow.handle(h.event());
-    h.log.writeGate.held = true;
-    await expect(h.flow.handle(h.event())).rejects.toBeInstanceOf(Unavailable);
-    const reads = h.log.userReads;
-    const next = h.flow.handle(h.event());
-    await settle();
-    // Cache dropped and the unconfirmed profile forgotten: the store is asked again.
-    expect(h.log.userReads).toBe(reads + 1);
-    h.log.writeGate.release();
-    expect(await next).toEqual({ duplicate: false, appliedToModel: false });
-    expect(h.log.rows.get("u")!.interactionCount).toBe(3);
-    expect(h.users.peek("u")).toBe(h.log.rows.get("u"));
-  });
+  it(
+    "the user's next event after a timeout builds on the profile the store holds, " + "not on the unconfirmed one",
+    async () => {
+      const h = flowHarness({ commitTimeoutMs: 150 });
+      await h.flow.handle(h.event());
+      h.log.writeGate.held = true;
+      await expect(h.flow.handle(h.event())).rejects.toBeInstanceOf(Unavailable);
+      const reads = h.log.userReads;
+      const next = h.flow.handle(h.event());
+      await settle();
+      // Cache dropped and the unconfirmed profile forgotten: the store is asked again.
+      expect(h.log.userReads).toBe(reads + 1);
+      h.log.writeGate.release();
+      expect(await next).toEqual({ duplicate: false, appliedToModel: false });
+      expect(h.log.rows.get("u")!.interactionCount).toBe(3);
+      expect(h.users.peek("u")).toBe(h.log.rows.get("u"));
+    },
+  );
 });
 
 describe("FeedbackFlow: refusals and degraded paths", () => {

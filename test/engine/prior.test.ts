@@ -45,31 +45,42 @@ describe("a fresh model's prior", () => {
   const catalog = noisyCatalog();
   const clicked: SessionEvent[] = [{ itemId: "i6", type: "click", atMs: 1 }];
 
-  it("ranks by similarity to the session before any feedback: right after a click, the slate is the clicked item's category", () => {
-    const slots = rank(OnlineModel.create({ dim: DIM, alpha: 0.25 }), catalog, clicked);
-    const clickedCategory = catalog.get("i6")!.category;
-    expect(slots.filter((s) => s.item.category === clickedCategory)).toHaveLength(10);
-    for (const slot of slots) expect(slot.expectedReward).toBeGreaterThan(0);
-  });
+  it(
+    "ranks by similarity to the session before any feedback: right after a click, " +
+      "the slate is the clicked item's category",
+    () => {
+      const slots = rank(OnlineModel.create({ dim: DIM, alpha: 0.25 }), catalog, clicked);
+      const clickedCategory = catalog.get("i6")!.category;
+      expect(slots.filter((s) => s.item.category === clickedCategory)).toHaveLength(10);
+      for (const slot of slots) expect(slot.expectedReward).toBeGreaterThan(0);
+    },
+  );
 
-  it("is what does it: with a zero prior every expected reward is 0 and only the exploration bonus orders the slate", () => {
-    const flat = OnlineModel.create({ dim: DIM, alpha: 0.25, prior: { session: 0, longTerm: 0, strength: 1 } });
-    for (const slot of rank(flat, catalog, clicked)) expect(slot.expectedReward).toBe(0);
-  });
+  it(
+    "is what does it: with a zero prior every expected reward is 0 " +
+      "and only the exploration bonus orders the slate",
+    () => {
+      const flat = OnlineModel.create({ dim: DIM, alpha: 0.25, prior: { session: 0, longTerm: 0, strength: 1 } });
+      for (const slot of rank(flat, catalog, clicked)) expect(slot.expectedReward).toBe(0);
+    },
+  );
 
-  it("is corrected by feedback: where shoppers click away from their session's category, the slate follows them", () => {
-    const model = OnlineModel.create({ dim: DIM, alpha: 0 });
-    const category = catalog.get("i6")!.category;
-    for (let round = 0; round < 5; round++) {
-      for (const slot of rank(model, catalog, clicked, 199)) {
-        model.apply({
-          itemId: slot.item.itemId,
-          shared: slot.shared,
-          arm: slot.arm,
-          reward: slot.item.category === category ? 0 : 1,
-        });
+  it(
+    "is corrected by feedback: where shoppers click away from their session's category, " + "the slate follows them",
+    () => {
+      const model = OnlineModel.create({ dim: DIM, alpha: 0 });
+      const category = catalog.get("i6")!.category;
+      for (let round = 0; round < 5; round++) {
+        for (const slot of rank(model, catalog, clicked, 199)) {
+          model.apply({
+            itemId: slot.item.itemId,
+            shared: slot.shared,
+            arm: slot.arm,
+            reward: slot.item.category === category ? 0 : 1,
+          });
+        }
       }
-    }
-    expect(rank(model, catalog, clicked).filter((s) => s.item.category === category)).toHaveLength(0);
-  });
+      expect(rank(model, catalog, clicked).filter((s) => s.item.category === category)).toHaveLength(0);
+    },
+  );
 });

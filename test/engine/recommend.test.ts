@@ -2,23 +2,26 @@ import { describe, expect, it } from "vitest";
 import { counted, flowHarness, settle } from "./flow-harness";
 
 describe("recommend over in-process stores", () => {
-  it("answers k distinct items with their propensities, stores the serving context first and logs the impression", async () => {
-    const h = flowHarness();
-    const rec = await h.recommend({ k: 4 });
-    expect(rec.degraded).toEqual([]);
-    expect(rec.items).toHaveLength(4);
-    expect(new Set(rec.items.map((s) => s.itemId)).size).toBe(4);
-    expect(rec.items.map((s) => s.position)).toEqual([0, 1, 2, 3]);
-    for (const slot of rec.items) {
-      expect(slot.propensity).toBeGreaterThan(0);
-      expect(slot.propensity).toBeLessThanOrEqual(1);
-    }
-    // Stored before the answer: feedback arriving right after finds it.
-    const stored = await h.servingContexts.store.get(rec.recommendationId);
-    expect(stored?.items.map((s) => s.itemId)).toEqual(rec.items.map((s) => s.itemId));
-    await settle();
-    expect(h.log.impressions.map((i) => i.recommendationId)).toEqual([rec.recommendationId]);
-  });
+  it(
+    "answers k distinct items with their propensities, " + "stores the serving context first and logs the impression",
+    async () => {
+      const h = flowHarness();
+      const rec = await h.recommend({ k: 4 });
+      expect(rec.degraded).toEqual([]);
+      expect(rec.items).toHaveLength(4);
+      expect(new Set(rec.items.map((s) => s.itemId)).size).toBe(4);
+      expect(rec.items.map((s) => s.position)).toEqual([0, 1, 2, 3]);
+      for (const slot of rec.items) {
+        expect(slot.propensity).toBeGreaterThan(0);
+        expect(slot.propensity).toBeLessThanOrEqual(1);
+      }
+      // Stored before the answer: feedback arriving right after finds it.
+      const stored = await h.servingContexts.store.get(rec.recommendationId);
+      expect(stored?.items.map((s) => s.itemId)).toEqual(rec.items.map((s) => s.itemId));
+      await settle();
+      expect(h.log.impressions.map((i) => i.recommendationId)).toEqual([rec.recommendationId]);
+    },
+  );
 
   it("leaves out what the shopper acted on in this session", async () => {
     const h = flowHarness({ items: 6 });

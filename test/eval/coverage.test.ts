@@ -80,28 +80,32 @@ function covered(results: EvaluationResult[], estimators: EstimatorName[]): Reco
 }
 
 describe("95% intervals against the ground truth", () => {
-  it("every estimator covers each policy's true value in at least 90% of seeds on uniform logs; replay and IPS agree", async () => {
-    const results = await runSeeds("uniform");
-    const counts = covered(results, ["replay", "ips", "snips", "dr"]);
-    expect(Object.keys(counts)).toHaveLength(12);
-    for (const [key, count] of Object.entries(counts))
-      expect({ key, count }).toEqual({ key, count: expect.toSatisfy((c: number) => c >= 0.9 * SEEDS) });
-    let replayHoldsIps = 0;
-    let overlapping = 0;
-    for (const result of results) {
-      expect(result.log.uniformLogging).toBe(true);
-      for (const policy of result.policies) {
-        const replay = policy.estimates.replay!;
-        const ips = policy.estimates.ips!;
-        // Two estimates of one value: the intervals overlap, and replay's (the wider: it keeps ~1/10 of
-        // the rows) holds IPS's estimate, but for the odd seed.
-        if (replay.ci[0] <= ips.ci[1] && ips.ci[0] <= replay.ci[1]) overlapping++;
-        if (replay.ci[0] <= ips.value && ips.value <= replay.ci[1]) replayHoldsIps++;
+  it(
+    "every estimator covers each policy's true value in at least 90% of seeds on uniform logs; " +
+      "replay and IPS agree",
+    async () => {
+      const results = await runSeeds("uniform");
+      const counts = covered(results, ["replay", "ips", "snips", "dr"]);
+      expect(Object.keys(counts)).toHaveLength(12);
+      for (const [key, count] of Object.entries(counts))
+        expect({ key, count }).toEqual({ key, count: expect.toSatisfy((c: number) => c >= 0.9 * SEEDS) });
+      let replayHoldsIps = 0;
+      let overlapping = 0;
+      for (const result of results) {
+        expect(result.log.uniformLogging).toBe(true);
+        for (const policy of result.policies) {
+          const replay = policy.estimates.replay!;
+          const ips = policy.estimates.ips!;
+          // Two estimates of one value: the intervals overlap, and replay's (the wider: it keeps ~1/10 of
+          // the rows) holds IPS's estimate, but for the odd seed.
+          if (replay.ci[0] <= ips.ci[1] && ips.ci[0] <= replay.ci[1]) overlapping++;
+          if (replay.ci[0] <= ips.value && ips.value <= replay.ci[1]) replayHoldsIps++;
+        }
       }
-    }
-    expect(overlapping).toBeGreaterThanOrEqual(0.95 * SEEDS * targets.length);
-    expect(replayHoldsIps).toBeGreaterThanOrEqual(0.9 * SEEDS * targets.length);
-  });
+      expect(overlapping).toBeGreaterThanOrEqual(0.95 * SEEDS * targets.length);
+      expect(replayHoldsIps).toBeGreaterThanOrEqual(0.9 * SEEDS * targets.length);
+    },
+  );
 
   it("IPS, SNIPS and DR cover the truth on ε-greedy logs, where replay is biased and warned about", async () => {
     const results = await runSeeds("egreedy");

@@ -62,27 +62,30 @@ describe("IPS and SNIPS", () => {
     expect(replay!.value).toBe(0.5);
   });
 
-  it("SNIPS is self-normalised: weights sum to n when the target is the logging policy, and to about n otherwise", async () => {
-    const score = staticScorer(world);
-    const loggingItself = {
-      name: "logging",
-      create: () =>
-        staticPolicy("logging", 0.3, (_i, index, d) => score(index, d.row.context as unknown as WorldContext)),
-    };
-    const rows = [
-      ...generateLog(world, { policy: "egreedy", epsilon: 0.3, events: 4000, candidatesPerEvent: 10, seed: 3 }),
-    ];
-    const result = await evaluate(rows, { catalog, policies: [loggingItself, byPopularity], bootstrap: 50 });
-    const [same, other] = result.policies;
-    expect(same!.estimates.snips!.weightSum).toBeCloseTo(4000, 6);
-    expect(same!.estimates.snips!.value).toBeCloseTo(result.log.meanReward, 12);
-    expect(same!.estimates.ips!.value).toBeCloseTo(result.log.meanReward, 12);
-    // E[π/μ] = 1 row by row, so Σw/n is near 1 (here within 10%), and SNIPS = IPS · n / Σw exactly.
-    const weightSum = other!.estimates.snips!.weightSum!;
-    expect(weightSum / 4000).toBeGreaterThan(0.9);
-    expect(weightSum / 4000).toBeLessThan(1.1);
-    expect(other!.estimates.snips!.value).toBeCloseTo((other!.estimates.ips!.value * 4000) / weightSum, 12);
-  });
+  it(
+    "SNIPS is self-normalised: weights sum to n when the target is the logging policy, " + "and to about n otherwise",
+    async () => {
+      const score = staticScorer(world);
+      const loggingItself = {
+        name: "logging",
+        create: () =>
+          staticPolicy("logging", 0.3, (_i, index, d) => score(index, d.row.context as unknown as WorldContext)),
+      };
+      const rows = [
+        ...generateLog(world, { policy: "egreedy", epsilon: 0.3, events: 4000, candidatesPerEvent: 10, seed: 3 }),
+      ];
+      const result = await evaluate(rows, { catalog, policies: [loggingItself, byPopularity], bootstrap: 50 });
+      const [same, other] = result.policies;
+      expect(same!.estimates.snips!.weightSum).toBeCloseTo(4000, 6);
+      expect(same!.estimates.snips!.value).toBeCloseTo(result.log.meanReward, 12);
+      expect(same!.estimates.ips!.value).toBeCloseTo(result.log.meanReward, 12);
+      // E[π/μ] = 1 row by row, so Σw/n is near 1 (here within 10%), and SNIPS = IPS · n / Σw exactly.
+      const weightSum = other!.estimates.snips!.weightSum!;
+      expect(weightSum / 4000).toBeGreaterThan(0.9);
+      expect(weightSum / 4000).toBeLessThan(1.1);
+      expect(other!.estimates.snips!.value).toBeCloseTo((other!.estimates.ips!.value * 4000) / weightSum, 12);
+    },
+  );
 
   it("clipping caps each weight at W and reports how many rows it clipped", async () => {
     const rows = [
@@ -131,36 +134,44 @@ describe("DR's reward model", () => {
     return new Decision(index, full, candidates, candidates.ids.indexOf(full.itemId), catalogOf, state);
   };
 
-  it("predicts from earlier rows only: overall → item → (context, item) means, each shrunk by 5 pseudo-observations", () => {
-    const model = new OnlineRewardModel(3);
-    const out = new Float64Array(3);
-    model.predict(decision(0, {}), out);
-    expect([...out]).toEqual([0, 0, 0]);
-    model.observe(decision(0, { itemId: "a", reward: 1, context: { page: "home" } }));
-    model.observe(decision(1, { itemId: "a", reward: 1, context: { page: "home" } }));
-    model.observe(decision(2, { itemId: "b", reward: 0, context: { page: "cart" } }));
-    // Overall mean m = 2/3. Item a: (2 + 5m) / (2 + 5); in context home: (2 + 5·r̂(a)) / (2 + 5).
-    const m = 2 / 3;
-    const itemA = (2 + 5 * m) / 7;
-    const itemB = (0 + 5 * m) / 6;
-    model.predict(decision(3, { context: { page: "home" } }), out);
-    expect(out[0]).toBeCloseTo((2 + 5 * itemA) / 7, 12);
-    expect(out[1]).toBeCloseTo(itemB, 12); // b was never seen at home: its context mean is its item mean
-    expect(out[2]).toBeCloseTo(m, 12); // c was never seen at all
-    // A context never seen (and not yet tracked) falls back to the item level.
-    model.predict(decision(4, { context: { page: "product" } }), out);
-    expect(out[0]).toBeCloseTo(itemA, 12);
-    expect(OnlineRewardModel.DESCRIPTION).toMatch(/fitted on earlier rows only/);
-  });
+  it(
+    "predicts from earlier rows only: overall → item → (context, item) means, " +
+      "each shrunk by 5 pseudo-observations",
+    () => {
+      const model = new OnlineRewardModel(3);
+      const out = new Float64Array(3);
+      model.predict(decision(0, {}), out);
+      expect([...out]).toEqual([0, 0, 0]);
+      model.observe(decision(0, { itemId: "a", reward: 1, context: { page: "home" } }));
+      model.observe(decision(1, { itemId: "a", reward: 1, context: { page: "home" } }));
+      model.observe(decision(2, { itemId: "b", reward: 0, context: { page: "cart" } }));
+      // Overall mean m = 2/3. Item a: (2 + 5m) / (2 + 5); in context home: (2 + 5·r̂(a)) / (2 + 5).
+      const m = 2 / 3;
+      const itemA = (2 + 5 * m) / 7;
+      const itemB = (0 + 5 * m) / 6;
+      model.predict(decision(3, { context: { page: "home" } }), out);
+      expect(out[0]).toBeCloseTo((2 + 5 * itemA) / 7, 12);
+      expect(out[1]).toBeCloseTo(itemB, 12); // b was never seen at home: its context mean is its item mean
+      expect(out[2]).toBeCloseTo(m, 12); // c was never seen at all
+      // A context never seen (and not yet tracked) falls back to the item level.
+      model.predict(decision(4, { context: { page: "product" } }), out);
+      expect(out[0]).toBeCloseTo(itemA, 12);
+      expect(OnlineRewardModel.DESCRIPTION).toMatch(/fitted on earlier rows only/);
+    },
+  );
 
-  it("DR is the direct estimate plus the weighted residual: with a uniform target on a uniform log it is the mean reward plus a zero-mean correction", async () => {
-    const rows = [...generateLog(world, { policy: "uniform", events: 3000, candidatesPerEvent: 10, seed: 5 })];
-    const result = await evaluate(rows, { catalog, policies: [{ kind: "random" }], bootstrap: 50 });
-    const { dr, ips } = result.policies[0]!.estimates;
-    expect(ips!.value).toBeCloseTo(result.log.meanReward, 12);
-    expect(Math.abs(dr!.value - ips!.value)).toBeLessThan(0.005);
-    expect(dr!.rewardModel).toBe(OnlineRewardModel.DESCRIPTION);
-  });
+  it(
+    "DR is the direct estimate plus the weighted residual: with a uniform target on a uniform log it is the " +
+      "mean reward plus a zero-mean correction",
+    async () => {
+      const rows = [...generateLog(world, { policy: "uniform", events: 3000, candidatesPerEvent: 10, seed: 5 })];
+      const result = await evaluate(rows, { catalog, policies: [{ kind: "random" }], bootstrap: 50 });
+      const { dr, ips } = result.policies[0]!.estimates;
+      expect(ips!.value).toBeCloseTo(result.log.meanReward, 12);
+      expect(Math.abs(dr!.value - ips!.value)).toBeLessThan(0.005);
+      expect(dr!.rewardModel).toBe(OnlineRewardModel.DESCRIPTION);
+    },
+  );
 });
 
 describe("bootstrap", () => {

@@ -173,7 +173,8 @@ describe("recs evaluate", () => {
     expect(printed).toContain(`${path}:4: "propensity" must be in (0, 1], got 0`);
     expect(printed).toContain(`${path}:9: is not valid JSON`);
     expect(printed).toContain(
-      `1 rows skipped for items not in the catalog:\n  ${path}:8: "candidates" names item "no-such-item", which is not in the catalog`,
+      `1 rows skipped for items not in the catalog:\n  ${path}:8: "candidates" names item "no-such-item", ` +
+        `which is not in the catalog`,
     );
     const report = JSON.parse(await readFile(join(dir, "bad.json"), "utf8"));
     expect(report.log).toMatchObject({ rowsEvaluated: 48, malformedLines: 2, unknownItems: 1 });

@@ -14,7 +14,8 @@ export function canStartRedisCluster(): boolean {
     spawnSync("redis-server", ["--version"]).status === 0 && spawnSync("redis-cli", ["--version"]).status === 0;
   if (!found && IN_CI)
     throw new Error(
-      "redis-server and redis-cli are not on PATH: CI=true, so the Redis Cluster failover suite must not skip. Install Redis.",
+      "redis-server and redis-cli are not on PATH: CI=true, so the Redis Cluster failover suite must not skip. " +
+        "Install Redis.",
     );
   if (!found)
     console.warn("redis-server or redis-cli is not on PATH: skipping the Redis Cluster failover suite outside CI");

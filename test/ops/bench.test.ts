@@ -109,63 +109,73 @@ describe("recs bench against the real service", () => {
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
   });
 
-  it("reports the server's CPU per call over the phase from its metrics endpoint, and names a wrong endpoint", async () => {
-    const report = await runBench({ ...base, durationS: 1, serverMetrics: `127.0.0.1:${t.service.metricsPort}` });
-    const cpu = report.serverCpu!;
-    // The service runs in this test's process, so its CPU includes the load generator's: only the shape is checked.
-    expect(cpu.seconds).toBeGreaterThan(0);
-    expect(cpu.per).toBe("call");
-    expect(cpu.perUnitMs).toBeCloseTo((cpu.seconds * 1000) / report.service!.calls, 9);
-    expect(reportText(report)).toMatch(
-      /server CPU over the phase \(its \/metrics\): \d+\.\d+ s = \d+\.\d+ ms per call/,
-    );
-    // The whole machine's CPU (Linux): at least this process's own, never more than every core.
-    const machine = report.machineCpu!;
-    expect(machine.seconds).toBeGreaterThan(0);
-    expect(machine.coresBusy).toBeGreaterThan(0);
-    expect(machine.coresBusy).toBeLessThanOrEqual(report.machine.cpus + 0.01);
-    expect(machine.perUnitMs).toBeCloseTo((machine.seconds * 1000) / report.service!.calls, 9);
-    expect(reportText(report)).toMatch(
-      /this machine's CPU over the phase \(\/proc\/stat, every process\): \d+\.\d\d of \d+ cores busy, \d+\.\d+ s = \d+\.\d+ ms per call/,
-    );
-    const nowhere = await freePort();
-    await expect(runBench({ ...base, durationS: 1, serverMetrics: `127.0.0.1:${nowhere}` })).rejects.toThrow(
-      new RegExp(`--server-metrics 127.0.0.1:${nowhere}: .*RECS_METRICS_PORT`),
-    );
-    await expect(runBench({ ...base, durationS: 1, serverMetrics: "10.0.0.1:9464" })).rejects.toThrow(
-      /only loads this machine/,
-    );
-  });
+  it(
+    "reports the server's CPU per call over the phase from its metrics endpoint, " + "and names a wrong endpoint",
+    async () => {
+      const report = await runBench({ ...base, durationS: 1, serverMetrics: `127.0.0.1:${t.service.metricsPort}` });
+      const cpu = report.serverCpu!;
+      // The service runs in this test's process, so its CPU includes the load generator's: only the shape is checked.
+      expect(cpu.seconds).toBeGreaterThan(0);
+      expect(cpu.per).toBe("call");
+      expect(cpu.perUnitMs).toBeCloseTo((cpu.seconds * 1000) / report.service!.calls, 9);
+      expect(reportText(report)).toMatch(
+        /server CPU over the phase \(its \/metrics\): \d+\.\d+ s = \d+\.\d+ ms per call/,
+      );
+      // The whole machine's CPU (Linux): at least this process's own, never more than every core.
+      const machine = report.machineCpu!;
+      expect(machine.seconds).toBeGreaterThan(0);
+      expect(machine.coresBusy).toBeGreaterThan(0);
+      expect(machine.coresBusy).toBeLessThanOrEqual(report.machine.cpus + 0.01);
+      expect(machine.perUnitMs).toBeCloseTo((machine.seconds * 1000) / report.service!.calls, 9);
+      expect(reportText(report)).toMatch(
+        new RegExp(
+          String.raw`this machine's CPU over the phase \(\/proc\/stat, every process\): ` +
+            String.raw`\d+\.\d\d of \d+ cores busy, \d+\.\d+ s = \d+\.\d+ ms per call`,
+        ),
+      );
+      const nowhere = await freePort();
+      await expect(runBench({ ...base, durationS: 1, serverMetrics: `127.0.0.1:${nowhere}` })).rejects.toThrow(
+        new RegExp(`--server-metrics 127.0.0.1:${nowhere}: .*RECS_METRICS_PORT`),
+      );
+      await expect(runBench({ ...base, durationS: 1, serverMetrics: "10.0.0.1:9464" })).rejects.toThrow(
+        /only loads this machine/,
+      );
+    },
+  );
 
-  it("spreads the load over --connections connections of its own (one HTTP/2 connection reaches one RECS_WORKERS process)", async () => {
-    const [host, port] = t.target.split(":");
-    // Connections open on first use: seeding's one, then one per connection the phase used.
-    const cases = [
-      { connections: 1, ingest: false, accepted: 1 },
-      { connections: 3, ingest: false, accepted: 4 }, // concurrency 4 uses all three
-      { connections: 2, ingest: true, accepted: 3 }, // two streams, one on each
-    ];
-    for (const { connections, ingest, accepted } of cases) {
-      const proxy = new FaultProxy(host!, Number(port));
-      await proxy.start();
-      try {
-        const report = await runBench({
-          ...base,
-          target: `127.0.0.1:${proxy.port}`,
-          durationS: 1,
-          connections,
-          ingest,
-        });
-        expect(report.connections).toBe(connections);
-        expect(proxy.connectionsAccepted).toBe(accepted);
-        expect(ingest ? report.ingest!.errors : report.service!.errors).toEqual({});
-      } finally {
-        await proxy.stop();
+  it(
+    "spreads the load over --connections connections of its own " +
+      "(one HTTP/2 connection reaches one RECS_WORKERS process)",
+    async () => {
+      const [host, port] = t.target.split(":");
+      // Connections open on first use: seeding's one, then one per connection the phase used.
+      const cases = [
+        { connections: 1, ingest: false, accepted: 1 },
+        { connections: 3, ingest: false, accepted: 4 }, // concurrency 4 uses all three
+        { connections: 2, ingest: true, accepted: 3 }, // two streams, one on each
+      ];
+      for (const { connections, ingest, accepted } of cases) {
+        const proxy = new FaultProxy(host!, Number(port));
+        await proxy.start();
+        try {
+          const report = await runBench({
+            ...base,
+            target: `127.0.0.1:${proxy.port}`,
+            durationS: 1,
+            connections,
+            ingest,
+          });
+          expect(report.connections).toBe(connections);
+          expect(proxy.connectionsAccepted).toBe(accepted);
+          expect(ingest ? report.ingest!.errors : report.service!.errors).toEqual({});
+        } finally {
+          await proxy.stop();
+        }
       }
-    }
-    const text = reportText(await runBench({ ...base, durationS: 1, connections: 2 }));
-    expect(text).toMatch(/concurrency 4 over 2 connections/);
-  });
+      const text = reportText(await runBench({ ...base, durationS: 1, connections: 2 }));
+      expect(text).toMatch(/concurrency 4 over 2 connections/);
+    },
+  );
 
   it("loads several --target servers at once and reports each and the total", async () => {
     const port = t.target.split(":")[1]!;

@@ -126,7 +126,8 @@ describe("the live page on the metrics port, in a real browser", () => {
 
     // Strings, not functions: the test is compiled without the DOM library.
     const shown = await page.evaluate<Record<string, string>>(
-      `Object.fromEntries([...document.querySelectorAll("[data-figure]")].map((el) => [el.dataset.figure, el.dataset.value ?? ""]))`,
+      `Object.fromEntries([...document.querySelectorAll("[data-figure]")]` +
+        `.map((el) => [el.dataset.figure, el.dataset.value ?? ""]))`,
     );
     const text = await (await fetch(`${origin}/metrics`)).text();
     const value = scrapeValues(text);
@@ -174,7 +175,8 @@ describe("the live page on the metrics port, in a real browser", () => {
 
     // Clicks by slot: one bar per position, each the counter's value.
     const bars = await page.evaluate<Record<string, number>>(
-      `Object.fromEntries([...document.querySelectorAll("rect[data-position]")].map((el) => [el.dataset.position, Number(el.dataset.value)]))`,
+      `Object.fromEntries([...document.querySelectorAll("rect[data-position]")]` +
+        `.map((el) => [el.dataset.position, Number(el.dataset.value)]))`,
     );
     for (const position of ["0", "1", "2", "3"])
       expect(bars[position]).toBe(value("recs_clicks_by_position_total", { position }));

@@ -71,8 +71,11 @@ describe("start-up: Kubernetes probes on the metrics port, and warnings instead 
         .filter((line) => line.level === 40)
         .map((line) => line.msg);
       expect(warnings).toEqual([
-        "the sample catalog's embeddings have 32 values but RECS_EMBEDDING_DIM is 8; not loaded (set RECS_LOAD_SAMPLE_CATALOG=never to skip it)",
-        "the catalog is empty, so every Recommend answers with no items: load one with Catalog.UpsertItems or `recs load-catalog FILE` (on the embedded store, while the server is stopped)",
+        "the sample catalog's embeddings have 32 values but RECS_EMBEDDING_DIM is 8; " +
+          "not loaded (set RECS_LOAD_SAMPLE_CATALOG=never to skip it)",
+        "the catalog is empty, so every Recommend answers with no items: " +
+          "load one with Catalog.UpsertItems or `recs load-catalog FILE` (on the embedded store, " +
+          "while the server is stopped)",
       ]);
       const client = new RecsClient(ops.target);
       expect((await client.recommend({ userId: "u", sessionId: "s" })).items).toEqual([]);

@@ -10,7 +10,8 @@ const haveOpenssl = opensslAvailable();
 // Under CI the TLS suite must run: a silent skip would let TLS break unnoticed.
 if (!haveOpenssl && IN_CI)
   throw new Error(
-    "openssl CLI not found, and CI=true: install openssl (Debian package openssl) so the TLS suite can make its certificates",
+    "openssl CLI not found, and CI=true: install openssl (Debian package openssl) " +
+      "so the TLS suite can make its certificates",
   );
 if (!haveOpenssl)
   console.warn("openssl CLI not found: skipping the TLS suite (node:crypto cannot issue X.509 certificates)");

@@ -69,7 +69,8 @@ describe("OpenTelemetry traces", () => {
     await storage?.drop();
   });
 
-  it("exports a Recommend as one trace: the server span with the request id, its store calls as child spans", async () => {
+  it("exports a Recommend as one trace: the server span with the request id, " +
+    "its store calls as child spans", async () => {
     await client.recommend(
       { userId: "trace-user", sessionId: "trace-session", k: 3 },
       client.metadata({ "x-request-id": "trace-req-1" }),

@@ -39,7 +39,8 @@ describe.runIf(enabled)("a process killed in the middle of a big IngestFeedback 
   const feedbackCount = async (linkedOnly = false) =>
     (
       await db.query(
-        `SELECT count(*)::int AS n FROM events WHERE kind = 'feedback'${linkedOnly ? " AND update_shared IS NOT NULL" : ""}`,
+        `SELECT count(*)::int AS n FROM events ` +
+          `WHERE kind = 'feedback'${linkedOnly ? " AND update_shared IS NOT NULL" : ""}`,
       )
     ).rows[0].n as number;
 
@@ -107,7 +108,8 @@ describe.runIf(enabled)("a process killed in the middle of a big IngestFeedback 
       streaming.close();
       const loggedAfterKill = (await feedbackCount()) - loggedBefore;
       console.info(
-        `${signal}: ${loggedAtSignal} of ${events.length} events logged when signalled, ${loggedAfterKill} at exit (code ${exit.code}); summary ${firstSummary ? "came back" : "cut off"}`,
+        `${signal}: ${loggedAtSignal} of ${events.length} events logged when signalled, ` +
+          `${loggedAfterKill} at exit (code ${exit.code}); summary ${firstSummary ? "came back" : "cut off"}`,
       );
       expect(loggedAfterKill).toBeGreaterThan(0);
       if (signal === "SIGKILL") expect(firstSummary).toBeNull();
@@ -124,7 +126,8 @@ describe.runIf(enabled)("a process killed in the middle of a big IngestFeedback 
         // Snapshot + replay hold exactly the model updates that were logged before the kill.
         const linkedLogged = (
           await db.query(
-            `SELECT count(*)::int AS n FROM events WHERE kind = 'feedback' AND update_shared IS NOT NULL AND user_id LIKE $1`,
+            `SELECT count(*)::int AS n FROM events ` +
+              `WHERE kind = 'feedback' AND update_shared IS NOT NULL AND user_id LIKE $1`,
             [`${run}-u%`],
           )
         ).rows[0].n as number;
@@ -149,14 +152,16 @@ describe.runIf(enabled)("a process killed in the middle of a big IngestFeedback 
         // it is reported, and it is the only way the count may fall short of one update per answer.
         const trained = (
           await db.query(
-            `SELECT count(*)::int AS n FROM events WHERE kind = 'feedback' AND update_shared IS NOT NULL AND user_id LIKE $1`,
+            `SELECT count(*)::int AS n FROM events ` +
+              `WHERE kind = 'feedback' AND update_shared IS NOT NULL AND user_id LIKE $1`,
             [`${run}-u%`],
           )
         ).rows[0].n as number;
         expect(finalUpdates).toBe(before! + trained);
         if (trained < USERS * LINKED_PER_USER)
           console.warn(
-            `${signal}: ${USERS * LINKED_PER_USER - trained} answers logged untrained (serving context not read in time)`,
+            `${signal}: ${USERS * LINKED_PER_USER - trained} answers logged untrained ` +
+              `(serving context not read in time)`,
           );
         expect(trained).toBeGreaterThan(0);
         expect(await feedbackCount()).toBe(loggedBefore + events.length);

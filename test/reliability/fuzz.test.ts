@@ -176,100 +176,107 @@ describe("hostile and boundary input", () => {
     }
   });
 
-  it("a stream with bad events rejects those (index, id, reason) and accepts the rest; an empty stream is OK", async () => {
-    const events: FeedbackEvent[] = [
-      { eventId: "st-0", userId: "su", sessionId: "ss", itemId: "item-2", type: "CLICK" },
-      { eventId: "st-1", userId: "su", sessionId: "ss", itemId: "item-2", type: 42 as never },
-      { eventId: "st-2", userId: "su", sessionId: "ss", itemId: "nowhere", type: "CLICK" },
-      { eventId: "st-3", userId: "", sessionId: "ss", itemId: "item-2", type: "CLICK" },
-      { eventId: "st-4", userId: "su", sessionId: "ss", itemId: "item-3", reward: NaN, type: "CLICK" },
-      { eventId: "st-0", userId: "su", sessionId: "ss", itemId: "item-2", type: "CLICK" },
-      { eventId: "st-6", userId: "su", sessionId: "ss", itemId: "item-3", type: "PURCHASE" },
-    ];
-    const summary = await t.client.ingestFeedback(events);
-    expect(summary).toMatchObject({ received: "7", accepted: "2", duplicates: "1", rejected: "4" });
-    expect(summary.rejections.map((r) => [r.index, r.id])).toEqual([
-      ["1", "st-1"],
-      ["2", "st-2"],
-      ["3", "st-3"],
-      ["4", "st-4"],
-    ]);
-    expect(summary.rejections.map((r) => r.reason).join("\n")).toMatch(
-      /type 42[\s\S]*nowhere[\s\S]*user_id is required[\s\S]*reward/,
-    );
-    expect(await t.client.ingestFeedback([])).toMatchObject({
-      received: "0",
-      accepted: "0",
-      duplicates: "0",
-      rejected: "0",
-    });
-    const items: Item[] = [
-      { itemId: "fz-ok", embedding: testCatalog(1)[0]!.embedding },
-      { itemId: "fz-nan", embedding: [NaN, 0, 0, 0, 0, 0, 0, 0] },
-      {
-        itemId: "fz-attrs",
-        embedding: testCatalog(1)[0]!.embedding,
-        attributes: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`a${i}`, "v"])),
-      },
-      { itemId: ascii(257), embedding: testCatalog(1)[0]!.embedding },
-    ];
-    expect(await t.client.upsertItems(items)).toMatchObject({ received: "4", upserted: "1", rejected: "3" });
-  });
-
-  it(`survives ${ROUNDS} seeded random messages (seed ${SEED}) with only documented status codes, and stays healthy`, async () => {
-    const rng = seededRandom(SEED);
-    const seen = new Map<number, number>();
-    for (let round = 0; round < ROUNDS; round += 8) {
-      const calls = Array.from({ length: 8 }, () => {
-        const which = rng();
-        if (which < 0.45) {
-          return codeOf(
-            t.client.recommend({
-              userId: fuzzString(rng),
-              sessionId: pick(rng, ["", "s", ascii(300)]),
-              k: pick(rng, [0, 1, 100, 101, 2 ** 32 - 1]),
-              context: fuzzMap(rng),
-              candidateIds: rng() < 0.3 ? fuzzIds(rng) : [],
-              excludeIds: rng() < 0.2 ? fuzzIds(rng) : [],
-              category: pick(rng, ["", "cat-1", ascii(257)]),
-            }),
-          );
-        }
-        if (which < 0.85) {
-          return codeOf(
-            t.client.feedback({
-              eventId: rng() < 0.9 ? `fz-${Math.floor(rng() * 1e9)}` : fuzzString(rng),
-              userId: pick(rng, ["fu", "", ascii(257)]),
-              sessionId: pick(rng, ["fs", "", "é".repeat(129)]),
-              itemId: pick(rng, ["item-1", "item-29", "ghost", "", ascii(257)]),
-              type: fuzzEnum(rng) as never,
-              ...(rng() < 0.5 ? { reward: fuzzNumber(rng) } : {}),
-              recommendationId: pick(rng, ["", "0000", ascii(257)]),
-              occurredAtMs: pick(rng, ["0", "-1", "1700000000000", "9223372036854775807", "-9223372036854775808"]),
-            }),
-          );
-        }
-        if (which < 0.95) return codeOf(t.client.getUserState(fuzzString(rng), pick(rng, ["", "s", ascii(257)])));
-        return codeOf(t.client.getItem(fuzzString(rng)));
+  it(
+    "a stream with bad events rejects those (index, id, reason) and accepts the rest; " + "an empty stream is OK",
+    async () => {
+      const events: FeedbackEvent[] = [
+        { eventId: "st-0", userId: "su", sessionId: "ss", itemId: "item-2", type: "CLICK" },
+        { eventId: "st-1", userId: "su", sessionId: "ss", itemId: "item-2", type: 42 as never },
+        { eventId: "st-2", userId: "su", sessionId: "ss", itemId: "nowhere", type: "CLICK" },
+        { eventId: "st-3", userId: "", sessionId: "ss", itemId: "item-2", type: "CLICK" },
+        { eventId: "st-4", userId: "su", sessionId: "ss", itemId: "item-3", reward: NaN, type: "CLICK" },
+        { eventId: "st-0", userId: "su", sessionId: "ss", itemId: "item-2", type: "CLICK" },
+        { eventId: "st-6", userId: "su", sessionId: "ss", itemId: "item-3", type: "PURCHASE" },
+      ];
+      const summary = await t.client.ingestFeedback(events);
+      expect(summary).toMatchObject({ received: "7", accepted: "2", duplicates: "1", rejected: "4" });
+      expect(summary.rejections.map((r) => [r.index, r.id])).toEqual([
+        ["1", "st-1"],
+        ["2", "st-2"],
+        ["3", "st-3"],
+        ["4", "st-4"],
+      ]);
+      expect(summary.rejections.map((r) => r.reason).join("\n")).toMatch(
+        /type 42[\s\S]*nowhere[\s\S]*user_id is required[\s\S]*reward/,
+      );
+      expect(await t.client.ingestFeedback([])).toMatchObject({
+        received: "0",
+        accepted: "0",
+        duplicates: "0",
+        rejected: "0",
       });
-      for (const { code, details } of await Promise.all(calls)) {
-        seen.set(code, (seen.get(code) ?? 0) + 1);
-        if (!ALLOWED.has(code)) throw new Error(`status ${status[code]} for fuzzed input: ${details}`);
-      }
-    }
-    console.info(`fuzz seed ${SEED}: ${[...seen].map(([code, n]) => `${status[code]} ${n}`).join(", ")}`);
-    expect(seen.get(INVALID_ARGUMENT)).toBeGreaterThan(0);
-    expect(seen.get(OK)).toBeGreaterThan(0);
+      const items: Item[] = [
+        { itemId: "fz-ok", embedding: testCatalog(1)[0]!.embedding },
+        { itemId: "fz-nan", embedding: [NaN, 0, 0, 0, 0, 0, 0, 0] },
+        {
+          itemId: "fz-attrs",
+          embedding: testCatalog(1)[0]!.embedding,
+          attributes: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`a${i}`, "v"])),
+        },
+        { itemId: ascii(257), embedding: testCatalog(1)[0]!.embedding },
+      ];
+      expect(await t.client.upsertItems(items)).toMatchObject({ received: "4", upserted: "1", rejected: "3" });
+    },
+  );
 
-    const health = healthClient(t.target);
-    const serving = await new Promise<string>((resolve, reject) =>
-      health.Check({ service: "recs.v1.Recommender" }, (err, res) => (err ? reject(err) : resolve(res!.status))),
-    );
-    health.close();
-    expect(serving).toBe("SERVING");
-    const normal = await t.client.recommend({ userId: "after-fuzz", sessionId: "s", k: 5 });
-    expect(normal.items).toHaveLength(5);
-    // No hostile input tripped a store's circuit breaker: a stranger is served from the stores.
-    expect(normal.degraded).toEqual([]);
-  });
+  it(
+    `survives ${ROUNDS} seeded random messages (seed ${SEED}) with only documented status codes, ` +
+      `and stays healthy`,
+    async () => {
+      const rng = seededRandom(SEED);
+      const seen = new Map<number, number>();
+      for (let round = 0; round < ROUNDS; round += 8) {
+        const calls = Array.from({ length: 8 }, () => {
+          const which = rng();
+          if (which < 0.45) {
+            return codeOf(
+              t.client.recommend({
+                userId: fuzzString(rng),
+                sessionId: pick(rng, ["", "s", ascii(300)]),
+                k: pick(rng, [0, 1, 100, 101, 2 ** 32 - 1]),
+                context: fuzzMap(rng),
+                candidateIds: rng() < 0.3 ? fuzzIds(rng) : [],
+                excludeIds: rng() < 0.2 ? fuzzIds(rng) : [],
+                category: pick(rng, ["", "cat-1", ascii(257)]),
+              }),
+            );
+          }
+          if (which < 0.85) {
+            return codeOf(
+              t.client.feedback({
+                eventId: rng() < 0.9 ? `fz-${Math.floor(rng() * 1e9)}` : fuzzString(rng),
+                userId: pick(rng, ["fu", "", ascii(257)]),
+                sessionId: pick(rng, ["fs", "", "é".repeat(129)]),
+                itemId: pick(rng, ["item-1", "item-29", "ghost", "", ascii(257)]),
+                type: fuzzEnum(rng) as never,
+                ...(rng() < 0.5 ? { reward: fuzzNumber(rng) } : {}),
+                recommendationId: pick(rng, ["", "0000", ascii(257)]),
+                occurredAtMs: pick(rng, ["0", "-1", "1700000000000", "9223372036854775807", "-9223372036854775808"]),
+              }),
+            );
+          }
+          if (which < 0.95) return codeOf(t.client.getUserState(fuzzString(rng), pick(rng, ["", "s", ascii(257)])));
+          return codeOf(t.client.getItem(fuzzString(rng)));
+        });
+        for (const { code, details } of await Promise.all(calls)) {
+          seen.set(code, (seen.get(code) ?? 0) + 1);
+          if (!ALLOWED.has(code)) throw new Error(`status ${status[code]} for fuzzed input: ${details}`);
+        }
+      }
+      console.info(`fuzz seed ${SEED}: ${[...seen].map(([code, n]) => `${status[code]} ${n}`).join(", ")}`);
+      expect(seen.get(INVALID_ARGUMENT)).toBeGreaterThan(0);
+      expect(seen.get(OK)).toBeGreaterThan(0);
+
+      const health = healthClient(t.target);
+      const serving = await new Promise<string>((resolve, reject) =>
+        health.Check({ service: "recs.v1.Recommender" }, (err, res) => (err ? reject(err) : resolve(res!.status))),
+      );
+      health.close();
+      expect(serving).toBe("SERVING");
+      const normal = await t.client.recommend({ userId: "after-fuzz", sessionId: "s", k: 5 });
+      expect(normal.items).toHaveLength(5);
+      // No hostile input tripped a store's circuit breaker: a stranger is served from the stores.
+      expect(normal.degraded).toEqual([]);
+    },
+  );
 });

@@ -39,7 +39,8 @@ describe.runIf(enabled)("overload: more calls than RECS_MAX_IN_FLIGHT while the 
       const ok = codes.filter((c) => c === status.OK).length;
       const refused = calls.filter((c) => c.error?.code === status.RESOURCE_EXHAUSTED);
       console.info(
-        `overload: ${ok} served, ${refused.length} refused; heap grew ${((process.memoryUsage().heapUsed - heapBefore) / 1e6).toFixed(1)} MB`,
+        `overload: ${ok} served, ${refused.length} refused; ` +
+          `heap grew ${((process.memoryUsage().heapUsed - heapBefore) / 1e6).toFixed(1)} MB`,
       );
       expect(new Set(codes)).toEqual(new Set([status.OK, status.RESOURCE_EXHAUSTED]));
       expect(ok).toBeGreaterThanOrEqual(MAX_IN_FLIGHT);

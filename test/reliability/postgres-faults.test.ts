@@ -22,88 +22,92 @@ describe.runIf(enabled)("Postgres down, and both stores down, through fault prox
   });
   afterAll(() => s?.close());
 
-  it("serves from cache, session and popularity; refuses Feedback without half-applying it; a retry lands exactly once", async () => {
-    const engine = s.t.service.engine;
-    // A known user: cached by this replica, with a session and a recommendation to answer.
-    const first = await s.t.client.recommend({ userId: "known", sessionId: "known-s", k: 4 });
-    expect(
-      (
-        await s.t.client.feedback({
-          eventId: "pg-1",
+  it(
+    "serves from cache, session and popularity; refuses Feedback without half-applying it; " +
+      "a retry lands exactly once",
+    async () => {
+      const engine = s.t.service.engine;
+      // A known user: cached by this replica, with a session and a recommendation to answer.
+      const first = await s.t.client.recommend({ userId: "known", sessionId: "known-s", k: 4 });
+      expect(
+        (
+          await s.t.client.feedback({
+            eventId: "pg-1",
+            userId: "known",
+            sessionId: "known-s",
+            itemId: first.items[0]!.itemId,
+            type: "CLICK",
+            recommendationId: first.recommendationId,
+          })
+        ).duplicate,
+      ).toBe(false);
+      const before = await s.t.client.getUserState("known", "known-s");
+      const modelBefore = engine.model.updateCount;
+      const feedbackIdsBefore = await s.db.query("SELECT count(*)::int AS n FROM events WHERE kind = 'feedback'");
+
+      await s.postgresProxy.cut();
+      let retried: {
+        eventId: string;
+        userId: string;
+        sessionId: string;
+        itemId: string;
+        type: "PURCHASE";
+        recommendationId: string;
+      };
+      try {
+        const cached = await timed(() => s.t.client.recommend({ userId: "known", sessionId: "known-s", k: 4 }));
+        expect(cached.error).toBeUndefined();
+        expect(cached.value!.degraded).not.toContain("user_store");
+        expect(cached.value!.items).toHaveLength(4);
+
+        const unknown = await timed(() => s.t.client.recommend({ userId: "never-cached", sessionId: "fresh-s", k: 4 }));
+        expect(unknown.error).toBeUndefined();
+        expect(unknown.value!.degraded).toContain("user_store");
+        expect(unknown.value!.items).toHaveLength(4);
+        expect(unknown.ms).toBeLessThan(DEADLINE + SLACK_MS);
+
+        retried = {
+          eventId: "pg-retry",
           userId: "known",
           sessionId: "known-s",
-          itemId: first.items[0]!.itemId,
-          type: "CLICK",
-          recommendationId: first.recommendationId,
-        })
-      ).duplicate,
-    ).toBe(false);
-    const before = await s.t.client.getUserState("known", "known-s");
-    const modelBefore = engine.model.updateCount;
-    const feedbackIdsBefore = await s.db.query("SELECT count(*)::int AS n FROM events WHERE kind = 'feedback'");
+          itemId: cached.value!.items[1]!.itemId,
+          type: "PURCHASE",
+          recommendationId: cached.value!.recommendationId,
+        };
+        const refused = await timed(() => s.t.client.feedback(retried));
+        expect(refused.error).toMatchObject({
+          code: status.UNAVAILABLE,
+          details: expect.stringMatching(/retry the same event_id/),
+        });
+        expect(refused.ms).toBeLessThan(5_000);
+        // Nothing of the refused event reached the model while the log was down.
+        expect(engine.model.updateCount).toBe(modelBefore);
+      } finally {
+        await s.postgresProxy.pass();
+      }
 
-    await s.postgresProxy.cut();
-    let retried: {
-      eventId: string;
-      userId: string;
-      sessionId: string;
-      itemId: string;
-      type: "PURCHASE";
-      recommendationId: string;
-    };
-    try {
-      const cached = await timed(() => s.t.client.recommend({ userId: "known", sessionId: "known-s", k: 4 }));
-      expect(cached.error).toBeUndefined();
-      expect(cached.value!.degraded).not.toContain("user_store");
-      expect(cached.value!.items).toHaveLength(4);
-
-      const unknown = await timed(() => s.t.client.recommend({ userId: "never-cached", sessionId: "fresh-s", k: 4 }));
-      expect(unknown.error).toBeUndefined();
-      expect(unknown.value!.degraded).toContain("user_store");
-      expect(unknown.value!.items).toHaveLength(4);
-      expect(unknown.ms).toBeLessThan(DEADLINE + SLACK_MS);
-
-      retried = {
-        eventId: "pg-retry",
-        userId: "known",
-        sessionId: "known-s",
-        itemId: cached.value!.items[1]!.itemId,
-        type: "PURCHASE",
-        recommendationId: cached.value!.recommendationId,
-      };
-      const refused = await timed(() => s.t.client.feedback(retried));
-      expect(refused.error).toMatchObject({
-        code: status.UNAVAILABLE,
-        details: expect.stringMatching(/retry the same event_id/),
-      });
-      expect(refused.ms).toBeLessThan(5_000);
-      // Nothing of the refused event reached the model while the log was down.
+      // After recovery: no session append, no interaction, no model update from the refused event.
+      await eventually(async () => {
+        const after = await s.t.client.getUserState("known", "known-s");
+        expect(after.interactionCount).toBe(before.interactionCount);
+        expect(after.session).toEqual(before.session);
+      }, 10_000);
       expect(engine.model.updateCount).toBe(modelBefore);
-    } finally {
-      await s.postgresProxy.pass();
-    }
+      expect((await s.db.query("SELECT count(*)::int AS n FROM events WHERE kind = 'feedback'")).rows[0].n).toBe(
+        feedbackIdsBefore.rows[0].n,
+      );
 
-    // After recovery: no session append, no interaction, no model update from the refused event.
-    await eventually(async () => {
+      // The client retries the same event_id: it lands once, and only once.
+      const landed = await s.t.client.feedback(retried!);
+      expect(landed).toMatchObject({ duplicate: false, appliedToModel: true });
+      const again = await s.t.client.feedback(retried!);
+      expect(again).toMatchObject({ duplicate: true, appliedToModel: false });
       const after = await s.t.client.getUserState("known", "known-s");
-      expect(after.interactionCount).toBe(before.interactionCount);
-      expect(after.session).toEqual(before.session);
-    }, 10_000);
-    expect(engine.model.updateCount).toBe(modelBefore);
-    expect((await s.db.query("SELECT count(*)::int AS n FROM events WHERE kind = 'feedback'")).rows[0].n).toBe(
-      feedbackIdsBefore.rows[0].n,
-    );
-
-    // The client retries the same event_id: it lands once, and only once.
-    const landed = await s.t.client.feedback(retried!);
-    expect(landed).toMatchObject({ duplicate: false, appliedToModel: true });
-    const again = await s.t.client.feedback(retried!);
-    expect(again).toMatchObject({ duplicate: true, appliedToModel: false });
-    const after = await s.t.client.getUserState("known", "known-s");
-    expect(Number(after.interactionCount)).toBe(Number(before.interactionCount) + 1);
-    expect(after.session.map((e) => e.itemId)).toEqual([retried!.itemId, ...before.session.map((e) => e.itemId)]);
-    expect(engine.model.updateCount).toBe(modelBefore + 1);
-  });
+      expect(Number(after.interactionCount)).toBe(Number(before.interactionCount) + 1);
+      expect(after.session.map((e) => e.itemId)).toEqual([retried!.itemId, ...before.session.map((e) => e.itemId)]);
+      expect(engine.model.updateCount).toBe(modelBefore + 1);
+    },
+  );
 
   it("a Postgres slower than the Recommend deadline degrades Recommend but still takes Feedback", async () => {
     const item = (await s.t.client.recommend({ userId: "slow-warm", k: 1 })).items[0]!.itemId;
@@ -126,7 +130,8 @@ describe.runIf(enabled)("Postgres down, and both stores down, through fault prox
     expect((await s.t.client.getUserState("slow-9")).interactionCount).toBe("1");
   });
 
-  it("a hung Postgres: Feedback answers UNAVAILABLE in bounded time, and the late write and the retry add up to exactly once", async () => {
+  it("a hung Postgres: Feedback answers UNAVAILABLE in bounded time, " +
+    "and the late write and the retry add up to exactly once", async () => {
     const engine = s.t.service.engine;
     const rec = await s.t.client.recommend({ userId: "hung", sessionId: "hung-s", k: 3 });
     await s.t.client.feedback({
@@ -166,9 +171,10 @@ describe.runIf(enabled)("Postgres down, and both stores down, through fault prox
     }, 5_000);
     const { rows } = await s.db.query("SELECT count(*)::int AS n FROM events WHERE event_id = 'hung-1'");
     expect(rows[0].n).toBe(1);
-    console.info(
-      `hung Postgres: the first retry was ${retry.duplicate ? "a duplicate (the held write landed late and was applied then)" : "accepted (the held write never landed)"}`,
-    );
+    const firstRetry = retry.duplicate
+      ? "a duplicate (the held write landed late and was applied then)"
+      : "accepted (the held write never landed)";
+    console.info(`hung Postgres: the first retry was ${firstRetry}`);
   }, 20_000);
 
   it("with both down, Recommend answers with popularity from memory and Feedback is UNAVAILABLE", async () => {

@@ -38,7 +38,8 @@ describe.runIf(enabled)("Redis Cluster failover under traffic", () => {
     await cluster?.stop();
   });
 
-  it("keeps Recommend OK and every acknowledged Feedback while a master fails over, then heals without a restart", async () => {
+  it("keeps Recommend OK and every acknowledged Feedback while a master fails over, " +
+    "then heals without a restart", async () => {
     const prefix = storage.overrides.redisPrefix as string;
     const keys = redisKeys(prefix);
     const session = "s-failover";
@@ -117,7 +118,8 @@ describe.runIf(enabled)("Redis Cluster failover under traffic", () => {
     await traffic;
     console.info(
       `failover: replica promoted ${promotedMs} ms after the kill, service healthy ${healedMs} ms later; ` +
-        `${recommends} Recommend OK (${degraded} degraded), ${acked.length} Feedback acknowledged, ${failures.length} calls failed`,
+        `${recommends} Recommend OK (${degraded} degraded), ` +
+        `${acked.length} Feedback acknowledged, ${failures.length} calls failed`,
     );
 
     expect(failures).toEqual([]);

@@ -66,7 +66,8 @@ describe.runIf(enabled)("Redis down or slow, through a fault proxy", () => {
         }
         const afterBreaker = median(calls.slice(6).map((c) => c.ms));
         console.info(
-          `${fault.kind}: first Recommend ${calls[0]!.ms.toFixed(0)} ms, median after the breaker opened ${afterBreaker.toFixed(1)} ms (deadline ${DEADLINE} ms)`,
+          `${fault.kind}: first Recommend ${calls[0]!.ms.toFixed(0)} ms, ` +
+            `median after the breaker opened ${afterBreaker.toFixed(1)} ms (deadline ${DEADLINE} ms)`,
         );
         expect(afterBreaker).toBeLessThan(DEADLINE / 2);
 

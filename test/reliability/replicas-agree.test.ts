@@ -155,8 +155,10 @@ describe.runIf(enabled)("three replicas on one Postgres and the Redis Cluster", 
     expect(lateStatus.checksum).toBe(statuses[0]!.checksum);
 
     console.info(
-      `replicas: ${acked} Feedback acknowledged over 3 replicas (one SIGKILLed and restarted), ${rebuilt.updateCount} model updates; ` +
-        `all 4 replicas equal the rebuilt model (checksum ${lateStatus.checksum}); feedback via A reached B's Recommend in ${crossMs} ms`,
+      `replicas: ${acked} Feedback acknowledged over 3 replicas (one SIGKILLed and restarted), ` +
+        `${rebuilt.updateCount} model updates; ` +
+        `all 4 replicas equal the rebuilt model (checksum ${lateStatus.checksum}); ` +
+        `feedback via A reached B's Recommend in ${crossMs} ms`,
     );
   }, 180_000);
 });

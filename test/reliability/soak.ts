@@ -146,7 +146,8 @@ async function main(): Promise<void> {
         const rate = (calls - lastCalls) / REPORT_S;
         lastCalls = calls;
         console.log(
-          `${t.toFixed(0).padStart(7)} ${rate.toFixed(0).padStart(9)} ${memory.rssMb.toFixed(1).padStart(12)} ${memory.heapMb.toFixed(1).padStart(9)}   ${[...codes].map(([c, n]) => `${c}=${n}`).join(" ")}`,
+          `${t.toFixed(0).padStart(7)} ${rate.toFixed(0).padStart(9)} ${memory.rssMb.toFixed(1).padStart(12)} ` +
+            `${memory.heapMb.toFixed(1).padStart(9)}   ${[...codes].map(([c, n]) => `${c}=${n}`).join(" ")}`,
         );
       }
     })();
@@ -156,12 +157,14 @@ async function main(): Promise<void> {
     const warm = samples[Math.min(1, samples.length - 1)];
     const last = samples.at(-1);
     console.log(
-      `soak done: ${calls} calls (${(calls / SECONDS).toFixed(0)}/s); ${[...codes].map(([c, n]) => `${c}=${n}`).join(" ")}`,
+      `soak done: ${calls} calls ` +
+        `(${(calls / SECONDS).toFixed(0)}/s); ${[...codes].map(([c, n]) => `${c}=${n}`).join(" ")}`,
     );
     for (const [code, details] of firstDetails) console.log(`first ${code}: ${details}`);
     if (warm && last)
       console.log(
-        `memory: heap ${warm.heapMb.toFixed(1)} → ${last.heapMb.toFixed(1)} MB, rss ${warm.rssMb.toFixed(1)} → ${last.rssMb.toFixed(1)} MB (after warm-up → end)`,
+        `memory: heap ${warm.heapMb.toFixed(1)} → ${last.heapMb.toFixed(1)} MB, ` +
+          `rss ${warm.rssMb.toFixed(1)} → ${last.rssMb.toFixed(1)} MB (after warm-up → end)`,
       );
     if (broken > 0) {
       console.error(

@@ -184,10 +184,12 @@ describe.each(kinds)("recs.v1 end to end over a socket (%s stores)", (kind) => {
       ["6", "late"],
     ]);
     expect(summary.rejections[0]!.reason).toBe(
-      'item_id "never-added" is not in the catalog: an upsert without embedding only changes the availability of a known item; send the whole item (with its embedding) to add it',
+      'item_id "never-added" is not in the catalog: an upsert without embedding only changes the availability ' +
+        "of a known item; send the whole item (with its embedding) to add it",
     );
     expect(summary.rejections[1]!.reason).toMatch(
-      /embedding is required to add or replace an item \(8 values, RECS_EMBEDDING_DIM\); to change only its availability, send item_id and available alone/,
+      "embedding is required to add or replace an item (8 values, RECS_EMBEDDING_DIM); " +
+        "to change only its availability, send item_id and available alone",
     );
     expect(summary.rejections[2]!.reason).toMatch(
       /item "stock-1": category and attributes cannot change without the embedding/,

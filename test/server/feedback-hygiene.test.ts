@@ -90,41 +90,43 @@ describe.each(kinds)("Feedback hygiene over a socket (%s stores)", (kind) => {
     expect(counts.reduce((sum, s) => sum + Number(s.interactionCount), 0)).toBe(199);
   });
 
-  it("a reused event_id with a different payload is ALREADY_EXISTS; the same payload (occurred_at_ms 0 = now) is a duplicate", async ({
-    skip,
-  }) => {
-    if (!suite.enabled) skip();
-    const original = event("reuse-1", {
-      userId: "re-u",
-      sessionId: "re-s",
-      itemId: "item-3",
-      type: "PURCHASE",
-      occurredAtMs: "0",
-    });
-    expect(await suite.t.client.feedback(original)).toEqual({ duplicate: false, appliedToModel: false });
-    // A retry of the same event: occurred_at_ms 0 resolves to a new "now", and that is not a difference.
-    expect(await suite.t.client.feedback(original)).toEqual({ duplicate: true, appliedToModel: false });
-    expect(await suite.t.client.feedback({ ...original, occurredAtMs: String(Date.now() - 1000) })).toEqual({
-      duplicate: true,
-      appliedToModel: false,
-    });
-    const changes: Array<[string, Partial<FeedbackEvent>]> = [
-      ["user_id", { userId: "re-other" }],
-      ["session_id", { sessionId: "re-other-s" }],
-      ["item_id", { itemId: "item-4" }],
-      ["type", { type: "CLICK" }],
-      ["reward", { reward: 0.25 }],
-      ["recommendation_id", { recommendationId: "some-recommendation" }],
-    ];
-    for (const [field, change] of changes) {
-      const result = await codeOf(suite.t.client.feedback({ ...original, ...change }));
-      expect({ field, code: result.code }).toEqual({ field, code: status.ALREADY_EXISTS });
-      expect(result.details, field).toMatch(/event_id "reuse-1"/);
-    }
-    const state = await suite.t.client.getUserState("re-u", "re-s");
-    expect(state.interactionCount).toBe("1");
-    expect(state.session.map((e) => [e.itemId, e.type])).toEqual([["item-3", "PURCHASE"]]);
-  });
+  it(
+    "a reused event_id with a different payload is ALREADY_EXISTS; the same payload (occurred_at_ms 0 = now) " +
+      "is a duplicate",
+    async ({ skip }) => {
+      if (!suite.enabled) skip();
+      const original = event("reuse-1", {
+        userId: "re-u",
+        sessionId: "re-s",
+        itemId: "item-3",
+        type: "PURCHASE",
+        occurredAtMs: "0",
+      });
+      expect(await suite.t.client.feedback(original)).toEqual({ duplicate: false, appliedToModel: false });
+      // A retry of the same event: occurred_at_ms 0 resolves to a new "now", and that is not a difference.
+      expect(await suite.t.client.feedback(original)).toEqual({ duplicate: true, appliedToModel: false });
+      expect(await suite.t.client.feedback({ ...original, occurredAtMs: String(Date.now() - 1000) })).toEqual({
+        duplicate: true,
+        appliedToModel: false,
+      });
+      const changes: Array<[string, Partial<FeedbackEvent>]> = [
+        ["user_id", { userId: "re-other" }],
+        ["session_id", { sessionId: "re-other-s" }],
+        ["item_id", { itemId: "item-4" }],
+        ["type", { type: "CLICK" }],
+        ["reward", { reward: 0.25 }],
+        ["recommendation_id", { recommendationId: "some-recommendation" }],
+      ];
+      for (const [field, change] of changes) {
+        const result = await codeOf(suite.t.client.feedback({ ...original, ...change }));
+        expect({ field, code: result.code }).toEqual({ field, code: status.ALREADY_EXISTS });
+        expect(result.details, field).toMatch(/event_id "reuse-1"/);
+      }
+      const state = await suite.t.client.getUserState("re-u", "re-s");
+      expect(state.interactionCount).toBe("1");
+      expect(state.session.map((e) => [e.itemId, e.type])).toEqual([["item-3", "PURCHASE"]]);
+    },
+  );
 
   it("in a stream, a reused event_id with another payload is a rejection with that reason", async ({ skip }) => {
     if (!suite.enabled) skip();

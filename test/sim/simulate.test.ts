@@ -8,9 +8,8 @@ import { createTestStorage, type StoreKind } from "../helpers/service";
 const kinds: StoreKind[] = ["embedded", "real"];
 
 describe.each(kinds)("recs simulate on a small synthetic storefront (%s stores)", (kind) => {
-  it("learns: beats random, popularity and a context-free bandit clearly, and follows the session's intent after an organic click", async ({
-    skip,
-  }) => {
+  it("learns: beats random, popularity and a context-free bandit clearly, " +
+    "and follows the session's intent after an organic click", async ({ skip }) => {
     if (kind === "real" && !((await postgresAvailable()) && (await redisAvailable()))) skip();
     const storage = await createTestStorage(kind);
     try {
@@ -72,7 +71,8 @@ describe.each(kinds)("learning that holds across storefronts (%s stores)", (kind
         const engine = figuresOf(result, "engine");
         const similarity = figuresOf(result, "similarity");
         console.log(
-          `world ${world.index} (${kind}): gap ${engine.gapClosed.toFixed(3)} vs ${similarity.gapClosed.toFixed(3)}, intent ${engine.intentShareAfterIntentClick.toFixed(3)}`,
+          `world ${world.index} (${kind}): gap ${engine.gapClosed.toFixed(3)} ` +
+            `vs ${similarity.gapClosed.toFixed(3)}, intent ${engine.intentShareAfterIntentClick.toFixed(3)}`,
         );
         expect(engine.gapClosed).toBeGreaterThan(similarity.gapClosed);
         expect(engine.intentShareAfterIntentClick).toBeGreaterThan(0.6);

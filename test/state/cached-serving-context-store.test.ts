@@ -69,23 +69,27 @@ describe("CachedServingContextStore", () => {
     await inner.close();
   });
 
-  it("reads a slot of a context it does not hold from the shared store each time, keeping nothing, and a failure is not kept", async () => {
-    const inner = openMemoryStores({ sessionWindow: 5, sessionTtlS: 60, rewardWaitMs: 60_000 });
-    const { store: counting, reads, control } = counted(inner.servingContexts);
-    // Served by another replica: this one has never seen it.
-    await inner.servingContexts.put(context("other", Date.now()));
-    const store = new CachedServingContextStore(counting, 60_000, 10);
-    const slot = await store.servedItem("other", "a");
-    expect(slot).toEqual({
-      found: true,
-      item: { itemId: "a", position: 0, propensity: 0.9, shared: Float32Array.of(1, 2), arm: Float32Array.of(3) },
-    });
-    expect(await store.servedItem("other", "b")).toEqual({ found: true, item: null });
-    expect(await store.servedItem("unknown", "a")).toEqual({ found: false });
-    control.failNext = true;
-    await expect(store.servedItem("other", "a")).rejects.toThrow("redis went away");
-    expect((await store.servedItem("other", "a")).found).toBe(true);
-    expect(reads).toEqual(["other", "other", "unknown", "other", "other"]);
-    await inner.close();
-  });
+  it(
+    "reads a slot of a context it does not hold from the shared store each time, keeping nothing, " +
+      "and a failure is not kept",
+    async () => {
+      const inner = openMemoryStores({ sessionWindow: 5, sessionTtlS: 60, rewardWaitMs: 60_000 });
+      const { store: counting, reads, control } = counted(inner.servingContexts);
+      // Served by another replica: this one has never seen it.
+      await inner.servingContexts.put(context("other", Date.now()));
+      const store = new CachedServingContextStore(counting, 60_000, 10);
+      const slot = await store.servedItem("other", "a");
+      expect(slot).toEqual({
+        found: true,
+        item: { itemId: "a", position: 0, propensity: 0.9, shared: Float32Array.of(1, 2), arm: Float32Array.of(3) },
+      });
+      expect(await store.servedItem("other", "b")).toEqual({ found: true, item: null });
+      expect(await store.servedItem("unknown", "a")).toEqual({ found: false });
+      control.failNext = true;
+      await expect(store.servedItem("other", "a")).rejects.toThrow("redis went away");
+      expect((await store.servedItem("other", "a")).found).toBe(true);
+      expect(reads).toEqual(["other", "other", "unknown", "other", "other"]);
+      await inner.close();
+    },
+  );
 });

@@ -51,7 +51,8 @@ export interface DataDirLock {
  */
 export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   const lockPath = resolve(dataDir, LOCK_FILE);
-  const content = `${JSON.stringify({ pid: process.pid, hostname: hostname(), since: new Date().toISOString() } satisfies LockHolder)}\n`;
+  const holder = { pid: process.pid, hostname: hostname(), since: new Date().toISOString() } satisfies LockHolder;
+  const content = `${JSON.stringify(holder)}\n`;
   const staging = join(resolve(dataDir), `${LOCK_FILE}.${process.pid}.${Math.random().toString(36).slice(2)}`);
   await writeFile(staging, content);
   try {
@@ -77,7 +78,8 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
         await unlink(lockPath).catch(() => undefined);
     }
     throw new Error(
-      `could not lock the embedded data folder ${dataDir}: ${lockPath} keeps changing; is another process starting on it?`,
+      `could not lock the embedded data folder ${dataDir}: ${lockPath} keeps changing; ` +
+        `is another process starting on it?`,
     );
   } finally {
     await unlink(staging).catch(() => undefined);

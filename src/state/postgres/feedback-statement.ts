@@ -30,7 +30,8 @@ export async function insertFeedbackWithUsers(
   });
   const { rows: written } = await sql.query<{ event_id: string | null } & (UserRow | { user_id: null })>(
     `WITH input AS (
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(${eventRowsRecordType("embedding_at integer, embedding_len integer")})
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS ` +
+      `r(${eventRowsRecordType("embedding_at integer, embedding_len integer")})
      ),
      inserted AS (
        INSERT INTO events (${EVENT_ROW_COLUMNS})
@@ -39,7 +40,8 @@ export async function insertFeedbackWithUsers(
        RETURNING event_id
      ),
      accepted AS (
-       SELECT DISTINCT ON (input.event_id) input.event_id, input.user_id, input.embedding_at, input.embedding_len, input.ord
+       SELECT DISTINCT ON (input.event_id) input.event_id, input.user_id, input.embedding_at, ` +
+      `input.embedding_len, input.ord
        FROM input JOIN inserted USING (event_id)
        ORDER BY input.event_id, input.ord
      ),
@@ -51,7 +53,8 @@ export async function insertFeedbackWithUsers(
      ),
      users_written AS (
        INSERT INTO users (user_id, embedding, interaction_count)
-       SELECT user_id, CASE WHEN embedding_at IS NULL THEN NULL ELSE ($3::real[])[embedding_at + 1 : embedding_at + embedding_len] END, interactions
+       SELECT user_id, CASE WHEN embedding_at IS NULL THEN NULL ` +
+      `ELSE ($3::real[])[embedding_at + 1 : embedding_at + embedding_len] END, interactions
        FROM per_user ORDER BY user_id
        ON CONFLICT (user_id) DO UPDATE SET
          interaction_count = users.interaction_count + EXCLUDED.interaction_count,
@@ -59,7 +62,8 @@ export async function insertFeedbackWithUsers(
          updated_at = now()
        RETURNING ${USER_COLUMNS}
      )
-     SELECT event_id, NULL::text AS user_id, NULL::real[] AS embedding, NULL::bigint AS interaction_count, NULL::timestamptz AS updated_at FROM inserted
+     SELECT event_id, NULL::text AS user_id, NULL::real[] AS embedding, NULL::bigint AS interaction_count, ` +
+      `NULL::timestamptz AS updated_at FROM inserted
      UNION ALL
      SELECT NULL, ${USER_COLUMNS} FROM users_written`,
     [json, bytesParam(vectors), float4ArrayParam(...embeddings)],

@@ -95,8 +95,10 @@ async function connect(options: PostgresStoresOptions, logger: Logger): Promise<
     } catch (err) {
       const { reason, unreachable } = connectionProblem(err);
       const message = unreachable
-        ? `DATABASE_URL ${where} is unreachable (${reason}): start Postgres or unset DATABASE_URL to use the embedded store`
-        : `DATABASE_URL ${where} refused the connection (${reason}): fix the URL (user, password, database, sslmode) or unset DATABASE_URL to use the embedded store`;
+        ? `DATABASE_URL ${where} is unreachable (${reason}): ` +
+          `start Postgres or unset DATABASE_URL to use the embedded store`
+        : `DATABASE_URL ${where} refused the connection (${reason}): ` +
+          `fix the URL (user, password, database, sslmode) or unset DATABASE_URL to use the embedded store`;
       throw new Unavailable(message, { cause: err });
     }
   }

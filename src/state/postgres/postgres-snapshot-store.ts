@@ -29,7 +29,8 @@ export class PostgresSnapshotStore implements SnapshotStore {
   async save(snapshot: ModelSnapshot): Promise<void> {
     await this.sql.transaction(async (tx) => {
       await tx.query(
-        "INSERT INTO model_snapshots (model_version, event_seq, created_at, data) VALUES ($1, $2::bigint, $3::timestamptz, $4::bytea)",
+        "INSERT INTO model_snapshots (model_version, event_seq, created_at, data) " +
+          "VALUES ($1, $2::bigint, $3::timestamptz, $4::bytea)",
         [
           snapshot.modelVersion,
           checkedSeq(snapshot.eventSeq, "snapshot eventSeq"),
@@ -38,7 +39,8 @@ export class PostgresSnapshotStore implements SnapshotStore {
         ],
       );
       await tx.query(
-        `DELETE FROM model_snapshots WHERE id NOT IN (SELECT id FROM model_snapshots ORDER BY id DESC LIMIT ${SNAPSHOTS_KEPT})`,
+        `DELETE FROM model_snapshots WHERE id NOT IN ` +
+          `(SELECT id FROM model_snapshots ORDER BY id DESC LIMIT ${SNAPSHOTS_KEPT})`,
       );
     });
   }

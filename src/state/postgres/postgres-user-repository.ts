@@ -26,7 +26,8 @@ export function rowToUser(row: UserRow, embeddingDim: number, onCorrupt: OnCorru
     else
       onCorrupt(
         "user_embedding",
-        `user ${row.user_id}: stored embedding has ${row.embedding.length} values, expected ${embeddingDim}; read as none`,
+        `user ${row.user_id}: stored embedding has ${row.embedding.length} values, expected ${embeddingDim}; ` +
+          `read as none`,
       );
   }
   return {

@@ -156,7 +156,8 @@ export async function connectRedis(options: ConnectOptions): Promise<RedisClient
     redis.disconnect();
     const reason = describeCause(lastError ?? err);
     throw new Unavailable(
-      `REDIS_URL ${redactRedisUrl(url)} is unreachable (${reason}): start Redis or unset REDIS_URL to use in-memory session state`,
+      `REDIS_URL ${redactRedisUrl(url)} is unreachable (${reason}): ` +
+        `start Redis or unset REDIS_URL to use in-memory session state`,
       { cause: lastError ?? err },
     );
   }
@@ -221,7 +222,8 @@ export async function connectRedisCluster(options: ConnectClusterOptions): Promi
     cluster.disconnect();
     const reason = describeCause(lastError ?? err);
     throw new Unavailable(
-      `RECS_REDIS_CLUSTER ${seedList} is unreachable (${reason}): start the Redis Cluster (every seed must be a cluster node) or unset RECS_REDIS_CLUSTER`,
+      `RECS_REDIS_CLUSTER ${seedList} is unreachable (${reason}): ` +
+        `start the Redis Cluster (every seed must be a cluster node) or unset RECS_REDIS_CLUSTER`,
       { cause: lastError ?? err },
     );
   }

@@ -238,7 +238,8 @@ export function describeEventLogContract(harness: DurableHarness): void {
           MODEL_UPDATE_LOCK_CLASS,
         ]);
         await tx.query(
-          `INSERT INTO events (event_id, kind, occurred_at, user_id, update_item_id, update_reward, update_shared, update_arm)
+          `INSERT INTO events (event_id, kind, occurred_at, user_id, update_item_id, update_reward, ` +
+            `update_shared, update_arm)
            VALUES ('in-flight', 'feedback', now(), 'u', 'i0', 1, '\\x0000803f'::bytea, '\\x0000803f'::bytea)`,
         );
         written = stores.events
@@ -258,19 +259,22 @@ export function describeEventLogContract(harness: DurableHarness): void {
       ]);
     });
 
-    it("accepts one of two different events sent at the same moment under one id, and says the other conflicts", async () => {
-      const { stores, replica } = await openMigrated(harness);
-      const other: DurableStores = replica ? await replica() : stores;
-      for (let round = 0; round < 10; round++) {
-        const written = await Promise.all([
-          stores.events.appendFeedback([feedback(`clash-${round}`, { userId: "left" })]),
-          other.events.appendFeedback([feedback(`clash-${round}`, { userId: "right" })]),
-        ]);
-        expect(written.flatMap((w) => w.outcomes).sort()).toEqual(["accepted", "conflict"]);
-      }
-      const [left, right] = await Promise.all([stores.users.get("left"), stores.users.get("right")]);
-      expect((left?.interactionCount ?? 0) + (right?.interactionCount ?? 0)).toBe(10);
-    });
+    it(
+      "accepts one of two different events sent at the same moment under one id, " + "and says the other conflicts",
+      async () => {
+        const { stores, replica } = await openMigrated(harness);
+        const other: DurableStores = replica ? await replica() : stores;
+        for (let round = 0; round < 10; round++) {
+          const written = await Promise.all([
+            stores.events.appendFeedback([feedback(`clash-${round}`, { userId: "left" })]),
+            other.events.appendFeedback([feedback(`clash-${round}`, { userId: "right" })]),
+          ]);
+          expect(written.flatMap((w) => w.outcomes).sort()).toEqual(["accepted", "conflict"]);
+        }
+        const [left, right] = await Promise.all([stores.users.get("left"), stores.users.get("right")]);
+        expect((left?.interactionCount ?? 0) + (right?.interactionCount ?? 0)).toBe(10);
+      },
+    );
 
     it("adds up interaction counts written concurrently by two replicas", async () => {
       const { stores, replica } = await openMigrated(harness);

@@ -21,7 +21,8 @@ describe("openPostgresStores", () => {
       (err: unknown) => (err as Error).message,
     );
     expect(message).toBe(
-      "DATABASE_URL postgres://recs@127.0.0.1:1/recs is unreachable (ECONNREFUSED 127.0.0.1:1): start Postgres or unset DATABASE_URL to use the embedded store",
+      "DATABASE_URL postgres://recs@127.0.0.1:1/recs is unreachable (ECONNREFUSED 127.0.0.1:1): " +
+        "start Postgres or unset DATABASE_URL to use the embedded store",
     );
     expect(message).not.toContain("s3cret");
   });

@@ -34,13 +34,16 @@ export function describeUserRepositoryContract(harness: DurableHarness): void {
       expect(await stores.users.get("bob")).toBeNull();
     });
 
-    it("reads a stored embedding of the wrong dimension as no embedding, keeps the counters, and reports it", async () => {
-      const { stores, sql, corrupt } = await openMigrated(harness);
-      await stores.events.appendFeedback([feedback("e1", { userId: "carol" }, unitVector(TEST_DIM, 0))]);
-      await sql.query("UPDATE users SET embedding = $1::real[] WHERE user_id = $2", [[0.5, 0.5, 0.5], "carol"]);
-      const profile = await stores.users.get("carol");
-      expect(profile).toMatchObject({ userId: "carol", embedding: null, interactionCount: 1 });
-      expect(corrupt.join("\n")).toMatch(/carol.*3 values, expected 4/);
-    });
+    it(
+      "reads a stored embedding of the wrong dimension as no embedding, keeps the counters, " + "and reports it",
+      async () => {
+        const { stores, sql, corrupt } = await openMigrated(harness);
+        await stores.events.appendFeedback([feedback("e1", { userId: "carol" }, unitVector(TEST_DIM, 0))]);
+        await sql.query("UPDATE users SET embedding = $1::real[] WHERE user_id = $2", [[0.5, 0.5, 0.5], "carol"]);
+        const profile = await stores.users.get("carol");
+        expect(profile).toMatchObject({ userId: "carol", embedding: null, interactionCount: 1 });
+        expect(corrupt.join("\n")).toMatch(/carol.*3 values, expected 4/);
+      },
+    );
   });
 }

@@ -28,7 +28,10 @@ describe("openRedisStores when Redis is unreachable", () => {
       rewardWaitMs: 1000,
     });
     await expect(opening).rejects.toThrow(
-      /^REDIS_URL redis:\/\/:\*\*\*@127\.0\.0\.1:1\/? is unreachable \(ECONNREFUSED 127\.0\.0\.1:1\): start Redis or unset REDIS_URL to use in-memory session state$/,
+      new RegExp(
+        String.raw`^REDIS_URL redis:\/\/:\*\*\*@127\.0\.0\.1:1\/? is unreachable \(ECONNREFUSED 127\.0\.0\.1:1\): ` +
+          "start Redis or unset REDIS_URL to use in-memory session state$",
+      ),
     );
     expect(Date.now() - started).toBeLessThan(3000);
   });
@@ -62,7 +65,8 @@ describe.runIf(redisUp)("Redis-side stores through an outage", () => {
         10_000,
       );
       console.info(
-        `outage: append failed in ${tookAppend} ms, read in ${tookRead} ms; recovered ${recovery} ms after Redis came back`,
+        `outage: append failed in ${tookAppend} ms, read in ${tookRead} ms; ` +
+          `recovered ${recovery} ms after Redis came back`,
       );
       expect((await stores.sessions.window("s")).map((e) => e.itemId)).toEqual(["after", "before"]);
     });

@@ -69,23 +69,27 @@ describe.each(adapters)("ServingContextStore contract ($name)", (adapter) => {
     });
   });
 
-  it("reads the slot an item was served in, exactly, null for an item not served, not found for an unknown or claimed context", async () => {
-    await adapter.withStores({ rewardWaitMs: wait }, async ({ stores, now }) => {
-      const t = now();
-      await stores.servingContexts.put(servingContext("rec-s", t, 4));
-      const expected = servingContext("rec-s", t, 4);
-      for (const position of [0, 3]) {
-        const lookup = await stores.servingContexts.servedItem("rec-s", `sku-${position}`);
-        expect(lookup.found).toBe(true);
-        const item = lookup.found ? lookup.item : null;
-        expectSameContext({ ...expected, items: [item!] }, { ...expected, items: [expected.items[position]!] });
-      }
-      expect(await stores.servingContexts.servedItem("rec-s", "sku-9")).toEqual({ found: true, item: null });
-      expect(await stores.servingContexts.servedItem("rec-unknown", "sku-0")).toEqual({ found: false });
-      await claimAll(stores.servingContexts, t + wait, 10);
-      expect(await stores.servingContexts.servedItem("rec-s", "sku-0")).toEqual({ found: false });
-    });
-  });
+  it(
+    "reads the slot an item was served in, exactly, null for an item not served, " +
+      "not found for an unknown or claimed context",
+    async () => {
+      await adapter.withStores({ rewardWaitMs: wait }, async ({ stores, now }) => {
+        const t = now();
+        await stores.servingContexts.put(servingContext("rec-s", t, 4));
+        const expected = servingContext("rec-s", t, 4);
+        for (const position of [0, 3]) {
+          const lookup = await stores.servingContexts.servedItem("rec-s", `sku-${position}`);
+          expect(lookup.found).toBe(true);
+          const item = lookup.found ? lookup.item : null;
+          expectSameContext({ ...expected, items: [item!] }, { ...expected, items: [expected.items[position]!] });
+        }
+        expect(await stores.servingContexts.servedItem("rec-s", "sku-9")).toEqual({ found: true, item: null });
+        expect(await stores.servingContexts.servedItem("rec-unknown", "sku-0")).toEqual({ found: false });
+        await claimAll(stores.servingContexts, t + wait, 10);
+        expect(await stores.servingContexts.servedItem("rec-s", "sku-0")).toEqual({ found: false });
+      });
+    },
+  );
 
   it("claims only contexts that are due, each once, with the items that were rewarded", async () => {
     await adapter.withStores({ rewardWaitMs: wait }, async ({ stores, now }) => {
@@ -124,26 +128,30 @@ describe.each(adapters)("ServingContextStore contract ($name)", (adapter) => {
     });
   });
 
-  it("marks a batch of items across recommendations at once, skipping unknown ones, more than one script call holds", async () => {
-    await adapter.withStores({ rewardWaitMs: wait }, async ({ stores, now, redis }) => {
-      const t = now();
-      const ids = Array.from({ length: 300 }, (_, i) => `rec-${i}`);
-      await Promise.all(ids.map((id) => stores.servingContexts.put(servingContext(id, t))));
-      // Two items for every held recommendation, plus one never served, in one batch of 601 marks.
-      const marks = ids.flatMap((id) => [
-        { recommendationId: id, itemId: "sku-0" },
-        { recommendationId: id, itemId: `sku-${id.length}` },
-      ]);
-      marks.splice(150, 0, { recommendationId: "rec-never-served", itemId: "sku-1" });
-      await stores.servingContexts.markRewardedAll(marks);
-      await stores.servingContexts.markRewardedAll([]);
-      const claimed = await claimAll(stores.servingContexts, t + wait, 1000);
-      expect(claimed).toHaveLength(300);
-      for (const { context, rewardedItemIds } of claimed)
-        expect([...rewardedItemIds].sort()).toEqual(["sku-0", `sku-${context.recommendationId.length}`].sort());
-      if (redis) expect(await redis.allKeys()).not.toContainEqual(expect.stringContaining("rec-never-served"));
-    });
-  });
+  it(
+    "marks a batch of items across recommendations at once, skipping unknown ones, " +
+      "more than one script call holds",
+    async () => {
+      await adapter.withStores({ rewardWaitMs: wait }, async ({ stores, now, redis }) => {
+        const t = now();
+        const ids = Array.from({ length: 300 }, (_, i) => `rec-${i}`);
+        await Promise.all(ids.map((id) => stores.servingContexts.put(servingContext(id, t))));
+        // Two items for every held recommendation, plus one never served, in one batch of 601 marks.
+        const marks = ids.flatMap((id) => [
+          { recommendationId: id, itemId: "sku-0" },
+          { recommendationId: id, itemId: `sku-${id.length}` },
+        ]);
+        marks.splice(150, 0, { recommendationId: "rec-never-served", itemId: "sku-1" });
+        await stores.servingContexts.markRewardedAll(marks);
+        await stores.servingContexts.markRewardedAll([]);
+        const claimed = await claimAll(stores.servingContexts, t + wait, 1000);
+        expect(claimed).toHaveLength(300);
+        for (const { context, rewardedItemIds } of claimed)
+          expect([...rewardedItemIds].sort()).toEqual(["sku-0", `sku-${context.recommendationId.length}`].sort());
+        if (redis) expect(await redis.allKeys()).not.toContainEqual(expect.stringContaining("rec-never-served"));
+      });
+    },
+  );
 
   it("marking an unknown recommendation changes nothing", async () => {
     await adapter.withStores({ rewardWaitMs: wait }, async ({ stores, now, redis }) => {

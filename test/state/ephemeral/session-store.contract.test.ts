@@ -33,30 +33,33 @@ describe.each(adapters)("SessionStore contract ($name)", (adapter) => {
     });
   });
 
-  it("appends a batch across sessions in its order, more than one script call holds, as appends one by one would", async () => {
-    await adapter.withStores({ sessionWindow: 4, sessionTtlS: 1 }, async (opened) => {
-      const { stores, now, redis } = opened;
-      const t = now();
-      // 3 sessions interleaved, 700 events: more than one call's worth (MAX_SCRIPT_BATCH) in one batch.
-      const appends = Array.from({ length: 700 }, (_, i) => ({
-        sessionId: `s${i % 3}`,
-        event: event(`sku-${i}`, t + i, i % 2 ? "click" : "purchase"),
-      }));
-      await stores.sessions.appendAll(appends);
-      for (let s = 0; s < 3; s++) {
-        const expected = appends
-          .filter((a) => a.sessionId === `s${s}`)
-          .map((a) => a.event)
-          .slice(-4)
-          .reverse();
-        expect(await stores.sessions.window(`s${s}`)).toEqual(expected);
-        if (redis) expect(await redis.raw.llen(redis.keys.session(`s${s}`))).toBe(4);
-      }
-      await stores.sessions.appendAll([]);
-      // The batch refreshed every session's TTL, like single appends.
-      expect(await expectEveryKeyToExpire(opened, 1000)).toBe(redis ? 3 : 0);
-    });
-  });
+  it(
+    "appends a batch across sessions in its order, more than one script call holds, " + "as appends one by one would",
+    async () => {
+      await adapter.withStores({ sessionWindow: 4, sessionTtlS: 1 }, async (opened) => {
+        const { stores, now, redis } = opened;
+        const t = now();
+        // 3 sessions interleaved, 700 events: more than one call's worth (MAX_SCRIPT_BATCH) in one batch.
+        const appends = Array.from({ length: 700 }, (_, i) => ({
+          sessionId: `s${i % 3}`,
+          event: event(`sku-${i}`, t + i, i % 2 ? "click" : "purchase"),
+        }));
+        await stores.sessions.appendAll(appends);
+        for (let s = 0; s < 3; s++) {
+          const expected = appends
+            .filter((a) => a.sessionId === `s${s}`)
+            .map((a) => a.event)
+            .slice(-4)
+            .reverse();
+          expect(await stores.sessions.window(`s${s}`)).toEqual(expected);
+          if (redis) expect(await redis.raw.llen(redis.keys.session(`s${s}`))).toBe(4);
+        }
+        await stores.sessions.appendAll([]);
+        // The batch refreshed every session's TTL, like single appends.
+        expect(await expectEveryKeyToExpire(opened, 1000)).toBe(redis ? 3 : 0);
+      });
+    },
+  );
 
   it("sets a TTL on every key, refreshes it on append, and forgets an idle session", async () => {
     await adapter.withStores({ sessionTtlS: 1 }, async (opened) => {
