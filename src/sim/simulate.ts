@@ -151,17 +151,25 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
   const first500Decisions = Math.min(500, decisions);
   const intent = { coldSlots: 0, coldOnIntent: 0 };
   const showContext = world.params.contextShown === 1;
-  /** Tallies one policy's slate for a decision. */
+  /**
+   * Tallies one policy's slate for a decision. The figures count the slate's expected clicks (the click
+   * model's probabilities of its slots), not the drawn ones: the same mean without the draws' noise, so
+   * policies compare on what they showed. Each policy still learns from its own drawn clicks.
+   */
   const tally = (
     name: string,
     window: number,
     shown: number[],
-    got: number,
-    session: DecisionEvent["session"],
+    event: DecisionEvent,
     afterOrganic: boolean | undefined,
   ) => {
-    add(clicks.get(name)!, window, got);
-    if (done < first500Decisions) first500.set(name, first500.get(name)! + got);
+    const { session, context } = event;
+    let expected = 0;
+    shown.forEach((index, position) => {
+      expected += clickProbability(world, session, world.items[index]!, position, context);
+    });
+    add(clicks.get(name)!, window, expected);
+    if (done < first500Decisions) first500.set(name, first500.get(name)! + expected);
     if (afterOrganic === true) {
       const t = afterIntentClick.get(name)!;
       t.slots += shown.length;
@@ -209,16 +217,14 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
       pendingBySession.delete(session.sessionId);
       const afterOrganic = lastOrganicOnIntent.get(session.sessionId);
       const engineOutcome = await engineDecision(event, afterOrganic);
-      tally(names[0]!, window, engineOutcome.shown, engineOutcome.got, session, afterOrganic);
+      tally(names[0]!, window, engineOutcome.shown, event, afterOrganic);
       for (const b of baselines) {
         const shown = b.policy.choose(session, event.context, k);
-        let got = 0;
         shown.forEach((index, position) => {
           const clicked = b.rng.chance(clickProbability(world, session, world.items[index]!, position, event.context));
           b.policy.learn(session, index, clicked ? 1 : 0);
-          if (clicked) got++;
         });
-        tally(b.policy.name, window, shown, got, session, afterOrganic);
+        tally(b.policy.name, window, shown, event, afterOrganic);
       }
       lastOrganicOnIntent.delete(session.sessionId);
       done++;
@@ -231,10 +237,7 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
     await close();
   }
 
-  async function engineDecision(
-    event: DecisionEvent,
-    afterOrganic: boolean | undefined,
-  ): Promise<{ shown: number[]; got: number }> {
+  async function engineDecision(event: DecisionEvent, afterOrganic: boolean | undefined): Promise<{ shown: number[] }> {
     const { session, context } = event;
     const rec = await engine.recommend({
       userId: session.user.userId,
@@ -245,7 +248,6 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
       excludeIds: [],
       category: "",
     });
-    let got = 0;
     const shown: number[] = [];
     for (const slot of rec.items) {
       const index = world.itemIndexById.get(slot.itemId)!;
@@ -256,7 +258,6 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
         intent.coldOnIntent += onIntent;
       }
       if (!engineRng.chance(clickProbability(world, session, world.items[index]!, slot.position, context))) continue;
-      got++;
       await send(session.sessionId, {
         eventId: `e${eventCounter++}`,
         userId: session.user.userId,
@@ -268,7 +269,7 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
         occurredAtMs: Date.now(),
       });
     }
-    return { shown, got };
+    return { shown };
   }
 
   const curves = [...clicks].map(([name, perWindow]) => {
