@@ -230,6 +230,14 @@ const keys = {
     description: "A fresh model's prior weight on each long-term similarity (item vs the shopper's profile).",
     schema: num(-10, 10),
   },
+  priorPopularity: {
+    env: "RECS_PRIOR_POPULARITY",
+    default: String(DEFAULT_PRIOR.popularity),
+    description:
+      "A fresh model's prior weight on an item's organic popularity lift (how much more shoppers pick it " +
+      "on their own than the average item of its category).",
+    schema: num(-10, 10),
+  },
   priorStrength: {
     env: "RECS_PRIOR_STRENGTH",
     default: String(DEFAULT_PRIOR.strength),
@@ -240,7 +248,7 @@ const keys = {
   },
   epsilon: {
     env: "RECS_EPSILON",
-    default: "0.05",
+    default: "0.03",
     description: "Probability that a slot is filled uniformly at random.",
     schema: num(0, 1),
   },

@@ -117,6 +117,7 @@ function engineSettings(opts: Record<string, unknown>): Partial<Config> {
     candidates: c.candidates,
     priorSession: c.priorSession,
     priorLongTerm: c.priorLongTerm,
+    priorPopularity: c.priorPopularity,
     priorStrength: c.priorStrength,
   };
   if (typeof opts.alpha === "number") settings.alpha = opts.alpha;

@@ -95,7 +95,12 @@ export class Engine {
     const modelOptions = {
       dim: config.embeddingDim,
       alpha: config.alpha,
-      prior: { session: config.priorSession, longTerm: config.priorLongTerm, strength: config.priorStrength },
+      prior: {
+        session: config.priorSession,
+        longTerm: config.priorLongTerm,
+        popularity: config.priorPopularity,
+        strength: config.priorStrength,
+      },
     };
     const restored = await restoreModel(durable.snapshots, durable.events, modelOptions, logger);
     logger.info(

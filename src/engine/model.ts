@@ -15,17 +15,24 @@ export const ARM_FEATURE_SCALE = 0.15;
  * What a fresh model believes before any feedback: that an item like the session's items, or like the
  * shopper's long-term profile, is more likely to be clicked. `session` is the prior mean weight on each
  * of φ's session similarities (s·v, the session's share of the item's category, s·category mean),
- * `longTerm` on each long-term one (l·v, l·category mean); `strength` is the ridge λ, how many
+ * `longTerm` on each long-term one (l·v, l·category mean), `popularity` on the item's organic popularity
+ * lift (shoppers' own picks of it against its category's average); `strength` is the ridge λ, how many
  * observations' worth the prior counts. Feedback then corrects the weights, world by world.
  * Defaults chosen over `recs simulate --worlds` (docs/learning.md).
  */
 export interface ModelPrior {
   session: number;
   longTerm: number;
+  popularity: number;
   strength: number;
 }
 
-export const DEFAULT_PRIOR: Readonly<ModelPrior> = Object.freeze({ session: 0.1, longTerm: 0.05, strength: 20 });
+export const DEFAULT_PRIOR: Readonly<ModelPrior> = Object.freeze({
+  session: 0.1,
+  longTerm: 0.05,
+  popularity: 0.03,
+  strength: 20,
+});
 
 export interface ModelOptions {
   dim: number;
@@ -136,6 +143,7 @@ export class OnlineModel {
 /** μ0 over φ's shared part: the prior's weights on the similarity features (of parts that are on), 0 elsewhere. */
 export function priorMean(spec: FeatureSpec, prior: ModelPrior): Float64Array {
   const mean = new Float64Array(spec.sharedDim);
+  mean[spec.signalOffset + SIGNALS.popularityLift] = prior.popularity;
   if (spec.useSession) {
     mean[spec.similarityOffset] = prior.session;
     mean[spec.signalOffset + SIGNALS.sessionCategory] = prior.session;

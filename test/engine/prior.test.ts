@@ -60,7 +60,11 @@ describe("a fresh model's prior", () => {
     "is what does it: with a zero prior every expected reward is 0 " +
       "and only the exploration bonus orders the slate",
     () => {
-      const flat = OnlineModel.create({ dim: DIM, alpha: 0.25, prior: { session: 0, longTerm: 0, strength: 1 } });
+      const flat = OnlineModel.create({
+        dim: DIM,
+        alpha: 0.25,
+        prior: { session: 0, longTerm: 0, popularity: 0, strength: 1 },
+      });
       for (const slot of rank(flat, catalog, clicked)) expect(slot.expectedReward).toBe(0);
     },
   );

@@ -177,7 +177,12 @@ async function rebuildFromLog(
       {
         dim: DIM,
         alpha: config.alpha,
-        prior: { session: config.priorSession, longTerm: config.priorLongTerm, strength: config.priorStrength },
+        prior: {
+          session: config.priorSession,
+          longTerm: config.priorLongTerm,
+          popularity: config.priorPopularity,
+          strength: config.priorStrength,
+        },
       },
       silentLogger,
     );
