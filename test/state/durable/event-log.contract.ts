@@ -457,6 +457,7 @@ export function describeEventLogContract(harness: DurableHarness): void {
           position: 0,
           propensity: 1 / 2,
           reward: 6,
+          modelVersion: "m1",
         },
         {
           occurredAtMs: NOW_MS,
@@ -467,6 +468,7 @@ export function describeEventLogContract(harness: DurableHarness): void {
           position: 1,
           propensity: 1 / 3,
           reward: -0.5,
+          modelVersion: "m1",
         },
         {
           occurredAtMs: NOW_MS,
@@ -477,6 +479,7 @@ export function describeEventLogContract(harness: DurableHarness): void {
           position: 2,
           propensity: 1 / 4,
           reward: 0,
+          modelVersion: "m1",
         },
         {
           occurredAtMs: NOW_MS + 1000,
@@ -487,12 +490,34 @@ export function describeEventLogContract(harness: DurableHarness): void {
           position: 0,
           propensity: 1 / 2,
           reward: 0,
+          modelVersion: "m1",
         },
       ]);
       expect((await stores.events.loggedDecisions(2)).map((d) => d.itemId)).toEqual(["A", "B"]);
       expect((await stores.events.loggedDecisions(100, NOW_MS)).map((d) => [d.occurredAtMs, d.itemId])).toEqual([
         [NOW_MS + 1000, "A"],
       ]);
+    });
+
+    it("keeps an impression's candidates and serving state, returned once on its position-0 row", async () => {
+      const { stores } = await openMigrated(harness);
+      const serving = {
+        candidateIds: ["C", "A", "B"],
+        session: new Float32Array([0.25, -0.5, 1 / 3]),
+        longTerm: null,
+        signals: Float32Array.from({ length: 12 }, (_, i) => Math.fround(i / 7 - 0.5)),
+        rules: { pinnedIds: ["A"], maxPerCategory: 2, boosts: [] },
+      };
+      await stores.events.appendImpressions([
+        impression("with-state", ["A", "B"], { serving }),
+        impression("without", ["C"], { occurredAtMs: NOW_MS + 1 }),
+      ]);
+      const [first, second, old] = await stores.events.loggedDecisions(100);
+      expect(first!.serving).toEqual(serving);
+      expect(first!.serving!.session).toBeInstanceOf(Float32Array);
+      expect(second!.position).toBe(1);
+      expect(second!.serving).toBeUndefined();
+      expect(old!.serving).toBeUndefined();
     });
   });
 }
