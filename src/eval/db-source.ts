@@ -1,3 +1,4 @@
+import { OnlineModel } from "../engine/model";
 import type { CatalogItem, DurableStores } from "../state/ports";
 import { LogFormatError, type LoggedDecision } from "./log-format";
 
@@ -18,9 +19,11 @@ export async function catalogFromStore(durable: DurableStores, pageSize = 5000):
 
 /**
  * The service's logged decisions (each shown item of each impression with its propensity, joined to
- * its reward) as log rows. The service logs how many candidates it ranked but not which, so rows carry
- * no candidate list: the evaluator takes every catalog item. A propensity outside (0, 1] is an error
- * like in a file (strict) or a skipped, reported row.
+ * its reward) as log rows. An impression logged with its serving state (migration 004 on) names its
+ * candidates and the state they were scored with, so every policy's probabilities on it are exact;
+ * an older one names neither: the evaluator takes every catalog item as a candidate and rebuilds the
+ * state from the log (`approximateWarning` says how many). A propensity outside (0, 1] is an error like in
+ * a file (strict) or a skipped, reported row.
  */
 export async function decisionsFromStore(
   durable: DurableStores,
@@ -36,17 +39,31 @@ export async function decisionsFromStore(
       options.onProblem(problem);
       return;
     }
+    const modelUpdates = OnlineModel.updatesOfVersion(row.modelVersion);
     out.push({
       tsMs: row.occurredAtMs,
       userId: row.userId,
       sessionId: row.sessionId,
       context: row.context,
-      candidates: null,
+      candidates: row.serving?.candidateIds ?? null,
       itemId: row.itemId,
       position: row.position,
       propensity: row.propensity,
       reward: row.reward,
+      ...(row.serving ? { serving: row.serving } : {}),
+      ...(modelUpdates === null ? {} : { modelUpdates }),
     });
   });
   return out;
+}
+
+/** The warning for evaluated rows without their serving state, or null when there are none. */
+export function approximateWarning(log: { rowsEvaluated: number; exactRows: number }): string | null {
+  const approximate = log.rowsEvaluated - log.exactRows;
+  if (approximate === 0) return null;
+  return (
+    `${approximate} of ${log.rowsEvaluated} impressions were logged without their candidates and serving ` +
+    "state (before migration 004): their weights are approximate (every catalog item taken as a candidate, " +
+    "state rebuilt from the log)"
+  );
 }

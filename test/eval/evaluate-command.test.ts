@@ -241,6 +241,8 @@ describe("recs evaluate", () => {
     );
     expect(printed).toContain("40 decisions evaluated (of 80 rows read)");
     expect(printed).toContain("40 rows at a position other than 0");
+    // Rows logged without their serving state (as before migration 004) still evaluate, approximately.
+    expect(printed).toContain("40 of 40 impressions were logged without their candidates and serving state");
     const report = JSON.parse(await readFile(json, "utf8"));
     expect(report.log).toMatchObject({
       source: "events (database)",
@@ -251,5 +253,8 @@ describe("recs evaluate", () => {
     // A uniform target over the same 30 items as the logging policy: every weight is 1, IPS = mean reward.
     expect(report.policies[0].estimates.ips.value).toBeCloseTo(0.25, 12);
     await expect(run(["--from-db", "--log", logPath])).rejects.toThrow(/leave out --catalog and --log/);
+    await expect(run(["--catalog", catalogPath, "--log", logPath, "--policy", "live"])).rejects.toThrow(
+      /live is the service's own policy replayed from its event log: it needs --from-db/,
+    );
   }, 60_000);
 });
