@@ -75,7 +75,7 @@ export class ModelUpdateReader {
    * fewer (retention dropped the oldest, or the service started from a snapshot of another log) or the
    * model already holds more (the service applied updates in another order than the log's: replicas).
    */
-  advance(model: OnlineModel, count: number): boolean {
+  advance(model: Pick<OnlineModel, "apply">, count: number): boolean {
     while (this.position < count) {
       const update = this.feed.at(this.position);
       if (update === undefined) break;
