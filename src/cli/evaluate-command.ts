@@ -135,7 +135,8 @@ export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = default
   const bad = { skipped: 0, problems: [] as string[] };
   const bar = new SingleBar(
     {
-      format: "evaluating |{bar}| {percentage}% | {rows} rows",
+      // The event log is read page by page as the evaluation goes, so its length is not known up front.
+      format: flags.fromDb ? "evaluating | {rows} rows" : "evaluating |{bar}| {percentage}% | {rows} rows",
       hideCursor: true,
       stream: io.progress,
       noTTYOutput: false,
@@ -177,7 +178,7 @@ export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = default
         throw new InvalidArgumentError("the service's catalog is empty: load one with `recs load-catalog FILE` first");
       const feed = new ModelUpdateFeed(durable.events);
       const agreement: LiveAgreement = { rows: 0, exactRows: 0, reproduced: 0, maxDifference: 0 };
-      if (showProgress) bar.start(Math.max(rows.length, 1), 0, { rows: 0 });
+      if (showProgress) bar.start(1, 0, { rows: 0 });
       result = await evaluate(withUpdatesLoaded(rows, feed), {
         ...base,
         policies: policies.map((p) => definition(p, liveSettings(config), feed, agreement)),
@@ -269,8 +270,8 @@ function definition(
 }
 
 /** The rows, each once the model updates its model version names are loaded (`live` applies them). */
-async function* withUpdatesLoaded(rows: readonly LoggedDecision[], feed: ModelUpdateFeed) {
-  for (const row of rows) {
+async function* withUpdatesLoaded(rows: AsyncIterable<LoggedDecision>, feed: ModelUpdateFeed) {
+  for await (const row of rows) {
     if (row.modelUpdates !== undefined && row.modelUpdates > feed.loaded) await feed.ensure(row.modelUpdates);
     yield row;
   }

@@ -280,6 +280,8 @@ export interface LoggedDecision {
   position: number;
   propensity: number;
   reward: number;
+  /** The impression's position in the log (its rows share it). */
+  seq: string;
   /** The model version that served it (`OnlineModel.version`). */
   modelVersion: string;
   /** On the impression's position-0 row, when logged (impressions since migration 004). */
@@ -322,8 +324,13 @@ export interface EventLog {
   latestSeq(): Promise<string>;
   /** Drops what is older than the retention window, by whole days; returns the rows removed. */
   enforceRetention(nowMs: number, retentionDays: number): Promise<number>;
-  /** Decisions the service logged (each shown item with its propensity) joined to the reward it got. */
-  loggedDecisions(limit: number, afterMs?: number): Promise<LoggedDecision[]>;
+  /**
+   * Decisions the service logged (each shown item with its propensity) joined to the reward it got,
+   * oldest first (by time, then log position): at most `limit` rows of impressions after `afterMs`, or,
+   * with `afterSeq` too, of impressions after that one (the `occurredAtMs` and `seq` of a row read
+   * before), so a reader can page through the log.
+   */
+  loggedDecisions(limit: number, afterMs?: number, afterSeq?: string): Promise<LoggedDecision[]>;
 }
 
 /** A saved copy of the bandit's statistics and the log position it includes. */

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerEvaluateCommand, type EvaluateIo } from "../../src/cli/evaluate-command";
+import { decisionsFromStore } from "../../src/eval/db-source";
 import { formatCatalogItem, formatLogRow, writeJsonLines } from "../../src/eval/log-format";
 import { openPostgresStores } from "../../src/state/postgres/open-postgres-stores";
 import { catalogItems, generateLog } from "../../src/world/log-generator";
@@ -231,6 +232,16 @@ describe("recs evaluate", () => {
             userEmbedding: null,
           })),
       );
+      // Read page by page, an impression's rows never split between pages: the same rows as in one page.
+      const read = async (pageSize: number) => {
+        const rows = [];
+        for await (const row of decisionsFromStore(durable, 1000, { strict: true, onProblem: () => {}, pageSize }))
+          rows.push(row);
+        return rows;
+      };
+      const whole = await read(1000);
+      expect(whole).toHaveLength(80);
+      expect(await read(3)).toEqual(whole);
     } finally {
       await durable.close();
     }

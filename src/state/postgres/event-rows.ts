@@ -294,6 +294,7 @@ export interface LoggedDecisionRow {
   position: number;
   propensity: number;
   reward: number;
+  seq: string;
   model_version: string | null;
   candidate_ids: string[] | null;
   session_vector: Uint8Array | null;
@@ -315,6 +316,7 @@ export function rowToLoggedDecision(row: LoggedDecisionRow): LoggedDecision {
     position: Number(row.position),
     propensity: Number(row.propensity),
     reward: Number(row.reward),
+    seq: bigintText(row.seq),
     modelVersion: row.model_version ?? "",
     ...(serving ? { serving } : {}),
   };

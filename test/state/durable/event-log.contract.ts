@@ -457,6 +457,7 @@ export function describeEventLogContract(harness: DurableHarness): void {
           position: 0,
           propensity: 1 / 2,
           reward: 6,
+          seq: expect.any(String),
           modelVersion: "m1",
         },
         {
@@ -468,6 +469,7 @@ export function describeEventLogContract(harness: DurableHarness): void {
           position: 1,
           propensity: 1 / 3,
           reward: -0.5,
+          seq: expect.any(String),
           modelVersion: "m1",
         },
         {
@@ -479,6 +481,7 @@ export function describeEventLogContract(harness: DurableHarness): void {
           position: 2,
           propensity: 1 / 4,
           reward: 0,
+          seq: expect.any(String),
           modelVersion: "m1",
         },
         {
@@ -490,6 +493,7 @@ export function describeEventLogContract(harness: DurableHarness): void {
           position: 0,
           propensity: 1 / 2,
           reward: 0,
+          seq: expect.any(String),
           modelVersion: "m1",
         },
       ]);
@@ -497,6 +501,21 @@ export function describeEventLogContract(harness: DurableHarness): void {
       expect((await stores.events.loggedDecisions(100, NOW_MS)).map((d) => [d.occurredAtMs, d.itemId])).toEqual([
         [NOW_MS + 1000, "A"],
       ]);
+    });
+
+    it("pages decisions after a row read before, impressions of the same millisecond included", async () => {
+      const { stores } = await openMigrated(harness);
+      await stores.events.appendImpressions(
+        ["r1", "r2", "r3", "r4"].map((id, i) =>
+          impression(id, ["A", "B"], { occurredAtMs: NOW_MS + (i === 3 ? 1 : 0) }),
+        ),
+      );
+      const all = await stores.events.loggedDecisions(100);
+      expect(all).toHaveLength(8);
+      const second = all[2]!;
+      const rest = await stores.events.loggedDecisions(100, second.occurredAtMs, second.seq);
+      expect(rest.map((d) => [d.seq, d.position])).toEqual(all.slice(4).map((d) => [d.seq, d.position]));
+      expect(new Set(all.map((d) => d.seq)).size).toBe(4);
     });
 
     it("keeps an impression's candidates and serving state, returned once on its position-0 row", async () => {
