@@ -86,21 +86,23 @@ describe.each(kinds)("own-log evaluation of the live policy (%s stores)", (kind)
         await t.service.stop();
       }
       const out: string[] = [];
-      const result = await runEvaluate(
-        {
-          fromDb: true,
-          policy: [{ kind: "live" }, { kind: "random" }],
-          estimator: [],
-          bootstrap: 200,
-          seed: 1,
-          progress: false,
-        },
-        {
-          out: (text) => out.push(text),
-          progress: process.stderr,
-          env: { ...storage.env, RECS_EMBEDDING_DIM: String(DIM), RECS_LOG_LEVEL: "silent" },
-        },
-      );
+      const evaluateLive = (env: Record<string, string> = {}) =>
+        runEvaluate(
+          {
+            fromDb: true,
+            policy: [{ kind: "live" }, { kind: "random" }],
+            estimator: [],
+            bootstrap: 200,
+            seed: 1,
+            progress: false,
+          },
+          {
+            out: (text) => out.push(text),
+            progress: process.stderr,
+            env: { ...storage.env, RECS_EMBEDDING_DIM: String(DIM), RECS_LOG_LEVEL: "silent", ...env },
+          },
+        );
+      const result = await evaluateLive();
       console.log(out.join("\n"));
       const log = result.log;
       expect(log.rowsEvaluated).toBe(DECISIONS);
@@ -123,6 +125,12 @@ describe.each(kinds)("own-log evaluation of the live policy (%s stores)", (kind)
       }
       // The service learned: it earned more at slot 0 than a uniform pick among its own candidates would.
       expect(earned).toBeGreaterThan(result.policies[1]!.estimates.snips!.value);
+
+      // live with another α than the run's is another policy: the check says so.
+      const wider = await evaluateLive({ RECS_ALPHA: "3" });
+      expect(wider.policies[0]!.name).toMatch(/^live \(alpha=3,/);
+      expect(wider.live!.reproduced).toBeLessThan(DECISIONS);
+      expect(wider.warnings.join("\n")).toMatch(/live did not reproduce the logged propensity on \d+ of 600 rows/);
     } finally {
       await storage.drop();
     }
