@@ -8,7 +8,7 @@ import { ESTIMATOR_NAMES, type EstimatorName } from "../eval/bootstrap";
 import { approximateWarning, catalogFromStore, DB_SOURCE, decisionsFromStore } from "../eval/db-source";
 import { evaluate, type EvaluationResult, type PolicyDefinition } from "../eval/evaluate";
 import { createReadReport, readCatalog, readLog, type LoggedDecision } from "../eval/log-format";
-import { LivePolicy, type LiveAgreement, type LiveSettings } from "../eval/live-policy";
+import { LivePolicy, liveWarnings, type LiveAgreement, type LiveSettings } from "../eval/live-policy";
 import { ModelUpdateFeed } from "../eval/model-update-feed";
 import { parsePolicyArg, parsePolicySpec, type EvalPolicySpec, type PolicyArg } from "../eval/policy-spec";
 import { logSummaryText, resultChartSvg, resultJson, resultTable } from "../eval/report";
@@ -167,7 +167,7 @@ export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = default
     try {
       await durable.migrate();
       const catalog = await catalogFromStore(durable);
-      const rows = await decisionsFromStore(durable, flags.limit ?? 1_000_000, {
+      const rows = decisionsFromStore(durable, flags.limit ?? 1_000_000, {
         strict,
         onProblem: (problem) => {
           bad.skipped++;
@@ -195,18 +195,7 @@ export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = default
       if (approximate !== null) result.warnings.push(approximate);
       if (policies.some((p) => p.kind === "live")) {
         result.live = agreement;
-        if (agreement.reproduced < agreement.exactRows)
-          result.warnings.push(
-            `live did not reproduce the logged propensity on ${agreement.exactRows - agreement.reproduced} of ` +
-              `${agreement.exactRows} rows: the settings differ from the logging run's, or replicas applied ` +
-              "model updates in another order than the log's",
-          );
-        const unmatched = agreement.rows - agreement.exactRows - (result.log.rowsEvaluated - result.log.exactRows);
-        if (unmatched > 0)
-          result.warnings.push(
-            `live could not rebuild the serving model on ${unmatched} rows: the log lacks the model updates ` +
-              "their model version names (retention dropped them, or the model came from elsewhere)",
-          );
+        result.warnings.push(...liveWarnings(agreement, result.log));
       }
     } finally {
       await durable.close();
@@ -220,7 +209,7 @@ export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = default
     if (showProgress) bar.start(size, 0, { rows: 0 });
     result = await evaluate(readLog(logPath, { strict, report }), {
       ...base,
-      policies: policies as EvalPolicySpec[],
+      policies: policies.filter((p): p is EvalPolicySpec => p.kind !== "live"),
       catalog,
       locate: () => ({ file: logPath, line: report.lastLine }),
       onProgress: (read) => showProgress && bar.update(Math.min(report.bytesRead, size), { rows: read }),

@@ -97,3 +97,25 @@ export class LivePolicy implements EvalPolicy {
     if (difference <= PROPENSITY_TOLERANCE) agreement.reproduced++;
   }
 }
+
+/**
+ * What the report should warn about `live`'s agreement with the logging policy: rows where it did not
+ * reproduce the logged propensity, and rows where it could not rebuild the serving model at all.
+ */
+export function liveWarnings(agreement: LiveAgreement, log: { rowsEvaluated: number; exactRows: number }): string[] {
+  const warnings: string[] = [];
+  if (agreement.reproduced < agreement.exactRows)
+    warnings.push(
+      `live did not reproduce the logged propensity on ${agreement.exactRows - agreement.reproduced} of ` +
+        `${agreement.exactRows} rows: the settings differ from the logging run's, or replicas applied ` +
+        "model updates in another order than the log's",
+    );
+  // Rows asked about that were logged with their state but not counted exact: the model was out of step.
+  const unmatched = agreement.rows - agreement.exactRows - (log.rowsEvaluated - log.exactRows);
+  if (unmatched > 0)
+    warnings.push(
+      `live could not rebuild the serving model on ${unmatched} rows: the log lacks the model updates ` +
+        "their model version names (retention dropped them, or the model came from elsewhere)",
+    );
+  return warnings;
+}
