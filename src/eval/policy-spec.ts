@@ -44,8 +44,8 @@ export function parsePolicySpec(text: string): EvalPolicySpec {
   const kind = (colon < 0 ? trimmed : trimmed.slice(0, colon)).toLowerCase();
   if (!(kind in KEYS))
     throw new InvalidArgument(
-      `policy "${text}": unknown kind "${kind}"; use random, popularity, egreedy, linucb ` +
-        "(e.g. linucb:alpha=0.5,epsilon=0.05,session=on,longterm=on) or, with --from-db, live",
+      `policy "${text}": unknown kind "${kind}"; use random, popularity, egreedy or linucb ` +
+        "(e.g. linucb:alpha=0.5,epsilon=0.05,session=on,longterm=on), or live with --from-db",
     );
   const allowed = KEYS[kind as EvalPolicySpec["kind"]];
   const values = new Map<string, string>();

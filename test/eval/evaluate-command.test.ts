@@ -267,5 +267,6 @@ describe("recs evaluate", () => {
     await expect(run(["--catalog", catalogPath, "--log", logPath, "--policy", "live"])).rejects.toThrow(
       /live is the service's own policy replayed from its event log: it needs --from-db/,
     );
+    await expect(run(["--from-db", "--policy", "live:alpha=1"])).rejects.toThrow(/live takes no settings/);
   }, 60_000);
 });
