@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DEFAULT_PRIOR } from "./engine/model";
+import { DEFAULT_PRIOR, type ModelPrior } from "./engine/model";
 
 /** One configuration key: its environment name, default, description and validation. */
 interface KeyDef<T> {
@@ -437,4 +437,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join("\n  ")}`);
   return Object.freeze(out) as Config;
+}
+
+/** The model prior these settings give (RECS_PRIOR_*). */
+export function modelPrior(config: Config): ModelPrior {
+  return {
+    session: config.priorSession,
+    longTerm: config.priorLongTerm,
+    popularity: config.priorPopularity,
+    strength: config.priorStrength,
+  };
 }

@@ -3,12 +3,14 @@ import { InvalidArgumentError, type Command } from "commander";
 import { statSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { loadConfig } from "../config";
+import { loadConfig, modelPrior, type Config } from "../config";
 import { ESTIMATOR_NAMES, type EstimatorName } from "../eval/bootstrap";
-import { catalogFromStore, DB_SOURCE, decisionsFromStore } from "../eval/db-source";
-import { evaluate, type EvaluationResult } from "../eval/evaluate";
+import { approximateWarning, catalogFromStore, DB_SOURCE, decisionsFromStore } from "../eval/db-source";
+import { evaluate, type EvaluationResult, type PolicyDefinition } from "../eval/evaluate";
 import { createReadReport, readCatalog, readLog, type LoggedDecision } from "../eval/log-format";
-import { parsePolicySpec, type EvalPolicySpec } from "../eval/policy-spec";
+import { LivePolicy, liveWarnings, type LiveAgreement, type LiveSettings } from "../eval/live-policy";
+import { ModelUpdateFeed } from "../eval/model-update-feed";
+import { parsePolicyArg, parsePolicySpec, type EvalPolicySpec, type PolicyArg } from "../eval/policy-spec";
 import { logSummaryText, resultChartSvg, resultJson, resultTable } from "../eval/report";
 import { createLogger } from "../log";
 import { openPostgresStores } from "../state/postgres/open-postgres-stores";
@@ -16,7 +18,7 @@ import { openPostgresStores } from "../state/postgres/open-postgres-stores";
 export interface EvaluateFlags {
   catalog?: string;
   log?: string;
-  policy: EvalPolicySpec[];
+  policy: PolicyArg[];
   estimator: EstimatorName[];
   clip?: number;
   bootstrap: number;
@@ -95,9 +97,9 @@ function collect<T>(parse: (value: string) => T) {
   return (value: string, previous: T[]) => [...previous, parse(value)];
 }
 
-function parsePolicyFlag(value: string): EvalPolicySpec {
+function parsePolicyFlag(value: string): PolicyArg {
   try {
-    return parsePolicySpec(value);
+    return parsePolicyArg(value);
   } catch (err) {
     throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
   }
@@ -124,13 +126,18 @@ export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = default
     );
   if (!flags.fromDb && !(flags.log && flags.catalog))
     throw new InvalidArgumentError("give --catalog FILE and --log FILE, or --from-db");
-  const policies = flags.policy.length > 0 ? flags.policy : DEFAULT_POLICIES.map(parsePolicySpec);
+  const policies: PolicyArg[] = flags.policy.length > 0 ? flags.policy : DEFAULT_POLICIES.map(parsePolicySpec);
+  if (!flags.fromDb && policies.some((p) => p.kind === "live"))
+    throw new InvalidArgumentError(
+      "--policy live is the service's own policy replayed from its event log: it needs --from-db",
+    );
   const estimators = flags.estimator.length > 0 ? [...new Set(flags.estimator)] : [...ESTIMATOR_NAMES];
   const strict = flags.strict ?? false;
   const bad = { skipped: 0, problems: [] as string[] };
   const bar = new SingleBar(
     {
-      format: "evaluating |{bar}| {percentage}% | {rows} rows",
+      // The event log is read page by page as the evaluation goes, so its length is not known up front.
+      format: flags.fromDb ? "evaluating | {rows} rows" : "evaluating |{bar}| {percentage}% | {rows} rows",
       hideCursor: true,
       stream: io.progress,
       noTTYOutput: false,
@@ -139,7 +146,6 @@ export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = default
   );
   const showProgress = flags.progress !== false;
   const base = {
-    policies,
     estimators,
     bootstrap: flags.bootstrap,
     seed: flags.seed,
@@ -159,36 +165,43 @@ export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = default
         ? { url: config.databaseUrl, embeddingDim: config.embeddingDim, logger }
         : { dataDir: config.dataDir, embeddingDim: config.embeddingDim, logger },
     );
-    let catalog: Awaited<ReturnType<typeof catalogFromStore>>;
-    let rows: LoggedDecision[];
     try {
       await durable.migrate();
-      catalog = await catalogFromStore(durable);
-      rows = await decisionsFromStore(durable, flags.limit ?? 1_000_000, {
+      const catalog = await catalogFromStore(durable);
+      const rows = decisionsFromStore(durable, flags.limit ?? 1_000_000, {
         strict,
         onProblem: (problem) => {
           bad.skipped++;
           if (bad.problems.length < 20) bad.problems.push(problem.message);
         },
       });
+      if (catalog.length === 0)
+        throw new InvalidArgumentError("the service's catalog is empty: load one with `recs load-catalog FILE` first");
+      const feed = new ModelUpdateFeed(durable.events);
+      const agreement: LiveAgreement = { rows: 0, exactRows: 0, reproduced: 0, maxDifference: 0 };
+      if (showProgress) bar.start(1, 0, { rows: 0 });
+      result = await evaluate(withUpdatesLoaded(rows, feed), {
+        ...base,
+        policies: policies.map((p) => definition(p, liveSettings(config), feed, agreement)),
+        catalog,
+        source: DB_SOURCE,
+        onProgress: (read) => showProgress && bar.update(read, { rows: read }),
+        state: {
+          sessionWindow: config.sessionWindow,
+          sessionTtlMs: config.sessionTtlS * 1000,
+          learningRate: config.learningRate,
+        },
+      });
+      const approximate = approximateWarning(result.log);
+      if (approximate !== null) result.warnings.push(approximate);
+      if (policies.some((p) => p.kind === "live")) {
+        result.live = agreement;
+        result.warnings.push(...liveWarnings(agreement, result.log));
+      }
     } finally {
       await durable.close();
     }
     source = DB_SOURCE;
-    if (catalog.length === 0)
-      throw new InvalidArgumentError("the service's catalog is empty: load one with `recs load-catalog FILE` first");
-    if (showProgress) bar.start(Math.max(rows.length, 1), 0, { rows: 0 });
-    result = await evaluate(rows, {
-      ...base,
-      catalog,
-      source: DB_SOURCE,
-      onProgress: (read) => showProgress && bar.update(read, { rows: read }),
-      state: {
-        sessionWindow: config.sessionWindow,
-        sessionTtlMs: config.sessionTtlS * 1000,
-        learningRate: config.learningRate,
-      },
-    });
   } else {
     const logPath = flags.log!;
     const catalog = await readCatalog(flags.catalog!, { strict: true });
@@ -197,6 +210,7 @@ export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = default
     if (showProgress) bar.start(size, 0, { rows: 0 });
     result = await evaluate(readLog(logPath, { strict, report }), {
       ...base,
+      policies: policies.filter((p): p is EvalPolicySpec => p.kind !== "live"),
       catalog,
       locate: () => ({ file: logPath, line: report.lastLine }),
       onProgress: (read) => showProgress && bar.update(Math.min(report.bytesRead, size), { rows: read }),
@@ -221,4 +235,34 @@ export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = default
     io.out(`chart written to ${flags.chart}`);
   }
   return result;
+}
+
+/** `live` as the service runs it now: its scoring settings from the environment it reads. */
+function liveSettings(config: Config): LiveSettings {
+  return {
+    alpha: config.alpha,
+    epsilon: config.epsilon,
+    prior: modelPrior(config),
+  };
+}
+
+/** A command-line policy as the evaluator takes it; `live` shares one feed of the log's model updates. */
+function definition(
+  policy: PolicyArg,
+  settings: LiveSettings,
+  feed: ModelUpdateFeed,
+  agreement: LiveAgreement,
+): PolicyDefinition {
+  if (policy.kind !== "live") return policy;
+  const { alpha, epsilon, prior } = settings;
+  const name = `live (alpha=${alpha},epsilon=${epsilon},prior=${prior.session}/${prior.longTerm}/${prior.strength})`;
+  return { name, create: (catalog) => new LivePolicy(catalog, settings, feed, name, agreement) };
+}
+
+/** The rows, each once the model updates its model version names are loaded (`live` applies them). */
+async function* withUpdatesLoaded(rows: AsyncIterable<LoggedDecision>, feed: ModelUpdateFeed) {
+  for await (const row of rows) {
+    if (row.modelUpdates !== undefined && row.modelUpdates > feed.loaded) await feed.ensure(row.modelUpdates);
+    yield row;
+  }
 }

@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import type { Registry } from "prom-client";
 import { seededRandom } from "../bandit/rng";
-import { defaultRewardSweepMs, ENGINE_TIMINGS, type Config } from "../config";
+import { defaultRewardSweepMs, ENGINE_TIMINGS, modelPrior, type Config } from "../config";
 import { Unavailable } from "../errors";
 import type { Logger } from "../log";
 import type { CatalogItem, DurableStores, EphemeralStores, ImpressionRecord } from "../state/ports";
@@ -95,12 +95,7 @@ export class Engine {
     const modelOptions = {
       dim: config.embeddingDim,
       alpha: config.alpha,
-      prior: {
-        session: config.priorSession,
-        longTerm: config.priorLongTerm,
-        popularity: config.priorPopularity,
-        strength: config.priorStrength,
-      },
+      prior: modelPrior(config),
     };
     const restored = await restoreModel(durable.snapshots, durable.events, modelOptions, logger);
     logger.info(

@@ -86,6 +86,12 @@ export class OnlineModel {
     return `hlinucb-d${this.spec.dim}-u${this.bandit.updateCount}`;
   }
 
+  /** The number of updates a `version` names, or null when it is not one of this class's names. */
+  static updatesOfVersion(version: string): number | null {
+    const match = /^hlinucb-d\d+-u(\d+)$/.exec(version);
+    return match ? Number(match[1]) : null;
+  }
+
   get updateCount(): number {
     return this.bandit.updateCount;
   }

@@ -54,6 +54,10 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
   const longTerm = userRead.value?.embedding ?? null;
   const indices = selectCandidateIndices(deps.catalog, input, windowRead.value, session, longTerm, deps.candidates);
   const candidates = deps.catalog.itemsAt(indices);
+  // Scored as logged (float32), so an offline policy reading the log computes the same φ to the bit.
+  const signals = itemSignals(deps.catalog, indices, windowRead.value, session, longTerm);
+  const loggedSignals = Float32Array.from(signals);
+  signals.set(loggedSignals);
   const model = deps.model;
   const slots = rankSlate(
     model.bandit,
@@ -64,7 +68,7 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
       session,
       longTerm,
       context: hashContext(input.context),
-      signals: itemSignals(deps.catalog, indices, windowRead.value, session, longTerm),
+      signals,
       k: input.k,
       epsilon: deps.epsilon,
       rng: deps.rng,
@@ -126,6 +130,12 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
           score: s.score,
           explored: s.explored,
         })),
+        serving: {
+          candidateIds: candidates.map((item) => item.itemId),
+          session,
+          longTerm,
+          signals: loggedSignals,
+        },
       })
       .catch((err: unknown) => deps.log.warn({ err, recommendationId }, "impression not logged"));
   }

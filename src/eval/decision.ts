@@ -1,6 +1,7 @@
 import { hashContext, type HashedContext } from "../bandit/features";
 import { CatalogMirror } from "../engine/catalog-mirror";
 import { itemSignals } from "../engine/item-signals";
+import type { ScoreRequest } from "../engine/ranker";
 import { sessionVector } from "../engine/session-vector";
 import type { CatalogItem } from "../state/ports";
 import type { LoggedDecision } from "./log-format";
@@ -115,29 +116,56 @@ export class Decision {
     return this.row.reward;
   }
 
-  /** The session vector `s` the service would compute from the rebuilt window. */
+  /** Whether the row carries the state the service scored it with (else the state is rebuilt from the log). */
+  get exact(): boolean {
+    return this.row.serving !== undefined;
+  }
+
+  /** The session vector `s` as served, else as the service would compute it from the rebuilt window. */
   sessionVector(): Float32Array | null {
     if (this.session === undefined)
-      this.session = sessionVector(this.state.window(this.row.sessionId, this.row.tsMs), this.catalog.mirror);
+      this.session =
+        this.row.serving !== undefined
+          ? this.row.serving.session
+          : sessionVector(this.state.window(this.row.sessionId, this.row.tsMs), this.catalog.mirror);
     return this.session;
   }
 
-  /** The rebuilt long-term embedding `l`. */
+  /** The long-term embedding `l` as served, else as rebuilt. */
   longTerm(): Float32Array | null {
-    if (this.longTermVector === undefined) this.longTermVector = this.state.longTerm(this.row.userId);
+    if (this.longTermVector === undefined)
+      this.longTermVector =
+        this.row.serving !== undefined ? this.row.serving.longTerm : this.state.longTerm(this.row.userId);
     return this.longTermVector;
   }
 
-  /** φ's item signals of every candidate, as the service computes them from the same state (`itemSignals`). */
+  /**
+   * φ's item signals of every candidate: as served, else as the service computes them from the rebuilt
+   * state (`itemSignals`; popularity then counts nothing, the log cannot rebuild it).
+   */
   signals(): Float64Array {
-    this.signalRows ??= itemSignals(
-      this.catalog.mirror,
-      this.candidates.indices,
-      this.state.window(this.row.sessionId, this.row.tsMs),
-      this.sessionVector(),
-      this.longTerm(),
-    );
+    this.signalRows ??=
+      this.row.serving !== undefined
+        ? Float64Array.from(this.row.serving.signals)
+        : itemSignals(
+            this.catalog.mirror,
+            this.candidates.indices,
+            this.state.window(this.row.sessionId, this.row.tsMs),
+            this.sessionVector(),
+            this.longTerm(),
+          );
     return this.signalRows;
+  }
+
+  /** What scoring reads from the row (a `ScoreRequest`). */
+  scoreRequest(): ScoreRequest {
+    return {
+      candidates: this.candidates.items,
+      session: this.sessionVector(),
+      longTerm: this.longTerm(),
+      context: this.hashedContext(),
+      signals: this.signals(),
+    };
   }
 
   /** The row's context hashed as the service hashes a request's (numbers as their decimal text). */

@@ -10,6 +10,7 @@ import {
 } from "./bootstrap";
 import { CandidateResolver, Decision, EvalCatalog } from "./decision";
 import type { EvalPolicy } from "./eval-policy";
+import type { LiveAgreement } from "./live-policy";
 import { LogFormatError, type LoggedDecision } from "./log-format";
 import { LoggedState, type LoggedStateOptions } from "./logged-state";
 import { createPolicy } from "./policies";
@@ -54,6 +55,11 @@ export interface LogSummary {
   rowsRead: number;
   /** Rows every estimator used. */
   rowsEvaluated: number;
+  /**
+   * Of those, rows that carried the candidates and state they were served with (the service's own log
+   * since migration 004): every policy's probabilities on them are exact.
+   */
+  exactRows: number;
   /** Rows at a position other than 0: they update the rebuilt state but are not estimated (see `evaluate`). */
   otherPositions: number;
   /** Rows naming an item (or candidate) not in the catalog. */
@@ -93,6 +99,8 @@ export interface EvaluationResult {
   policies: PolicyResult[];
   settings: { estimators: EstimatorName[]; bootstrap: number; seed: number; clip: number | null; confidence: number };
   warnings: string[];
+  /** With a `live` policy: how closely it reproduced the logged propensities. */
+  live?: LiveAgreement;
 }
 
 const MAX_PROBLEMS = 20;
@@ -156,6 +164,7 @@ export async function evaluate(
   const summary: LogSummary = {
     rowsRead: 0,
     rowsEvaluated: 0,
+    exactRows: 0,
     otherPositions: 0,
     unknownItems: 0,
     problems: [],
@@ -215,6 +224,7 @@ export async function evaluate(
     }
     const decision = new Decision(summary.rowsEvaluated, row, resolved, logged, catalog, state);
     const n = decision.size;
+    if (decision.exact) summary.exactRows++;
     if (Math.abs(row.propensity * n - 1) > 1e-6) summary.uniformLogging = false;
     if (distribution.length < n) {
       distribution = new Float64Array(n * 2);

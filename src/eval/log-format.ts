@@ -6,7 +6,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
 import { InvalidArgument } from "../errors";
-import type { CatalogItem } from "../state/ports";
+import type { CatalogItem, ServingState } from "../state/ports";
 
 /*
  * The two fixed file formats every tool reads and writes. Both are JSON Lines, gzipped when the file
@@ -35,6 +35,13 @@ export interface LoggedDecision {
   /** Probability with which the logging policy chose `itemId` here: in (0, 1]. */
   propensity: number;
   reward: number;
+  /**
+   * The service's own log only: the state the candidates were scored with (then `candidates` is their
+   * list), which makes every policy's probabilities exact; absent = rebuilt from the log as it replays.
+   */
+  serving?: ServingState;
+  /** The service's own log only: how many model updates the serving model held (`OnlineModel.version`). */
+  modelUpdates?: number;
 }
 
 /** A line that does not follow the format. The message reads `file:line: "field" must be ..., got ...`. */

@@ -7,12 +7,28 @@ import { InvalidArgument } from "../errors";
  * - `egreedy[:epsilon=E]`: greedy on each item's online mean reward, uniform with probability ε (default 0.1).
  * - `linucb[:alpha=A,epsilon=E,session=on|off,longterm=on|off]`: the service's own policy
  *   (defaults α = 0.5, ε = 0.05, both state features on, as RECS_ALPHA / RECS_EPSILON default).
+ * On the command line `live` also names the service's own policy as configured (see `PolicyArg`).
  */
 export type EvalPolicySpec =
   | { kind: "random" }
   | { kind: "popularity"; epsilon: number }
   | { kind: "egreedy"; epsilon: number }
   | { kind: "linucb"; alpha: number; epsilon: number; session: boolean; longTerm: boolean };
+
+/** A policy as the command line names it: a spec, or `live` (the service's own, resolved from its config). */
+export type PolicyArg = EvalPolicySpec | { kind: "live" };
+
+/** Parses a `--policy` value: `live`, or a spec as `parsePolicySpec` reads it. */
+export function parsePolicyArg(text: string): PolicyArg {
+  const trimmed = text.trim();
+  if (trimmed.toLowerCase() === "live") return { kind: "live" };
+  if (trimmed.toLowerCase().startsWith("live:"))
+    throw new InvalidArgument(
+      `policy "${text}": live takes no settings, it is the service's own (RECS_ALPHA, RECS_EPSILON, RECS_PRIOR_*); ` +
+        "set those in the environment, or name a linucb spec",
+    );
+  return parsePolicySpec(text);
+}
 
 const KEYS: Record<EvalPolicySpec["kind"], readonly string[]> = {
   random: [],
@@ -28,8 +44,8 @@ export function parsePolicySpec(text: string): EvalPolicySpec {
   const kind = (colon < 0 ? trimmed : trimmed.slice(0, colon)).toLowerCase();
   if (!(kind in KEYS))
     throw new InvalidArgument(
-      `policy "${text}": unknown kind "${kind}"; use random, popularity, ` +
-        `egreedy or linucb (e.g. linucb:alpha=0.5,epsilon=0.05,session=on,longterm=on)`,
+      `policy "${text}": unknown kind "${kind}"; use random, popularity, egreedy or linucb ` +
+        "(e.g. linucb:alpha=0.5,epsilon=0.05,session=on,longterm=on), or live with --from-db",
     );
   const allowed = KEYS[kind as EvalPolicySpec["kind"]];
   const values = new Map<string, string>();

@@ -34,6 +34,15 @@ export function logSummaryText(result: EvaluationResult, badLines: { skipped: nu
       `mean logged reward ${fixed(log.meanReward)}; ` +
       `${log.uniformLogging ? "uniform" : "non-uniform"} logging propensities`,
   ];
+  if (log.exactRows > 0)
+    lines.push(`${log.exactRows} of them logged with their candidates and serving state: exact weights`);
+  if (result.live) {
+    const live = result.live;
+    lines.push(
+      `live reproduced the logged propensity on ${live.reproduced} of ${live.exactRows} exactly logged rows ` +
+        `(max |π − μ| ${live.maxDifference.toExponential(1)})`,
+    );
+  }
   if (log.otherPositions > 0)
     lines.push(
       `${log.otherPositions} rows at a position other than 0 updated the session state but were not estimated`,
@@ -63,6 +72,7 @@ export function resultJson(
     settings: result.settings,
     policies: result.policies.map((p) => ({ name: p.name, estimates: p.estimates })),
     warnings: result.warnings,
+    ...(result.live ? { live: result.live } : {}),
   };
 }
 

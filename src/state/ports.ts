@@ -176,6 +176,25 @@ export interface ImpressionRecord {
   /** How many candidates were ranked. */
   candidateCount: number;
   items: Array<{ itemId: string; position: number; propensity: number; score: number; explored: boolean }>;
+  /** What the candidates were scored with, so an offline policy can recompute its probabilities exactly. */
+  serving?: ServingState;
+}
+
+/**
+ * An impression's candidates and the state they were scored with: with the context and the model
+ * version, everything a policy's choice probabilities for that request depend on (own-log evaluation).
+ */
+export interface ServingState {
+  /** The candidates' item ids, in scoring order. */
+  candidateIds: string[];
+  /** The session vector s (null: no session state). */
+  session: Float32Array | null;
+  /** The long-term vector l (null: no profile). */
+  longTerm: Float32Array | null;
+  /** φ's item signals, SIGNAL_COUNT per candidate, row-major, as scored. */
+  signals: Float32Array;
+  /** The request's business rules as JSON, when it had any. */
+  rules?: unknown;
 }
 
 /** An update the bandit applied: logged so a restart can replay it after the last snapshot. */
@@ -261,6 +280,12 @@ export interface LoggedDecision {
   position: number;
   propensity: number;
   reward: number;
+  /** The impression's position in the log (its rows share it). */
+  seq: string;
+  /** The model version that served it (`OnlineModel.version`). */
+  modelVersion: string;
+  /** On the impression's position-0 row, when logged (impressions since migration 004). */
+  serving?: ServingState;
 }
 
 /**
@@ -299,8 +324,13 @@ export interface EventLog {
   latestSeq(): Promise<string>;
   /** Drops what is older than the retention window, by whole days; returns the rows removed. */
   enforceRetention(nowMs: number, retentionDays: number): Promise<number>;
-  /** Decisions the service logged (each shown item with its propensity) joined to the reward it got. */
-  loggedDecisions(limit: number, afterMs?: number): Promise<LoggedDecision[]>;
+  /**
+   * Decisions the service logged (each shown item with its propensity) joined to the reward it got,
+   * oldest first (by time, then log position): at most `limit` rows of impressions after `afterMs`, or,
+   * with `afterSeq` too, of impressions after that one (the `occurredAtMs` and `seq` of a row read
+   * before), so a reader can page through the log.
+   */
+  loggedDecisions(limit: number, afterMs?: number, afterSeq?: string): Promise<LoggedDecision[]>;
 }
 
 /** A saved copy of the bandit's statistics and the log position it includes. */

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { registerEvaluateCommand, type EvaluateIo } from "../../src/cli/evaluate-command";
+import { decisionsFromStore } from "../../src/eval/db-source";
 import { formatCatalogItem, formatLogRow, writeJsonLines } from "../../src/eval/log-format";
 import { openPostgresStores } from "../../src/state/postgres/open-postgres-stores";
 import { catalogItems, generateLog } from "../../src/world/log-generator";
@@ -232,6 +233,16 @@ describe("recs evaluate", () => {
             userEmbedding: null,
           })),
       );
+      // Read page by page, an impression's rows never split between pages: the same rows as in one page.
+      const read = async (pageSize: number) => {
+        const rows = [];
+        for await (const row of decisionsFromStore(durable, 1000, { strict: true, onProblem: () => {}, pageSize }))
+          rows.push(row);
+        return rows;
+      };
+      const whole = await read(1000);
+      expect(whole).toHaveLength(80);
+      expect(await read(3)).toEqual(whole);
     } finally {
       await durable.close();
     }
@@ -242,6 +253,8 @@ describe("recs evaluate", () => {
     );
     expect(printed).toContain("40 decisions evaluated (of 80 rows read)");
     expect(printed).toContain("40 rows at a position other than 0");
+    // Rows logged without their serving state (as before migration 004) still evaluate, approximately.
+    expect(printed).toContain("40 of 40 impressions were logged without their candidates and serving state");
     const report = JSON.parse(await readFile(json, "utf8"));
     expect(report.log).toMatchObject({
       source: "events (database)",
@@ -252,5 +265,9 @@ describe("recs evaluate", () => {
     // A uniform target over the same 30 items as the logging policy: every weight is 1, IPS = mean reward.
     expect(report.policies[0].estimates.ips.value).toBeCloseTo(0.25, 12);
     await expect(run(["--from-db", "--log", logPath])).rejects.toThrow(/leave out --catalog and --log/);
+    await expect(run(["--catalog", catalogPath, "--log", logPath, "--policy", "live"])).rejects.toThrow(
+      /live is the service's own policy replayed from its event log: it needs --from-db/,
+    );
+    await expect(run(["--from-db", "--policy", "live:alpha=1"])).rejects.toThrow(/live takes no settings/);
   }, 60_000);
 });

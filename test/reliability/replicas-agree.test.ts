@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeHybridState, type HybridSnapshot } from "../../src/bandit/hybrid-snapshot";
 import { statisticsChecksum } from "../../src/bandit/statistics-checksum";
 import { RecsClient } from "../../src/client/recs-client";
-import { loadConfig } from "../../src/config";
+import { loadConfig, modelPrior } from "../../src/config";
 import { restoreModel } from "../../src/engine/model-persistence";
 import { silentLogger } from "../../src/log";
 import { openPostgresStores } from "../../src/state/postgres/open-postgres-stores";
@@ -177,12 +177,7 @@ async function rebuildFromLog(
       {
         dim: DIM,
         alpha: config.alpha,
-        prior: {
-          session: config.priorSession,
-          longTerm: config.priorLongTerm,
-          popularity: config.priorPopularity,
-          strength: config.priorStrength,
-        },
+        prior: modelPrior(config),
       },
       silentLogger,
     );

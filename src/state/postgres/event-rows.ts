@@ -5,6 +5,7 @@ import type {
   LoggedDecision,
   LoggedModelUpdate,
   ModelUpdate,
+  ServingState,
 } from "../ports";
 import type { SqlExecutor } from "./sql-client";
 import { writeFloat32LE } from "../../float32-bytes";
@@ -32,11 +33,13 @@ export interface EventInsert {
   candidateCount: number | null;
   shownItems: ImpressionRecord["items"] | null;
   update: ModelUpdate | null;
+  /** Impressions: the candidates and the state they were scored with (own-log evaluation). */
+  serving?: ServingState;
 }
 
 /**
  * The `events` columns a logged row fills, with the type each has in a JSON row (jsonb columns are nested
- * JSON). The two bytea columns (the update's vectors) do not travel in the JSON: see `eventRowsParams`.
+ * JSON). The bytea columns (vectors) do not travel in the JSON: see `eventRowsParams`.
  */
 const ROW_COLUMNS = [
   ["event_id", "text"],
@@ -56,10 +59,16 @@ const ROW_COLUMNS = [
   ["update_reward", "float8"],
   ["update_shared", "bytea"],
   ["update_arm", "bytea"],
+  ["candidate_ids", "text[]"],
+  ["session_vector", "bytea"],
+  ["long_term_vector", "bytea"],
+  ["candidate_signals", "bytea"],
+  ["rules", "jsonb"],
 ] as const;
 
 /**
- * Rows per statement: one JSON parameter carries them, so this bounds its size (~0.4 KiB a row), not a parameter count.
+ * Rows per statement: one JSON parameter carries them, so this bounds its size (~0.4 KiB a feedback row,
+ * ~3 KiB an impression with 200 candidates), not a parameter count.
  */
 export const ROWS_PER_STATEMENT = 2_000;
 
@@ -107,7 +116,12 @@ export function eventRowsParams(
   extra?: (index: number) => Record<string, unknown>,
 ): EventRowsParams {
   let vectorBytes = 0;
-  for (const row of rows) if (row.update) vectorBytes += (row.update.shared.length + row.update.arm.length) * 4;
+  for (const row of rows) {
+    if (row.update) vectorBytes += (row.update.shared.length + row.update.arm.length) * 4;
+    const serving = row.serving;
+    if (serving)
+      vectorBytes += ((serving.session?.length ?? 0) + (serving.longTerm?.length ?? 0) + serving.signals.length) * 4;
+  }
   const vectors = Buffer.allocUnsafe(vectorBytes);
   let at = 0;
   const put = (vector: Float32Array): number => {
@@ -144,6 +158,20 @@ export function eventRowsParams(
         out.update_shared_bytes = update.shared.length * 4;
         out.update_arm_at = put(update.arm);
         out.update_arm_bytes = update.arm.length * 4;
+      }
+      const serving = row.serving;
+      if (serving) {
+        out.candidate_ids = serving.candidateIds;
+        for (const [column, vector] of [
+          ["session_vector", serving.session],
+          ["long_term_vector", serving.longTerm],
+          ["candidate_signals", serving.signals],
+        ] as const) {
+          if (vector === null) continue;
+          out[`${column}_at`] = put(vector);
+          out[`${column}_bytes`] = vector.length * 4;
+        }
+        if (serving.rules !== undefined) out.rules = serving.rules;
       }
       return extra ? Object.assign(out, extra(ord)) : out;
     }),
@@ -208,6 +236,7 @@ export function impressionInsert(record: ImpressionRecord): EventInsert {
     candidateCount: record.candidateCount,
     shownItems: record.items,
     update: null,
+    ...(record.serving ? { serving: record.serving } : {}),
   };
 }
 
@@ -255,7 +284,7 @@ export function rowToModelUpdate(row: ModelUpdateRow): LoggedModelUpdate | null 
   };
 }
 
-/** One shown item of an impression joined to its reward. */
+/** One shown item of an impression joined to its reward; the serving columns only on position 0. */
 export interface LoggedDecisionRow {
   occurred_at: Date;
   user_id: string;
@@ -265,11 +294,19 @@ export interface LoggedDecisionRow {
   position: number;
   propensity: number;
   reward: number;
+  seq: string;
+  model_version: string | null;
+  candidate_ids: string[] | null;
+  session_vector: Uint8Array | null;
+  long_term_vector: Uint8Array | null;
+  candidate_signals: Uint8Array | null;
+  rules: unknown;
 }
 
 export function rowToLoggedDecision(row: LoggedDecisionRow): LoggedDecision {
   const context: Record<string, string> = {};
   for (const [key, value] of Object.entries(row.context ?? {})) context[key] = String(value);
+  const serving = rowToServingState(row);
   return {
     occurredAtMs: timeColumn(row.occurred_at),
     userId: row.user_id,
@@ -279,5 +316,26 @@ export function rowToLoggedDecision(row: LoggedDecisionRow): LoggedDecision {
     position: Number(row.position),
     propensity: Number(row.propensity),
     reward: Number(row.reward),
+    seq: bigintText(row.seq),
+    modelVersion: row.model_version ?? "",
+    ...(serving ? { serving } : {}),
+  };
+}
+
+/** The logged serving state, or null when the row has none (or its vectors are not whole float32 values). */
+function rowToServingState(row: LoggedDecisionRow): ServingState | null {
+  if (row.candidate_ids === null || row.candidate_signals === null) return null;
+  const signals = bytesToVector(row.candidate_signals);
+  const session = row.session_vector === null ? null : bytesToVector(row.session_vector);
+  const longTerm = row.long_term_vector === null ? null : bytesToVector(row.long_term_vector);
+  // A vector column that is not whole float32 values: the row evaluates as if it had no state logged.
+  if (signals === null || (session === null) !== (row.session_vector === null)) return null;
+  if ((longTerm === null) !== (row.long_term_vector === null)) return null;
+  return {
+    candidateIds: row.candidate_ids,
+    session,
+    longTerm,
+    signals,
+    ...(row.rules === null || row.rules === undefined ? {} : { rules: row.rules }),
   };
 }

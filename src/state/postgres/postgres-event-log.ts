@@ -271,11 +271,18 @@ export class PostgresEventLog implements EventLog {
 
   /**
    * Each shown item of each impression (oldest first), with the sum of the feedback rewards it got; an
-   * item without feedback has its default reward, or 0 while it has neither.
+   * item without feedback has its default reward, or 0 while it has neither. The serving state travels
+   * once per impression, on its position-0 row (the only one the estimators weigh).
    */
-  async loggedDecisions(limit: number, afterMs?: number): Promise<LoggedDecision[]> {
+  async loggedDecisions(limit: number, afterMs?: number, afterSeq?: string): Promise<LoggedDecision[]> {
     const { rows } = await this.sql.query<LoggedDecisionRow>(
       `SELECT i.occurred_at, i.user_id, i.session_id, i.context, s."itemId" AS item_id, s.position, s.propensity,
+         i.seq, i.model_version,
+         CASE WHEN s.position = 0 THEN i.candidate_ids END AS candidate_ids,
+         CASE WHEN s.position = 0 THEN i.session_vector END AS session_vector,
+         CASE WHEN s.position = 0 THEN i.long_term_vector END AS long_term_vector,
+         CASE WHEN s.position = 0 THEN i.candidate_signals END AS candidate_signals,
+         CASE WHEN s.position = 0 THEN i.rules END AS rules,
          coalesce(
            (SELECT sum(f.reward) FROM events f
              WHERE f.kind = 'feedback' AND f.recommendation_id = i.recommendation_id AND f.item_id = s."itemId"),
@@ -285,10 +292,16 @@ export class PostgresEventLog implements EventLog {
            0) AS reward
        FROM events i
        CROSS JOIN LATERAL jsonb_to_recordset(i.shown_items) AS s("itemId" text, position integer, propensity float8)
-       WHERE i.kind = 'impression' AND ($1::timestamptz IS NULL OR i.occurred_at > $1::timestamptz)
+       WHERE i.kind = 'impression' AND ($1::timestamptz IS NULL OR
+         CASE WHEN $3::bigint IS NULL THEN i.occurred_at > $1::timestamptz
+           ELSE (i.occurred_at, i.seq) > ($1::timestamptz, $3::bigint) END)
        ORDER BY i.occurred_at, i.seq, s.position
        LIMIT $2`,
-      [afterMs === undefined ? null : timeParam(afterMs), Math.max(0, Math.floor(limit))],
+      [
+        afterMs === undefined ? null : timeParam(afterMs),
+        Math.max(0, Math.floor(limit)),
+        afterSeq === undefined ? null : checkedSeq(afterSeq, "afterSeq"),
+      ],
     );
     return rows.map(rowToLoggedDecision);
   }

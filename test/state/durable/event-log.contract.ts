@@ -461,6 +461,8 @@ export function describeEventLogContract(harness: DurableHarness): void {
           position: 0,
           propensity: 1 / 2,
           reward: 6,
+          seq: expect.any(String),
+          modelVersion: "m1",
         },
         {
           occurredAtMs: NOW_MS,
@@ -471,6 +473,8 @@ export function describeEventLogContract(harness: DurableHarness): void {
           position: 1,
           propensity: 1 / 3,
           reward: -0.5,
+          seq: expect.any(String),
+          modelVersion: "m1",
         },
         {
           occurredAtMs: NOW_MS,
@@ -481,6 +485,8 @@ export function describeEventLogContract(harness: DurableHarness): void {
           position: 2,
           propensity: 1 / 4,
           reward: 0,
+          seq: expect.any(String),
+          modelVersion: "m1",
         },
         {
           occurredAtMs: NOW_MS + 1000,
@@ -491,12 +497,50 @@ export function describeEventLogContract(harness: DurableHarness): void {
           position: 0,
           propensity: 1 / 2,
           reward: 0,
+          seq: expect.any(String),
+          modelVersion: "m1",
         },
       ]);
       expect((await stores.events.loggedDecisions(2)).map((d) => d.itemId)).toEqual(["A", "B"]);
       expect((await stores.events.loggedDecisions(100, NOW_MS)).map((d) => [d.occurredAtMs, d.itemId])).toEqual([
         [NOW_MS + 1000, "A"],
       ]);
+    });
+
+    it("pages decisions after a row read before, impressions of the same millisecond included", async () => {
+      const { stores } = await openMigrated(harness);
+      await stores.events.appendImpressions(
+        ["r1", "r2", "r3", "r4"].map((id, i) =>
+          impression(id, ["A", "B"], { occurredAtMs: NOW_MS + (i === 3 ? 1 : 0) }),
+        ),
+      );
+      const all = await stores.events.loggedDecisions(100);
+      expect(all).toHaveLength(8);
+      const second = all[2]!;
+      const rest = await stores.events.loggedDecisions(100, second.occurredAtMs, second.seq);
+      expect(rest.map((d) => [d.seq, d.position])).toEqual(all.slice(4).map((d) => [d.seq, d.position]));
+      expect(new Set(all.map((d) => d.seq)).size).toBe(4);
+    });
+
+    it("keeps an impression's candidates and serving state, returned once on its position-0 row", async () => {
+      const { stores } = await openMigrated(harness);
+      const serving = {
+        candidateIds: ["C", "A", "B"],
+        session: new Float32Array([0.25, -0.5, 1 / 3]),
+        longTerm: null,
+        signals: Float32Array.from({ length: 12 }, (_, i) => Math.fround(i / 7 - 0.5)),
+        rules: { pinnedIds: ["A"], maxPerCategory: 2, boosts: [] },
+      };
+      await stores.events.appendImpressions([
+        impression("with-state", ["A", "B"], { serving }),
+        impression("without", ["C"], { occurredAtMs: NOW_MS + 1 }),
+      ]);
+      const [first, second, old] = await stores.events.loggedDecisions(100);
+      expect(first!.serving).toEqual(serving);
+      expect(first!.serving!.session).toBeInstanceOf(Float32Array);
+      expect(second!.position).toBe(1);
+      expect(second!.serving).toBeUndefined();
+      expect(old!.serving).toBeUndefined();
     });
   });
 }
