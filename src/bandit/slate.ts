@@ -69,10 +69,10 @@ class SlateFill {
   eligibleCount = 0;
 
   constructor(
-    private readonly scores: Scores,
+    private readonly count: number,
     private readonly rules: SlotRules,
   ) {
-    const n = scores.length;
+    const n = count;
     this.taken = new Uint8Array(n);
     for (const p of rules.pinned)
       if (!Number.isInteger(p) || p < 0 || p >= n) throw new RangeError(`pinned candidate ${p} is not in 0..${n - 1}`);
@@ -110,8 +110,7 @@ class SlateFill {
   }
 
   /** Sets `best` and `eligibleCount` for the candidates eligible now. */
-  scan(): void {
-    const { scores } = this;
+  scan(scores: Scores): void {
     const boosts = this.rules.boosts;
     let best = -1;
     let bestScore = 0;
@@ -132,7 +131,7 @@ class SlateFill {
   /** The n-th (0-based) eligible candidate. */
   nthEligible(n: number): number {
     let seen = 0;
-    for (let i = 0; i < this.scores.length; i++) {
+    for (let i = 0; i < this.count; i++) {
       if (!this.eligible(i)) continue;
       if (seen === n) return i;
       seen++;
@@ -157,7 +156,7 @@ export function selectSlate(
 ): SlateChoice[] {
   checkEpsilon(epsilon);
   if (!Number.isInteger(k) || k < 0) throw new RangeError(`k must be an integer ≥ 0, got ${k}`);
-  const fill = new SlateFill(scores, rules);
+  const fill = new SlateFill(scores.length, rules);
   const slots = Math.min(k, scores.length);
   const slate: SlateChoice[] = [];
   for (let slot = 0; slot < slots; slot++) {
@@ -167,7 +166,7 @@ export function selectSlate(
       slate.push({ index: pinned, propensity: 1, explored: false, pinned: true });
       continue;
     }
-    fill.scan();
+    fill.scan(scores);
     if (fill.eligibleCount === 0) break;
     const best = fill.best;
     const explored = rng() < epsilon;
@@ -192,7 +191,7 @@ export function slotDistribution(
   rules: SlotRules = NO_RULES,
 ): Float64Array {
   checkEpsilon(epsilon);
-  const fill = new SlateFill(scores, rules);
+  const fill = new SlateFill(scores.length, rules);
   for (const index of earlier) {
     const pinned = fill.nextPinned();
     if (pinned >= 0 && pinned !== index)
@@ -205,7 +204,7 @@ export function slotDistribution(
     distribution[pinned] = 1;
     return distribution;
   }
-  fill.scan();
+  fill.scan(scores);
   if (fill.eligibleCount === 0) return distribution;
   const share = epsilon / fill.eligibleCount;
   for (let i = 0; i < scores.length; i++) if (fill.eligible(i)) distribution[i] = share;
@@ -218,9 +217,12 @@ export function firstSlotDistribution(scores: Scores, epsilon: number, rules: Sl
   return slotDistribution(scores, epsilon, [], rules);
 }
 
-/** The candidate slot 0 holds without a draw (the first pinned one), or −1 when slot 0 is ε-greedy. */
-export function firstPinned(scores: Scores, rules: SlotRules = NO_RULES): number {
-  return rules.pinned.length === 0 ? -1 : new SlateFill(scores, rules).nextPinned();
+/**
+ * The candidate slot 0 of `count` candidates holds without a draw (the first pinned one), or −1 when
+ * slot 0 is ε-greedy.
+ */
+export function firstPinned(count: number, rules: SlotRules = NO_RULES): number {
+  return rules.pinned.length === 0 ? -1 : new SlateFill(count, rules).nextPinned();
 }
 
 /**
@@ -234,7 +236,7 @@ export function slateProbability(
   rules: SlotRules = NO_RULES,
 ): number {
   checkEpsilon(epsilon);
-  const fill = new SlateFill(scores, rules);
+  const fill = new SlateFill(scores.length, rules);
   let probability = 1;
   for (const index of indices) {
     if (!Number.isInteger(index) || index < 0 || index >= scores.length || fill.taken[index] === 1) return 0;
@@ -242,7 +244,7 @@ export function slateProbability(
     if (pinned >= 0) {
       if (index !== pinned) return 0;
     } else {
-      fill.scan();
+      fill.scan(scores);
       if (!fill.eligible(index)) return 0;
       probability *= epsilon / fill.eligibleCount + (index === fill.best ? 1 - epsilon : 0);
     }

@@ -9,7 +9,8 @@ import type { CatalogMirror } from "./catalog-mirror";
 import { itemSignals } from "./item-signals";
 import type { EngineMetrics } from "./metrics";
 import type { OnlineModel } from "./model";
-import { rankSlate, type RankBuffers } from "./ranker";
+import { rankSlate, type RankBuffers, type RankedSlot } from "./ranker";
+import { candidateRules, unplacedPinned, withPinned, withRecentItems } from "./rules";
 import { sessionVector } from "./session-vector";
 import type { StoreGuard } from "./store-guard";
 import type { DegradedStore, RecommendInput, RecommendOutput } from "./types";
@@ -50,9 +51,15 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
   if (userRead.failed) degraded.push("user_store");
   for (const reason of degraded) deps.metrics.degraded.inc({ reason });
 
-  const session = sessionVector(windowRead.value, deps.catalog);
+  const window = withRecentItems(deps.catalog, windowRead.value, input.recentItemIds, Date.now());
+  const session = sessionVector(window, deps.catalog);
   const longTerm = userRead.value?.embedding ?? null;
-  const indices = selectCandidateIndices(deps.catalog, input, windowRead.value, session, longTerm, deps.candidates);
+  const indices = withPinned(
+    deps.catalog,
+    selectCandidateIndices(deps.catalog, input, window, session, longTerm, deps.candidates),
+    input.rules.pinnedIds,
+    input.excludeIds,
+  );
   const candidates = deps.catalog.itemsAt(indices);
   const model = deps.model;
   const slots = rankSlate(
@@ -64,10 +71,12 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
       session,
       longTerm,
       context: hashContext(input.context),
-      signals: itemSignals(deps.catalog, indices, windowRead.value, session, longTerm),
+      signals: itemSignals(deps.catalog, indices, window, session, longTerm),
       k: input.k,
       epsilon: deps.epsilon,
       rng: deps.rng,
+      rules: candidateRules(deps.catalog, indices, candidates, input.rules),
+      explain: input.explain,
     },
     deps.rankBuffers,
   );
@@ -133,6 +142,7 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
     recommendationId,
     modelVersion,
     degraded,
+    unplacedPinnedIds: unplacedPinned(input.rules.pinnedIds, new Set(slotsPinned(slots))),
     items: slots.map((s) => ({
       itemId: s.item.itemId,
       position: s.position,
@@ -141,8 +151,13 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
       explorationBonus: s.explorationBonus,
       propensity: s.propensity,
       explored: s.explored,
+      ...(s.parts ? { parts: s.parts } : {}),
     })),
   };
+}
+
+function slotsPinned(slots: readonly RankedSlot[]): string[] {
+  return slots.filter((s) => s.pinned).map((s) => s.item.itemId);
 }
 
 /** The user's profile from the cache, else the store under its deadline (a miss is not a failure). */

@@ -34,8 +34,8 @@ describe("selectSlate under rules", () => {
     const slate = selectSlate(scores, 3, 0, seededRandom(1), capped);
     expect(slate.map((c) => c.index)).toEqual([0, 1, 3]);
     expect(slate.map((c) => c.pinned)).toEqual([true, true, false]);
-    expect(firstPinned(scores, capped)).toBe(0);
-    expect(firstPinned(scores)).toBe(-1);
+    expect(firstPinned(scores.length, capped)).toBe(0);
+    expect(firstPinned(scores.length)).toBe(-1);
   });
 
   it("reports propensities equal to the empirical slot frequencies given the earlier slots", () => {
