@@ -39,13 +39,21 @@ export class LinUCBPolicy implements EvalPolicy {
     this.arm = new Float32Array(this.model.spec.armDim);
   }
 
-  /** Replay needs only whether the logged item is the greedy pick, so scoring stops at the first candidate above it. */
+  /**
+   * Replay needs only whether the logged item is the greedy pick, so scoring stops at the first
+   * candidate above it. A pinned slot 0 takes no draw, as in selectSlate; with nothing taken yet the cap
+   * leaves every candidate eligible, so slot 0's uniform draw is over all of them.
+   */
   choosesLogged(decision: Decision, rng: Random): boolean {
+    const pinned = decision.firstPinned();
+    if (pinned >= 0) return pinned === decision.logged;
     if (rng() < this.epsilon) return randomIndex(rng, decision.size) === decision.logged;
     return this.isGreedy(decision);
   }
 
   probabilityOfLogged(decision: Decision): number {
+    const pinned = decision.firstPinned();
+    if (pinned >= 0) return pinned === decision.logged ? 1 : 0;
     const greedy = this.epsilon < 1 && this.isGreedy(decision);
     return this.epsilon / decision.size + (greedy ? 1 - this.epsilon : 0);
   }
@@ -58,7 +66,8 @@ export class LinUCBPolicy implements EvalPolicy {
   }
 
   distribution(decision: Decision, out: Float64Array): void {
-    out.set(firstSlotDistribution(this.scorer.scoreAll(this.model.bandit, request(decision)), this.epsilon));
+    const scores = this.scorer.scoreAll(this.model.bandit, request(decision));
+    out.set(firstSlotDistribution(scores, this.epsilon, decision.rules()));
   }
 
   learn(decision: Decision): void {
@@ -74,5 +83,6 @@ function request(decision: Decision): ScoreRequest {
     longTerm: decision.longTerm(),
     context: decision.hashedContext(),
     signals: decision.signals(),
+    boosts: decision.rules().boosts,
   };
 }

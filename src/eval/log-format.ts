@@ -6,6 +6,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
 import { InvalidArgument } from "../errors";
+import type { SlateRules } from "../engine/types";
 import type { CatalogItem } from "../state/ports";
 
 /*
@@ -35,6 +36,8 @@ export interface LoggedDecision {
   /** Probability with which the logging policy chose `itemId` here: in (0, 1]. */
   propensity: number;
   reward: number;
+  /** The request's business rules, which every target policy then fills its slate under; absent = none. */
+  rules?: SlateRules;
 }
 
 /** A line that does not follow the format. The message reads `file:line: "field" must be ..., got ...`. */
