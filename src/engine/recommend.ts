@@ -142,7 +142,8 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
     recommendationId,
     modelVersion,
     degraded,
-    unplacedPinnedIds: unplacedPinned(input.rules.pinnedIds, new Set(slotsPinned(slots))),
+    unplacedPinnedIds:
+      input.rules.pinnedIds.length === 0 ? [] : unplacedPinned(input.rules.pinnedIds, new Set(slotsPinned(slots))),
     items: slots.map((s) => ({
       itemId: s.item.itemId,
       position: s.position,
