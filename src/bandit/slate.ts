@@ -62,7 +62,8 @@ export function rankingScore(score: number, boosts: ArrayLike<number> | null, c:
  */
 class SlateFill {
   readonly taken: Uint8Array;
-  private readonly perCategory = new Map<number, number>();
+  /** Candidates taken per category; only with a cap. */
+  private readonly perCategory: Map<number, number> | null;
   private pinCursor = 0;
   /** After `scan`: the greedy best eligible candidate (−1 when none) and how many are eligible. */
   best = -1;
@@ -81,22 +82,24 @@ class SlateFill {
     if (rules.maxPerCategory > 0 && (rules.categories === null || rules.categories.length < n))
       throw new RangeError("a category cap needs every candidate's category");
     if (rules.boosts !== null && rules.boosts.length < n) throw new RangeError("boosts must cover every candidate");
+    this.perCategory = rules.maxPerCategory > 0 ? new Map() : null;
   }
 
   /** Not taken, and its category (if any) under the cap. */
   eligible(i: number): boolean {
     if (this.taken[i] === 1) return false;
-    const cap = this.rules.maxPerCategory;
-    if (cap === 0) return true;
+    const perCategory = this.perCategory;
+    if (perCategory === null) return true;
     const category = this.rules.categories![i]!;
-    return category < 0 || (this.perCategory.get(category) ?? 0) < cap;
+    return category < 0 || (perCategory.get(category) ?? 0) < this.rules.maxPerCategory;
   }
 
   take(i: number): void {
     this.taken[i] = 1;
-    if (this.rules.maxPerCategory === 0) return;
+    const perCategory = this.perCategory;
+    if (perCategory === null) return;
     const category = this.rules.categories![i]!;
-    if (category >= 0) this.perCategory.set(category, (this.perCategory.get(category) ?? 0) + 1);
+    if (category >= 0) perCategory.set(category, (perCategory.get(category) ?? 0) + 1);
   }
 
   /** The next pinned candidate that can be placed (skipping the rest), or −1 once the list is done. */
@@ -112,11 +115,13 @@ class SlateFill {
   /** Sets `best` and `eligibleCount` for the candidates eligible now. */
   scan(scores: Scores): void {
     const boosts = this.rules.boosts;
+    const capped = this.perCategory !== null;
+    const taken = this.taken;
     let best = -1;
     let bestScore = 0;
     let count = 0;
     for (let i = 0; i < scores.length; i++) {
-      if (!this.eligible(i)) continue;
+      if (taken[i] === 1 || (capped && !this.eligible(i))) continue;
       count++;
       const score = rankingScore(scores[i]!, boosts, i);
       if (best === -1 || ranksAbove(score, i, bestScore, best)) {
