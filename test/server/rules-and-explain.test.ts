@@ -64,6 +64,16 @@ describe.each(kinds)("Recommend's rules, recent items and explanations over a so
     expect(rec.items.slice(0, 2).every((i) => i.propensity === 1 && !i.explored)).toBe(true);
     expect(rec.items.slice(2).every((i) => categoryOf(i.itemId) === "cat-1")).toBe(true);
     expect(rec.unplacedPinnedIds).toEqual(["no-such-item", "item-7", "item-12"]);
+    // A pinned slot's serving context is stored like any other: feedback on it trains the model.
+    const ack = await suite.t.client.feedback({
+      eventId: `pinned-click-${kind}`,
+      userId: "u-rules",
+      sessionId: "s-pins",
+      itemId: "item-7",
+      type: "CLICK",
+      recommendationId: rec.recommendationId,
+    });
+    expect(ack.appliedToModel).toBe(true);
     const gone = { ...testCatalog(1)[0]!, itemId: "pin-gone", available: false };
     expect((await suite.t.client.upsertItems([gone])).upserted).toBe("1");
     const unavailable = await recommend({ pinnedIds: ["pin-gone", "item-5"], candidateIds: ["pin-gone", "item-9"] });
