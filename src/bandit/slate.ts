@@ -68,6 +68,7 @@ class SlateFill {
   /** After `scan`: the greedy best eligible candidate (−1 when none) and how many are eligible. */
   best = -1;
   eligibleCount = 0;
+  private takenCount = 0;
 
   constructor(
     private readonly count: number,
@@ -96,6 +97,7 @@ class SlateFill {
 
   take(i: number): void {
     this.taken[i] = 1;
+    this.takenCount++;
     const perCategory = this.perCategory;
     if (perCategory === null) return;
     const category = this.rules.categories![i]!;
@@ -117,6 +119,17 @@ class SlateFill {
     const boosts = this.rules.boosts;
     const capped = this.perCategory !== null;
     const taken = this.taken;
+    if (!capped && boosts === null) {
+      // The plain slate (most requests): every candidate not taken is eligible.
+      let plainBest = -1;
+      for (let i = 0; i < scores.length; i++) {
+        if (taken[i] === 1) continue;
+        if (plainBest === -1 || ranksAbove(scores[i]!, i, scores[plainBest]!, plainBest)) plainBest = i;
+      }
+      this.best = plainBest;
+      this.eligibleCount = scores.length - this.takenCount;
+      return;
+    }
     let best = -1;
     let bestScore = 0;
     let count = 0;
@@ -198,6 +211,8 @@ export function slotDistribution(
   checkEpsilon(epsilon);
   const fill = new SlateFill(scores.length, rules);
   for (const index of earlier) {
+    if (!Number.isInteger(index) || index < 0 || index >= scores.length || fill.taken[index] === 1)
+      throw new RangeError(`earlier slots must be distinct candidates in 0..${scores.length - 1}, got ${index}`);
     const pinned = fill.nextPinned();
     if (pinned >= 0 && pinned !== index)
       throw new RangeError(`earlier slots skip pinned candidate ${pinned} (got ${index})`);
