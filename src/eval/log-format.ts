@@ -8,6 +8,7 @@ import { createGunzip, createGzip } from "node:zlib";
 import { InvalidArgument } from "../errors";
 import type { SlateRules } from "../engine/types";
 import type { CatalogItem } from "../state/ports";
+import { formatLogRules, parseLogRules } from "./log-rules";
 
 /*
  * The two fixed file formats every tool reads and writes. Both are JSON Lines, gzipped when the file
@@ -19,7 +20,7 @@ import type { CatalogItem } from "../state/ports";
  * Log, one logged decision per line:
  *   {"ts": ms | ISO-8601, "user_id": str, "session_id": str, "context": {str: str|number},
  *    "candidates"?: [item id] (absent = every catalog item), "item_id": str, "position": int ≥ 0,
- *    "propensity": (0, 1], "reward": finite number}
+ *    "propensity": (0, 1], "reward": finite number, "rules"?: the request's business rules (log-rules.ts)}
  * Unknown fields are ignored, so files written by newer tools still read.
  */
 
@@ -189,6 +190,9 @@ function parseLogRow(record: Record<string, unknown>, where: Where): LoggedDecis
     position,
     propensity,
     reward,
+    ...(record.rules === undefined || record.rules === null
+      ? {}
+      : { rules: parseLogRules(record.rules, (field, problem) => where.fail(field, problem)) }),
   };
 }
 
@@ -276,6 +280,7 @@ export function formatLogRow(row: LoggedDecision): string {
     position: row.position,
     propensity: row.propensity,
     reward: row.reward,
+    ...(row.rules === undefined ? {} : { rules: formatLogRules(row.rules) }),
   });
 }
 
