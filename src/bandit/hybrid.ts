@@ -236,6 +236,34 @@ export class HybridLinUCB {
     varianceRest[c] = parts.variance;
   }
 
+  /**
+   * The terms of the item's mean (`score`'s expected reward), for explanations: writes β̂_i·z_i into
+   * `shared` (sharedDim values) and returns θ̂_a·x, the item's own part, with θ̂_a = A_a⁻¹(b_a − B_aβ̂)
+   * (0 for an item without statistics). The mean is u·β̂ + y·(B_aβ̂) + xᵀθ̂_a with u = z − B_aᵀy, which
+   * is z·β̂ + xᵀθ̂_a: the terms sum to it up to rounding. Off the hot path (O(k·n) per item).
+   */
+  meanTerms(itemId: string, z: Vector, x: Vector, shared: Float64Array, zOffset = 0, xOffset = 0): number {
+    const n = this.sharedDim;
+    const k = this.armDim;
+    const beta = this.beta0();
+    for (let i = 0; i < n; i++) shared[i] = beta[i]! * z[zOffset + i]!;
+    const arm = this.arms.get(itemId);
+    if (arm === undefined) return 0;
+    const own = new Float64Array(k);
+    for (let i = 0; i < k; i++) {
+      let bBeta = 0;
+      for (let j = 0; j < n; j++) bBeta += arm.bMatrix[i * n + j]! * beta[j]!;
+      own[i] = arm.b[i]! - bBeta;
+    }
+    let item = 0;
+    for (let i = 0; i < k; i++) {
+      let theta = 0;
+      for (let m = 0; m < k; m++) theta += arm.aInverse[i * k + m]! * own[m]!;
+      item += theta * x[xOffset + i]!;
+    }
+    return item;
+  }
+
   /** Adds one observation of `itemId`. Throws (changing nothing) on a non-finite input. */
   update(itemId: string, z: Vector, x: Vector, reward: number, zOffset = 0, xOffset = 0): void {
     checkFinite("reward", reward);

@@ -23,6 +23,7 @@ import type { FeedbackEvent__Output } from "../server/generated/recs/v1/Feedback
 import { machineCpuTimes } from "./machine-cpu";
 import { toFeedbackInput } from "../server/validation";
 import { openStores } from "../state/open-stores";
+import { NO_SLATE_RULES } from "../engine/rules";
 
 const STREAMS = 4;
 const EVENTS_PER_STREAM = 5_000;
@@ -60,6 +61,9 @@ for (let i = 0; i < RECOMMENDATIONS; i++) {
     candidateIds: [],
     excludeIds: [],
     category: "",
+    rules: NO_SLATE_RULES,
+    recentItemIds: [],
+    explain: false,
   };
   const out = await engine.recommend(input);
   shown.push({

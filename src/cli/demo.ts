@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Command } from "commander";
 import { RecsClient } from "../client/recs-client";
 import type { RecommendResponse__Output } from "../server/generated/recs/v1/RecommendResponse";
+import type { ScoreParts__Output } from "../server/generated/recs/v1/ScoreParts";
 
 /** `recs demo`: a scripted shopper against a running server, printed step by step. */
 export function registerDemoCommand(program: Command): void {
@@ -38,13 +39,20 @@ export async function runDemo(client: RecsClient, clicks: number, print: (line: 
       const flag = item.explored ? " explored" : "";
       print(
         `  #${item.position} ${item.itemId.padEnd(12)} ${(await categoryOf(item.itemId)).padEnd(10)} ` +
-          `score ${item.score.toFixed(3)} = ${item.expectedReward.toFixed(3)} ` +
-          `+ bonus ${item.explorationBonus.toFixed(3)}  p=${item.propensity.toFixed(3)}${flag}`,
+          `score ${item.score.toFixed(3)} = ${item.expectedReward.toFixed(3)} + bonus ` +
+          `${item.explorationBonus.toFixed(3)}  p=${item.propensity.toFixed(3)}${flag}`,
       );
+      if (item.parts) print(`      ${formatParts(item.parts)}`);
     }
   };
   print(`shopper ${userId}, session ${sessionId}, on mobile`);
-  let rec = await client.recommend({ userId, sessionId, k: 8, context: { device: "mobile", page: "home" } });
+  let rec = await client.recommend({
+    userId,
+    sessionId,
+    k: 8,
+    explain: true,
+    context: { device: "mobile", page: "home" },
+  });
   if (rec.items.length === 0) {
     print(
       "the catalog is empty: load one with `recs load-catalog FILE` (or start the embedded default, " +
@@ -53,6 +61,7 @@ export async function runDemo(client: RecsClient, clicks: number, print: (line: 
     return;
   }
   await show("first recommendations", rec);
+  const first = rec.items[rec.items.length - 1]!;
   const target = await categoryOf(rec.items[0]!.itemId);
   for (let step = 1; step <= clicks; step++) {
     const candidates = await Promise.all(
@@ -71,16 +80,48 @@ export async function runDemo(client: RecsClient, clicks: number, print: (line: 
       `\nclick ${step}: ${clicked.itemId} (${await categoryOf(clicked.itemId)}) ` +
         `→ applied to model: ${ack.appliedToModel}`,
     );
-    rec = await client.recommend({ userId, sessionId, k: 8, context: { device: "mobile", page: "product" } });
+    rec = await client.recommend({
+      userId,
+      sessionId,
+      k: 8,
+      explain: true,
+      context: { device: "mobile", page: "product" },
+    });
     await show(`recommendations after click ${step}`, rec);
     const share =
       (await Promise.all(rec.items.map((i) => categoryOf(i.itemId)))).filter((c) => c === target).length /
       rec.items.length;
     print(`  share of ${target}: ${(share * 100).toFixed(0)}%`);
   }
+  const seed = rec.items[0]!.itemId;
+  const like = await client.recommend({ userId: `${userId}-guest`, k: 4, explain: true, recentItemIds: [seed] });
+  await show(`more like ${seed}: no session, recent_item_ids only (nothing stored)`, like);
+  const ruled = await client.recommend({
+    userId,
+    sessionId,
+    k: 8,
+    explain: true,
+    pinnedIds: [first.itemId],
+    maxPerCategory: 2,
+    context: { device: "mobile", page: "product" },
+  });
+  await show(`rules: ${first.itemId} pinned, at most 2 per category`, ruled);
   const state = await client.getUserState(userId, sessionId);
   print(
     `\nuser state: ${state.interactionCount} interactions, ` +
       `session window (newest first): ${state.session.map((e) => e.itemId).join(", ")}`,
   );
+}
+
+/** expected_reward's parts on one line: where the estimate comes from (docs/rules-and-explanations.md). */
+export function formatParts(parts: ScoreParts__Output): string {
+  const names: Array<[string, number]> = [
+    ["session", parts.session],
+    ["long-term", parts.longTerm],
+    ["context", parts.context],
+    ["item", parts.item],
+    ["popularity", parts.popularity],
+    ["bias", parts.bias],
+  ];
+  return `parts: ${names.map(([name, value]) => `${name} ${value >= 0 ? "+" : ""}${value.toFixed(3)}`).join("  ")}`;
 }

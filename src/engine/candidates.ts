@@ -16,7 +16,7 @@ export interface CandidateOptions {
  */
 export function selectCandidateIndices(
   catalog: CatalogMirror,
-  input: RecommendInput,
+  input: Pick<RecommendInput, "candidateIds" | "excludeIds" | "category">,
   window: SessionEvent[],
   session: Float32Array | null,
   longTerm: Float32Array | null,

@@ -3,7 +3,8 @@ import { SIGNAL_COUNT, type HashedContext, type StateVector } from "../bandit/fe
 import { materializeShared } from "../bandit/factored";
 import type { HybridLinUCB } from "../bandit/hybrid";
 import type { Random } from "../bandit/rng";
-import { selectSlate } from "../bandit/slate";
+import { groupScoreParts } from "../bandit/score-parts";
+import { NO_RULES, rankingScore, ranksAbove, selectSlate, type SlotRules } from "../bandit/slate";
 import type { FeatureSpec } from "../bandit/features";
 import type { CatalogItem } from "../state/ports";
 import type { RecommendedSlot } from "./types";
@@ -20,6 +21,10 @@ export interface RankRequest {
   k: number;
   epsilon: number;
   rng: Random;
+  /** Business rules in candidate terms (`candidateRules`); absent = none. */
+  rules?: SlotRules;
+  /** Also split each slot's expected reward into its parts. */
+  explain?: boolean;
 }
 
 /** One chosen slot with everything needed to answer, log and later learn from it. */
@@ -28,6 +33,8 @@ export interface RankedSlot extends Omit<RecommendedSlot, "itemId"> {
   /** φ as served (copies, float32), to store as the serving context. */
   shared: Float32Array;
   arm: Float32Array;
+  /** Placed by a pin (propensity 1), not by the ε-greedy draw. */
+  pinned: boolean;
 }
 
 /**
@@ -49,8 +56,10 @@ export function rankSlate(
   features.setRequest(request.session, request.longTerm);
   features.setCandidates(request.context, request.candidates, request.signals, request.rows);
   bandit.scoreFactored(ids, features, features.x, scores);
-  const slate = selectSlate(scores.ucb.subarray(0, n), request.k, request.epsilon, request.rng);
+  const rules = request.rules ?? NO_RULES;
+  const slate = selectSlate(scores.ucb.subarray(0, n), request.k, request.epsilon, request.rng, rules);
   const shared = buffers.shared;
+  const terms = request.explain === true ? new Float64Array(spec.sharedDim) : null;
   // The slots' φ share one array each (views into it): one allocation per request, not two per slot.
   const sharedDim = spec.sharedDim;
   const armDim = spec.armDim;
@@ -63,7 +72,7 @@ export function rankSlate(
     sharedView.set(shared);
     const armView = servedArm.subarray(position * armDim, (position + 1) * armDim);
     armView.set(features.x.subarray(c * armDim, (c + 1) * armDim));
-    return {
+    const slot: RankedSlot = {
       item: request.candidates[c]!,
       position,
       score: scores.ucb[c]!,
@@ -71,9 +80,16 @@ export function rankSlate(
       explorationBonus: scores.bonus[c]!,
       propensity: choice.propensity,
       explored: choice.explored,
+      pinned: choice.pinned,
       shared: sharedView,
       arm: armView,
     };
+    if (terms !== null) {
+      // φ in float64 as scored (`shared` holds it), not the float32 copy the serving context keeps.
+      const own = bandit.meanTerms(slot.item.itemId, shared, features.x, terms, 0, c * armDim);
+      slot.parts = groupScoreParts(spec, terms, own);
+    }
+    return slot;
   });
 }
 
@@ -110,18 +126,10 @@ export class RankBuffers {
   }
 }
 
-/** What scoring reads from a request (a RankRequest fits). */
-export type ScoreRequest = Pick<RankRequest, "candidates" | "session" | "longTerm" | "context" | "signals">;
-
-/**
- * Whether score a (candidate i) ranks above score b (candidate j) in the greedy pick: the order selectSlate uses
- * (higher; NaN lowest; ties to the lower index).
- */
-function ranksAbove(a: number, i: number, b: number, j: number): boolean {
-  if (Number.isNaN(b)) return !Number.isNaN(a) || i < j;
-  if (Number.isNaN(a)) return false;
-  return a > b || (a === b && i < j);
-}
+/** What scoring reads from a request (a RankRequest fits); `boosts` (per candidate) join the greedy order. */
+export type ScoreRequest = Pick<RankRequest, "candidates" | "session" | "longTerm" | "context" | "signals"> & {
+  boosts?: ArrayLike<number> | null;
+};
 
 /**
  * rankSlate's φ and hybrid-LinUCB scores, into buffers reused across requests: the offline evaluator
@@ -157,7 +165,7 @@ export class CandidateScorer {
 
   /**
    * Whether candidate `index` is the greedy first pick (what slot 0 holds when the ε branch is not
-   * taken): `firstAbove(...) === -1`.
+   * taken and nothing is pinned): `firstAbove(...) === -1`.
    */
   isGreedyFirst(bandit: HybridLinUCB, request: ScoreRequest, index: number): boolean {
     return this.firstAbove(bandit, request, index) === -1;
@@ -173,12 +181,13 @@ export class CandidateScorer {
   firstAbove(bandit: HybridLinUCB, request: ScoreRequest, index: number, hint = -1): number {
     const n = request.candidates.length;
     this.features.setRequest(request.session, request.longTerm);
-    const own = this.ucbOf(bandit, request, index);
-    if (hint >= 0 && hint < n && hint !== index && ranksAbove(this.ucbOf(bandit, request, hint), hint, own, index))
-      return hint;
+    const boosts = request.boosts ?? null;
+    const key = (c: number) => rankingScore(this.ucbOf(bandit, request, c), boosts, c);
+    const own = key(index);
+    if (hint >= 0 && hint < n && hint !== index && ranksAbove(key(hint), hint, own, index)) return hint;
     for (let c = 0; c < n; c++) {
       if (c === index || c === hint) continue;
-      if (ranksAbove(this.ucbOf(bandit, request, c), c, own, index)) return c;
+      if (ranksAbove(key(c), c, own, index)) return c;
     }
     return -1;
   }

@@ -9,10 +9,11 @@ import type { CatalogMirror } from "./catalog-mirror";
 import { itemSignals } from "./item-signals";
 import type { EngineMetrics } from "./metrics";
 import type { OnlineModel } from "./model";
-import { rankSlate, type RankBuffers } from "./ranker";
+import { rankSlate, type RankBuffers, type RankedSlot } from "./ranker";
+import { candidateRules, formatLogRules, unplacedPinned, withPinned, withRecentItems } from "./rules";
 import { sessionVector } from "./session-vector";
 import type { StoreGuard } from "./store-guard";
-import type { DegradedStore, RecommendInput, RecommendOutput } from "./types";
+import type { DegradedStore, RecommendInput, RecommendOutput, SlateRules } from "./types";
 import type { UserCache } from "./user-cache";
 
 export interface RecommendDeps {
@@ -50,12 +51,18 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
   if (userRead.failed) degraded.push("user_store");
   for (const reason of degraded) deps.metrics.degraded.inc({ reason });
 
-  const session = sessionVector(windowRead.value, deps.catalog);
+  const window = withRecentItems(deps.catalog, windowRead.value, input.recentItemIds, Date.now());
+  const session = sessionVector(window, deps.catalog);
   const longTerm = userRead.value?.embedding ?? null;
-  const indices = selectCandidateIndices(deps.catalog, input, windowRead.value, session, longTerm, deps.candidates);
+  const indices = withPinned(
+    deps.catalog,
+    selectCandidateIndices(deps.catalog, input, window, session, longTerm, deps.candidates),
+    input.rules.pinnedIds,
+    input.excludeIds,
+  );
   const candidates = deps.catalog.itemsAt(indices);
   // Scored as logged (float32), so an offline policy reading the log computes the same φ to the bit.
-  const signals = itemSignals(deps.catalog, indices, windowRead.value, session, longTerm);
+  const signals = itemSignals(deps.catalog, indices, window, session, longTerm);
   const loggedSignals = Float32Array.from(signals);
   signals.set(loggedSignals);
   const model = deps.model;
@@ -72,6 +79,8 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
       k: input.k,
       epsilon: deps.epsilon,
       rng: deps.rng,
+      rules: candidateRules(deps.catalog, indices, candidates, input.rules),
+      explain: input.explain,
     },
     deps.rankBuffers,
   );
@@ -135,6 +144,7 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
           session,
           longTerm,
           signals: loggedSignals,
+          ...(hasRules(input.rules) ? { rules: formatLogRules(input.rules) } : {}),
         },
       })
       .catch((err: unknown) => deps.log.warn({ err, recommendationId }, "impression not logged"));
@@ -143,6 +153,8 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
     recommendationId,
     modelVersion,
     degraded,
+    unplacedPinnedIds:
+      input.rules.pinnedIds.length === 0 ? [] : unplacedPinned(input.rules.pinnedIds, new Set(slotsPinned(slots))),
     items: slots.map((s) => ({
       itemId: s.item.itemId,
       position: s.position,
@@ -151,8 +163,13 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
       explorationBonus: s.explorationBonus,
       propensity: s.propensity,
       explored: s.explored,
+      ...(s.parts ? { parts: s.parts } : {}),
     })),
   };
+}
+
+function slotsPinned(slots: readonly RankedSlot[]): string[] {
+  return slots.filter((s) => s.pinned).map((s) => s.item.itemId);
 }
 
 /** The user's profile from the cache, else the store under its deadline (a miss is not a failure). */
@@ -164,4 +181,8 @@ async function cachedOrLoad(deps: RecommendDeps, userId: string) {
   }
   deps.metrics.userCache.inc({ result: "miss" });
   return deps.guard.orElse("user_store", "get_user", () => deps.users.get(userId), null);
+}
+
+function hasRules(rules: SlateRules): boolean {
+  return rules.pinnedIds.length > 0 || rules.maxPerCategory > 0 || rules.boosts.length > 0;
 }

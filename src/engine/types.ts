@@ -1,4 +1,26 @@
+import type { ScoreParts } from "../bandit/score-parts";
 import type { FeedbackKind, SessionEvent } from "../state/ports";
+
+/** An attribute value whose items rank higher (or lower) in one answer. */
+export interface SlateBoost {
+  /** Item attribute name. */
+  attribute: string;
+  value: string;
+  /** Added to the ranking score of matching items; |weight| ≤ 100. */
+  weight: number;
+}
+
+/**
+ * A request's business rules, applied inside the policy (src/bandit/slate.ts) so propensities stay
+ * exact; the same record is logged with an impression and replayed by the evaluator.
+ */
+export interface SlateRules {
+  /** Placed first, in order, when placeable (propensity 1). */
+  pinnedIds: string[];
+  /** At most this many items of one category per slate; 0 = no cap. */
+  maxPerCategory: number;
+  boosts: SlateBoost[];
+}
 
 /** A validated Recommend call. */
 export interface RecommendInput {
@@ -12,6 +34,11 @@ export interface RecommendInput {
   excludeIds: string[];
   /** Empty = any category. */
   category: string;
+  rules: SlateRules;
+  /** Items the client holds as the newest session events, newest first: ahead of the window, never stored. */
+  recentItemIds: string[];
+  /** Return each item's score parts. */
+  explain: boolean;
 }
 
 /** One filled slot of a recommendation. */
@@ -23,6 +50,8 @@ export interface RecommendedSlot {
   explorationBonus: number;
   propensity: number;
   explored: boolean;
+  /** With `explain`: expected_reward by part. */
+  parts?: ScoreParts;
 }
 
 /** The state stores skipped for an answer. */
@@ -33,6 +62,8 @@ export interface RecommendOutput {
   items: RecommendedSlot[];
   modelVersion: string;
   degraded: DegradedStore[];
+  /** rules.pinnedIds not in the answer, in request order. */
+  unplacedPinnedIds: string[];
 }
 
 /** A validated feedback event. */

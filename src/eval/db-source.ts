@@ -1,5 +1,7 @@
+import type { SlateRules } from "../engine/types";
 import { OnlineModel } from "../engine/model";
 import type { CatalogItem, DurableStores, LoggedDecision as StoredDecision } from "../state/ports";
+import { parseLogRules } from "./log-rules";
 import { LogFormatError, type LoggedDecision } from "./log-format";
 
 /** Where the service's own rows come from in messages: there is no file, so the "line" is the row number. */
@@ -68,6 +70,17 @@ function toLogRow(
     return null;
   }
   const modelUpdates = OnlineModel.updatesOfVersion(row.modelVersion);
+  let rules: SlateRules | undefined;
+  try {
+    if (row.serving?.rules !== undefined)
+      rules = parseLogRules(row.serving.rules, (field, problem) => {
+        throw new LogFormatError(DB_SOURCE, number, field, problem);
+      });
+  } catch (problem) {
+    if (options.strict || !(problem instanceof LogFormatError)) throw problem;
+    options.onProblem(problem);
+    return null;
+  }
   return {
     tsMs: row.occurredAtMs,
     userId: row.userId,
@@ -80,6 +93,7 @@ function toLogRow(
     reward: row.reward,
     ...(row.serving ? { serving: row.serving } : {}),
     ...(modelUpdates === null ? {} : { modelUpdates }),
+    ...(rules === undefined ? {} : { rules }),
   };
 }
 

@@ -1,7 +1,9 @@
 import { hashContext, type HashedContext } from "../bandit/features";
 import { CatalogMirror } from "../engine/catalog-mirror";
+import { firstPinned, NO_RULES, type SlotRules } from "../bandit/slate";
 import { itemSignals } from "../engine/item-signals";
 import type { ScoreRequest } from "../engine/ranker";
+import { candidateRules } from "../engine/rules";
 import { sessionVector } from "../engine/session-vector";
 import type { CatalogItem } from "../state/ports";
 import type { LoggedDecision } from "./log-format";
@@ -96,6 +98,7 @@ export class Decision {
   private longTermVector: Float32Array | null | undefined;
   private hashed: HashedContext | undefined;
   private signalRows: Float64Array | undefined;
+  private resolvedRules: SlotRules | undefined;
 
   constructor(
     /** 0-based among the evaluated rows. */
@@ -165,7 +168,22 @@ export class Decision {
       longTerm: this.longTerm(),
       context: this.hashedContext(),
       signals: this.signals(),
+      boosts: this.rules().boosts,
     };
+  }
+
+  /** The row's rules in candidate terms, resolved as the service resolves a request's (`candidateRules`). */
+  rules(): SlotRules {
+    this.resolvedRules ??=
+      this.row.rules === undefined
+        ? NO_RULES
+        : candidateRules(this.catalog.mirror, this.candidates.indices, this.candidates.items, this.row.rules);
+    return this.resolvedRules;
+  }
+
+  /** The candidate slot 0 holds without a draw under the rules (the first pin), or −1. */
+  firstPinned(): number {
+    return firstPinned(this.size, this.rules());
   }
 
   /** The row's context hashed as the service hashes a request's (numbers as their decimal text). */

@@ -3,8 +3,9 @@ import type { Decision } from "./decision";
 
 /**
  * A target policy as the estimators query it. Every policy fills slot 0 the way the service does
- * (src/bandit/slate.ts): with probability ε a uniformly random candidate, else the greedy best by its
- * score (ties to the earlier candidate).
+ * (src/bandit/slate.ts), under the decision's rules (`Decision.rules`): the first pin when the row has
+ * one, else with probability ε a uniformly random candidate, else the greedy best by its score plus
+ * its boost (ties to the earlier candidate).
  */
 export interface EvalPolicy {
   readonly name: string;

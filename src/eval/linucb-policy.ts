@@ -1,7 +1,7 @@
 import { randomIndex, type Random } from "../bandit/rng";
 import { firstSlotDistribution } from "../bandit/slate";
 import { OnlineModel } from "../engine/model";
-import { CandidateScorer, type ScoreRequest } from "../engine/ranker";
+import { CandidateScorer } from "../engine/ranker";
 import type { Decision, EvalCatalog } from "./decision";
 import type { EvalPolicy } from "./eval-policy";
 import type { EvalPolicySpec } from "./policy-spec";
@@ -41,40 +41,39 @@ export class LinUCBPolicy implements EvalPolicy {
     this.arm = new Float32Array(this.model.spec.armDim);
   }
 
-  /** Replay needs only whether the logged item is the greedy pick, so scoring stops at the first candidate above it. */
+  /**
+   * Replay needs only whether the logged item is the greedy pick, so scoring stops at the first
+   * candidate above it. A pinned slot 0 takes no draw, as in selectSlate; with nothing taken yet the cap
+   * leaves every candidate eligible, so slot 0's uniform draw is over all of them.
+   */
   choosesLogged(decision: Decision, rng: Random): boolean {
+    const pinned = decision.firstPinned();
+    if (pinned >= 0) return pinned === decision.logged;
     if (rng() < this.epsilon) return randomIndex(rng, decision.size) === decision.logged;
     return this.isGreedy(decision);
   }
 
   probabilityOfLogged(decision: Decision): number {
+    const pinned = decision.firstPinned();
+    if (pinned >= 0) return pinned === decision.logged ? 1 : 0;
     const greedy = this.epsilon < 1 && this.isGreedy(decision);
     return this.epsilon / decision.size + (greedy ? 1 - this.epsilon : 0);
   }
 
   private isGreedy(decision: Decision): boolean {
     const hint = this.lastAbove.get(decision.candidates) ?? -1;
-    const above = this.scorer.firstAbove(this.model.bandit, request(decision), decision.logged, hint);
+    const above = this.scorer.firstAbove(this.model.bandit, decision.scoreRequest(), decision.logged, hint);
     if (above >= 0) this.lastAbove.set(decision.candidates, above);
     return above === -1;
   }
 
   distribution(decision: Decision, out: Float64Array): void {
-    out.set(firstSlotDistribution(this.scorer.scoreAll(this.model.bandit, request(decision)), this.epsilon));
+    const scores = this.scorer.scoreAll(this.model.bandit, decision.scoreRequest());
+    out.set(firstSlotDistribution(scores, this.epsilon, decision.rules()));
   }
 
   learn(decision: Decision): void {
-    this.scorer.servedFeatures(request(decision), decision.logged, this.shared, this.arm);
+    this.scorer.servedFeatures(decision.scoreRequest(), decision.logged, this.shared, this.arm);
     this.model.apply({ itemId: decision.row.itemId, shared: this.shared, arm: this.arm, reward: decision.reward });
   }
-}
-
-function request(decision: Decision): ScoreRequest {
-  return {
-    candidates: decision.candidates.items,
-    session: decision.sessionVector(),
-    longTerm: decision.longTerm(),
-    context: decision.hashedContext(),
-    signals: decision.signals(),
-  };
 }

@@ -58,6 +58,8 @@ export class LivePolicy implements EvalPolicy {
 
   choosesLogged(decision: Decision, rng: Random): boolean {
     this.catchUp(decision);
+    const pinned = decision.firstPinned();
+    if (pinned >= 0) return pinned === decision.logged;
     const epsilon = this.settings.epsilon;
     if (rng() < epsilon) return randomIndex(rng, decision.size) === decision.logged;
     return this.scorer.isGreedyFirst(this.model.bandit, decision.scoreRequest(), decision.logged);
@@ -65,6 +67,12 @@ export class LivePolicy implements EvalPolicy {
 
   probabilityOfLogged(decision: Decision): number {
     this.catchUp(decision);
+    const pinned = decision.firstPinned();
+    if (pinned >= 0) {
+      const certain = pinned === decision.logged ? 1 : 0;
+      this.check(decision, certain);
+      return certain;
+    }
     const greedy = this.scorer.isGreedyFirst(this.model.bandit, decision.scoreRequest(), decision.logged);
     const epsilon = this.settings.epsilon;
     const probability = epsilon / decision.size + (greedy ? 1 - epsilon : 0);
@@ -75,7 +83,7 @@ export class LivePolicy implements EvalPolicy {
   distribution(decision: Decision, out: Float64Array): void {
     this.catchUp(decision);
     const scores = this.scorer.scoreAll(this.model.bandit, decision.scoreRequest());
-    out.set(firstSlotDistribution(scores, this.settings.epsilon));
+    out.set(firstSlotDistribution(scores, this.settings.epsilon, decision.rules()));
     this.check(decision, out[decision.logged]!);
   }
 

@@ -6,7 +6,9 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
 import { InvalidArgument } from "../errors";
+import type { SlateRules } from "../engine/types";
 import type { CatalogItem, ServingState } from "../state/ports";
+import { formatLogRules, parseLogRules } from "./log-rules";
 
 /*
  * The two fixed file formats every tool reads and writes. Both are JSON Lines, gzipped when the file
@@ -18,7 +20,7 @@ import type { CatalogItem, ServingState } from "../state/ports";
  * Log, one logged decision per line:
  *   {"ts": ms | ISO-8601, "user_id": str, "session_id": str, "context": {str: str|number},
  *    "candidates"?: [item id] (absent = every catalog item), "item_id": str, "position": int ≥ 0,
- *    "propensity": (0, 1], "reward": finite number}
+ *    "propensity": (0, 1], "reward": finite number, "rules"?: the request's business rules (log-rules.ts)}
  * Unknown fields are ignored, so files written by newer tools still read.
  */
 
@@ -42,6 +44,8 @@ export interface LoggedDecision {
   serving?: ServingState;
   /** The service's own log only: how many model updates the serving model held (`OnlineModel.version`). */
   modelUpdates?: number;
+  /** The request's business rules, which every target policy then fills its slate under; absent = none. */
+  rules?: SlateRules;
 }
 
 /** A line that does not follow the format. The message reads `file:line: "field" must be ..., got ...`. */
@@ -193,6 +197,9 @@ function parseLogRow(record: Record<string, unknown>, where: Where): LoggedDecis
     position,
     propensity,
     reward,
+    ...(record.rules === undefined || record.rules === null
+      ? {}
+      : { rules: parseLogRules(record.rules, (field, problem) => where.fail(field, problem)) }),
   };
 }
 
@@ -280,6 +287,7 @@ export function formatLogRow(row: LoggedDecision): string {
     position: row.position,
     propensity: row.propensity,
     reward: row.reward,
+    ...(row.rules === undefined ? {} : { rules: formatLogRules(row.rules) }),
   });
 }
 

@@ -25,21 +25,26 @@ export function scoredPolicy(options: ScoredPolicyOptions): EvalPolicy {
     const n = decision.size;
     if (scores.length < n) scores = new Float64Array(Math.max(n, scores.length * 2));
     for (let c = 0; c < n; c++) scores[c] = options.score(decision, c);
-    return firstSlotDistribution(scores.subarray(0, n), epsilon);
+    return firstSlotDistribution(scores.subarray(0, n), epsilon, decision.rules());
   };
+  // Uniform (ε = 1) needs no scores, unless a pin decides slot 0.
+  const uniform = (decision: Decision) => epsilon === 1 && decision.firstPinned() < 0;
   return {
     name: options.name,
     learns: options.learns,
     choosesLogged(decision, rng) {
-      // Scores only when the greedy branch needs them; the draws are selectSlate's either way.
+      // Scores only when the greedy branch needs them; the draws are selectSlate's either way (none for a pin).
+      const pinned = decision.firstPinned();
+      if (pinned >= 0) return pinned === decision.logged;
       if (epsilon === 1 || rng() < epsilon) return randomIndex(rng, decision.size) === decision.logged;
       const distribution = distributionOf(decision);
       // The greedy candidate is the one holding more than the uniform share ε/n (ε < 1 here).
       return distribution[decision.logged]! > epsilon / decision.size;
     },
-    probabilityOfLogged: (decision) => (epsilon === 1 ? 1 / decision.size : distributionOf(decision)[decision.logged]!),
+    probabilityOfLogged: (decision) =>
+      uniform(decision) ? 1 / decision.size : distributionOf(decision)[decision.logged]!,
     distribution(decision, out) {
-      out.set(epsilon === 1 ? new Float64Array(decision.size).fill(1 / decision.size) : distributionOf(decision));
+      out.set(uniform(decision) ? new Float64Array(decision.size).fill(1 / decision.size) : distributionOf(decision));
     },
     learn: (decision) => options.learn?.(decision),
   };

@@ -25,6 +25,7 @@ export function recommenderHandlers(engines: EngineSource, policy: CallPolicy): 
         items: out.items,
         modelVersion: out.modelVersion,
         degraded: out.degraded,
+        unplacedPinnedIds: out.unplacedPinnedIds,
       };
     }),
     Feedback: unary(policy, "Feedback", async (event: FeedbackEvent__Output) => {

@@ -12,4 +12,12 @@ export const LIMITS = Object.freeze({
   attributes: 64,
   attributeBytes: 256,
   categoryBytes: 256,
+  /** RecommendRequest.pinned_ids and recent_item_ids, each. */
+  pinnedIds: 100,
+  recentItemIds: 100,
+  maxPerCategory: 100,
+  boosts: 32,
+  /** Boost.attribute and Boost.value, each. */
+  boostFieldBytes: 256,
+  maxAbsBoostWeight: 100,
 });

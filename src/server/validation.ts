@@ -1,7 +1,8 @@
 import { InvalidArgument } from "../errors";
 import { checkId, checkNoNul, checkStringMap } from "../engine/item-validation";
-import type { FeedbackInput, RecommendInput } from "../engine/types";
+import type { FeedbackInput, RecommendInput, SlateBoost } from "../engine/types";
 import type { FeedbackKind } from "../state/ports";
+import type { Boost__Output } from "./generated/recs/v1/Boost";
 import type { FeedbackEvent__Output } from "./generated/recs/v1/FeedbackEvent";
 import type { GetUserStateRequest__Output } from "./generated/recs/v1/GetUserStateRequest";
 import type { RecommendRequest__Output } from "./generated/recs/v1/RecommendRequest";
@@ -47,6 +48,10 @@ export function toRecommendInput(req: RecommendRequest__Output): RecommendInput 
   const category = checkNoNul("category", req.category);
   if (Buffer.byteLength(category) > LIMITS.categoryBytes)
     throw new InvalidArgument(`category must be at most ${LIMITS.categoryBytes} bytes`);
+  if (req.maxPerCategory > LIMITS.maxPerCategory)
+    throw new InvalidArgument(
+      `max_per_category must be at most ${LIMITS.maxPerCategory} (0 means no cap), got ${req.maxPerCategory}`,
+    );
   return {
     userId,
     sessionId,
@@ -55,7 +60,29 @@ export function toRecommendInput(req: RecommendRequest__Output): RecommendInput 
     candidateIds: checkIdList("candidate_ids", req.candidateIds, LIMITS.candidateIds),
     excludeIds: checkIdList("exclude_ids", req.excludeIds, LIMITS.excludeIds),
     category,
+    rules: {
+      pinnedIds: checkIdList("pinned_ids", req.pinnedIds, LIMITS.pinnedIds),
+      maxPerCategory: req.maxPerCategory,
+      boosts: checkBoosts(req.boosts),
+    },
+    recentItemIds: checkIdList("recent_item_ids", req.recentItemIds, LIMITS.recentItemIds),
+    explain: req.explain,
   };
+}
+
+function checkBoosts(boosts: Boost__Output[]): SlateBoost[] {
+  if (boosts.length > LIMITS.boosts)
+    throw new InvalidArgument(`boosts must have at most ${LIMITS.boosts} entries, got ${boosts.length}`);
+  return boosts.map((boost, i) => {
+    const attribute = checkId(`boosts[${i}].attribute`, boost.attribute, LIMITS.boostFieldBytes);
+    const value = checkId(`boosts[${i}].value`, boost.value, LIMITS.boostFieldBytes);
+    const weight = Number(boost.weight);
+    if (!(Number.isFinite(weight) && Math.abs(weight) <= LIMITS.maxAbsBoostWeight))
+      throw new InvalidArgument(
+        `boosts[${i}].weight must be finite with |weight| <= ${LIMITS.maxAbsBoostWeight}, got ${String(boost.weight)}`,
+      );
+    return { attribute, value, weight };
+  });
 }
 
 /** What checking a feedback event's time needs: the server's clock and the event log's retention. */

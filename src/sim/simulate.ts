@@ -1,6 +1,7 @@
 import { Registry } from "prom-client";
 import { loadConfig, type Config } from "../config";
 import { Engine } from "../engine/engine";
+import { NO_SLATE_RULES } from "../engine/rules";
 import type { FeedbackInput } from "../engine/types";
 import { silentLogger } from "../log";
 import { openMemoryStores } from "../state/memory/open-memory-stores";
@@ -247,6 +248,9 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
       candidateIds: [],
       excludeIds: [],
       category: "",
+      rules: NO_SLATE_RULES,
+      recentItemIds: [],
+      explain: false,
     });
     const shown: number[] = [];
     for (const slot of rec.items) {

@@ -13,6 +13,7 @@ import { EngineMetrics } from "../../src/engine/metrics";
 import { OnlineModel } from "../../src/engine/model";
 import { RankBuffers } from "../../src/engine/ranker";
 import { recommend, type RecommendDeps } from "../../src/engine/recommend";
+import { NO_SLATE_RULES } from "../../src/engine/rules";
 import { StoreGuard } from "../../src/engine/store-guard";
 import type { FeedbackInput, RecommendInput } from "../../src/engine/types";
 import { UserCache } from "../../src/engine/user-cache";
@@ -272,6 +273,9 @@ export function flowHarness(options: FlowOptions = {}) {
         candidateIds: [],
         excludeIds: [],
         category: "",
+        rules: NO_SLATE_RULES,
+        recentItemIds: [],
+        explain: false,
         ...input,
       }),
     /** A feedback event (a click on item-0 by user u, organic, a fresh event id) with `extra` over it. */

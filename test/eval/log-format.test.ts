@@ -253,3 +253,31 @@ describe("readCatalog", () => {
     expect(report.skipped).toBe(2);
   });
 });
+
+describe("a log row's rules", () => {
+  it("read back as written, and a bad one names its field", async () => {
+    const rules = {
+      pinned_ids: ["a"],
+      max_per_category: 2,
+      boosts: [{ attribute: "brand", value: "x", weight: -1.5 }],
+    };
+    const [row] = await readAll(await fileOf("rules.jsonl", [withField({ rules })]));
+    expect(row!.rules).toEqual({
+      pinnedIds: ["a"],
+      maxPerCategory: 2,
+      boosts: [{ attribute: "brand", value: "x", weight: -1.5 }],
+    });
+    expect(JSON.parse(formatLogRow(row!)).rules).toEqual(rules);
+    const [partial] = await readAll(
+      await fileOf("rules-partial.jsonl", [withField({ rules: { max_per_category: 1 } })]),
+    );
+    expect(partial!.rules).toEqual({ pinnedIds: [], maxPerCategory: 1, boosts: [] });
+    expect(await errorFor(withField({ rules: { max_per_category: -1 } }))).toBe(
+      'FILE:2: "rules.max_per_category" must be a whole number ≥ 0 (0 = no cap), got -1',
+    );
+    expect(await errorFor(withField({ rules: { boosts: [{ attribute: "a", value: "b", weight: "1" }] } }))).toBe(
+      'FILE:2: "rules.boosts[0].weight" must be a finite number, got "1"',
+    );
+    expect(await errorFor(withField({ rules: { pinned_ids: [""] } }))).toMatch(/"rules.pinned_ids" must be an array/);
+  });
+});

@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { Boost as _recs_v1_Boost, Boost__Output as _recs_v1_Boost__Output } from './recs/v1/Boost';
 import type { CatalogClient as _recs_v1_CatalogClient, CatalogDefinition as _recs_v1_CatalogDefinition } from './recs/v1/Catalog';
 import type { FeedbackAck as _recs_v1_FeedbackAck, FeedbackAck__Output as _recs_v1_FeedbackAck__Output } from './recs/v1/FeedbackAck';
 import type { FeedbackEvent as _recs_v1_FeedbackEvent, FeedbackEvent__Output as _recs_v1_FeedbackEvent__Output } from './recs/v1/FeedbackEvent';
@@ -16,6 +17,7 @@ import type { RecommendedItem as _recs_v1_RecommendedItem, RecommendedItem__Outp
 import type { RecommenderClient as _recs_v1_RecommenderClient, RecommenderDefinition as _recs_v1_RecommenderDefinition } from './recs/v1/Recommender';
 import type { Rejection as _recs_v1_Rejection, Rejection__Output as _recs_v1_Rejection__Output } from './recs/v1/Rejection';
 import type { ReplicaClient as _recs_v1_ReplicaClient, ReplicaDefinition as _recs_v1_ReplicaDefinition } from './recs/v1/Replica';
+import type { ScoreParts as _recs_v1_ScoreParts, ScoreParts__Output as _recs_v1_ScoreParts__Output } from './recs/v1/ScoreParts';
 import type { SessionEvent as _recs_v1_SessionEvent, SessionEvent__Output as _recs_v1_SessionEvent__Output } from './recs/v1/SessionEvent';
 import type { UpsertSummary as _recs_v1_UpsertSummary, UpsertSummary__Output as _recs_v1_UpsertSummary__Output } from './recs/v1/UpsertSummary';
 import type { UserState as _recs_v1_UserState, UserState__Output as _recs_v1_UserState__Output } from './recs/v1/UserState';
@@ -27,6 +29,7 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   recs: {
     v1: {
+      Boost: MessageTypeDefinition<_recs_v1_Boost, _recs_v1_Boost__Output>
       Catalog: SubtypeConstructor<typeof grpc.Client, _recs_v1_CatalogClient> & { service: _recs_v1_CatalogDefinition }
       FeedbackAck: MessageTypeDefinition<_recs_v1_FeedbackAck, _recs_v1_FeedbackAck__Output>
       FeedbackEvent: MessageTypeDefinition<_recs_v1_FeedbackEvent, _recs_v1_FeedbackEvent__Output>
@@ -43,6 +46,7 @@ export interface ProtoGrpcType {
       Recommender: SubtypeConstructor<typeof grpc.Client, _recs_v1_RecommenderClient> & { service: _recs_v1_RecommenderDefinition }
       Rejection: MessageTypeDefinition<_recs_v1_Rejection, _recs_v1_Rejection__Output>
       Replica: SubtypeConstructor<typeof grpc.Client, _recs_v1_ReplicaClient> & { service: _recs_v1_ReplicaDefinition }
+      ScoreParts: MessageTypeDefinition<_recs_v1_ScoreParts, _recs_v1_ScoreParts__Output>
       SessionEvent: MessageTypeDefinition<_recs_v1_SessionEvent, _recs_v1_SessionEvent__Output>
       UpsertSummary: MessageTypeDefinition<_recs_v1_UpsertSummary, _recs_v1_UpsertSummary__Output>
       UserState: MessageTypeDefinition<_recs_v1_UserState, _recs_v1_UserState__Output>

@@ -1,5 +1,6 @@
 // Original file: proto/recs/v1/recommender.proto
 
+import type { Boost as _recs_v1_Boost, Boost__Output as _recs_v1_Boost__Output } from '../../recs/v1/Boost';
 
 export interface RecommendRequest {
   'userId'?: (string);
@@ -9,6 +10,11 @@ export interface RecommendRequest {
   'candidateIds'?: (string)[];
   'excludeIds'?: (string)[];
   'category'?: (string);
+  'explain'?: (boolean);
+  'pinnedIds'?: (string)[];
+  'maxPerCategory'?: (number);
+  'boosts'?: (_recs_v1_Boost)[];
+  'recentItemIds'?: (string)[];
 }
 
 export interface RecommendRequest__Output {
@@ -19,4 +25,9 @@ export interface RecommendRequest__Output {
   'candidateIds': (string)[];
   'excludeIds': (string)[];
   'category': (string);
+  'explain': (boolean);
+  'pinnedIds': (string)[];
+  'maxPerCategory': (number);
+  'boosts': (_recs_v1_Boost__Output)[];
+  'recentItemIds': (string)[];
 }

@@ -7,6 +7,7 @@ export interface RecommendResponse {
   'items'?: (_recs_v1_RecommendedItem)[];
   'modelVersion'?: (string);
   'degraded'?: (string)[];
+  'unplacedPinnedIds'?: (string)[];
 }
 
 export interface RecommendResponse__Output {
@@ -14,4 +15,5 @@ export interface RecommendResponse__Output {
   'items': (_recs_v1_RecommendedItem__Output)[];
   'modelVersion': (string);
   'degraded': (string)[];
+  'unplacedPinnedIds': (string)[];
 }

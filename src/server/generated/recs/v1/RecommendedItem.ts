@@ -1,5 +1,6 @@
 // Original file: proto/recs/v1/recommender.proto
 
+import type { ScoreParts as _recs_v1_ScoreParts, ScoreParts__Output as _recs_v1_ScoreParts__Output } from '../../recs/v1/ScoreParts';
 
 export interface RecommendedItem {
   'itemId'?: (string);
@@ -9,6 +10,7 @@ export interface RecommendedItem {
   'explorationBonus'?: (number | string);
   'propensity'?: (number | string);
   'explored'?: (boolean);
+  'parts'?: (_recs_v1_ScoreParts | null);
 }
 
 export interface RecommendedItem__Output {
@@ -19,4 +21,5 @@ export interface RecommendedItem__Output {
   'explorationBonus': (number);
   'propensity': (number);
   'explored': (boolean);
+  'parts': (_recs_v1_ScoreParts__Output | null);
 }
