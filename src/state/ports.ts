@@ -234,12 +234,40 @@ export interface DefaultRewardRecord {
   update: ModelUpdate;
 }
 
+/**
+ * What a logged model-update row does to a model that follows the log: `add` the update; `remove` (a
+ * DeleteUser) the update logged at `removesSeq`, with the same vectors; or nothing, `forgotten`: the row
+ * at this position was an update DeleteUser took back (its data is gone), so a reader that meets it here
+ * never applied it and must skip its removal (`ModelLogReader`).
+ */
+export type LoggedEffect = "add" | "remove" | "forgotten";
+
 /** A logged model update with its position in the log. */
 export interface LoggedModelUpdate extends ModelUpdate {
   /** Position in the event log (decimal string of a bigint), increasing. */
   seq: string;
   /** The `EventLog.writerId` of the handle that logged it; null for updates logged before writers were recorded. */
   writer: string | null;
+  effect: LoggedEffect;
+  /** For `remove`: the position of the update taken back; otherwise null. */
+  removesSeq: string | null;
+}
+
+/** One model update a DeleteUser took back, as it was logged. */
+export interface RemovedUpdate {
+  update: ModelUpdate;
+  /** Where it was logged, and by which writer (null before writers were recorded). */
+  seq: string;
+  writer: string | null;
+}
+
+/** What `EventLog.forgetUser` did. */
+export interface UserForgotten {
+  /** The user's rows removed from the log (impressions, feedback, default rewards). */
+  eventsDeleted: number;
+  profileDeleted: boolean;
+  /** The user's model updates (feedback and default rewards), in log order: each now has a removal row. */
+  removed: RemovedUpdate[];
 }
 
 /** A page of `othersModelUpdatesSince`. */
@@ -295,6 +323,15 @@ export interface EventLog {
    * log order) without those `writer` logged (it applied them itself), and how far the page reached.
    */
   othersModelUpdatesSince(afterSeq: string, limit: number, writer: string): Promise<ModelUpdatePage>;
+  /**
+   * Forgets a user, all or nothing: deletes their profile and every row of the log that names them. Each
+   * of their rows that carried a model update leaves, at its position, a tombstone without user data
+   * (effect `forgotten`), and gets a removal row appended (effect `remove`: the same vectors, no user
+   * id), so every reader of the log takes back exactly the updates it applied. Takes its positions
+   * like any model-update write (`writerId`). A user the log and the profiles do not hold: zeros, and
+   * nothing is written.
+   */
+  forgetUser(userId: string): Promise<UserForgotten>;
   /** The position of the newest logged entry ("0" when empty). */
   latestSeq(): Promise<string>;
   /** Drops what is older than the retention window, by whole days; returns the rows removed. */

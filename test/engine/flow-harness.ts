@@ -30,6 +30,7 @@ import type {
   ImpressionRecord,
   ModelUpdatePage,
   UserProfile,
+  UserForgotten,
   UserRepository,
 } from "../../src/state/ports";
 
@@ -146,6 +147,16 @@ export class MemoryEventLog implements EventLog {
 
   async latestSeq(): Promise<string> {
     return String(this.feedback.length);
+  }
+
+  async forgetUser(userId: string): Promise<UserForgotten> {
+    const before = this.feedback.length + this.impressions.length;
+    const kept = this.feedback.filter((record) => record.userId !== userId);
+    this.feedback.splice(0, this.feedback.length, ...kept);
+    const impressions = this.impressions.filter((record) => record.userId !== userId);
+    this.impressions.splice(0, this.impressions.length, ...impressions);
+    const profileDeleted = this.rows.delete(userId);
+    return { eventsDeleted: before - this.feedback.length - this.impressions.length, profileDeleted, removed: [] };
   }
 
   async enforceRetention(): Promise<number> {

@@ -228,30 +228,44 @@ export function defaultRewardInsert(record: DefaultRewardRecord): EventInsert {
   };
 }
 
-/** A logged model update as both drivers return it. */
+/** The columns of `ModelUpdateRow`, for a select list. */
+export const MODEL_UPDATE_COLUMNS =
+  "seq, writer, kind, removes_seq, update_item_id, update_reward, update_shared, update_arm";
+
+/** A logged model update as both drivers return it (a `forgotten` tombstone has nulls and an empty update_shared). */
 export interface ModelUpdateRow {
   seq: string;
   writer: string | null;
-  update_item_id: string;
-  update_reward: number;
+  kind: string;
+  removes_seq: string | null;
+  update_item_id: string | null;
+  update_reward: number | null;
   update_shared: Uint8Array;
-  update_arm: Uint8Array;
+  update_arm: Uint8Array | null;
 }
 
 /** Maps a row to an update; null (to be reported) when a vector is not whole float32 values. */
 export function rowToModelUpdate(row: ModelUpdateRow): LoggedModelUpdate | null {
+  const seq = bigintText(row.seq);
+  if (row.kind === "forgotten")
+    return { seq, writer: row.writer, effect: "forgotten", removesSeq: null, itemId: "", reward: 0, ...NO_VECTORS };
   const shared = bytesToVector(row.update_shared);
-  const arm = bytesToVector(row.update_arm);
-  if (!shared || !arm) return null;
+  const arm = row.update_arm === null ? null : bytesToVector(row.update_arm);
+  if (!shared || !arm || row.update_item_id === null) return null;
+  const removing = row.kind === "forget" && row.removes_seq !== null;
   return {
-    seq: bigintText(row.seq),
+    seq,
     writer: row.writer,
+    effect: removing ? "remove" : "add",
+    removesSeq: removing ? bigintText(row.removes_seq!) : null,
     itemId: row.update_item_id,
     reward: Number(row.update_reward),
     shared,
     arm,
   };
 }
+
+const NO_VECTORS = { shared: new Float32Array(0), arm: new Float32Array(0) };
 
 /** One shown item of an impression joined to its reward. */
 export interface LoggedDecisionRow {

@@ -9,6 +9,8 @@ import type {
   ImpressionRecord,
   LoggedDecision,
   LoggedModelUpdate,
+  RemovedUpdate,
+  UserForgotten,
   UserProfile,
 } from "../ports";
 import { markConflicts } from "./feedback-identity";
@@ -25,6 +27,7 @@ import {
   insertEvents,
   rowToLoggedDecision,
   rowToModelUpdate,
+  MODEL_UPDATE_COLUMNS,
   ROWS_PER_STATEMENT,
   type LoggedDecisionRow,
   type ModelUpdateRow,
@@ -199,7 +202,7 @@ export class PostgresEventLog implements EventLog {
 
   async modelUpdatesSince(afterSeq: string, limit: number): Promise<LoggedModelUpdate[]> {
     const { rows } = await this.sql.query<ModelUpdateRow>(
-      `SELECT seq, writer, update_item_id, update_reward, update_shared, update_arm
+      `SELECT ${MODEL_UPDATE_COLUMNS}
        FROM events WHERE update_shared IS NOT NULL AND seq > $1::bigint
        ORDER BY seq LIMIT $2`,
       [checkedSeq(afterSeq, "afterSeq"), Math.max(0, Math.floor(limit))],
@@ -221,15 +224,15 @@ export class PostgresEventLog implements EventLog {
     // Own rows stay in the database: the page's extent comes back as one trailing row (scanned set).
     const { rows } = await this.sql.query<ModelUpdateRow & { scanned: string | null }>(
       `WITH page AS (
-         SELECT seq, writer, update_item_id, update_reward, update_shared, update_arm FROM events
+         SELECT ${MODEL_UPDATE_COLUMNS} FROM events
          WHERE update_shared IS NOT NULL AND seq > $1::bigint ORDER BY seq LIMIT $2)
-       SELECT seq, writer, update_item_id, update_reward, update_shared, update_arm, NULL::bigint AS scanned
+       SELECT ${MODEL_UPDATE_COLUMNS}, NULL::bigint AS scanned
        FROM page WHERE writer IS DISTINCT FROM $3
        UNION ALL
-       SELECT max(seq), NULL, NULL, NULL, NULL, NULL, count(*) FROM page
+       SELECT max(seq), NULL, NULL, NULL, NULL, NULL, NULL, NULL, count(*) FROM page
        ORDER BY scanned NULLS FIRST, seq`,
       [checkedSeq(afterSeq, "afterSeq"), Math.max(0, Math.floor(limit)), writer],
-      "recs_others_model_updates",
+      "recs_others_model_updates_v2",
     );
     const trailer = rows.pop();
     const updates: LoggedModelUpdate[] = [];
@@ -244,6 +247,56 @@ export class PostgresEventLog implements EventLog {
     }
     const scanned = Number(trailer?.scanned ?? 0);
     return { updates, scanned, lastSeq: scanned > 0 && trailer?.seq != null ? bigintText(trailer.seq) : null };
+  }
+
+  /**
+   * One transaction under the model-update lock, so the removal rows take positions in commit order:
+   * read the user's model-update rows, append a removal for each (`removes_seq` = its position), turn
+   * each into a tombstone in place (same seq and writer, no user data, empty vectors), delete the user's
+   * other rows and the profile.
+   */
+  async forgetUser(userId: string): Promise<UserForgotten> {
+    return this.retryingDeadlocks(() =>
+      this.sql.transaction(async (tx) => {
+        await this.orderUpdates(tx);
+        const { rows } = await tx.query<ModelUpdateRow>(
+          `SELECT ${MODEL_UPDATE_COLUMNS} FROM events
+           WHERE user_id = $1 AND update_shared IS NOT NULL AND kind IN ('feedback', 'default_reward')
+           ORDER BY seq FOR UPDATE`,
+          [userId],
+        );
+        const removed: RemovedUpdate[] = [];
+        for (const row of rows) {
+          const update = rowToModelUpdate(row);
+          if (update) removed.push({ update: modelUpdateOf(update), seq: update.seq, writer: update.writer });
+          else
+            this.onCorrupt(
+              "model_update",
+              `event seq ${bigintText(row.seq)}: model update vectors are not whole float32 values; not taken back`,
+            );
+        }
+        if (rows.length > 0) {
+          await tx.query(
+            `INSERT INTO events (event_id, kind, occurred_at, user_id, update_item_id, update_reward, update_shared,
+               update_arm, removes_seq)
+             SELECT 'forget:' || seq, 'forget', now(), '', update_item_id, update_reward, update_shared, update_arm, seq
+             FROM events WHERE seq = ANY($1::bigint[]) ORDER BY seq`,
+            [removed.map((r) => r.seq)],
+          );
+          await tx.query(
+            `UPDATE events SET kind = 'forgotten', event_id = 'forgotten:' || seq, user_id = '', session_id = NULL,
+               item_id = NULL, feedback_type = NULL, recommendation_id = NULL, reward = NULL, model_version = NULL,
+               context = NULL, candidate_count = NULL, shown_items = NULL, update_item_id = NULL,
+               update_reward = NULL, update_shared = ''::bytea, update_arm = NULL
+             WHERE seq = ANY($1::bigint[])`,
+            [rows.map((row) => bigintText(row.seq))],
+          );
+        }
+        const deleted = await tx.query("DELETE FROM events WHERE user_id = $1", [userId]);
+        const profile = await tx.query("DELETE FROM users WHERE user_id = $1", [userId]);
+        return { eventsDeleted: rows.length + deleted.rowCount, profileDeleted: profile.rowCount > 0, removed };
+      }),
+    );
   }
 
   async latestSeq(): Promise<string> {
@@ -292,4 +345,8 @@ export class PostgresEventLog implements EventLog {
     );
     return rows.map(rowToLoggedDecision);
   }
+}
+
+function modelUpdateOf(logged: LoggedModelUpdate): RemovedUpdate["update"] {
+  return { itemId: logged.itemId, shared: logged.shared, arm: logged.arm, reward: logged.reward };
 }
