@@ -18,7 +18,12 @@ export interface SessionEvent {
 export interface SessionAppend {
   sessionId: string;
   event: SessionEvent;
+  /** The shopper whose event it is: the store then remembers the session as theirs (`forgetUser`). */
+  userId?: string;
 }
+
+/** Sessions (or serving contexts) remembered per user for `forgetUser`, the most recent first kept. */
+export const USER_INDEX_LIMIT = 1_000;
 
 /**
  * Short-term session state: the last N events of a session. Adapters are built with the window length
@@ -38,6 +43,12 @@ export interface SessionStore {
   appendAll(appends: readonly SessionAppend[]): Promise<void>;
   /** The window, newest first; empty for an unknown or expired session. Undecodable entries are skipped. */
   window(sessionId: string): Promise<SessionEvent[]>;
+  /**
+   * Deletes the window of every session appended to with this `userId` (DeleteUser): those of the user's
+   * last USER_INDEX_LIMIT sessions still held. The index expires with the windows (the session TTL).
+   * Returns how many windows it deleted; 0 for a user it holds nothing of.
+   */
+  forgetUser(userId: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -102,6 +113,12 @@ export interface ServingContextStore {
    * store, each context is claimed by exactly one caller.
    */
   claimDue(nowMs: number, limit: number): Promise<DueServingContext[]>;
+  /**
+   * Deletes the user's serving contexts (DeleteUser), so none of them gets a default reward or trains
+   * the model later: those of the user's last USER_INDEX_LIMIT recommendations still held (the index
+   * expires with the contexts). Returns how many it deleted.
+   */
+  forgetUser(userId: string): Promise<number>;
   close(): Promise<void>;
 }
 
