@@ -28,7 +28,7 @@ export class LogFollower {
     /** Every update up to here is in the model (from the snapshot, the replay, or catching up). */
     private positionSeq: string,
     private readonly onApplied: (count: number) => void = () => undefined,
-    /** Called after a page took back other writers' removals (a DeleteUser elsewhere). */
+    /** Called after a page took back updates or named items to recount (a DeleteUser elsewhere). */
     private readonly onRemoved: (page: PageApplied) => void = () => undefined,
   ) {
     this.reader = new ModelLogReader(model);
@@ -95,7 +95,7 @@ export class LogFollower {
         const page = await this.events.othersModelUpdatesSince(this.positionSeq, PAGE, this.events.writerId);
         const done = this.reader.apply(page.updates);
         applied += done.applied;
-        if (done.removed > 0) this.onRemoved(done);
+        if (done.removed > 0 || done.recountItems.length > 0) this.onRemoved(done);
         if (page.lastSeq !== null) this.positionSeq = page.lastSeq;
         if (page.scanned < PAGE) {
           this.reader.reachedEnd();

@@ -5,8 +5,8 @@ import type { OnlineModel } from "./model";
 export interface PageApplied {
   applied: number;
   removed: number;
-  /** Items whose statistics a removal changed. */
-  removedItems: string[];
+  /** Items whose popularity a DeleteUser changed (`recount` rows), to recount. */
+  recountItems: string[];
 }
 
 /**
@@ -25,14 +25,16 @@ export class ModelLogReader {
   apply(updates: readonly LoggedModelUpdate[]): PageApplied {
     let applied = 0;
     const removals: ModelUpdate[] = [];
+    const recount = new Set<string>();
     for (const update of updates) {
       if (update.effect === "forgotten") this.neverApplied.add(update.seq);
+      else if (update.effect === "recount") recount.add(update.itemId);
       else if (update.effect === "add") {
         if (this.model.apply(update)) applied++;
       } else if (update.removesSeq !== null && !this.neverApplied.delete(update.removesSeq)) removals.push(update);
     }
     const removed = removals.length > 0 ? this.model.remove(removals) : 0;
-    return { applied, removed, removedItems: [...new Set(removals.map((r) => r.itemId))] };
+    return { applied, removed, recountItems: [...recount] };
   }
 
   /** The reader has read to the end of the log: every tombstone it met has had its removal. */

@@ -253,11 +253,12 @@ export interface DefaultRewardRecord {
 
 /**
  * What a logged model-update row does to a model that follows the log: `add` the update; `remove` (a
- * DeleteUser) the update logged at `removesSeq`, with the same vectors; or nothing, `forgotten`: the row
- * at this position was an update DeleteUser took back (its data is gone), so a reader that meets it here
- * never applied it and must skip its removal (`ModelLogReader`).
+ * DeleteUser) the update logged at `removesSeq`, with the same vectors; `forgotten`, nothing: the row at
+ * this position was an update DeleteUser took back (its data is gone), so a reader that meets it here
+ * never applied it and must skip its removal (`ModelLogReader`); `recount`, nothing to the model: a
+ * DeleteUser removed positive feedback on `itemId`, so each replica recounts the item's popularity.
  */
-export type LoggedEffect = "add" | "remove" | "forgotten";
+export type LoggedEffect = "add" | "remove" | "forgotten" | "recount";
 
 /** A logged model update with its position in the log. */
 export interface LoggedModelUpdate extends ModelUpdate {
@@ -285,6 +286,15 @@ export interface UserForgotten {
   profileDeleted: boolean;
   /** The user's model updates (feedback and default rewards), in log order: each now has a removal row. */
   removed: RemovedUpdate[];
+  /** Items the user's deleted positive feedback was on (each now has a `recount` row). */
+  positiveItemIds: string[];
+}
+
+/** One positive feedback event as popularity counted it. */
+export interface PositiveFeedback {
+  reward: number;
+  /** Not answering a recommendation. */
+  organic: boolean;
 }
 
 /** A page of `othersModelUpdatesSince`. */
@@ -349,6 +359,11 @@ export interface EventLog {
    * nothing is written.
    */
   forgetUser(userId: string): Promise<UserForgotten>;
+  /**
+   * Per item, the positive feedback (reward > 0) this handle logged, in log order, the last `limit` of
+   * each: what this process's popularity counts were made of, to recount them after a DeleteUser.
+   */
+  ownPositiveFeedback(itemIds: readonly string[], limit: number): Promise<Map<string, PositiveFeedback[]>>;
   /** The position of the newest logged entry ("0" when empty). */
   latestSeq(): Promise<string>;
   /** Drops what is older than the retention window, by whole days; returns the rows removed. */

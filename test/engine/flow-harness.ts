@@ -30,6 +30,7 @@ import type {
   ImpressionRecord,
   ModelUpdatePage,
   UserProfile,
+  PositiveFeedback,
   UserForgotten,
   UserRepository,
 } from "../../src/state/ports";
@@ -156,7 +157,12 @@ export class MemoryEventLog implements EventLog {
     const impressions = this.impressions.filter((record) => record.userId !== userId);
     this.impressions.splice(0, this.impressions.length, ...impressions);
     const profileDeleted = this.rows.delete(userId);
-    return { eventsDeleted: before - this.feedback.length - this.impressions.length, profileDeleted, removed: [] };
+    const eventsDeleted = before - this.feedback.length - this.impressions.length;
+    return { eventsDeleted, profileDeleted, removed: [], positiveItemIds: [] };
+  }
+
+  async ownPositiveFeedback(): Promise<Map<string, PositiveFeedback[]>> {
+    return new Map();
   }
 
   async enforceRetention(): Promise<number> {

@@ -56,6 +56,9 @@ const ROW_COLUMNS = [
   ["update_reward", "float8"],
   ["update_shared", "bytea"],
   ["update_arm", "bytea"],
+  // Set on every row (not only the model updates' own, as the column default does): a replica recounts
+  // its popularity from its own feedback after a DeleteUser (`EventLog.ownPositiveFeedback`).
+  ["writer", "text"],
 ] as const;
 
 /** Rows per statement: one JSON parameter carries them, so this bounds its size (~0.4 KiB a row), not a parameter count. */
@@ -102,6 +105,7 @@ export interface EventRowsParams {
  */
 export function eventRowsParams(
   rows: readonly EventInsert[],
+  writer: string,
   extra?: (index: number) => Record<string, unknown>,
 ): EventRowsParams {
   let vectorBytes = 0;
@@ -133,6 +137,7 @@ export function eventRowsParams(
         context: row.context ?? undefined,
         candidate_count: row.candidateCount ?? undefined,
         shown_items: row.shownItems ?? undefined,
+        writer,
         ord,
       };
       if (update) {
@@ -153,10 +158,14 @@ export function eventRowsParams(
  * Inserts the rows in order (log order is arrival order; of two equal ids in a batch the first wins),
  * skipping event ids already logged, and returns the ids inserted now.
  */
-export async function insertEvents(tx: SqlExecutor, rows: readonly EventInsert[]): Promise<Set<string>> {
+export async function insertEvents(
+  tx: SqlExecutor,
+  rows: readonly EventInsert[],
+  writer: string,
+): Promise<Set<string>> {
   const accepted = new Set<string>();
   for (const batch of chunks(rows, ROWS_PER_STATEMENT)) {
-    const { json, vectors } = eventRowsParams(batch);
+    const { json, vectors } = eventRowsParams(batch, writer);
     const { rows: inserted } = await tx.query<{ event_id: string }>(
       `INSERT INTO events (${EVENT_ROW_COLUMNS})
        SELECT ${eventRowsSelect("$2::bytea")} FROM jsonb_to_recordset($1::jsonb) AS r(${eventRowsRecordType()})
@@ -249,6 +258,16 @@ export function rowToModelUpdate(row: ModelUpdateRow): LoggedModelUpdate | null 
   const seq = bigintText(row.seq);
   if (row.kind === "forgotten")
     return { seq, writer: row.writer, effect: "forgotten", removesSeq: null, itemId: "", reward: 0, ...NO_VECTORS };
+  if (row.kind === "forget" && row.removes_seq === null)
+    return {
+      seq,
+      writer: row.writer,
+      effect: "recount",
+      removesSeq: null,
+      itemId: row.update_item_id ?? "",
+      reward: 0,
+      ...NO_VECTORS,
+    };
   const shared = bytesToVector(row.update_shared);
   const arm = row.update_arm === null ? null : bytesToVector(row.update_arm);
   if (!shared || !arm || row.update_item_id === null) return null;

@@ -9,6 +9,7 @@ import type {
   ImpressionRecord,
   LoggedDecision,
   LoggedModelUpdate,
+  PositiveFeedback,
   RemovedUpdate,
   UserForgotten,
   UserProfile,
@@ -111,7 +112,7 @@ export class PostgresEventLog implements EventLog {
 
   async appendImpressions(records: ImpressionRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await this.appending((tx) => insertEvents(tx, records.map(impressionInsert)), records.length);
+    await this.appending((tx) => insertEvents(tx, records.map(impressionInsert), this.writerId), records.length);
   }
 
   async appendFeedback(entries: FeedbackEntry[]): Promise<FeedbackAppend> {
@@ -130,9 +131,9 @@ export class PostgresEventLog implements EventLog {
         updating
           ? this.sql.transaction(async (tx) => {
               await this.orderUpdates(tx);
-              return insertFeedbackWithUsers(tx, entries);
+              return insertFeedbackWithUsers(tx, entries, this.writerId);
             })
-          : insertFeedbackWithUsers(this.sql, entries),
+          : insertFeedbackWithUsers(this.sql, entries, this.writerId),
       );
       const seen = new Set<string>();
       const outcomes = entries.map(({ record }): FeedbackOutcome => {
@@ -147,6 +148,7 @@ export class PostgresEventLog implements EventLog {
       const inserted = await insertEvents(
         tx,
         entries.map((entry) => feedbackInsert(entry.record)),
+        this.writerId,
       );
       const outcomes: FeedbackOutcome[] = [];
       const counted = new Set<string>();
@@ -189,7 +191,7 @@ export class PostgresEventLog implements EventLog {
     const inserted = await this.retryingDeadlocks(() =>
       this.sql.transaction(async (tx) => {
         await this.orderUpdates(tx);
-        return insertEvents(tx, records.map(defaultRewardInsert));
+        return insertEvents(tx, records.map(defaultRewardInsert), this.writerId);
       }),
     );
     const logged: DefaultRewardRecord[] = [];
@@ -232,7 +234,7 @@ export class PostgresEventLog implements EventLog {
        SELECT max(seq), NULL, NULL, NULL, NULL, NULL, NULL, NULL, count(*) FROM page
        ORDER BY scanned NULLS FIRST, seq`,
       [checkedSeq(afterSeq, "afterSeq"), Math.max(0, Math.floor(limit)), writer],
-      "recs_others_model_updates_v2",
+      "recs_others_model_updates",
     );
     const trailer = rows.pop();
     const updates: LoggedModelUpdate[] = [];
@@ -292,11 +294,43 @@ export class PostgresEventLog implements EventLog {
             [rows.map((row) => bigintText(row.seq))],
           );
         }
+        const { rows: positive } = await tx.query<{ item_id: string }>(
+          `SELECT DISTINCT item_id FROM events WHERE user_id = $1 AND kind = 'feedback' AND reward > 0 ORDER BY item_id`,
+          [userId],
+        );
+        const positiveItemIds = positive.map((row) => row.item_id);
+        if (positiveItemIds.length > 0)
+          await tx.query(
+            `INSERT INTO events (event_id, kind, occurred_at, user_id, update_item_id, update_shared)
+             SELECT 'recount:' || gen_random_uuid(), 'forget', now(), '', item, ''::bytea FROM unnest($1::text[]) AS item`,
+            [positiveItemIds],
+          );
         const deleted = await tx.query("DELETE FROM events WHERE user_id = $1", [userId]);
         const profile = await tx.query("DELETE FROM users WHERE user_id = $1", [userId]);
-        return { eventsDeleted: rows.length + deleted.rowCount, profileDeleted: profile.rowCount > 0, removed };
+        return {
+          eventsDeleted: rows.length + deleted.rowCount,
+          profileDeleted: profile.rowCount > 0,
+          removed,
+          positiveItemIds,
+        };
       }),
     );
+  }
+
+  async ownPositiveFeedback(itemIds: readonly string[], limit: number): Promise<Map<string, PositiveFeedback[]>> {
+    const out = new Map<string, PositiveFeedback[]>(itemIds.map((id) => [id, []]));
+    if (itemIds.length === 0) return out;
+    const { rows } = await this.sql.query<{ item_id: string; reward: number; organic: boolean }>(
+      `SELECT p.item_id, p.reward, p.organic FROM unnest($1::text[]) AS i(item_id)
+       CROSS JOIN LATERAL (
+         SELECT e.item_id, e.seq, e.reward, e.recommendation_id IS NULL AS organic FROM events e
+         WHERE e.item_id = i.item_id AND e.kind = 'feedback' AND e.reward > 0 AND e.writer = $2
+         ORDER BY e.seq DESC LIMIT $3) p
+       ORDER BY p.item_id, p.seq`,
+      [[...itemIds], this.writerId, Math.max(0, Math.floor(limit))],
+    );
+    for (const row of rows) out.get(row.item_id)?.push({ reward: Number(row.reward), organic: row.organic });
+    return out;
   }
 
   async latestSeq(): Promise<string> {

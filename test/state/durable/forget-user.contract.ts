@@ -42,18 +42,35 @@ export function describeForgetUserContract(harness: DurableHarness): void {
         ["forgotten", null],
         ["remove", before[0]!.seq],
         ["remove", before[2]!.seq],
+        ["recount", null],
       ]);
+      expect(done.positiveItemIds).toEqual(["i1"]);
+      expect(after[5]!.itemId).toBe("i1");
+      // What this handle's popularity counts are made of now: the kept user's click alone.
+      expect(await events.ownPositiveFeedback(["i1", "i9"], 10)).toEqual(
+        new Map([
+          ["i1", [{ reward: 1, organic: false }]],
+          ["i9", []],
+        ]),
+      );
       expect(after[0]!.seq).toBe(before[0]!.seq);
       expect(after[0]!.shared).toHaveLength(0);
       expect(Array.from(after[3]!.shared)).toEqual(Array.from(before[0]!.shared));
       expect(after[3]!.reward).toBe(before[0]!.reward);
       const page = await events.othersModelUpdatesSince("0", 100, "someone else");
-      expect(page.updates.map((u) => u.effect)).toEqual(["forgotten", "add", "forgotten", "remove", "remove"]);
+      expect(page.updates.map((u) => u.effect)).toEqual([
+        "forgotten",
+        "add",
+        "forgotten",
+        "remove",
+        "remove",
+        "recount",
+      ]);
       expect((await events.othersModelUpdatesSince("0", 100, events.writerId)).updates).toEqual([]);
 
       const again = await events.forgetUser("gone");
-      expect(again).toEqual({ eventsDeleted: 0, profileDeleted: false, removed: [] });
-      expect(await events.modelUpdatesSince("0", 100)).toHaveLength(5);
+      expect(again).toEqual({ eventsDeleted: 0, profileDeleted: false, removed: [], positiveItemIds: [] });
+      expect(await events.modelUpdatesSince("0", 100)).toHaveLength(6);
       // The forgotten event id may be sent again: it is a new event now.
       expect((await events.appendFeedback([feedback("e1", { userId: "gone" })])).outcomes).toEqual(["accepted"]);
     });
