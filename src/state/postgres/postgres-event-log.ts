@@ -277,6 +277,17 @@ export class PostgresEventLog implements EventLog {
               `event seq ${bigintText(row.seq)}: model update vectors are not whole float32 values; not taken back`,
             );
         }
+        const { rows: positive } = await tx.query<{ item_id: string }>(
+          `SELECT DISTINCT item_id FROM events WHERE user_id = $1 AND kind = 'feedback' AND reward > 0 ORDER BY item_id`,
+          [userId],
+        );
+        const positiveItemIds = positive.map((row) => row.item_id);
+        if (positiveItemIds.length > 0)
+          await tx.query(
+            `INSERT INTO events (event_id, kind, occurred_at, user_id, update_item_id, update_shared)
+             SELECT 'recount:' || gen_random_uuid(), 'forget', now(), '', item, ''::bytea FROM unnest($1::text[]) AS item`,
+            [positiveItemIds],
+          );
         if (rows.length > 0) {
           await tx.query(
             `INSERT INTO events (event_id, kind, occurred_at, user_id, update_item_id, update_reward, update_shared,
@@ -294,17 +305,6 @@ export class PostgresEventLog implements EventLog {
             [rows.map((row) => bigintText(row.seq))],
           );
         }
-        const { rows: positive } = await tx.query<{ item_id: string }>(
-          `SELECT DISTINCT item_id FROM events WHERE user_id = $1 AND kind = 'feedback' AND reward > 0 ORDER BY item_id`,
-          [userId],
-        );
-        const positiveItemIds = positive.map((row) => row.item_id);
-        if (positiveItemIds.length > 0)
-          await tx.query(
-            `INSERT INTO events (event_id, kind, occurred_at, user_id, update_item_id, update_shared)
-             SELECT 'recount:' || gen_random_uuid(), 'forget', now(), '', item, ''::bytea FROM unnest($1::text[]) AS item`,
-            [positiveItemIds],
-          );
         const deleted = await tx.query("DELETE FROM events WHERE user_id = $1", [userId]);
         const profile = await tx.query("DELETE FROM users WHERE user_id = $1", [userId]);
         return {
