@@ -120,3 +120,23 @@ export class ForgetUserFlow implements WriteHold {
     }
   }
 }
+
+/**
+ * DeleteUser on the stores alone, for `recs forget-user` without a server: the same steps and order as
+ * `ForgetUserFlow`, but no model here to take the updates back from. Every model that held them does so
+ * itself from the log: running replicas as they follow it, a starting one as it replays it.
+ */
+export async function forgetStoredUser(
+  stores: { events: EventLog; sessions: SessionStore; servingContexts: ServingContextStore },
+  userId: string,
+): Promise<ForgetUserResult & { servingContextsDeleted: number }> {
+  const servingContextsDeleted = await stores.servingContexts.forgetUser(userId);
+  const sessionsDeleted = await stores.sessions.forgetUser(userId);
+  const forgotten = await stores.events.forgetUser(userId);
+  return {
+    eventsDeleted: forgotten.eventsDeleted,
+    sessionsDeleted,
+    modelUpdated: forgotten.removed.length > 0,
+    servingContextsDeleted,
+  };
+}
