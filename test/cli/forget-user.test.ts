@@ -28,7 +28,7 @@ describe("recs forget-user", { timeout: 120_000 }, () => {
     storage = undefined;
   });
 
-  it("refuses an embedded folder a server holds, goes through it with --target, and works on it once free", async () => {
+  it("refuses an embedded folder a server holds, goes through it with --target, works on it once free", async () => {
     storage = await createTestStorage("embedded");
     const env = { ...base, ...storage.env };
     const server = await spawnServer(env);

@@ -150,7 +150,7 @@ describe.each(kinds)("DeleteUser over a socket (%s stores)", (kind) => {
     await storage?.drop();
   });
 
-  it("forgets exactly: the model, popularity, profile, sessions and log equal a world without the user", async (ctx) => {
+  it("forgets exactly: model, popularity, profile, sessions and log equal a world without the user", async (ctx) => {
     if (!enabled) return ctx.skip();
     const kept: Array<{ itemId: string; weight: number; organic: boolean }> = [];
     await visit(client, "keep", kept);
@@ -234,7 +234,7 @@ describe.each(kinds)("DeleteUser over a socket (%s stores)", (kind) => {
     expect((await client.getUserState("gone", "")).interactionCount).toBe("0");
   }, 60_000);
 
-  it("rejects a bad user_id with INVALID_ARGUMENT naming the field, and forgets an unknown user as zeros", async (ctx) => {
+  it("rejects a bad user_id with INVALID_ARGUMENT naming the field; an unknown user is zeros", async (ctx) => {
     if (!enabled) return ctx.skip();
     for (const bad of ["", "x".repeat(257)]) {
       const { code, details } = await codeOf(client.deleteUser(bad));

@@ -278,14 +278,16 @@ export class PostgresEventLog implements EventLog {
             );
         }
         const { rows: positive } = await tx.query<{ item_id: string }>(
-          `SELECT DISTINCT item_id FROM events WHERE user_id = $1 AND kind = 'feedback' AND reward > 0 ORDER BY item_id`,
+          `SELECT DISTINCT item_id FROM events
+           WHERE user_id = $1 AND kind = 'feedback' AND reward > 0 ORDER BY item_id`,
           [userId],
         );
         const positiveItemIds = positive.map((row) => row.item_id);
         if (positiveItemIds.length > 0)
           await tx.query(
             `INSERT INTO events (event_id, kind, occurred_at, user_id, update_item_id, update_shared)
-             SELECT 'recount:' || gen_random_uuid(), 'forget', now(), '', item, ''::bytea FROM unnest($1::text[]) AS item`,
+             SELECT 'recount:' || gen_random_uuid(), 'forget', now(), '', item, ''::bytea
+             FROM unnest($1::text[]) AS item`,
             [positiveItemIds],
           );
         if (rows.length > 0) {

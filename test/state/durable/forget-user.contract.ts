@@ -6,7 +6,7 @@ export function describeForgetUserContract(harness: DurableHarness): void {
   describe(`EventLog.forgetUser on ${harness.engine}`, () => {
     afterEach(() => harness.closeAll());
 
-    it("deletes the user's rows and profile, leaves tombstones and removals, and is a no-op the second time", async () => {
+    it("deletes the user's rows and profile, leaves tombstones and removals, then is a no-op", async () => {
       const { stores, sql } = await openMigrated(harness);
       const { events } = stores;
       await events.appendImpressions([impression("r1", ["a", "b"], { userId: "gone" })]);
