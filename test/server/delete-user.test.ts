@@ -23,7 +23,8 @@ import {
 } from "../helpers/service";
 
 const DIM = 8;
-const REWARD_WAIT_MS = 400;
+// Long enough that a click lands before its recommendation is due, on a loaded machine too.
+const REWARD_WAIT_MS = 2_000;
 const kinds: StoreKind[] = ["embedded", "real"];
 const realStores = async () => (await postgresAvailable()) && (await redisAvailable());
 
@@ -168,6 +169,7 @@ describe.each(kinds)("DeleteUser over a socket (%s stores)", (kind) => {
       expect(OnlineModel.fromSnapshot(older!.data, modelOptions(config))?.updateCount).toBe(16);
     }, 10_000);
 
+    const keepBefore = await client.getUserState("keep", "keep-s1");
     const ack = await client.deleteUser("gone");
     // 2 impressions, 6 feedback events, 4 default rewards; the two sessions the feedback went to.
     expect(ack).toEqual({ eventsDeleted: "12", sessionsDeleted: "2", modelUpdated: true });
@@ -190,7 +192,9 @@ describe.each(kinds)("DeleteUser over a socket (%s stores)", (kind) => {
     const gone = await client.getUserState("gone", "gone-s0");
     expect(gone).toMatchObject({ longTermEmbedding: [], interactionCount: "0", session: [], updatedAtMs: "0" });
     expect((await client.getUserState("gone", "gone-s1")).session).toEqual([]);
+    // The other shopper's state is untouched.
     const keep = await client.getUserState("keep", "keep-s1");
+    expect(keep).toEqual(keepBefore);
     expect(keep.interactionCount).toBe("6");
     expect(keep.session).toHaveLength(3);
 

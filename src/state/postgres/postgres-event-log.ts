@@ -283,13 +283,6 @@ export class PostgresEventLog implements EventLog {
           [userId],
         );
         const positiveItemIds = positive.map((row) => row.item_id);
-        if (positiveItemIds.length > 0)
-          await tx.query(
-            `INSERT INTO events (event_id, kind, occurred_at, user_id, update_item_id, update_shared)
-             SELECT 'recount:' || gen_random_uuid(), 'forget', now(), '', item, ''::bytea
-             FROM unnest($1::text[]) AS item`,
-            [positiveItemIds],
-          );
         if (rows.length > 0) {
           await tx.query(
             `INSERT INTO events (event_id, kind, occurred_at, user_id, update_item_id, update_reward, update_shared,
@@ -307,6 +300,13 @@ export class PostgresEventLog implements EventLog {
             [rows.map((row) => bigintText(row.seq))],
           );
         }
+        if (positiveItemIds.length > 0)
+          await tx.query(
+            `INSERT INTO events (event_id, kind, occurred_at, user_id, update_item_id, update_shared)
+             SELECT 'recount:' || gen_random_uuid(), 'forget', now(), '', item, ''::bytea
+             FROM unnest($1::text[]) AS item`,
+            [positiveItemIds],
+          );
         const deleted = await tx.query("DELETE FROM events WHERE user_id = $1", [userId]);
         const profile = await tx.query("DELETE FROM users WHERE user_id = $1", [userId]);
         return {
