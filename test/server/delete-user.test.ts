@@ -5,7 +5,7 @@ import { decodeHybridState, type HybridSnapshot } from "../../src/bandit/hybrid-
 import { RecsClient } from "../../src/client/recs-client";
 import { loadConfig, type Config } from "../../src/config";
 import { CatalogMirror } from "../../src/engine/catalog-mirror";
-import { OnlineModel } from "../../src/engine/model";
+import { DEFAULT_PRIOR, OnlineModel } from "../../src/engine/model";
 import { restoreModel } from "../../src/engine/model-persistence";
 import { createLogger, silentLogger } from "../../src/log";
 import { startService, type RunningService } from "../../src/service";
@@ -74,7 +74,13 @@ function modelOptions(config: Config) {
   return {
     dim: config.embeddingDim,
     alpha: config.alpha,
-    prior: { session: config.priorSession, longTerm: config.priorLongTerm, strength: config.priorStrength },
+    // DEFAULT_PRIOR first: any part of the prior the configuration does not name here keeps its default.
+    prior: {
+      ...DEFAULT_PRIOR,
+      session: config.priorSession,
+      longTerm: config.priorLongTerm,
+      strength: config.priorStrength,
+    },
   };
 }
 
