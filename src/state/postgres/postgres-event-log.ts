@@ -10,11 +10,11 @@ import type {
   LoggedDecision,
   LoggedModelUpdate,
   PositiveFeedback,
-  RemovedUpdate,
   UserForgotten,
   UserProfile,
 } from "../ports";
 import { markConflicts } from "./feedback-identity";
+import { forgetUserRows } from "./forget-user-statements";
 import { insertFeedbackWithUsers } from "./feedback-statement";
 import { RejectedData } from "../rejected-data";
 import { applyUserWrites, rowToUser, type UserRow, type UserWrite } from "./postgres-user-repository";
@@ -251,70 +251,12 @@ export class PostgresEventLog implements EventLog {
     return { updates, scanned, lastSeq: scanned > 0 && trailer?.seq != null ? bigintText(trailer.seq) : null };
   }
 
-  /**
-   * One transaction under the model-update lock, so the removal rows take positions in commit order:
-   * read the user's model-update rows, append a removal for each (`removes_seq` = its position), turn
-   * each into a tombstone in place (same seq and writer, no user data, empty vectors), delete the user's
-   * other rows and the profile.
-   */
+  /** One transaction under the model-update lock (`forgetUserRows`), so the removals take positions in commit order. */
   async forgetUser(userId: string): Promise<UserForgotten> {
     return this.retryingDeadlocks(() =>
       this.sql.transaction(async (tx) => {
         await this.orderUpdates(tx);
-        const { rows } = await tx.query<ModelUpdateRow>(
-          `SELECT ${MODEL_UPDATE_COLUMNS} FROM events
-           WHERE user_id = $1 AND update_shared IS NOT NULL AND kind IN ('feedback', 'default_reward')
-           ORDER BY seq FOR UPDATE`,
-          [userId],
-        );
-        const removed: RemovedUpdate[] = [];
-        for (const row of rows) {
-          const update = rowToModelUpdate(row);
-          if (update) removed.push({ update: modelUpdateOf(update), seq: update.seq, writer: update.writer });
-          else
-            this.onCorrupt(
-              "model_update",
-              `event seq ${bigintText(row.seq)}: model update vectors are not whole float32 values; not taken back`,
-            );
-        }
-        const { rows: positive } = await tx.query<{ item_id: string }>(
-          `SELECT DISTINCT item_id FROM events
-           WHERE user_id = $1 AND kind = 'feedback' AND reward > 0 ORDER BY item_id`,
-          [userId],
-        );
-        const positiveItemIds = positive.map((row) => row.item_id);
-        if (rows.length > 0) {
-          await tx.query(
-            `INSERT INTO events (event_id, kind, occurred_at, user_id, update_item_id, update_reward, update_shared,
-               update_arm, removes_seq)
-             SELECT 'forget:' || seq, 'forget', now(), '', update_item_id, update_reward, update_shared, update_arm, seq
-             FROM events WHERE seq = ANY($1::bigint[]) ORDER BY seq`,
-            [removed.map((r) => r.seq)],
-          );
-          await tx.query(
-            `UPDATE events SET kind = 'forgotten', event_id = 'forgotten:' || seq, user_id = '', session_id = NULL,
-               item_id = NULL, feedback_type = NULL, recommendation_id = NULL, reward = NULL, model_version = NULL,
-               context = NULL, candidate_count = NULL, shown_items = NULL, update_item_id = NULL,
-               update_reward = NULL, update_shared = ''::bytea, update_arm = NULL
-             WHERE seq = ANY($1::bigint[])`,
-            [rows.map((row) => bigintText(row.seq))],
-          );
-        }
-        if (positiveItemIds.length > 0)
-          await tx.query(
-            `INSERT INTO events (event_id, kind, occurred_at, user_id, update_item_id, update_shared)
-             SELECT 'recount:' || gen_random_uuid(), 'forget', now(), '', item, ''::bytea
-             FROM unnest($1::text[]) AS item`,
-            [positiveItemIds],
-          );
-        const deleted = await tx.query("DELETE FROM events WHERE user_id = $1", [userId]);
-        const profile = await tx.query("DELETE FROM users WHERE user_id = $1", [userId]);
-        return {
-          eventsDeleted: rows.length + deleted.rowCount,
-          profileDeleted: profile.rowCount > 0,
-          removed,
-          positiveItemIds,
-        };
+        return forgetUserRows(tx, userId, this.onCorrupt);
       }),
     );
   }
@@ -381,8 +323,4 @@ export class PostgresEventLog implements EventLog {
     );
     return rows.map(rowToLoggedDecision);
   }
-}
-
-function modelUpdateOf(logged: LoggedModelUpdate): RemovedUpdate["update"] {
-  return { itemId: logged.itemId, shared: logged.shared, arm: logged.arm, reward: logged.reward };
 }
