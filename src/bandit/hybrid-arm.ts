@@ -64,6 +64,25 @@ export class ArmStats {
   }
 
   /**
+   * Takes one observation added by `add` back out of the sums (the exact inverse of `add`, up to
+   * rounding) and recomputes A_a⁻¹ from A_a: a downdate by Sherman–Morrison loses precision.
+   */
+  remove(z: Vector, zOffset: number, x: Vector, xOffset: number, reward: number): void {
+    const k = this.armDim;
+    const n = this.sharedDim;
+    addOuter(this.a, k, x, xOffset, -1);
+    for (let i = 0; i < k; i++) {
+      const xi = x[xOffset + i]!;
+      this.b[i]! -= reward * xi;
+      if (xi === 0) continue;
+      const row = i * n;
+      for (let j = 0; j < n; j++) this.bMatrix[row + j]! -= xi * z[zOffset + j]!;
+    }
+    this.updates--;
+    this.refresh();
+  }
+
+  /**
    * The item's parts of its score outside u·β̂ and uᵀA0⁻¹u (u = z − B_aᵀy, y = A_a⁻¹x): the mean's
    * y·(B_aβ̂) + xᵀθ̂_a with θ̂_a = A_a⁻¹(b_a − B_aβ̂), and the variance's xᵀy. `residual(y)` takes B_aᵀy off
    * the item's u wherever it is kept and returns B_aβ̂ (the kernel does both in one pass over B_a).

@@ -7,6 +7,14 @@ import { FactoredKernel } from "./kernels/factored-kernel";
 import { SharedStatistics } from "./kernels/kernels";
 import { materializeShared, type FactoredBatch } from "./factored";
 
+/** One observation as `update` took it: item, shared features z, per-item features x, reward. */
+export interface BanditObservation {
+  itemId: string;
+  z: Vector;
+  x: Vector;
+  reward: number;
+}
+
 export interface HybridLinUCBOptions {
   /** Dimension n of the shared features z. */
   sharedDim: number;
@@ -287,6 +295,51 @@ export class HybridLinUCB {
     arm.add(z, zOffset, x, xOffset, reward, this.refreshEvery, this.armScratch2);
     this.updates++;
     this.changed();
+  }
+
+  /**
+   * Takes back observations `update` added, given with the same inputs (DeleteUser's exact forgetting):
+   * afterwards the statistics are those of a model that never had them, up to rounding, because A0, b0
+   * and each item's sums are functions of the sums alone. Each is `update` inverted: the item's sums lose
+   * the observation, then A0 and b0 lose the rank-1 term it added, computed with the item as it is
+   * without it (e, s and g of `update` are those of the item's statistics before the observation). An
+   * item left with no observation loses its statistics, as if never updated. An item without statistics
+   * (evicted: its evidence went to the shared model) loses the observation from A0 and b0 as a plain z
+   * term, which is exact when the eviction took the observation along. A0⁻¹ is recomputed exactly once
+   * at the end. Throws (changing nothing) on a non-finite input; returns how many were taken back.
+   */
+  remove(observations: readonly BanditObservation[]): number {
+    for (const { z, x, reward } of observations) {
+      checkFinite("reward", reward);
+      if (z.length !== this.sharedDim || x.length !== this.armDim) throw new RangeError("remove: wrong dimensions");
+      for (let i = 0; i < this.sharedDim; i++) checkFinite("z", z[i]!);
+      for (let i = 0; i < this.armDim; i++) checkFinite("x", x[i]!);
+    }
+    const n = this.sharedDim;
+    const e = this.shared.vector;
+    for (const { itemId, z, x, reward } of observations) {
+      const arm = this.arms.get(itemId);
+      if (arm === undefined || arm.updates === 0) {
+        for (let j = 0; j < n; j++) e[j] = z[j]!;
+        this.shared.addOuterToA(-1);
+        for (let j = 0; j < n; j++) this.b0[j]! -= reward * z[j]!;
+      } else {
+        arm.remove(z, 0, x, 0, reward);
+        const y = this.armScratch;
+        matVec(arm.aInverse, this.armDim, this.armDim, x, 0, y);
+        const s = dot(y, x, 0, this.armDim);
+        const g = dot(y, arm.b, 0, this.armDim);
+        arm.residual(z, 0, y, e);
+        const c = 1 / (1 + s);
+        this.shared.addOuterToA(-c);
+        const bScale = (reward - g) * c;
+        for (let j = 0; j < n; j++) this.b0[j]! -= bScale * e[j]!;
+        if (arm.updates === 0) this.arms.delete(itemId);
+      }
+      this.updates--;
+    }
+    if (observations.length > 0) this.refreshShared();
+    return observations.length;
   }
 
   /** Recomputes A0⁻¹ and every item's A_a⁻¹ exactly (Cholesky), discarding Sherman–Morrison rounding. */

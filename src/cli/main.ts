@@ -5,6 +5,7 @@ import { registerDataCommands } from "./data-commands";
 import { registerBenchCommand } from "./bench";
 import { registerDemoCommand } from "./demo";
 import { registerEvaluateCommand } from "./evaluate-command";
+import { registerForgetUserCommand } from "./forget-user-command";
 import { registerModelCommand } from "./model-command";
 import { runServe } from "./serve";
 import { registerWorldCommands } from "./world-commands";
@@ -50,6 +51,7 @@ export async function main(argv: string[]): Promise<void> {
   registerBenchCommand(program);
   registerEvaluateCommand(program);
   registerModelCommand(program);
+  registerForgetUserCommand(program);
 
   try {
     await program.parseAsync(argv);

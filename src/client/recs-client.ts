@@ -13,6 +13,7 @@ import type { RecommendRequest } from "../server/generated/recs/v1/RecommendRequ
 import type { RecommendResponse__Output } from "../server/generated/recs/v1/RecommendResponse";
 import type { UpsertSummary__Output } from "../server/generated/recs/v1/UpsertSummary";
 import type { UserState__Output } from "../server/generated/recs/v1/UserState";
+import type { DeleteUserAck__Output } from "../server/generated/recs/v1/DeleteUserAck";
 import type { CatalogClient } from "../server/generated/recs/v1/Catalog";
 import type { RecommenderClient } from "../server/generated/recs/v1/Recommender";
 import type { ModelStatus__Output } from "../server/generated/recs/v1/ModelStatus";
@@ -85,6 +86,11 @@ export class RecsClient {
 
   getUserState(userId: string, sessionId = "", md?: Metadata): Promise<UserState__Output> {
     return this.unary((m, o, cb) => this.recommender.GetUserState({ userId, sessionId }, m, o, cb), md);
+  }
+
+  /** DeleteUser: forgets the shopper everywhere (a second call answers zeros). */
+  deleteUser(userId: string, md?: Metadata): Promise<DeleteUserAck__Output> {
+    return this.unary((m, o, cb) => this.recommender.DeleteUser({ userId }, m, o, cb), md);
   }
 
   getItem(itemId: string, md?: Metadata): Promise<Item__Output> {

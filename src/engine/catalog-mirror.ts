@@ -175,6 +175,26 @@ export class CatalogMirror {
   }
 
   /**
+   * Sets the item's popularity to what `recordPositive` makes of these events alone, in order (each
+   * `{ weight, organic }` as it was recorded): after a DeleteUser took some of them away, the counts are
+   * those of a mirror that never saw them.
+   */
+  recountPopularity(itemId: string, events: ReadonlyArray<{ weight: number; organic: boolean }>): void {
+    const index = this.indexById.get(itemId);
+    if (index === undefined) return;
+    let popularity = 0;
+    let organic = 0;
+    for (const event of events) {
+      popularity = popularity * 0.999 + event.weight;
+      if (event.organic) organic = organic * 0.999 + event.weight;
+    }
+    this.popularity[index] = popularity;
+    this.categoryTally(this.items[index]!.category).total += organic - this.organic[index]!;
+    this.organic[index] = organic;
+    this.popularityOrder = null;
+  }
+
+  /**
    * log((o + 1) / (ō + 1)), o being item i's organic popularity and ō its category's mean: how much more
    * shoppers pick the item on their own than its neighbours. Organic picks are the quality signal our own
    * ranking does not bias (what the engine shows first gets clicked first); relative to the category, so

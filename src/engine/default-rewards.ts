@@ -63,6 +63,13 @@ export class DefaultRewardSweeper implements WriteHold {
     }
   }
 
+  /** Drops the user's claimed default rewards not logged yet (DeleteUser): they must never train the model. */
+  forgetUser(userId: string): number {
+    const before = this.pending.length;
+    this.pending = this.pending.filter((record) => record.userId !== userId);
+    return before - this.pending.length;
+  }
+
   /** One sweep: claim what is due, log its default rewards, apply them. Returns the rewards applied. */
   async sweep(): Promise<number> {
     if (this.running || this.held > 0) return 0;

@@ -4,12 +4,13 @@ import { seededRandom } from "../bandit/rng";
 import { defaultRewardSweepMs, ENGINE_TIMINGS, modelPrior, type Config } from "../config";
 import { Unavailable } from "../errors";
 import type { Logger } from "../log";
-import type { CatalogItem, DurableStores, EphemeralStores, ImpressionRecord } from "../state/ports";
+import type { CatalogItem, DurableStores, EphemeralStores, EventLog, ImpressionRecord } from "../state/ports";
 import { CachedServingContextStore } from "../state/cached-serving-context-store";
 import { Batcher } from "./batcher";
 import { CatalogMirror } from "./catalog-mirror";
 import { DefaultRewardSweeper } from "./default-rewards";
 import { FeedbackFlow } from "./feedback";
+import { ForgetUserFlow, type ForgetUserResult } from "./forget-user";
 import { RankBuffers } from "./ranker";
 import type { RawItem } from "./item-validation";
 import { EngineMetrics } from "./metrics";
@@ -76,6 +77,7 @@ export class Engine {
     private readonly recommendDeps: RecommendDeps,
     metrics: EngineMetrics,
     private readonly follower: LogFollower,
+    private readonly forgetting: ForgetUserFlow,
   ) {
     this.metrics = metrics;
   }
@@ -159,9 +161,37 @@ export class Engine {
       servingWriteTimeoutMs: Math.max(config.storeTimeoutMs, ENGINE_TIMINGS.servingWriteMinTimeoutMs),
       rankBuffers: new RankBuffers(model.spec),
     };
-    const follower = new LogFollower(model, durable.events, restored.position, (applied) =>
-      metrics.banditUpdates.inc({ source: "replica" }, applied),
+    const recount = recountPopularity(catalog, durable.events);
+    const follower = new LogFollower(
+      model,
+      durable.events,
+      restored.position,
+      (applied) => metrics.banditUpdates.inc({ source: "replica" }, applied),
+      // Another replica forgot a user: its removals are applied; this replica's popularity counts are
+      // made of its own feedback, so it recounts them itself (with no feedback write in flight).
+      (page) => {
+        metrics.forgotten.inc({ what: "model_updates" }, page.removed);
+        if (page.recountItems.length === 0) return;
+        void feedbackFlow.batcher
+          .hold(() => recount(page.recountItems))
+          .catch((err: unknown) => logger.warn({ err }, "could not recount popularity after a DeleteUser elsewhere"));
+      },
     );
+    const forgetting = new ForgetUserFlow({
+      events: durable.events,
+      sessions: ephemeral.sessions,
+      servingContexts,
+      model,
+      follower,
+      sweeper,
+      feedbackWrites: feedbackFlow.batcher,
+      users,
+      guard,
+      metrics,
+      log: logger.child({ flow: "forget-user" }),
+      storeTimeoutMs: config.offPathStoreTimeoutMs,
+      onForgotten: recount,
+    });
     const engine = new Engine(
       options,
       catalog,
@@ -174,6 +204,7 @@ export class Engine {
       recommendDeps,
       metrics,
       follower,
+      forgetting,
     );
     engine.startBackgroundWork();
     return engine;
@@ -192,6 +223,11 @@ export class Engine {
       modelVersion: this.model.version,
       statistics: includeStatistics ? statistics : null,
     };
+  }
+
+  /** DeleteUser: forgets the user everywhere, their contribution to the model included (`ForgetUserFlow`). */
+  forgetUser(userId: string): Promise<ForgetUserResult> {
+    return this.forgetting.forget(userId);
   }
 
   /** Days of event log kept: the oldest feedback time validation lets through (older would be swept away). */
@@ -272,6 +308,7 @@ export class Engine {
       const saved = await saveSnapshot(this.model, durable.snapshots, this.positionNow, [
         this.feedbackFlow.batcher,
         this.sweeper,
+        this.forgetting,
       ]);
       logger.info(
         { position: saved.position, bytes: saved.bytes, modelVersion: this.model.version },
@@ -308,6 +345,7 @@ export class Engine {
       const saved = await saveSnapshot(this.model, durable.snapshots, this.positionNow, [
         this.feedbackFlow.batcher,
         this.sweeper,
+        this.forgetting,
       ]);
       this.metrics.snapshotSaved(Date.now());
       logger.debug({ position: saved.position, bytes: saved.bytes }, "model snapshot saved");
@@ -338,4 +376,20 @@ export class Engine {
       this.options.logger.warn({ err, updates: outgoing.length }, "model updates not published to other replicas");
     });
   }
+}
+
+/** Positive feedback of an item beyond its last this many adds under 1e-17 to its popularity (0.999^n). */
+const POPULARITY_RECOUNT_LIMIT = 40_000;
+
+/** Recounts items' popularity from this process's own logged positive feedback, as `FeedbackFlow` counted it. */
+function recountPopularity(catalog: CatalogMirror, events: EventLog): (itemIds: string[]) => Promise<void> {
+  return async (itemIds) => {
+    if (itemIds.length === 0) return;
+    const own = await events.ownPositiveFeedback(itemIds, POPULARITY_RECOUNT_LIMIT);
+    for (const [itemId, feedback] of own)
+      catalog.recountPopularity(
+        itemId,
+        feedback.map((f) => ({ weight: Math.min(f.reward, 5), organic: f.organic })),
+      );
+  };
 }

@@ -313,6 +313,7 @@ export class FeedbackFlow {
           sessions.appendAll(
             records.map((r) => ({
               sessionId: r.sessionId,
+              userId: r.userId,
               event: { itemId: r.itemId, type: r.type, atMs: r.occurredAtMs },
             })),
           ),

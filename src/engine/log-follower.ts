@@ -1,5 +1,6 @@
 import type { EventLog } from "../state/ports";
 import type { OnlineModel } from "./model";
+import { ModelLogReader, type PageApplied } from "./model-log-reader";
 
 /** Updates read per page while catching up. */
 const PAGE = 5_000;
@@ -17,14 +18,39 @@ export class LogFollower {
   private running: Promise<number> | null = null;
   private again = false;
   private soonTimer: NodeJS.Timeout | null = null;
+  private readonly reader: ModelLogReader;
+  /** Set while `exclusive` runs: no catch-up runs meanwhile. */
+  private excluded: Promise<unknown> | null = null;
 
   constructor(
-    private readonly model: OnlineModel,
+    model: OnlineModel,
     private readonly events: EventLog,
     /** Every update up to here is in the model (from the snapshot, the replay, or catching up). */
     private positionSeq: string,
     private readonly onApplied: (count: number) => void = () => undefined,
-  ) {}
+    /** Called after a page took back updates or named items to recount (a DeleteUser elsewhere). */
+    private readonly onRemoved: (page: PageApplied) => void = () => undefined,
+  ) {
+    this.reader = new ModelLogReader(model);
+  }
+
+  /**
+   * Runs `fn` with no catch-up in flight and none starting, so `position` stays put while it runs (a
+   * DeleteUser decides with it which of the user's updates this model holds).
+   */
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.excluded) await this.excluded.catch(() => undefined);
+    const run = (async () => {
+      while (this.running) await this.running.catch(() => undefined);
+      return fn();
+    })();
+    this.excluded = run;
+    try {
+      return await run;
+    } finally {
+      this.excluded = null;
+    }
+  }
 
   get position(): string {
     return this.positionSeq;
@@ -35,6 +61,7 @@ export class LogFollower {
    * that overlap share one run, plus one more after it, so nothing logged before a call is missed.
    */
   catchUp(): Promise<number> {
+    if (this.excluded) return this.excluded.catch(() => undefined).then(() => this.catchUp());
     if (this.running) {
       this.again = true;
       return this.running.then(() => this.catchUp());
@@ -66,9 +93,14 @@ export class LogFollower {
       this.again = false;
       for (;;) {
         const page = await this.events.othersModelUpdatesSince(this.positionSeq, PAGE, this.events.writerId);
-        for (const update of page.updates) if (this.model.apply(update)) applied++;
+        const done = this.reader.apply(page.updates);
+        applied += done.applied;
+        if (done.removed > 0 || done.recountItems.length > 0) this.onRemoved(done);
         if (page.lastSeq !== null) this.positionSeq = page.lastSeq;
-        if (page.scanned < PAGE) break;
+        if (page.scanned < PAGE) {
+          this.reader.reachedEnd();
+          break;
+        }
       }
     } while (this.again);
     if (applied > 0) this.onApplied(applied);

@@ -13,6 +13,8 @@ export class EngineMetrics {
   readonly feedback: Counter<"outcome">;
   readonly banditUpdates: Counter<"source">;
   readonly defaultRewards: Counter;
+  readonly usersForgotten: Counter<"outcome">;
+  readonly forgotten: Counter<"what">;
   readonly sessionUpdatesSkipped: Counter;
   readonly feedbackUntrained: Counter<"reason">;
   readonly corruptState: Counter<"what">;
@@ -68,6 +70,18 @@ export class EngineMetrics {
       name: "recs_bandit_updates_total",
       help: "Bandit updates applied, by source (feedback, default_reward, replica, replay)",
       labelNames: ["source"],
+      registers,
+    });
+    this.usersForgotten = new Counter({
+      name: "recs_users_forgotten_total",
+      help: "DeleteUser calls by outcome (deleted: something was removed; unknown: nothing to remove)",
+      labelNames: ["outcome"],
+      registers,
+    });
+    this.forgotten = new Counter({
+      name: "recs_forgotten_total",
+      help: "What DeleteUser removed, by kind (events, sessions, serving_contexts, model_updates)",
+      labelNames: ["what"],
       registers,
     });
     this.defaultRewards = new Counter({

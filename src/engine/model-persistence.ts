@@ -6,6 +6,7 @@ export interface WriteHold {
   hold<T>(fn: () => Promise<T>): Promise<T>;
 }
 import { OnlineModel, type ModelOptions } from "./model";
+import { ModelLogReader } from "./model-log-reader";
 
 /**
  * Loads the latest snapshot that fits today's feature layout and replays every logged model update
@@ -33,9 +34,11 @@ export async function restoreModel(
   }
   model ??= OnlineModel.create(options);
   let replayed = 0;
+  const reader = new ModelLogReader(model);
   for (;;) {
     const page = await events.modelUpdatesSince(position, 5000);
-    for (const update of page) if (model.apply(update)) replayed++;
+    const done = reader.apply(page);
+    replayed += done.applied + done.removed;
     if (page.length === 0) break;
     position = page[page.length - 1]!.seq;
     if (page.length < 5000) break;

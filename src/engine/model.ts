@@ -109,6 +109,15 @@ export class OnlineModel {
     return true;
   }
 
+  /**
+   * Takes back updates applied before, with the same inputs (DeleteUser; `HybridLinUCB.remove`).
+   * Malformed ones are skipped. Returns how many were taken back.
+   */
+  remove(updates: readonly ModelUpdate[]): number {
+    const fitting = updates.filter((u) => u.shared.length === this.spec.sharedDim && u.arm.length === this.spec.armDim);
+    return this.bandit.remove(fitting.map((u) => ({ itemId: u.itemId, z: u.shared, x: u.arm, reward: u.reward })));
+  }
+
   /** This replica's updates since the last call, to publish. */
   takeOutgoing(): ModelUpdate[] {
     const out = this.outgoing;

@@ -34,7 +34,10 @@ export class ModelUpdateFeed {
   async ensure(count: number): Promise<void> {
     while (!this.exhausted && this.loaded < count) {
       const page = await this.source.modelUpdatesSince(this.afterSeq, PAGE);
-      for (const update of page) this.updates.push(update);
+      // DeleteUser's rows (tombstones, removals, recounts) are not updates the serving model counted on
+      // top of the others: a forgotten user's impressions are gone, and rows served while their updates
+      // were in the model no longer match the log (the agreement check reports them).
+      for (const update of page) if (update.effect === "add") this.updates.push(update);
       if (page.length > 0) this.afterSeq = page[page.length - 1]!.seq;
       if (page.length < PAGE) this.exhausted = true;
     }

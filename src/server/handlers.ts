@@ -8,7 +8,7 @@ import type { ModelStatus } from "./generated/recs/v1/ModelStatus";
 import type { RecommenderHandlers } from "./generated/recs/v1/Recommender";
 import type { ReplicaHandlers } from "./generated/recs/v1/Replica";
 import { clientStream, unary, type CallPolicy } from "./calls";
-import { toFeedbackInput, toRecommendInput, toUserStateQuery, WIRE_BY_KIND } from "./validation";
+import { toDeleteUserId, toFeedbackInput, toRecommendInput, toUserStateQuery, WIRE_BY_KIND } from "./validation";
 
 /** The engine once it is loaded; until then `ready()` refuses with UNAVAILABLE. */
 export interface EngineSource {
@@ -51,6 +51,14 @@ export function recommenderHandlers(engines: EngineSource, policy: CallPolicy): 
         interactionCount: state.interactionCount,
         session: state.session.map((e) => ({ itemId: e.itemId, type: WIRE_BY_KIND[e.type] as never, atMs: e.atMs })),
         updatedAtMs: state.updatedAtMs,
+      };
+    }),
+    DeleteUser: unary(policy, "DeleteUser", async (request) => {
+      const done = await engines.ready().forgetUser(toDeleteUserId(request));
+      return {
+        eventsDeleted: String(done.eventsDeleted),
+        sessionsDeleted: String(done.sessionsDeleted),
+        modelUpdated: done.modelUpdated,
       };
     }),
   };

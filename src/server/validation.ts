@@ -3,6 +3,7 @@ import { checkId, checkNoNul, checkStringMap } from "../engine/item-validation";
 import type { FeedbackInput, RecommendInput, SlateBoost } from "../engine/types";
 import type { FeedbackKind } from "../state/ports";
 import type { Boost__Output } from "./generated/recs/v1/Boost";
+import type { DeleteUserRequest__Output } from "./generated/recs/v1/DeleteUserRequest";
 import type { FeedbackEvent__Output } from "./generated/recs/v1/FeedbackEvent";
 import type { GetUserStateRequest__Output } from "./generated/recs/v1/GetUserStateRequest";
 import type { RecommendRequest__Output } from "./generated/recs/v1/RecommendRequest";
@@ -125,6 +126,11 @@ export function toUserStateQuery(req: GetUserStateRequest__Output): { userId: st
   const userId = checkWireId("user_id", req.userId);
   const sessionId = req.sessionId === "" ? "" : checkWireId("session_id", req.sessionId);
   return { userId, sessionId };
+}
+
+/** DeleteUser's user id, checked like every id. */
+export function toDeleteUserId(req: DeleteUserRequest__Output): string {
+  return checkWireId("user_id", req.userId);
 }
 
 const DAY_MS = 86_400_000;

@@ -72,6 +72,11 @@ export class CachedServingContextStore implements ServingContextStore {
     return claimed;
   }
 
+  async forgetUser(userId: string): Promise<number> {
+    for (const [id, context] of this.recent) if (context.userId === userId) this.recent.delete(id);
+    return this.inner.forgetUser(userId);
+  }
+
   close(): Promise<void> {
     this.recent.clear();
     return this.inner.close();

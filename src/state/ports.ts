@@ -18,7 +18,12 @@ export interface SessionEvent {
 export interface SessionAppend {
   sessionId: string;
   event: SessionEvent;
+  /** The shopper whose event it is: the store then remembers the session as theirs (`forgetUser`). */
+  userId?: string;
 }
+
+/** Sessions (or serving contexts) remembered per user for `forgetUser`, the most recent first kept. */
+export const USER_INDEX_LIMIT = 1_000;
 
 /**
  * Short-term session state: the last N events of a session. Adapters are built with the window length
@@ -38,6 +43,12 @@ export interface SessionStore {
   appendAll(appends: readonly SessionAppend[]): Promise<void>;
   /** The window, newest first; empty for an unknown or expired session. Undecodable entries are skipped. */
   window(sessionId: string): Promise<SessionEvent[]>;
+  /**
+   * Deletes the window of every session appended to with this `userId` (DeleteUser): those of the user's
+   * last USER_INDEX_LIMIT sessions still held. The index expires with the windows (the session TTL).
+   * Returns how many windows it deleted; 0 for a user it holds nothing of.
+   */
+  forgetUser(userId: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -102,6 +113,12 @@ export interface ServingContextStore {
    * store, each context is claimed by exactly one caller.
    */
   claimDue(nowMs: number, limit: number): Promise<DueServingContext[]>;
+  /**
+   * Deletes the user's serving contexts (DeleteUser), so none of them gets a default reward or trains
+   * the model later: those of the user's last USER_INDEX_LIMIT recommendations still held (the index
+   * expires with the contexts). Returns how many it deleted.
+   */
+  forgetUser(userId: string): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -253,12 +270,50 @@ export interface DefaultRewardRecord {
   update: ModelUpdate;
 }
 
+/**
+ * What a logged model-update row does to a model that follows the log: `add` the update; `remove` (a
+ * DeleteUser) the update logged at `removesSeq`, with the same vectors; `forgotten`, nothing: the row at
+ * this position was an update DeleteUser took back (its data is gone), so a reader that meets it here
+ * never applied it and must skip its removal (`ModelLogReader`); `recount`, nothing to the model: a
+ * DeleteUser removed positive feedback on `itemId`, so each replica recounts the item's popularity.
+ */
+export type LoggedEffect = "add" | "remove" | "forgotten" | "recount";
+
 /** A logged model update with its position in the log. */
 export interface LoggedModelUpdate extends ModelUpdate {
   /** Position in the event log (decimal string of a bigint), increasing. */
   seq: string;
   /** The `EventLog.writerId` of the handle that logged it; null for updates logged before writers were recorded. */
   writer: string | null;
+  effect: LoggedEffect;
+  /** For `remove`: the position of the update taken back; otherwise null. */
+  removesSeq: string | null;
+}
+
+/** One model update a DeleteUser took back, as it was logged. */
+export interface RemovedUpdate {
+  update: ModelUpdate;
+  /** Where it was logged, and by which writer (null before writers were recorded). */
+  seq: string;
+  writer: string | null;
+}
+
+/** What `EventLog.forgetUser` did. */
+export interface UserForgotten {
+  /** The user's rows removed from the log (impressions, feedback, default rewards). */
+  eventsDeleted: number;
+  profileDeleted: boolean;
+  /** The user's model updates (feedback and default rewards), in log order: each now has a removal row. */
+  removed: RemovedUpdate[];
+  /** Items the user's deleted positive feedback was on (each now has a `recount` row). */
+  positiveItemIds: string[];
+}
+
+/** One positive feedback event as popularity counted it. */
+export interface PositiveFeedback {
+  reward: number;
+  /** Not answering a recommendation. */
+  organic: boolean;
 }
 
 /** A page of `othersModelUpdatesSince`. */
@@ -320,6 +375,20 @@ export interface EventLog {
    * log order) without those `writer` logged (it applied them itself), and how far the page reached.
    */
   othersModelUpdatesSince(afterSeq: string, limit: number, writer: string): Promise<ModelUpdatePage>;
+  /**
+   * Forgets a user, all or nothing: deletes their profile and every row of the log that names them. Each
+   * of their rows that carried a model update leaves, at its position, a tombstone without user data
+   * (effect `forgotten`), and gets a removal row appended (effect `remove`: the same vectors, no user
+   * id), so every reader of the log takes back exactly the updates it applied. Takes its positions
+   * like any model-update write (`writerId`). A user the log and the profiles do not hold: zeros, and
+   * nothing is written.
+   */
+  forgetUser(userId: string): Promise<UserForgotten>;
+  /**
+   * Per item, the positive feedback (reward > 0) this handle logged, in log order, the last `limit` of
+   * each: what this process's popularity counts were made of, to recount them after a DeleteUser.
+   */
+  ownPositiveFeedback(itemIds: readonly string[], limit: number): Promise<Map<string, PositiveFeedback[]>>;
   /** The position of the newest logged entry ("0" when empty). */
   latestSeq(): Promise<string>;
   /** Drops what is older than the retention window, by whole days; returns the rows removed. */

@@ -31,6 +31,8 @@ import type {
   ImpressionRecord,
   ModelUpdatePage,
   UserProfile,
+  PositiveFeedback,
+  UserForgotten,
   UserRepository,
 } from "../../src/state/ports";
 
@@ -147,6 +149,21 @@ export class MemoryEventLog implements EventLog {
 
   async latestSeq(): Promise<string> {
     return String(this.feedback.length);
+  }
+
+  async forgetUser(userId: string): Promise<UserForgotten> {
+    const before = this.feedback.length + this.impressions.length;
+    const kept = this.feedback.filter((record) => record.userId !== userId);
+    this.feedback.splice(0, this.feedback.length, ...kept);
+    const impressions = this.impressions.filter((record) => record.userId !== userId);
+    this.impressions.splice(0, this.impressions.length, ...impressions);
+    const profileDeleted = this.rows.delete(userId);
+    const eventsDeleted = before - this.feedback.length - this.impressions.length;
+    return { eventsDeleted, profileDeleted, removed: [], positiveItemIds: [] };
+  }
+
+  async ownPositiveFeedback(): Promise<Map<string, PositiveFeedback[]>> {
+    return new Map();
   }
 
   async enforceRetention(): Promise<number> {

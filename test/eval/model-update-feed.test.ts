@@ -7,6 +7,8 @@ function fakeLog(count: number): ModelUpdateSource & { pages: number } {
   const updates: LoggedModelUpdate[] = Array.from({ length: count }, (_, i) => ({
     seq: String(i + 1),
     writer: null,
+    effect: "add",
+    removesSeq: null,
     itemId: `u${i}`,
     reward: 1,
     shared: new Float32Array(1),

@@ -33,6 +33,7 @@ describe("CachedServingContextStore", () => {
       markRewarded: (id, item) => shared.markRewarded(id, item),
       markRewardedAll: (marks) => shared.markRewardedAll(marks),
       claimDue: (at, limit) => shared.claimDue(at, limit),
+      forgetUser: (userId) => shared.forgetUser(userId),
       close: () => shared.close(),
     };
     return { store, reads, control };

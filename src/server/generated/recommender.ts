@@ -3,6 +3,8 @@ import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-load
 
 import type { Boost as _recs_v1_Boost, Boost__Output as _recs_v1_Boost__Output } from './recs/v1/Boost';
 import type { CatalogClient as _recs_v1_CatalogClient, CatalogDefinition as _recs_v1_CatalogDefinition } from './recs/v1/Catalog';
+import type { DeleteUserAck as _recs_v1_DeleteUserAck, DeleteUserAck__Output as _recs_v1_DeleteUserAck__Output } from './recs/v1/DeleteUserAck';
+import type { DeleteUserRequest as _recs_v1_DeleteUserRequest, DeleteUserRequest__Output as _recs_v1_DeleteUserRequest__Output } from './recs/v1/DeleteUserRequest';
 import type { FeedbackAck as _recs_v1_FeedbackAck, FeedbackAck__Output as _recs_v1_FeedbackAck__Output } from './recs/v1/FeedbackAck';
 import type { FeedbackEvent as _recs_v1_FeedbackEvent, FeedbackEvent__Output as _recs_v1_FeedbackEvent__Output } from './recs/v1/FeedbackEvent';
 import type { GetItemRequest as _recs_v1_GetItemRequest, GetItemRequest__Output as _recs_v1_GetItemRequest__Output } from './recs/v1/GetItemRequest';
@@ -31,6 +33,8 @@ export interface ProtoGrpcType {
     v1: {
       Boost: MessageTypeDefinition<_recs_v1_Boost, _recs_v1_Boost__Output>
       Catalog: SubtypeConstructor<typeof grpc.Client, _recs_v1_CatalogClient> & { service: _recs_v1_CatalogDefinition }
+      DeleteUserAck: MessageTypeDefinition<_recs_v1_DeleteUserAck, _recs_v1_DeleteUserAck__Output>
+      DeleteUserRequest: MessageTypeDefinition<_recs_v1_DeleteUserRequest, _recs_v1_DeleteUserRequest__Output>
       FeedbackAck: MessageTypeDefinition<_recs_v1_FeedbackAck, _recs_v1_FeedbackAck__Output>
       FeedbackEvent: MessageTypeDefinition<_recs_v1_FeedbackEvent, _recs_v1_FeedbackEvent__Output>
       FeedbackType: EnumTypeDefinition

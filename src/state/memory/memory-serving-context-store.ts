@@ -102,6 +102,18 @@ export class MemoryServingContextStore implements ServingContextStore {
     return claimed;
   }
 
+  /** A scan of every held context (at most `maxContexts`): DeleteUser is rare, and memory has no index to keep. */
+  async forgetUser(userId: string): Promise<number> {
+    let deleted = 0;
+    for (const [id, held] of this.contexts) {
+      if (held.context.userId !== userId) continue;
+      this.contexts.delete(id);
+      if (held.expiresAtMs > this.options.now()) deleted++;
+    }
+    this.compactDueQueue();
+    return deleted;
+  }
+
   /** Drops expired contexts; stops at the first live one, since the rest expire later. */
   sweep(): void {
     const now = this.options.now();

@@ -1,5 +1,13 @@
 import type { SessionAppend, SessionEvent, SessionStore } from "../ports";
 
+/** A window as saved across a restart; `userIds` absent in files saved before DeleteUser. */
+export interface SavedWindow {
+  sessionId: string;
+  events: SessionEvent[];
+  expiresAtMs: number;
+  userIds?: string[];
+}
+
 export interface MemorySessionStoreOptions {
   sessionWindow: number;
   sessionTtlS: number;
@@ -12,7 +20,12 @@ interface SessionEntry {
   /** Newest first, at most `sessionWindow` long. */
   events: SessionEvent[];
   expiresAtMs: number;
+  /** The users whose appends named them (`forgetUser`): one as a rule, at most MAX_USERS_PER_SESSION. */
+  userIds?: string[];
 }
+
+/** Users remembered per session: a session is one shopper's; more would be a client's bug. */
+const MAX_USERS_PER_SESSION = 8;
 
 /**
  * Session windows in one process's memory, with the Redis adapter's semantics: bounded window, idle TTL
@@ -30,15 +43,18 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async appendAll(appends: readonly SessionAppend[]): Promise<void> {
-    for (const { sessionId, event } of appends) this.appendNow(sessionId, event);
+    for (const { sessionId, event, userId } of appends) this.appendNow(sessionId, event, userId);
   }
 
-  private appendNow(sessionId: string, event: SessionEvent): void {
+  private appendNow(sessionId: string, event: SessionEvent, userId?: string): void {
     const now = this.options.now();
     const previous = this.live(sessionId, now);
     const events = [{ ...event }, ...(previous?.events ?? [])].slice(0, this.options.sessionWindow);
+    let userIds = previous?.userIds;
+    if (userId !== undefined && !userIds?.includes(userId))
+      userIds = [userId, ...(userIds ?? [])].slice(0, MAX_USERS_PER_SESSION);
     this.sessions.delete(sessionId);
-    this.sessions.set(sessionId, { events, expiresAtMs: now + this.options.sessionTtlS * 1000 });
+    this.sessions.set(sessionId, { events, expiresAtMs: now + this.options.sessionTtlS * 1000, userIds });
     for (const oldest of this.sessions.keys()) {
       if (this.sessions.size <= this.options.maxSessions) break;
       this.sessions.delete(oldest);
@@ -47,6 +63,18 @@ export class MemorySessionStore implements SessionStore {
 
   async window(sessionId: string): Promise<SessionEvent[]> {
     return (this.live(sessionId, this.options.now())?.events ?? []).map((event) => ({ ...event }));
+  }
+
+  /** A scan of every held session (at most `maxSessions`): DeleteUser is rare, and memory needs no index. */
+  async forgetUser(userId: string): Promise<number> {
+    const now = this.options.now();
+    let deleted = 0;
+    for (const [sessionId, entry] of this.sessions) {
+      if (!entry.userIds?.includes(userId)) continue;
+      this.sessions.delete(sessionId);
+      if (entry.expiresAtMs > now) deleted++;
+    }
+    return deleted;
   }
 
   /** Drops expired sessions; stops at the first live one, since the rest expire later. */
@@ -59,22 +87,28 @@ export class MemorySessionStore implements SessionStore {
   }
 
   /** The live windows with their expiry, oldest-appended first (to save them across a restart). */
-  exportWindows(): Array<{ sessionId: string; events: SessionEvent[]; expiresAtMs: number }> {
+  exportWindows(): SavedWindow[] {
     this.sweep();
     return Array.from(this.sessions, ([sessionId, entry]) => ({
       sessionId,
       events: entry.events,
       expiresAtMs: entry.expiresAtMs,
+      ...(entry.userIds ? { userIds: entry.userIds } : {}),
     }));
   }
 
   /** Restores windows saved by `exportWindows`; expired ones and excess entries are dropped. */
-  importWindows(windows: Array<{ sessionId: string; events: SessionEvent[]; expiresAtMs: number }>): void {
+  importWindows(windows: SavedWindow[]): void {
     const now = this.options.now();
-    for (const { sessionId, events, expiresAtMs } of windows) {
+    for (const { sessionId, events, expiresAtMs, userIds } of windows) {
       if (expiresAtMs <= now) continue;
       this.sessions.delete(sessionId);
-      this.sessions.set(sessionId, { events: events.slice(0, this.options.sessionWindow), expiresAtMs });
+      const users = Array.isArray(userIds) ? userIds.slice(0, MAX_USERS_PER_SESSION).map(String) : undefined;
+      this.sessions.set(sessionId, {
+        events: events.slice(0, this.options.sessionWindow),
+        expiresAtMs,
+        ...(users ? { userIds: users } : {}),
+      });
     }
     for (const oldest of this.sessions.keys()) {
       if (this.sessions.size <= this.options.maxSessions) break;

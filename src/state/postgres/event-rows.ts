@@ -64,6 +64,9 @@ const ROW_COLUMNS = [
   ["long_term_vector", "bytea"],
   ["candidate_signals", "bytea"],
   ["rules", "jsonb"],
+  // Set on every row (not only the model updates' own, as the column default does): a replica recounts
+  // its popularity from its own feedback after a DeleteUser (`EventLog.ownPositiveFeedback`).
+  ["writer", "text"],
 ] as const;
 
 /**
@@ -113,6 +116,7 @@ export interface EventRowsParams {
  */
 export function eventRowsParams(
   rows: readonly EventInsert[],
+  writer: string,
   extra?: (index: number) => Record<string, unknown>,
 ): EventRowsParams {
   let vectorBytes = 0;
@@ -149,6 +153,7 @@ export function eventRowsParams(
         context: row.context ?? undefined,
         candidate_count: row.candidateCount ?? undefined,
         shown_items: row.shownItems ?? undefined,
+        writer,
         ord,
       };
       if (update) {
@@ -183,10 +188,14 @@ export function eventRowsParams(
  * Inserts the rows in order (log order is arrival order; of two equal ids in a batch the first wins),
  * skipping event ids already logged, and returns the ids inserted now.
  */
-export async function insertEvents(tx: SqlExecutor, rows: readonly EventInsert[]): Promise<Set<string>> {
+export async function insertEvents(
+  tx: SqlExecutor,
+  rows: readonly EventInsert[],
+  writer: string,
+): Promise<Set<string>> {
   const accepted = new Set<string>();
   for (const batch of chunks(rows, ROWS_PER_STATEMENT)) {
-    const { json, vectors } = eventRowsParams(batch);
+    const { json, vectors } = eventRowsParams(batch, writer);
     const { rows: inserted } = await tx.query<{ event_id: string }>(
       `INSERT INTO events (${EVENT_ROW_COLUMNS})
        SELECT ${eventRowsSelect("$2::bytea")} FROM jsonb_to_recordset($1::jsonb) AS r(${eventRowsRecordType()})
@@ -259,30 +268,54 @@ export function defaultRewardInsert(record: DefaultRewardRecord): EventInsert {
   };
 }
 
-/** A logged model update as both drivers return it. */
+/** The columns of `ModelUpdateRow`, for a select list. */
+export const MODEL_UPDATE_COLUMNS =
+  "seq, writer, kind, removes_seq, update_item_id, update_reward, update_shared, update_arm";
+
+/** A logged model update as both drivers return it (a `forgotten` tombstone has nulls and an empty update_shared). */
 export interface ModelUpdateRow {
   seq: string;
   writer: string | null;
-  update_item_id: string;
-  update_reward: number;
+  kind: string;
+  removes_seq: string | null;
+  update_item_id: string | null;
+  update_reward: number | null;
   update_shared: Uint8Array;
-  update_arm: Uint8Array;
+  update_arm: Uint8Array | null;
 }
 
 /** Maps a row to an update; null (to be reported) when a vector is not whole float32 values. */
 export function rowToModelUpdate(row: ModelUpdateRow): LoggedModelUpdate | null {
+  const seq = bigintText(row.seq);
+  if (row.kind === "forgotten")
+    return { seq, writer: row.writer, effect: "forgotten", removesSeq: null, itemId: "", reward: 0, ...NO_VECTORS };
+  if (row.kind === "forget" && row.removes_seq === null)
+    return {
+      seq,
+      writer: row.writer,
+      effect: "recount",
+      removesSeq: null,
+      itemId: row.update_item_id ?? "",
+      reward: 0,
+      ...NO_VECTORS,
+    };
   const shared = bytesToVector(row.update_shared);
-  const arm = bytesToVector(row.update_arm);
-  if (!shared || !arm) return null;
+  const arm = row.update_arm === null ? null : bytesToVector(row.update_arm);
+  if (!shared || !arm || row.update_item_id === null) return null;
+  const removing = row.kind === "forget" && row.removes_seq !== null;
   return {
-    seq: bigintText(row.seq),
+    seq,
     writer: row.writer,
+    effect: removing ? "remove" : "add",
+    removesSeq: removing ? bigintText(row.removes_seq!) : null,
     itemId: row.update_item_id,
     reward: Number(row.update_reward),
     shared,
     arm,
   };
 }
+
+const NO_VECTORS = { shared: new Float32Array(0), arm: new Float32Array(0) };
 
 /** One shown item of an impression joined to its reward; the serving columns only on position 0. */
 export interface LoggedDecisionRow {

@@ -17,11 +17,12 @@ import { bytesParam, float4ArrayParam } from "./sql-values";
 export async function insertFeedbackWithUsers(
   sql: SqlExecutor,
   entries: readonly FeedbackEntry[],
+  writer: string,
 ): Promise<{ inserted: Set<string>; users: UserRow[] }> {
   const rows = entries.map((entry) => feedbackInsert(entry.record));
   const embeddings: Float32Array[] = [];
   let embeddingAt = 0;
-  const { json, vectors } = eventRowsParams(rows, (i) => {
+  const { json, vectors } = eventRowsParams(rows, writer, (i) => {
     const embedding = entries[i]!.userEmbedding;
     if (embedding === null) return {};
     embeddings.push(embedding);

@@ -9,9 +9,12 @@ import type {
   ImpressionRecord,
   LoggedDecision,
   LoggedModelUpdate,
+  PositiveFeedback,
+  UserForgotten,
   UserProfile,
 } from "../ports";
 import { markConflicts } from "./feedback-identity";
+import { forgetUserRows } from "./forget-user-statements";
 import { insertFeedbackWithUsers } from "./feedback-statement";
 import { RejectedData } from "../rejected-data";
 import { applyUserWrites, rowToUser, type UserRow, type UserWrite } from "./postgres-user-repository";
@@ -25,6 +28,7 @@ import {
   insertEvents,
   rowToLoggedDecision,
   rowToModelUpdate,
+  MODEL_UPDATE_COLUMNS,
   ROWS_PER_STATEMENT,
   type LoggedDecisionRow,
   type ModelUpdateRow,
@@ -108,7 +112,7 @@ export class PostgresEventLog implements EventLog {
 
   async appendImpressions(records: ImpressionRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await this.appending((tx) => insertEvents(tx, records.map(impressionInsert)), records.length);
+    await this.appending((tx) => insertEvents(tx, records.map(impressionInsert), this.writerId), records.length);
   }
 
   async appendFeedback(entries: FeedbackEntry[]): Promise<FeedbackAppend> {
@@ -127,9 +131,9 @@ export class PostgresEventLog implements EventLog {
         updating
           ? this.sql.transaction(async (tx) => {
               await this.orderUpdates(tx);
-              return insertFeedbackWithUsers(tx, entries);
+              return insertFeedbackWithUsers(tx, entries, this.writerId);
             })
-          : insertFeedbackWithUsers(this.sql, entries),
+          : insertFeedbackWithUsers(this.sql, entries, this.writerId),
       );
       const seen = new Set<string>();
       const outcomes = entries.map(({ record }): FeedbackOutcome => {
@@ -144,6 +148,7 @@ export class PostgresEventLog implements EventLog {
       const inserted = await insertEvents(
         tx,
         entries.map((entry) => feedbackInsert(entry.record)),
+        this.writerId,
       );
       const outcomes: FeedbackOutcome[] = [];
       const counted = new Set<string>();
@@ -186,7 +191,7 @@ export class PostgresEventLog implements EventLog {
     const inserted = await this.retryingDeadlocks(() =>
       this.sql.transaction(async (tx) => {
         await this.orderUpdates(tx);
-        return insertEvents(tx, records.map(defaultRewardInsert));
+        return insertEvents(tx, records.map(defaultRewardInsert), this.writerId);
       }),
     );
     const logged: DefaultRewardRecord[] = [];
@@ -199,7 +204,7 @@ export class PostgresEventLog implements EventLog {
 
   async modelUpdatesSince(afterSeq: string, limit: number): Promise<LoggedModelUpdate[]> {
     const { rows } = await this.sql.query<ModelUpdateRow>(
-      `SELECT seq, writer, update_item_id, update_reward, update_shared, update_arm
+      `SELECT ${MODEL_UPDATE_COLUMNS}
        FROM events WHERE update_shared IS NOT NULL AND seq > $1::bigint
        ORDER BY seq LIMIT $2`,
       [checkedSeq(afterSeq, "afterSeq"), Math.max(0, Math.floor(limit))],
@@ -221,12 +226,12 @@ export class PostgresEventLog implements EventLog {
     // Own rows stay in the database: the page's extent comes back as one trailing row (scanned set).
     const { rows } = await this.sql.query<ModelUpdateRow & { scanned: string | null }>(
       `WITH page AS (
-         SELECT seq, writer, update_item_id, update_reward, update_shared, update_arm FROM events
+         SELECT ${MODEL_UPDATE_COLUMNS} FROM events
          WHERE update_shared IS NOT NULL AND seq > $1::bigint ORDER BY seq LIMIT $2)
-       SELECT seq, writer, update_item_id, update_reward, update_shared, update_arm, NULL::bigint AS scanned
+       SELECT ${MODEL_UPDATE_COLUMNS}, NULL::bigint AS scanned
        FROM page WHERE writer IS DISTINCT FROM $3
        UNION ALL
-       SELECT max(seq), NULL, NULL, NULL, NULL, NULL, count(*) FROM page
+       SELECT max(seq), NULL, NULL, NULL, NULL, NULL, NULL, NULL, count(*) FROM page
        ORDER BY scanned NULLS FIRST, seq`,
       [checkedSeq(afterSeq, "afterSeq"), Math.max(0, Math.floor(limit)), writer],
       "recs_others_model_updates",
@@ -244,6 +249,32 @@ export class PostgresEventLog implements EventLog {
     }
     const scanned = Number(trailer?.scanned ?? 0);
     return { updates, scanned, lastSeq: scanned > 0 && trailer?.seq != null ? bigintText(trailer.seq) : null };
+  }
+
+  /** One transaction under the model-update lock (`forgetUserRows`), so the removals take positions in commit order. */
+  async forgetUser(userId: string): Promise<UserForgotten> {
+    return this.retryingDeadlocks(() =>
+      this.sql.transaction(async (tx) => {
+        await this.orderUpdates(tx);
+        return forgetUserRows(tx, userId, this.onCorrupt);
+      }),
+    );
+  }
+
+  async ownPositiveFeedback(itemIds: readonly string[], limit: number): Promise<Map<string, PositiveFeedback[]>> {
+    const out = new Map<string, PositiveFeedback[]>(itemIds.map((id) => [id, []]));
+    if (itemIds.length === 0) return out;
+    const { rows } = await this.sql.query<{ item_id: string; reward: number; organic: boolean }>(
+      `SELECT p.item_id, p.reward, p.organic FROM unnest($1::text[]) AS i(item_id)
+       CROSS JOIN LATERAL (
+         SELECT e.item_id, e.seq, e.reward, e.recommendation_id IS NULL AS organic FROM events e
+         WHERE e.item_id = i.item_id AND e.kind = 'feedback' AND e.reward > 0 AND e.writer = $2
+         ORDER BY e.seq DESC LIMIT $3) p
+       ORDER BY p.item_id, p.seq`,
+      [[...itemIds], this.writerId, Math.max(0, Math.floor(limit))],
+    );
+    for (const row of rows) out.get(row.item_id)?.push({ reward: Number(row.reward), organic: row.organic });
+    return out;
   }
 
   async latestSeq(): Promise<string> {

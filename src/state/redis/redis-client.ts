@@ -48,7 +48,7 @@ export const MAX_SCRIPT_BATCH = 250;
  * round trip); each call gets its chunk's keys and arguments. On a standalone server a call's keys span
  * hash slots; on a cluster the items are first grouped by the slot of `slotKeyOf(item)` (each item's
  * keys share that slot through their hash tag), keeping their order within a slot, so no call spans
- * slots. ioredis then pipelines the calls per node.
+ * slots. ioredis then pipelines the calls per node. Resolves to the calls' replies.
  */
 export async function runScriptBatched<T>(
   redis: RedisClient,
@@ -57,7 +57,7 @@ export async function runScriptBatched<T>(
   slotKeyOf: (item: T) => string,
   keysOf: (chunk: readonly T[]) => string[],
   argsOf: (chunk: readonly T[]) => RedisArg[],
-): Promise<void> {
+): Promise<unknown[]> {
   const groups = redis.sharded ? groupBySlot(items, slotKeyOf) : [items];
   const calls: Promise<unknown>[] = [];
   for (const group of groups) {
@@ -66,7 +66,7 @@ export async function runScriptBatched<T>(
       calls.push(redis.runScript(script, keysOf(chunk), argsOf(chunk)));
     }
   }
-  await Promise.all(calls);
+  return Promise.all(calls);
 }
 
 function groupBySlot<T>(items: readonly T[], slotKeyOf: (item: T) => string): T[][] {

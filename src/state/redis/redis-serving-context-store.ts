@@ -3,6 +3,7 @@ import type { Logger } from "../../log";
 import type { DueServingContext, RewardMark, ServedItemLookup, ServingContext, ServingContextStore } from "../ports";
 import { luaScript, runScriptBatched, type RedisClient } from "./redis-client";
 import type { RedisKeys } from "./redis-keys";
+import { addToIndexes, deleteObjects, takeIndex } from "./redis-user-index";
 import { decodeServedItem, decodeServingContext, encodeServingContext } from "./serving-context-codec";
 
 /** Adds to the due set and keeps the set alive at least as long as its newest context. */
@@ -52,6 +53,14 @@ redis.call('DEL', KEYS[1], KEYS[2])
 return {blob, rewarded}
 `);
 
+/** Takes recommendation ids (ARGV) out of the due set. */
+const UNSCHEDULE = luaScript(`
+for i = 1, #ARGV, 500 do
+  redis.call('ZREM', KEYS[1], unpack(ARGV, i, math.min(i + 499, #ARGV)))
+end
+return 1
+`);
+
 /** Keeps one claim's Lua script short, so it never stalls Redis for long. */
 const MAX_CLAIM_BATCH = 1_000;
 
@@ -77,18 +86,21 @@ export class RedisServingContextStore implements ServingContextStore {
 
   async put(context: ServingContext): Promise<void> {
     const { contextTtlMs, rewardWaitMs } = this.options;
-    // Two slots, so two commands; sent together they still cost one round trip.
+    // Three slots (the context's, the due set's, the user's index), so three commands; sent together
+    // they still cost one round trip.
+    const dueAtMs = context.servedAtMs + rewardWaitMs;
     await Promise.all([
+      addToIndexes(
+        this.redis,
+        [{ key: this.keys.userServingContexts(context.userId), score: dueAtMs, member: context.recommendationId }],
+        contextTtlMs,
+      ),
       this.redis.setBinary(
         this.keys.servingContext(context.recommendationId),
         encodeServingContext(context),
         contextTtlMs,
       ),
-      this.redis.runScript(
-        SCHEDULE,
-        [this.keys.dueContexts],
-        [context.servedAtMs + rewardWaitMs, context.recommendationId, contextTtlMs],
-      ),
+      this.redis.runScript(SCHEDULE, [this.keys.dueContexts], [dueAtMs, context.recommendationId, contextTtlMs]),
     ]);
   }
 
@@ -151,6 +163,20 @@ export class RedisServingContextStore implements ServingContextStore {
       if (context) claimed.push({ context, rewardedItemIds: rewarded.map((item) => item.toString("utf8")) });
     });
     return claimed;
+  }
+
+  async forgetUser(userId: string): Promise<number> {
+    const ids = await takeIndex(this.redis, this.keys.userServingContexts(userId));
+    if (ids.length === 0) return 0;
+    const [deleted] = await Promise.all([
+      deleteObjects(
+        this.redis,
+        ids.map((id) => [this.keys.servingContext(id), this.keys.rewardedItems(id)]),
+        2,
+      ),
+      this.redis.runScript(UNSCHEDULE, [this.keys.dueContexts], ids),
+    ]);
+    return deleted;
   }
 
   async close(): Promise<void> {}

@@ -2,6 +2,7 @@ import type { Logger } from "../../log";
 import type { SessionAppend, SessionEvent, SessionStore } from "../ports";
 import { luaScript, runScriptBatched, type RedisClient } from "./redis-client";
 import type { RedisKeys } from "./redis-keys";
+import { addToIndexes, deleteObjects, takeIndex, type IndexEntry } from "./redis-user-index";
 import { decodeSessionEvent, encodeSessionEvent } from "./session-event-codec";
 
 /**
@@ -49,13 +50,39 @@ export class RedisSessionStore implements SessionStore {
    */
   async appendAll(appends: readonly SessionAppend[]): Promise<void> {
     const { sessionWindow, sessionTtlS } = this.options;
-    await runScriptBatched(
+    // The users' session indexes go in the same round trip (their own slots: a command of their own).
+    await Promise.all([
+      runScriptBatched(
+        this.redis,
+        APPEND_ALL,
+        appends,
+        (a) => this.keys.session(a.sessionId),
+        (chunk) => chunk.map((a) => this.keys.session(a.sessionId)),
+        (chunk) => [sessionWindow, sessionTtlS * 1000, ...chunk.map((a) => encodeSessionEvent(a.event))],
+      ),
+      addToIndexes(this.redis, this.indexEntries(appends), sessionTtlS * 1000),
+    ]);
+  }
+
+  /** One entry per (user, session) of the batch, scored by its latest event. */
+  private indexEntries(appends: readonly SessionAppend[]): IndexEntry[] {
+    const latest = new Map<string, IndexEntry>();
+    for (const { userId, sessionId, event } of appends) {
+      if (userId === undefined) continue;
+      const key = this.keys.userSessions(userId);
+      const id = `${key}\u0000${sessionId}`;
+      const known = latest.get(id);
+      if (!known || known.score < event.atMs) latest.set(id, { key, score: event.atMs, member: sessionId });
+    }
+    return [...latest.values()];
+  }
+
+  async forgetUser(userId: string): Promise<number> {
+    const sessionIds = await takeIndex(this.redis, this.keys.userSessions(userId));
+    return deleteObjects(
       this.redis,
-      APPEND_ALL,
-      appends,
-      (a) => this.keys.session(a.sessionId),
-      (chunk) => chunk.map((a) => this.keys.session(a.sessionId)),
-      (chunk) => [sessionWindow, sessionTtlS * 1000, ...chunk.map((a) => encodeSessionEvent(a.event))],
+      sessionIds.map((id) => [this.keys.session(id)]),
+      1,
     );
   }
 

@@ -189,7 +189,13 @@ export function describeEventLogContract(harness: DurableHarness): void {
       expect(Array.from(user!.embedding!)).toEqual(Array.from(embedding));
       const [logged] = await stores.events.modelUpdatesSince("0", 10);
       expect(plainUpdate(logged!)).toEqual({
-        ...plainUpdate({ ...update, seq: logged!.seq, writer: stores.events.writerId }),
+        ...plainUpdate({
+          ...update,
+          seq: logged!.seq,
+          writer: stores.events.writerId,
+          effect: "add",
+          removesSeq: null,
+        }),
       });
     });
 
@@ -332,6 +338,8 @@ export function describeEventLogContract(harness: DurableHarness): void {
         [u1, u2].map((u) => ({
           ...u,
           writer: stores.events.writerId,
+          effect: "add",
+          removesSeq: null,
           shared: Array.from(u.shared),
           arm: Array.from(u.arm),
         })),
@@ -367,6 +375,8 @@ export function describeEventLogContract(harness: DurableHarness): void {
         [u1, u3, u2].map((u) => ({
           ...u,
           writer: stores.events.writerId,
+          effect: "add",
+          removesSeq: null,
           shared: Array.from(u.shared),
           arm: Array.from(u.arm),
         })),

@@ -1,5 +1,6 @@
 import { afterAll } from "vitest";
 import { describeEventLogContract } from "./event-log.contract";
+import { describeForgetUserContract } from "./forget-user.contract";
 import { pgliteHarness } from "./harness";
 import { describeItemStoreContract } from "./item-store.contract";
 import { describeMigrationsContract } from "./migrations.contract";
@@ -15,4 +16,5 @@ describeMigrationsContract(harness);
 describeUserRepositoryContract(harness);
 describeItemStoreContract(harness);
 describeEventLogContract(harness);
+describeForgetUserContract(harness);
 describeSnapshotStoreContract(harness);

@@ -1,6 +1,7 @@
 import { afterAll, describe } from "vitest";
 import { postgresAvailable } from "../../helpers/servers";
 import { describeEventLogContract } from "./event-log.contract";
+import { describeForgetUserContract } from "./forget-user.contract";
 import { postgresHarness } from "./harness";
 import { describeItemStoreContract } from "./item-store.contract";
 import { describeMigrationsContract } from "./migrations.contract";
@@ -18,5 +19,6 @@ describe.skipIf(!available)("durable stores on real Postgres", () => {
   describeUserRepositoryContract(harness);
   describeItemStoreContract(harness);
   describeEventLogContract(harness);
+  describeForgetUserContract(harness);
   describeSnapshotStoreContract(harness);
 });

@@ -2,6 +2,8 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { DeleteUserAck as _recs_v1_DeleteUserAck, DeleteUserAck__Output as _recs_v1_DeleteUserAck__Output } from '../../recs/v1/DeleteUserAck';
+import type { DeleteUserRequest as _recs_v1_DeleteUserRequest, DeleteUserRequest__Output as _recs_v1_DeleteUserRequest__Output } from '../../recs/v1/DeleteUserRequest';
 import type { FeedbackAck as _recs_v1_FeedbackAck, FeedbackAck__Output as _recs_v1_FeedbackAck__Output } from '../../recs/v1/FeedbackAck';
 import type { FeedbackEvent as _recs_v1_FeedbackEvent, FeedbackEvent__Output as _recs_v1_FeedbackEvent__Output } from '../../recs/v1/FeedbackEvent';
 import type { GetUserStateRequest as _recs_v1_GetUserStateRequest, GetUserStateRequest__Output as _recs_v1_GetUserStateRequest__Output } from '../../recs/v1/GetUserStateRequest';
@@ -11,6 +13,15 @@ import type { RecommendResponse as _recs_v1_RecommendResponse, RecommendResponse
 import type { UserState as _recs_v1_UserState, UserState__Output as _recs_v1_UserState__Output } from '../../recs/v1/UserState';
 
 export interface RecommenderClient extends grpc.Client {
+  DeleteUser(argument: _recs_v1_DeleteUserRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_recs_v1_DeleteUserAck__Output>): grpc.ClientUnaryCall;
+  DeleteUser(argument: _recs_v1_DeleteUserRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_recs_v1_DeleteUserAck__Output>): grpc.ClientUnaryCall;
+  DeleteUser(argument: _recs_v1_DeleteUserRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_recs_v1_DeleteUserAck__Output>): grpc.ClientUnaryCall;
+  DeleteUser(argument: _recs_v1_DeleteUserRequest, callback: grpc.requestCallback<_recs_v1_DeleteUserAck__Output>): grpc.ClientUnaryCall;
+  deleteUser(argument: _recs_v1_DeleteUserRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_recs_v1_DeleteUserAck__Output>): grpc.ClientUnaryCall;
+  deleteUser(argument: _recs_v1_DeleteUserRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_recs_v1_DeleteUserAck__Output>): grpc.ClientUnaryCall;
+  deleteUser(argument: _recs_v1_DeleteUserRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_recs_v1_DeleteUserAck__Output>): grpc.ClientUnaryCall;
+  deleteUser(argument: _recs_v1_DeleteUserRequest, callback: grpc.requestCallback<_recs_v1_DeleteUserAck__Output>): grpc.ClientUnaryCall;
+  
   Feedback(argument: _recs_v1_FeedbackEvent, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_recs_v1_FeedbackAck__Output>): grpc.ClientUnaryCall;
   Feedback(argument: _recs_v1_FeedbackEvent, metadata: grpc.Metadata, callback: grpc.requestCallback<_recs_v1_FeedbackAck__Output>): grpc.ClientUnaryCall;
   Feedback(argument: _recs_v1_FeedbackEvent, options: grpc.CallOptions, callback: grpc.requestCallback<_recs_v1_FeedbackAck__Output>): grpc.ClientUnaryCall;
@@ -50,6 +61,8 @@ export interface RecommenderClient extends grpc.Client {
 }
 
 export interface RecommenderHandlers extends grpc.UntypedServiceImplementation {
+  DeleteUser: grpc.handleUnaryCall<_recs_v1_DeleteUserRequest__Output, _recs_v1_DeleteUserAck>;
+  
   Feedback: grpc.handleUnaryCall<_recs_v1_FeedbackEvent__Output, _recs_v1_FeedbackAck>;
   
   GetUserState: grpc.handleUnaryCall<_recs_v1_GetUserStateRequest__Output, _recs_v1_UserState>;
@@ -61,6 +74,7 @@ export interface RecommenderHandlers extends grpc.UntypedServiceImplementation {
 }
 
 export interface RecommenderDefinition extends grpc.ServiceDefinition {
+  DeleteUser: MethodDefinition<_recs_v1_DeleteUserRequest, _recs_v1_DeleteUserAck, _recs_v1_DeleteUserRequest__Output, _recs_v1_DeleteUserAck__Output>
   Feedback: MethodDefinition<_recs_v1_FeedbackEvent, _recs_v1_FeedbackAck, _recs_v1_FeedbackEvent__Output, _recs_v1_FeedbackAck__Output>
   GetUserState: MethodDefinition<_recs_v1_GetUserStateRequest, _recs_v1_UserState, _recs_v1_GetUserStateRequest__Output, _recs_v1_UserState__Output>
   IngestFeedback: MethodDefinition<_recs_v1_FeedbackEvent, _recs_v1_IngestSummary, _recs_v1_FeedbackEvent__Output, _recs_v1_IngestSummary__Output>
