@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { HybridLinUCB } from "../../src/bandit/hybrid";
-import { decodeHybridState, type HybridSnapshot } from "../../src/bandit/hybrid-snapshot";
+import { decodeHybridState } from "../../src/bandit/hybrid-snapshot";
 import { gaussian, seededRandom, type Random } from "../../src/bandit/rng";
+import { expectSameStatistics } from "../helpers/model-statistics";
 
 interface Observation {
   itemId: string;
@@ -38,30 +39,6 @@ function train(observed: readonly Observation[], maxArms = 10_000): HybridLinUCB
   const model = new HybridLinUCB({ ...options, maxArms });
   for (const o of observed) model.update(o.itemId, o.z, o.x, o.reward);
   return model;
-}
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
-  expect(actual.length, what).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const x = actual[i]!;
-    const y = expected[i]!;
-    if (Math.abs(x - y) > 1e-9 * Math.max(1, Math.abs(x), Math.abs(y)))
-      throw new Error(`${what}[${i}]: ${x} ≠ ${y} (beyond 1e-9)`);
-  }
-}
-
-function expectSameStatistics(actual: HybridSnapshot, expected: HybridSnapshot): void {
-  expect(actual.updateCount).toBe(expected.updateCount);
-  expectClose(actual.a0, expected.a0, "A0");
-  expectClose(actual.b0, expected.b0, "b0");
-  expect([...actual.arms.keys()].sort()).toEqual([...expected.arms.keys()].sort());
-  for (const [itemId, arm] of expected.arms) {
-    const other = actual.arms.get(itemId)!;
-    expect(other.updates, itemId).toBe(arm.updates);
-    expectClose(other.a, arm.a, `A of ${itemId}`);
-    expectClose(other.bMatrix, arm.bMatrix, `B of ${itemId}`);
-    expectClose(other.b, arm.b, `b of ${itemId}`);
-  }
 }
 
 describe("HybridLinUCB.remove", () => {

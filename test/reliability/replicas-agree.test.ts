@@ -11,6 +11,7 @@ import { spawnServer, type ServerProcess } from "../helpers/process";
 import { postgresAvailable, redisClusterAvailable, TEST_REDIS_CLUSTER } from "../helpers/servers";
 import { createTestStorage, testCatalog, type TestStorage } from "../helpers/service";
 import { eventually } from "./harness";
+import { expectSameStatistics } from "../helpers/model-statistics";
 
 const enabled = (await postgresAvailable()) && (await redisClusterAvailable());
 const DIM = 8;
@@ -185,29 +186,5 @@ async function rebuildFromLog(
     return { ...decodeHybridState(bytes), bytes };
   } finally {
     await durable.close();
-  }
-}
-
-function expectSameStatistics(actual: HybridSnapshot, expected: HybridSnapshot): void {
-  expect(actual.updateCount).toBe(expected.updateCount);
-  expectClose(actual.a0, expected.a0, "A0");
-  expectClose(actual.b0, expected.b0, "b0");
-  expect([...actual.arms.keys()].sort()).toEqual([...expected.arms.keys()].sort());
-  for (const [itemId, arm] of expected.arms) {
-    const other = actual.arms.get(itemId)!;
-    expect(other.updates).toBe(arm.updates);
-    expectClose(other.a, arm.a, `A of ${itemId}`);
-    expectClose(other.bMatrix, arm.bMatrix, `B of ${itemId}`);
-    expectClose(other.b, arm.b, `b of ${itemId}`);
-  }
-}
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
-  expect(actual.length, what).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const x = actual[i]!;
-    const y = expected[i]!;
-    if (Math.abs(x - y) > 1e-9 * Math.max(1, Math.abs(x), Math.abs(y)))
-      throw new Error(`${what}[${i}]: ${x} ≠ ${y} (beyond 1e-9)`);
   }
 }

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeHybridState, type HybridSnapshot } from "../../src/bandit/hybrid-snapshot";
+import { decodeHybridState } from "../../src/bandit/hybrid-snapshot";
 import { RecsClient } from "../../src/client/recs-client";
 import { loadConfig, type Config } from "../../src/config";
 import { CatalogMirror } from "../../src/engine/catalog-mirror";
@@ -21,6 +21,7 @@ import {
   type StoreKind,
   type TestStorage,
 } from "../helpers/service";
+import { expectSameStatistics, expectClose } from "../helpers/model-statistics";
 
 const DIM = 8;
 // Long enough that a click lands before its recommendation is due, on a loaded machine too.
@@ -82,30 +83,6 @@ function modelOptions(config: Config) {
       strength: config.priorStrength,
     },
   };
-}
-
-function expectSameStatistics(actual: HybridSnapshot, expected: HybridSnapshot): void {
-  expect(actual.updateCount).toBe(expected.updateCount);
-  expectClose(actual.a0, expected.a0, "A0");
-  expectClose(actual.b0, expected.b0, "b0");
-  expect([...actual.arms.keys()].sort()).toEqual([...expected.arms.keys()].sort());
-  for (const [itemId, arm] of expected.arms) {
-    const other = actual.arms.get(itemId)!;
-    expect(other.updates).toBe(arm.updates);
-    expectClose(other.a, arm.a, `A of ${itemId}`);
-    expectClose(other.bMatrix, arm.bMatrix, `B of ${itemId}`);
-    expectClose(other.b, arm.b, `b of ${itemId}`);
-  }
-}
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
-  expect(actual.length, what).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const x = actual[i]!;
-    const y = expected[i]!;
-    if (Math.abs(x - y) > 1e-9 * Math.max(1, Math.abs(x), Math.abs(y)))
-      throw new Error(`${what}[${i}]: ${x} ≠ ${y} (beyond 1e-9)`);
-  }
 }
 
 const statisticsOf = (model: OnlineModel) => decodeHybridState(model.bandit.exportState());
