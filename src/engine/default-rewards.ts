@@ -1,4 +1,4 @@
-import { ENGINE_TIMINGS } from "../config";
+import { ENGINE_TIMINGS } from "./timings";
 import type { Logger } from "../log";
 import type { DefaultRewardRecord, EventLog, ServingContextStore } from "../state/ports";
 import { examinedUpdate } from "./examination";

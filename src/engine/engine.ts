@@ -1,7 +1,8 @@
 import { randomInt } from "node:crypto";
 import type { Registry } from "prom-client";
 import { seededRandom } from "../bandit/rng";
-import { defaultRewardSweepMs, ENGINE_TIMINGS, modelPrior, type Config } from "../config";
+import { modelPrior, type Config } from "../config";
+import { defaultRewardSweepMs, ENGINE_TIMINGS } from "./timings";
 import { Unavailable } from "../errors";
 import type { Logger } from "../log";
 import type { CatalogItem, DurableStores, EphemeralStores, EventLog, ImpressionRecord } from "../state/ports";

@@ -13,7 +13,8 @@ import type {
   UserProfile,
 } from "../state/ports";
 import { RejectedData } from "../state/rejected-data";
-import { ENGINE_TIMINGS, type RewardMap } from "../config";
+import type { RewardMap } from "../config-values";
+import { ENGINE_TIMINGS } from "./timings";
 import { Batcher } from "./batcher";
 import type { CatalogMirror } from "./catalog-mirror";
 import { examinedUpdate } from "./examination";

@@ -1,4 +1,4 @@
-import type { RewardMap } from "../config";
+import type { RewardMap } from "../config-values";
 import type { FeedbackKind } from "../state/ports";
 
 /** The reward of a feedback event: its explicit reward if given, else the configured one for its type. */
