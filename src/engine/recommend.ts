@@ -10,10 +10,10 @@ import { itemSignals } from "./item-signals";
 import type { EngineMetrics } from "./metrics";
 import type { OnlineModel } from "./model";
 import { rankSlate, type RankBuffers, type RankedSlot } from "./ranker";
-import { candidateRules, formatLogRules, unplacedPinned, withPinned, withRecentItems } from "./rules";
+import { candidateRules, formatLogRules, hasRules, unplacedPinned, withPinned, withRecentItems } from "./rules";
 import { sessionVector } from "./session-vector";
 import type { StoreGuard } from "./store-guard";
-import type { DegradedStore, RecommendInput, RecommendOutput, SlateRules } from "./types";
+import type { DegradedStore, RecommendInput, RecommendOutput } from "./types";
 import type { UserCache } from "./user-cache";
 
 export interface RecommendDeps {
@@ -181,8 +181,4 @@ async function cachedOrLoad(deps: RecommendDeps, userId: string) {
   }
   deps.metrics.userCache.inc({ result: "miss" });
   return deps.guard.orElse("user_store", "get_user", () => deps.users.get(userId), null);
-}
-
-function hasRules(rules: SlateRules): boolean {
-  return rules.pinnedIds.length > 0 || rules.maxPerCategory > 0 || rules.boosts.length > 0;
 }

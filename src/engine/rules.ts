@@ -18,7 +18,7 @@ export function candidateRules(
   items: readonly CatalogItem[],
   rules: Readonly<SlateRules>,
 ): SlotRules {
-  if (rules.pinnedIds.length === 0 && rules.maxPerCategory === 0 && rules.boosts.length === 0) return NO_RULES;
+  if (!hasRules(rules)) return NO_RULES;
   const n = indices.length;
   const pinned: number[] = [];
   if (rules.pinnedIds.length > 0) {
@@ -117,4 +117,9 @@ export function unplacedPinned(pinnedIds: readonly string[], placed: ReadonlySet
  */
 export function formatLogRules(rules: SlateRules): Record<string, unknown> {
   return { pinned_ids: rules.pinnedIds, max_per_category: rules.maxPerCategory, boosts: rules.boosts };
+}
+
+/** Whether a request carries any rule (a pin, a cap or a boost). */
+export function hasRules(rules: Readonly<SlateRules>): boolean {
+  return rules.pinnedIds.length > 0 || rules.maxPerCategory > 0 || rules.boosts.length > 0;
 }
