@@ -38,6 +38,14 @@ export class DefaultRewardSweeper implements WriteHold {
       claimTimeoutMs: number;
       /** Exponent of the examination discount applied to each slot's update (see `examinedUpdate`). */
       positionDiscount: number;
+      /**
+       * The feedback flow's log writes, held during a default-reward write and until the model has
+       * learned it. Model-update writes commit one at a time, in log order (the log's lock), but Postgres
+       * releases that lock before the committing client hears of the commit, so without this the model
+       * could learn two of this process's writes in another order than the log's, and no model rebuilt
+       * from the log (`live`, a replica's replay) would match the one that served.
+       */
+      feedbackWrites: WriteHold;
       now?: () => number;
     },
   ) {}
@@ -102,17 +110,19 @@ export class DefaultRewardSweeper implements WriteHold {
       }
       if (this.pending.length === 0) return;
       const batch = this.pending.splice(0, LOG_BATCH);
-      try {
+      const logAndLearn = async () => {
         const logged = await this.deps.guard.run(
           "event_log",
           "append_default_rewards",
           () => this.deps.events.appendDefaultRewards(batch),
           ENGINE_TIMINGS.defaultRewardLogTimeoutMs,
         );
-        for (const record of logged) {
-          this.deps.model.applyLocal(record.update);
-          applied++;
-        }
+        for (const record of logged) this.deps.model.applyLocal(record.update);
+        return logged;
+      };
+      try {
+        const logged = await this.deps.feedbackWrites.hold(logAndLearn);
+        applied += logged.length;
         this.deps.metrics.defaultRewards.inc(logged.length);
         this.deps.metrics.banditUpdates.inc({ source: "default_reward" }, logged.length);
       } catch (err) {

@@ -149,6 +149,7 @@ export class Engine {
       defaultReward: config.defaultReward,
       claimTimeoutMs: config.offPathStoreTimeoutMs,
       positionDiscount: config.positionDiscount,
+      feedbackWrites: feedbackFlow.batcher,
     });
     const recommendDeps: RecommendDeps = {
       ...common,

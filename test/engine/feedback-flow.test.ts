@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { DefaultRewardSweeper } from "../../src/engine/default-rewards";
+import { StoreGuard } from "../../src/engine/store-guard";
 import { AlreadyExists, NotFound, Unavailable } from "../../src/errors";
+import { silentLogger } from "../../src/log";
 import { RejectedData } from "../../src/state/rejected-data";
 import { counted, flowHarness, settle } from "./flow-harness";
 
@@ -246,5 +249,67 @@ describe("FeedbackFlow: refusals and degraded paths", () => {
     expect(await h.flow.handle(h.event())).toEqual({ duplicate: false, appliedToModel: false });
     expect(h.log.feedback).toHaveLength(1);
     expect(await counted(h.metrics.sessionUpdatesSkipped)).toBe(1);
+  });
+});
+
+describe("FeedbackFlow and the default-reward sweep: the model learns in log order", () => {
+  it("learns a default-reward write after the feedback write the log committed before it", async () => {
+    const h = flowHarness();
+    const rec = await h.recommend();
+    expect(rec.items.length).toBeGreaterThan(1);
+    // Postgres releases the log's lock before the committing client hears of the commit: the feedback
+    // write below takes its log position at once, and its answer comes only when the test releases it.
+    const logged: string[] = [];
+    const answer = { release: () => {} };
+    const answered = new Promise<void>((resolve) => {
+      answer.release = resolve;
+    });
+    const appendFeedback = h.log.appendFeedback.bind(h.log);
+    h.log.appendFeedback = async (entries) => {
+      const out = await appendFeedback(entries);
+      if (entries.some((e) => e.record.modelUpdate !== null)) {
+        logged.push("feedback");
+        await answered;
+      }
+      return out;
+    };
+    h.log.appendDefaultRewards = async (records) => {
+      logged.push("default rewards");
+      return records;
+    };
+    const learned: string[] = [];
+    const applyLocal = h.model.applyLocal.bind(h.model);
+    h.model.applyLocal = (update) => {
+      learned.push(update.reward > 0 ? "feedback" : "default rewards");
+      applyLocal(update);
+    };
+    const sweeper = new DefaultRewardSweeper({
+      servingContexts: h.servingContexts.store,
+      events: h.log,
+      model: h.model,
+      guard: new StoreGuard({ timeoutMs: 1_000 }),
+      metrics: h.metrics,
+      log: silentLogger,
+      defaultReward: 0,
+      claimTimeoutMs: 500,
+      positionDiscount: 1,
+      feedbackWrites: h.flow.batcher,
+      now: () => Date.now() + 61_000,
+    });
+    const clicked = h.flow.handle(
+      h.event({ itemId: rec.items[0]!.itemId, recommendationId: rec.recommendationId, type: "click" }),
+    );
+    await settle();
+    expect(logged).toEqual(["feedback"]);
+    const swept = sweeper.sweep();
+    await settle();
+    // The sweep waits for the feedback write to be learned before it writes to the log.
+    expect(logged).toEqual(["feedback"]);
+    answer.release();
+    await clicked;
+    const defaults = await swept;
+    expect(defaults).toBeGreaterThan(0);
+    expect(logged).toEqual(["feedback", "default rewards"]);
+    expect(learned).toEqual(["feedback", ...Array(defaults).fill("default rewards")]);
   });
 });
