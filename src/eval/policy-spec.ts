@@ -6,7 +6,8 @@ import { InvalidArgument } from "../errors";
  * - `popularity[:epsilon=E]`: the candidate with the most positive rewards so far (ε-greedy around it; default ε = 0).
  * - `egreedy[:epsilon=E]`: greedy on each item's online mean reward, uniform with probability ε (default 0.1).
  * - `linucb[:alpha=A,epsilon=E,session=on|off,longterm=on|off]`: the service's own policy
- *   (defaults α = 0.5, ε = 0.05, both state features on, as RECS_ALPHA / RECS_EPSILON default).
+ *   (defaults α = 0.5, ε = 0.05, both state features on: fixed, so that a spec names one policy
+ *   whatever the environment; `live` is the one with the service's settings).
  * On the command line `live` also names the service's own policy as configured (see `PolicyArg`).
  */
 export type EvalPolicySpec =
