@@ -231,6 +231,14 @@ const keys = {
       "the write goes on, and a retry is then a duplicate. Keep it under clients' deadlines (often 10 s).",
     schema: int(1, 600_000),
   },
+  maxSurfaces: {
+    env: "RECS_MAX_SURFACES",
+    default: "16",
+    description:
+      "Surfaces (RecommendRequest.surface) a replica creates on first use; a new one past this gets " +
+      "RESOURCE_EXHAUSTED. Each holds its own model statistics (docs/surfaces.md: ~170 KB at dimension 32).",
+    schema: int(1, 1_000),
+  },
   maxInFlight: {
     env: "RECS_MAX_IN_FLIGHT",
     default: "256",

@@ -12,6 +12,7 @@ import { LivePolicy, liveWarnings, type LiveAgreement, type LiveSettings } from 
 import { ModelUpdateFeed } from "../eval/model-update-feed";
 import { parsePolicyArg, parsePolicySpec, type EvalPolicySpec, type PolicyArg } from "../eval/policy-spec";
 import { logSummaryText, resultChartSvg, resultJson, resultTable } from "../eval/report";
+import { checkSurface } from "../engine/surfaces";
 import { createLogger } from "../log";
 import { openPostgresStores } from "../state/postgres/open-postgres-stores";
 
@@ -28,6 +29,8 @@ export interface EvaluateFlags {
   strict?: boolean;
   limit?: number;
   fromDb?: boolean;
+  /** With --from-db: whose impressions and model (default "default"). */
+  surface?: string;
   progress?: boolean;
 }
 
@@ -87,6 +90,7 @@ export function registerEvaluateCommand(program: Command, io: EvaluateIo = defau
     .option("--chart <out.svg>", "write the chart of estimated reward over the log (SVG)")
     .option("--strict", "stop at the first malformed line (file:line: field) instead of skipping it")
     .option("--limit <n>", "evaluate at most N decisions", wholeNumber("--limit", 1))
+    .option("--surface <name>", "with --from-db: the surface whose impressions and model to evaluate", "default")
     .option("--no-progress", "no progress bar")
     .action(async (flags: EvaluateFlags) => {
       await runEvaluate(flags, io);
@@ -127,6 +131,9 @@ export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = default
   if (!flags.fromDb && !(flags.log && flags.catalog))
     throw new InvalidArgumentError("give --catalog FILE and --log FILE, or --from-db");
   const policies: PolicyArg[] = flags.policy.length > 0 ? flags.policy : DEFAULT_POLICIES.map(parsePolicySpec);
+  const surface = checkSurface("--surface", flags.surface ?? "default");
+  if (!flags.fromDb && surface !== "default")
+    throw new InvalidArgumentError("--surface picks the service's own impressions: it needs --from-db");
   if (!flags.fromDb && policies.some((p) => p.kind === "live"))
     throw new InvalidArgumentError(
       "--policy live is the service's own policy replayed from its event log: it needs --from-db",
@@ -170,6 +177,7 @@ export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = default
       const catalog = await catalogFromStore(durable);
       const rows = decisionsFromStore(durable, flags.limit ?? 1_000_000, {
         strict,
+        surface,
         onProblem: (problem) => {
           bad.skipped++;
           if (bad.problems.length < 20) bad.problems.push(problem.message);
@@ -177,7 +185,7 @@ export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = default
       });
       if (catalog.length === 0)
         throw new InvalidArgumentError("the service's catalog is empty: load one with `recs load-catalog FILE` first");
-      const feed = new ModelUpdateFeed(durable.events);
+      const feed = new ModelUpdateFeed(durable.events, surface);
       const agreement: LiveAgreement = { rows: 0, exactRows: 0, reproduced: 0, maxDifference: 0 };
       if (showProgress) bar.start(1, 0, { rows: 0 });
       result = await evaluate(withUpdatesLoaded(rows, feed), {

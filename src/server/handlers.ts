@@ -1,3 +1,4 @@
+import { checkSurface } from "../engine/surfaces";
 import { InvalidArgument, NotFound } from "../errors";
 import { checkId, type RawItem } from "../engine/item-validation";
 import type { Engine, StreamEntry } from "../engine/engine";
@@ -92,7 +93,7 @@ export function catalogHandlers(engines: EngineSource, policy: CallPolicy): Cata
 export function replicaHandlers(engines: EngineSource, policy: CallPolicy): ReplicaHandlers {
   return {
     GetModelStatus: unary(policy, "GetModelStatus", async (request): Promise<ModelStatus> => {
-      const status = engines.ready().modelStatus(request.includeStatistics);
+      const status = engines.ready().modelStatus(request.includeStatistics, checkSurface("surface", request.surface));
       return {
         updateCount: String(status.updateCount),
         checksum: status.checksum,

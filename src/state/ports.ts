@@ -79,7 +79,14 @@ export interface ServingContext {
  * (not unknown, expired, claimed or undecodable) and, if so, the slot the item was served in (null when
  * the item was not in the slate).
  */
-export type ServedItemLookup = { found: false } | { found: true; item: ServedItem | null };
+export type ServedItemLookup =
+  | { found: false }
+  | {
+      found: true;
+      item: ServedItem | null;
+      /** The context's model version: it names the surface the reward trains (`surfaceOfVersion`). */
+      modelVersion: string;
+    };
 
 /** A serving context whose reward wait window has passed, claimed by exactly one caller. */
 export interface DueServingContext {
@@ -176,6 +183,8 @@ export interface ItemStore {
 
 /** A saved copy of the bandit's statistics and the log position it includes. */
 export interface ModelSnapshot {
+  /** The surface whose model it is. */
+  surface: string;
   modelVersion: string;
   /** Every model update with seq ≤ this is in the snapshot. */
   eventSeq: string;
@@ -184,9 +193,15 @@ export interface ModelSnapshot {
 }
 
 export interface SnapshotStore {
-  /** Saves a snapshot; older ones beyond the newest few are pruned. */
-  save(snapshot: ModelSnapshot): Promise<void>;
-  latest(): Promise<ModelSnapshot | null>;
+  /**
+   * Saves snapshots (one per surface, taken at one log position) in one transaction, all or none; per
+   * surface, older ones beyond the newest `kept` are pruned.
+   */
+  save(snapshots: ModelSnapshot | readonly ModelSnapshot[]): Promise<void>;
+  /** The newest snapshot of `surface` (default "default"), or null. */
+  latest(surface?: string): Promise<ModelSnapshot | null>;
+  /** The newest snapshot of every surface that has one, by surface name. */
+  latestPerSurface(): Promise<ModelSnapshot[]>;
 }
 
 /**

@@ -36,8 +36,9 @@ export async function forgetUserRows(tx: SqlExecutor, userId: string, onCorrupt:
   if (rows.length > 0) {
     await tx.query(
       `INSERT INTO events (event_id, kind, occurred_at, user_id, update_item_id, update_reward, update_shared,
-         update_arm, removes_seq)
-       SELECT 'forget:' || seq, 'forget', now(), '', update_item_id, update_reward, update_shared, update_arm, seq
+         update_arm, removes_seq, surface)
+       SELECT 'forget:' || seq, 'forget', now(), '', update_item_id, update_reward, update_shared, update_arm, seq,
+         surface
        FROM events WHERE seq = ANY($1::bigint[]) ORDER BY seq`,
       [removed.map((r) => r.seq)],
     );
@@ -68,5 +69,11 @@ export async function forgetUserRows(tx: SqlExecutor, userId: string, onCorrupt:
 }
 
 function modelUpdateOf(logged: LoggedModelUpdate): RemovedUpdate["update"] {
-  return { itemId: logged.itemId, shared: logged.shared, arm: logged.arm, reward: logged.reward };
+  return {
+    surface: logged.surface ?? "default",
+    itemId: logged.itemId,
+    shared: logged.shared,
+    arm: logged.arm,
+    reward: logged.reward,
+  };
 }
