@@ -12,7 +12,9 @@ import { LivePolicy, liveWarnings, type LiveAgreement, type LiveSettings } from 
 import { ModelUpdateFeed } from "../eval/model-update-feed";
 import { parsePolicyArg, parsePolicySpec, type EvalPolicySpec, type PolicyArg } from "../eval/policy-spec";
 import { logSummaryText, resultChartSvg, resultJson, resultTable } from "../eval/report";
+import { parseSurfaceSettings } from "../engine/surface-settings";
 import { checkSurface } from "../engine/surfaces";
+import type { SurfaceSettingsRecord } from "../state/ports";
 import { createLogger } from "../log";
 import { openPostgresStores } from "../state/postgres/open-postgres-stores";
 
@@ -31,6 +33,8 @@ export interface EvaluateFlags {
   fromDb?: boolean;
   /** With --from-db: whose impressions and model (default "default"). */
   surface?: string;
+  /** With --from-db: only impressions after this time (epoch ms; `recs promote --since`). */
+  sinceMs?: number;
   progress?: boolean;
 }
 
@@ -178,6 +182,7 @@ export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = default
       const rows = decisionsFromStore(durable, flags.limit ?? 1_000_000, {
         strict,
         surface,
+        ...(flags.sinceMs === undefined ? {} : { afterMs: flags.sinceMs }),
         onProblem: (problem) => {
           bad.skipped++;
           if (bad.problems.length < 20) bad.problems.push(problem.message);
@@ -186,11 +191,19 @@ export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = default
       if (catalog.length === 0)
         throw new InvalidArgumentError("the service's catalog is empty: load one with `recs load-catalog FILE` first");
       const feed = new ModelUpdateFeed(durable.events, surface);
-      const agreement: LiveAgreement = { rows: 0, exactRows: 0, reproduced: 0, maxDifference: 0 };
+      const settings = liveSettings(config, (await durable.settings.history(surface))[0]);
+      // Each live policy its own agreement; the report's is plain live's (or the first live's).
+      const agreements = policies.map(
+        (): LiveAgreement => ({ rows: 0, exactRows: 0, reproduced: 0, maxDifference: 0 }),
+      );
+      const plainLive = policies.findIndex(
+        (p) => p.kind === "live" && p.alpha === undefined && p.epsilon === undefined,
+      );
+      const agreement = agreements[plainLive >= 0 ? plainLive : policies.findIndex((p) => p.kind === "live")]!;
       if (showProgress) bar.start(1, 0, { rows: 0 });
       result = await evaluate(withUpdatesLoaded(rows, feed), {
         ...base,
-        policies: policies.map((p) => definition(p, liveSettings(config), feed, agreement)),
+        policies: policies.map((p, i) => definition(p, settings, feed, agreements[i]!)),
         catalog,
         source: DB_SOURCE,
         onProgress: (read) => showProgress && bar.update(read, { rows: read }),
@@ -245,13 +258,13 @@ export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = default
   return result;
 }
 
-/** `live` as the service runs it now: its scoring settings from the environment it reads. */
-function liveSettings(config: Config): LiveSettings {
-  return {
-    alpha: config.alpha,
-    epsilon: config.epsilon,
-    prior: modelPrior(config),
-  };
+/**
+ * `live` as the service runs it now on the surface: the settings of its newest settings record, else the
+ * environment's (RECS_ALPHA, RECS_EPSILON); the prior from the environment.
+ */
+function liveSettings(config: Config, record: SurfaceSettingsRecord | undefined): LiveSettings {
+  const policy = record ? parseSurfaceSettings(record.settings) : { alpha: config.alpha, epsilon: config.epsilon };
+  return { ...policy, prior: modelPrior(config) };
 }
 
 /** A command-line policy as the evaluator takes it; `live` shares one feed of the log's model updates. */
@@ -262,9 +275,10 @@ function definition(
   agreement: LiveAgreement,
 ): PolicyDefinition {
   if (policy.kind !== "live") return policy;
-  const { alpha, epsilon, prior } = settings;
+  const chosen = { ...settings, alpha: policy.alpha ?? settings.alpha, epsilon: policy.epsilon ?? settings.epsilon };
+  const { alpha, epsilon, prior } = chosen;
   const name = `live (alpha=${alpha},epsilon=${epsilon},prior=${prior.session}/${prior.longTerm}/${prior.strength})`;
-  return { name, create: (catalog) => new LivePolicy(catalog, settings, feed, name, agreement) };
+  return { name, create: (catalog) => new LivePolicy(catalog, chosen, feed, name, agreement) };
 }
 
 /** The rows, each once the model updates its model version names are loaded (`live` applies them). */

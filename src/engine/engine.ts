@@ -19,6 +19,7 @@ import type { OnlineModel } from "./model";
 import { statisticsChecksum } from "../bandit/statistics-checksum";
 import { LogFollower } from "./log-follower";
 import { restoreSurfaces, saveSnapshot } from "./model-persistence";
+import { SettingsFollower } from "./surface-settings";
 import { DEFAULT_SURFACE, type SurfaceModels } from "./surfaces";
 import { recommend, type RecommendDeps } from "./recommend";
 import { StoreGuard } from "./store-guard";
@@ -39,6 +40,9 @@ export type { StreamEntry };
 
 export interface ModelStatusOutput {
   surface: string;
+  settingsVersion: number;
+  alpha: number;
+  epsilon: number;
   updateCount: number;
   checksum: string;
   logPosition: string;
@@ -82,6 +86,7 @@ export class Engine {
     metrics: EngineMetrics,
     private readonly follower: LogFollower,
     private readonly forgetting: ForgetUserFlow,
+    private readonly settings: SettingsFollower,
   ) {
     this.metrics = metrics;
   }
@@ -114,6 +119,9 @@ export class Engine {
       logger,
     );
     const surfaces = restored.surfaces;
+    // Each surface's settings from its newest record before the first answer; then followed (background).
+    const settings = new SettingsFollower(durable.settings, surfaces, logger.child({ flow: "settings" }));
+    await settings.catchUp();
     logger.info(
       {
         items: catalog.size,
@@ -223,6 +231,7 @@ export class Engine {
       metrics,
       follower,
       forgetting,
+      settings,
     );
     engine.startBackgroundWork();
     return engine;
@@ -247,6 +256,9 @@ export class Engine {
     const statistics = model.bandit.exportState();
     return {
       surface: surface.name,
+      settingsVersion: surface.settingsVersion,
+      alpha: model.bandit.alpha,
+      epsilon: surface.policy.epsilon,
       updateCount: model.updateCount,
       checksum: statisticsChecksum(statistics),
       logPosition: this.follower.position,
@@ -366,6 +378,10 @@ export class Engine {
         if (!logAway) logger.warn({ err }, "cannot read other replicas' model updates from the event log; retrying");
         logAway = true;
       }
+    });
+    // Settings records (`recs promote`, `recs rollback`) reach every replica within this interval.
+    this.timers.every(ENGINE_TIMINGS.settingsPollIntervalMs, async () => {
+      await this.settings.catchUp();
     });
     this.timers.every(ENGINE_TIMINGS.catalogPollIntervalMs, async () => {
       await this.catalog.pull(durable.items);

@@ -36,11 +36,14 @@ export async function* decisionsFromStore(
     pageSize?: number;
     /** Whose impressions (default "default"). */
     surface?: string;
+    /** Only impressions after this time (epoch ms). */
+    afterMs?: number;
   },
 ): AsyncGenerator<LoggedDecision> {
   const pageSize = options.pageSize ?? PAGE_ROWS;
   let read = 0;
-  let after: { occurredAtMs: number; seq: string } | undefined;
+  let after: { occurredAtMs: number; seq?: string } | undefined =
+    options.afterMs === undefined ? undefined : { occurredAtMs: options.afterMs };
   while (read < limit) {
     const want = Math.min(pageSize, limit - read);
     const page = await durable.events.loggedDecisions(want, after?.occurredAtMs, after?.seq, options.surface);

@@ -100,6 +100,10 @@ export function replicaHandlers(engines: EngineSource, policy: CallPolicy): Repl
         logPosition: status.logPosition,
         modelVersion: status.modelVersion,
         statistics: status.statistics ? Buffer.from(status.statistics) : Buffer.alloc(0),
+        surface: status.surface,
+        settingsVersion: status.settingsVersion,
+        alpha: status.alpha,
+        epsilon: status.epsilon,
       };
     }),
   };

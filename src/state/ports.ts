@@ -204,6 +204,53 @@ export interface SnapshotStore {
   latestPerSurface(): Promise<ModelSnapshot[]>;
 }
 
+/** One version of a surface's policy settings, as stored (append-only, `surface_settings`). */
+export interface SurfaceSettingsRecord {
+  /** Position among all surfaces' records (decimal string), increasing in commit order: what followers page by. */
+  id: string;
+  surface: string;
+  /** 1, 2, ... per surface. */
+  version: number;
+  /** The settings, as JSON (the engine checks them: `parseSurfaceSettings`). */
+  settings: Record<string, unknown>;
+  createdAtMs: number;
+  /** Why it was written (a promotion's evidence, a rollback's target). */
+  reason: string;
+  author: string;
+  /** Written against the promotion gate's verdict (`recs promote --force`). */
+  forced: boolean;
+}
+
+/** What a new settings record says besides the settings. */
+export interface SettingsRecordNote {
+  reason: string;
+  author: string;
+  forced: boolean;
+}
+
+/**
+ * Each surface's policy settings as versioned records that every replica follows (`SettingsFollower`).
+ * Records are never changed or deleted; a rollback is a new record.
+ */
+export interface SettingsStore {
+  /**
+   * Appends the surface's next version. Appends commit one at a time, each with an id above every record
+   * committed before, so a follower that has read up to an id misses nothing by reading after it. With
+   * `expectedVersion`, throws `FailedPrecondition` (writing nothing) unless the surface's newest version
+   * is that one (0 = none yet): two operators acting at once cannot both win.
+   */
+  append(
+    surface: string,
+    settings: Record<string, unknown>,
+    note: SettingsRecordNote,
+    expectedVersion?: number,
+  ): Promise<SurfaceSettingsRecord>;
+  /** Every surface's records after `afterId` ("0" = from the first), in id order, at most `limit`. */
+  since(afterId: string, limit: number): Promise<SurfaceSettingsRecord[]>;
+  /** The surface's records, newest first. */
+  history(surface: string): Promise<SurfaceSettingsRecord[]>;
+}
+
 /**
  * Carries model updates between replicas (a Redis Stream). Sums commute, so replicas applying the same
  * set in any order hold the same model. The memory adapter delivers nothing (one replica).
@@ -222,6 +269,7 @@ export interface DurableStores {
   items: ItemStore;
   events: EventLog;
   snapshots: SnapshotStore;
+  settings: SettingsStore;
   /** Runs pending migrations (idempotent; safe when several replicas start at once). */
   migrate(): Promise<void>;
   /** Cheap liveness check. */

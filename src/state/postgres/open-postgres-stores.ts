@@ -6,6 +6,7 @@ import { createPgClient } from "./pg-sql-client";
 import { createPgliteClient } from "./pglite-sql-client";
 import { PostgresEventLog } from "./postgres-event-log";
 import { PostgresItemStore } from "./postgres-item-store";
+import { PostgresSettingsStore } from "./postgres-settings-store";
 import { PostgresSnapshotStore } from "./postgres-snapshot-store";
 import { PostgresUserRepository } from "./postgres-user-repository";
 import { checkedSchemaName, type SqlClient } from "./sql-client";
@@ -128,6 +129,7 @@ export function durableStoresOn(sql: SqlClient, settings: DurableStoresSettings)
     items: new PostgresItemStore(sql, embeddingDim, onCorrupt),
     events: new PostgresEventLog(sql, onCorrupt, embeddingDim),
     snapshots: new PostgresSnapshotStore(sql),
+    settings: new PostgresSettingsStore(sql),
     async migrate(): Promise<void> {
       await runMigrations(sql, logger);
     },
