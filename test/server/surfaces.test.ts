@@ -74,6 +74,12 @@ describe.each(kinds)("surfaces (%s stores)", (kind) => {
         expect((await t.client.modelStatus(false, undefined, "home")).updateCount).toBe("3");
         expect((await t.client.modelStatus()).updateCount).toBe("1");
         checksums = { home: homeStatus.checksum, default: defaultStatus.checksum };
+        // DeleteUser takes a shopper's updates back from each surface they trained.
+        await clickFirst(t.client, "home", 9, "u-gone");
+        expect((await t.client.modelStatus(false, undefined, "home")).updateCount).toBe("4");
+        expect((await t.client.deleteUser("u-gone")).modelUpdated).toBe(true);
+        expect((await t.client.modelStatus(false, undefined, "home")).updateCount).toBe("3");
+        expect((await t.client.modelStatus()).updateCount).toBe("1");
       } finally {
         t.client.close();
         await t.service.stop();
