@@ -202,6 +202,14 @@ const keys = {
     description: "Seconds between model snapshots (also taken at shutdown).",
     schema: int(1, 86400),
   },
+  modelVersionsKept: {
+    env: "RECS_MODEL_VERSIONS_KEPT",
+    default: "3",
+    description:
+      "Model snapshots kept per surface, each a version `recs rollback --model` can return to (one is taken " +
+      "every RECS_SNAPSHOT_INTERVAL_S; each is ~150 KB plus ~3.3 KB per item with its own statistics).",
+    schema: int(1, 10_000),
+  },
   eventRetentionDays: {
     env: "RECS_EVENT_RETENTION_DAYS",
     default: "90",

@@ -72,12 +72,17 @@ export function registerSurfaceCommands(program: Command, io: EvaluateIo = defau
     });
   program
     .command("rollback")
-    .description("Return a surface to its previous settings record (written as a new version)")
+    .description(
+      "Return a surface to its previous settings record (written as a new version), or with --model its model " +
+        "to a kept version (what was learned after it is discarded on every replica)",
+    )
     .requiredOption("--surface <name>", "the surface")
+    .option("--model <version>", "a model version `recs settings` lists (e.g. hlinucb-d32-u1200@home)")
     .option("--reason <text>", "recorded with the settings")
     .option("--author <name>", "recorded with the settings (default: the user running the command)")
-    .action(async (flags: { surface: string; reason?: string; author?: string }) => {
-      await runRollback(flags, io);
+    .action(async (flags: { surface: string; model?: string; reason?: string; author?: string }) => {
+      if (flags.model === undefined) await runRollback(flags, io);
+      else await runModelRollback({ surface: flags.surface, model: flags.model }, io);
     });
 }
 
@@ -126,19 +131,24 @@ export async function runSettings(flags: { surface: string }, io: EvaluateIo = d
   const surface = checkSurface("--surface", flags.surface);
   return withStores(io, async (durable, config) => {
     const history = await durable.settings.history(surface);
-    if (history.length === 0) {
+    if (history.length === 0)
       io.out(
         `surface "${surface}" has no settings records: it runs with the environment's ` +
           `(alpha=${config.alpha}, epsilon=${config.epsilon})`,
       );
-      return history;
-    }
-    io.out(`settings of surface "${surface}" (newest first; the first is in force):`);
+    else io.out(`settings of surface "${surface}" (newest first; the first is in force):`);
     for (const record of history)
       io.out(
         `  v${record.version}  ${new Date(record.createdAtMs).toISOString()}  ${JSON.stringify(record.settings)}` +
           `${record.forced ? "  FORCED" : ""}  by ${record.author || "?"}: ${record.reason}`,
       );
+    const versions = await durable.snapshots.versions(surface);
+    io.out(`model versions kept (newest first; recs rollback --surface ${surface} --model VERSION):`);
+    for (const version of versions)
+      io.out(
+        `  ${version.modelVersion}  log position ${version.eventSeq}  ${new Date(version.createdAtMs).toISOString()}`,
+      );
+    if (versions.length === 0) io.out("  none yet (one is saved every RECS_SNAPSHOT_INTERVAL_S and at shutdown)");
     return history;
   });
 }
@@ -274,9 +284,38 @@ export async function runRollback(
       current.version,
     );
     io.out(
-      `surface "${surface}" settings v${record.version} = v${previous.version}'s ${JSON.stringify(previous.settings)}; ` +
+      `surface "${surface}" settings v${record.version} = v${previous.version}'s ` +
+        `${JSON.stringify(previous.settings)}; ` +
         "every replica follows within seconds",
     );
     return record;
+  });
+}
+
+/**
+ * `recs rollback --surface S --model VERSION`: every update of the surface logged after that snapshot's
+ * log position is taken back through the log (`EventLog.rollbackSurface`), so every replica following it,
+ * and every later restart, holds the model as it was at that version. Returns how many were discarded.
+ */
+export async function runModelRollback(
+  flags: { surface: string; model: string },
+  io: EvaluateIo = defaultIo,
+): Promise<{ discarded: number; eventSeq: string }> {
+  const surface = checkSurface("--surface", flags.surface);
+  return withStores(io, async (durable) => {
+    const versions = await durable.snapshots.versions(surface);
+    const target = versions.find((v) => v.modelVersion === flags.model);
+    if (!target)
+      throw new InvalidArgumentError(
+        `--model "${flags.model}" is not a version kept for surface "${surface}"; kept: ` +
+          `${versions.map((v) => v.modelVersion).join(", ") || "none"} (RECS_MODEL_VERSIONS_KEPT sets how many)`,
+      );
+    const discarded = await durable.events.rollbackSurface(surface, target.eventSeq);
+    io.out(
+      `surface "${surface}" model back to ${target.modelVersion} (log position ${target.eventSeq}): ` +
+        `${discarded} model update${discarded === 1 ? "" : "s"} learned after it discarded; every replica ` +
+        "follows within a second",
+    );
+    return { discarded, eventSeq: target.eventSeq };
   });
 }

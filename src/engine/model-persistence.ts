@@ -25,7 +25,7 @@ export interface SurfaceOptions {
  * they hold.
  */
 export async function restoreSurfaces(
-  snapshots: SnapshotStore,
+  snapshots: Pick<SnapshotStore, "latestPerSurface">,
   events: EventLog,
   options: SurfaceOptions,
   log: Logger,

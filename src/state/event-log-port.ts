@@ -224,6 +224,14 @@ export interface EventLog {
    */
   forgetUser(userId: string): Promise<UserForgotten>;
   /**
+   * Takes back, all or nothing, every model update of `surface` logged after `afterSeq` and not taken
+   * back before (`recs rollback --model`): each gets a removal row (effect `remove`, its vectors, the
+   * surface) appended in log order and is marked, so a later DeleteUser of its user appends no second
+   * removal. Every reader of the log then holds the surface's model as it was at `afterSeq` (less what
+   * DeleteUser took back since). Takes its positions like any model-update write. Returns how many.
+   */
+  rollbackSurface(surface: string, afterSeq: string): Promise<number>;
+  /**
    * Per item, the positive feedback (reward > 0) this handle logged, in log order, the last `limit` of
    * each: what this process's popularity counts were made of, to recount them after a DeleteUser.
    */

@@ -202,6 +202,8 @@ export interface SnapshotStore {
   latest(surface?: string): Promise<ModelSnapshot | null>;
   /** The newest snapshot of every surface that has one, by surface name. */
   latestPerSurface(): Promise<ModelSnapshot[]>;
+  /** The surface's snapshots kept (its model versions), newest first, without their data. */
+  versions(surface: string): Promise<Array<Omit<ModelSnapshot, "data">>>;
 }
 
 /** One version of a surface's policy settings, as stored (append-only, `surface_settings`). */

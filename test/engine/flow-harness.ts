@@ -144,6 +144,11 @@ export class MemoryEventLog implements EventLog {
     return [];
   }
 
+  /** Nothing to take back: like `modelUpdatesSince`, this log keeps no model-update rows for readers. */
+  async rollbackSurface(): Promise<number> {
+    return 0;
+  }
+
   async othersModelUpdatesSince(): Promise<ModelUpdatePage> {
     return { updates: [], scanned: 0, lastSeq: null };
   }

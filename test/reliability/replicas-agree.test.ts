@@ -171,7 +171,7 @@ async function rebuildFromLog(
   const config = loadConfig({}, { embeddingDim: DIM });
   const durable = await openPostgresStores({ url: databaseUrl, embeddingDim: DIM });
   try {
-    const noSnapshots = { latest: async () => null, latestPerSurface: async () => [], save: async () => undefined };
+    const noSnapshots = { latestPerSurface: async () => [] };
     const { surfaces } = await restoreSurfaces(
       noSnapshots,
       durable.events,

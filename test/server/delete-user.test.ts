@@ -195,11 +195,7 @@ describe.each(kinds)("DeleteUser over a socket (%s stores)", (kind) => {
 
     // Replaying the log from the snapshot taken before the deletion takes it back too.
     const replayed = await restoreSurfaces(
-      {
-        latest: async () => older,
-        latestPerSurface: async () => (older ? [older] : []),
-        save: async () => undefined,
-      },
+      { latestPerSurface: async () => (older ? [older] : []) },
       events,
       surfaceOptions(config),
       silentLogger,
@@ -207,7 +203,7 @@ describe.each(kinds)("DeleteUser over a socket (%s stores)", (kind) => {
     expectSameStatistics(statisticsOf(replayed.surfaces.defaultSurface.model), statisticsOf(expected));
     // So does a model from the log alone (no snapshot): it never had the user's updates.
     const fromLog = await restoreSurfaces(
-      { latest: async () => null, latestPerSurface: async () => [], save: async () => undefined },
+      { latestPerSurface: async () => [] },
       events,
       surfaceOptions(config),
       silentLogger,

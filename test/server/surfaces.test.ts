@@ -1,6 +1,7 @@
 import { status } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
 import { runEvaluate } from "../../src/cli/evaluate-command";
+import { runModelRollback } from "../../src/cli/surface-commands";
 import { OnlineModel } from "../../src/engine/model";
 import type { RecsClient } from "../../src/client/recs-client";
 import { eventually } from "../helpers/eventually";
@@ -171,6 +172,69 @@ describe("surfaces across replicas and in own-log evaluation (real stores)", () 
       expect(result.live!.reproduced).toBe(homeDecisions);
       expect(result.live!.maxDifference).toBeLessThanOrEqual(1e-9);
     } finally {
+      await storage.drop();
+    }
+  }, 120_000);
+
+  it("rolls a surface's model back to a kept version on all replicas, and DeleteUser then takes nothing twice", async ({
+    skip,
+  }) => {
+    if (!((await postgresAvailable()) && (await redisAvailable()))) skip();
+    const storage = await createTestStorage("real");
+    const out: string[] = [];
+    const io = {
+      out: (text: string) => out.push(text),
+      progress: process.stderr,
+      env: { ...storage.env, RECS_EMBEDDING_DIM: "8", RECS_LOG_LEVEL: "silent" },
+    };
+    // Snapshots every second, so a version to return to is kept soon.
+    const a = await startTestService(storage, { snapshotIntervalS: 1 });
+    const b = await startTestService(storage);
+    try {
+      await a.client.upsertItems(testCatalog(40));
+      for (let n = 0; n < 5; n++) await clickFirst(a.client, "home", n, "keep");
+      await clickFirst(a.client, "default", 0, "keep");
+      const kept = "hlinucb-d8-u5@home";
+      await eventually(async () => {
+        expect((await a.service.stores.durable.snapshots.versions("home")).map((v) => v.modelVersion)).toContain(kept);
+      }, 10_000);
+      const at5 = await a.client.modelStatus(false, undefined, "home");
+      for (let n = 0; n < 4; n++) await clickFirst(a.client, "home", n, "gone");
+      const defaultBefore = await a.client.modelStatus();
+      await eventually(async () => {
+        expect((await b.client.modelStatus(false, undefined, "home")).updateCount).toBe("9");
+      }, 5_000);
+
+      await expect(runModelRollback({ surface: "home", model: "hlinucb-d8-u77@home" }, io)).rejects.toThrow(
+        /is not a version kept for surface "home"; kept: .*hlinucb-d8-u5@home/,
+      );
+      const done = await runModelRollback({ surface: "home", model: kept }, io);
+      expect(done.discarded).toBe(4);
+      expect(out.at(-1)).toMatch(/model back to hlinucb-d8-u5@home .*: 4 model updates learned after it discarded/);
+      for (const t of [a, b])
+        await eventually(async () => {
+          const home = await t.client.modelStatus(false, undefined, "home");
+          expect(home.updateCount).toBe("5");
+          expect(home.checksum).toBe(at5.checksum);
+        }, 5_000);
+      // Other surfaces keep what they learned.
+      expect((await b.client.modelStatus()).checksum).toBe(defaultBefore.checksum);
+      // A second rollback to the same version has nothing left to discard.
+      expect((await runModelRollback({ surface: "home", model: kept }, io)).discarded).toBe(0);
+
+      // The rolled-back shopper's updates are gone already: forgetting them changes no model.
+      await a.client.deleteUser("gone");
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      for (const t of [a, b]) {
+        const home = await t.client.modelStatus(false, undefined, "home");
+        expect(home.updateCount).toBe("5");
+        expect(home.checksum).toBe(at5.checksum);
+      }
+    } finally {
+      for (const t of [a, b]) {
+        t.client.close();
+        await t.service.stop();
+      }
       await storage.drop();
     }
   }, 120_000);

@@ -23,6 +23,8 @@ export interface PostgresStoresOptions {
   schema?: string;
   /** Width of user and item embeddings; stored vectors of another width read as missing. */
   embeddingDim: number;
+  /** Model snapshots kept per surface (RECS_MODEL_VERSIONS_KEPT); default SNAPSHOTS_KEPT. */
+  snapshotsKept?: number;
   logger?: Logger;
   /**
    * Hears of every stored value that could not be read (besides the log line): its kind
@@ -112,6 +114,7 @@ async function connect(options: PostgresStoresOptions, logger: Logger): Promise<
 /** What the stores need besides a connection. */
 export interface DurableStoresSettings {
   embeddingDim: number;
+  snapshotsKept?: number;
   logger: Logger;
   /** As `PostgresStoresOptions.onCorrupt`. */
   onCorrupt?: (kind: CorruptKind, detail: string) => void;
@@ -128,7 +131,7 @@ export function durableStoresOn(sql: SqlClient, settings: DurableStoresSettings)
     users: new PostgresUserRepository(sql, embeddingDim, onCorrupt),
     items: new PostgresItemStore(sql, embeddingDim, onCorrupt),
     events: new PostgresEventLog(sql, onCorrupt, embeddingDim),
-    snapshots: new PostgresSnapshotStore(sql),
+    snapshots: new PostgresSnapshotStore(sql, settings.snapshotsKept),
     settings: new PostgresSettingsStore(sql),
     async migrate(): Promise<void> {
       await runMigrations(sql, logger);
@@ -150,6 +153,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
   return durableStoresOn(sql, {
     embeddingDim: options.embeddingDim,
     logger,
+    ...(options.snapshotsKept === undefined ? {} : { snapshotsKept: options.snapshotsKept }),
     ...(options.onCorrupt ? { onCorrupt: options.onCorrupt } : {}),
   });
 }

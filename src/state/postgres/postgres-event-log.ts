@@ -261,6 +261,29 @@ export class PostgresEventLog implements EventLog {
     );
   }
 
+  async rollbackSurface(surface: string, afterSeq: string): Promise<number> {
+    return this.retryingDeadlocks(() =>
+      this.sql.transaction(async (tx) => {
+        await this.orderUpdates(tx);
+        // The statement's reads see the rows before its UPDATE: the vectors come from them.
+        const { rowCount } = await tx.query(
+          `WITH taken AS (
+             UPDATE events SET rolled_back = true
+             WHERE coalesce(surface, 'default') = $1 AND seq > $2::bigint AND kind IN ('feedback', 'default_reward')
+               AND update_shared IS NOT NULL AND NOT rolled_back
+             RETURNING seq)
+           INSERT INTO events (event_id, kind, occurred_at, user_id, update_item_id, update_reward, update_shared,
+             update_arm, removes_seq, surface)
+           SELECT 'rollback:' || e.seq, 'forget', now(), '', e.update_item_id, e.update_reward, e.update_shared,
+             e.update_arm, e.seq, e.surface
+           FROM events e JOIN taken t ON t.seq = e.seq ORDER BY e.seq`,
+          [surface, checkedSeq(afterSeq, "afterSeq")],
+        );
+        return rowCount;
+      }),
+    );
+  }
+
   async ownPositiveFeedback(itemIds: readonly string[], limit: number): Promise<Map<string, PositiveFeedback[]>> {
     const out = new Map<string, PositiveFeedback[]>(itemIds.map((id) => [id, []]));
     if (itemIds.length === 0) return out;

@@ -67,6 +67,18 @@ export class PostgresSnapshotStore implements SnapshotStore {
     return row ? rowToSnapshot(row) : null;
   }
 
+  async versions(surface: string): Promise<Array<Omit<ModelSnapshot, "data">>> {
+    const { rows } = await this.sql.query<SnapshotRow>(
+      `SELECT surface, model_version, event_seq, created_at, ''::bytea AS data FROM model_snapshots
+       WHERE surface = $1 ORDER BY id DESC`,
+      [surface],
+    );
+    return rows.map((row) => {
+      const { data: _data, ...info } = rowToSnapshot(row);
+      return info;
+    });
+  }
+
   async latestPerSurface(): Promise<ModelSnapshot[]> {
     const { rows } = await this.sql.query<SnapshotRow>(
       `SELECT DISTINCT ON (surface) ${COLUMNS} FROM model_snapshots ORDER BY surface, id DESC`,

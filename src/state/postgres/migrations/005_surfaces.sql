@@ -7,7 +7,10 @@
 -- model_snapshots.surface: whose statistics a snapshot holds; older rows were the one model, 'default'.
 -- surface_settings: each surface's policy settings as versioned, append-only records that every replica
 --   follows (id orders them for the followers; version counts per surface from 1).
+-- events.rolled_back: a model update that `recs rollback --model` took back (its removal row follows it
+--   in the log, like DeleteUser's); a later DeleteUser of its user then appends no second removal.
 ALTER TABLE events ADD COLUMN surface text;
+ALTER TABLE events ADD COLUMN rolled_back boolean NOT NULL DEFAULT false;
 ALTER TABLE model_snapshots ADD COLUMN surface text NOT NULL DEFAULT 'default';
 CREATE INDEX model_snapshots_surface_idx ON model_snapshots (surface, id);
 CREATE TABLE surface_settings (
