@@ -17,6 +17,7 @@ import { checkSurface } from "../engine/surfaces";
 import type { SurfaceSettingsRecord } from "../state/ports";
 import { createLogger } from "../log";
 import { openPostgresStores } from "../state/postgres/open-postgres-stores";
+import { reportingUsageErrors } from "./usage-errors";
 
 export interface EvaluateFlags {
   catalog?: string;
@@ -63,7 +64,7 @@ const wholeNumber = (name: string, min: number) => (value: string) => {
 
 /** `recs evaluate`: offline evaluation of target policies on a logged-decision file or the service's own event log. */
 export function registerEvaluateCommand(program: Command, io: EvaluateIo = defaultIo): void {
-  program
+  const command = program
     .command("evaluate")
     .description(
       "Estimate what target policies would earn from logged decisions: replay, IPS, SNIPS and doubly robust, " +
@@ -95,10 +96,12 @@ export function registerEvaluateCommand(program: Command, io: EvaluateIo = defau
     .option("--strict", "stop at the first malformed line (file:line: field) instead of skipping it")
     .option("--limit <n>", "evaluate at most N decisions", wholeNumber("--limit", 1))
     .option("--surface <name>", "with --from-db: the surface whose impressions and model to evaluate", "default")
-    .option("--no-progress", "no progress bar")
-    .action(async (flags: EvaluateFlags) => {
+    .option("--no-progress", "no progress bar");
+  command.action(
+    reportingUsageErrors(command, async (flags: EvaluateFlags) => {
       await runEvaluate(flags, io);
-    });
+    }),
+  );
 }
 
 function collect<T>(parse: (value: string) => T) {

@@ -12,6 +12,7 @@ import { createLogger } from "../log";
 import type { DurableStores, SurfaceSettingsRecord } from "../state/ports";
 import { openPostgresStores } from "../state/postgres/open-postgres-stores";
 import { runEvaluate, type EvaluateIo } from "./evaluate-command";
+import { reportingUsageErrors } from "./usage-errors";
 
 export interface PromoteFlags {
   surface: string;
@@ -43,14 +44,16 @@ const defaultIo: EvaluateIo = { out: (text) => console.log(text), progress: proc
 
 /** `recs settings`, `recs promote`, `recs rollback`: a surface's settings records in the database. */
 export function registerSurfaceCommands(program: Command, io: EvaluateIo = defaultIo): void {
-  program
+  const settings = program
     .command("settings")
     .description("Show a surface's settings records, newest first (the first is in force on every replica)")
-    .option("--surface <name>", "the surface", "default")
-    .action(async (flags: { surface: string }) => {
+    .option("--surface <name>", "the surface", "default");
+  settings.action(
+    reportingUsageErrors(settings, async (flags: { surface: string }) => {
       await runSettings(flags, io);
-    });
-  program
+    }),
+  );
+  const promote = program
     .command("promote")
     .description(
       "Evaluate a candidate's settings against live on the surface's own logs; switch every replica to them " +
@@ -65,12 +68,14 @@ export function registerSurfaceCommands(program: Command, io: EvaluateIo = defau
     .option("--bootstrap <n>", "bootstrap resamples for the 95% intervals", wholeNumber("--bootstrap", 10), 200)
     .option("--seed <s>", "seed of the policies' exploration and of the bootstrap", wholeNumber("--seed", 0), 1)
     .option("--reason <text>", "recorded with the settings")
-    .option("--author <name>", "recorded with the settings (default: the user running the command)")
-    .action(async (flags: PromoteFlags) => {
+    .option("--author <name>", "recorded with the settings (default: the user running the command)");
+  promote.action(
+    reportingUsageErrors(promote, async (flags: PromoteFlags) => {
       const outcome = await runPromote(flags, io);
       if (!outcome.written) process.exitCode = 1;
-    });
-  program
+    }),
+  );
+  const rollback = program
     .command("rollback")
     .description(
       "Return a surface to its previous settings record (written as a new version), or with --model its model " +
@@ -79,11 +84,16 @@ export function registerSurfaceCommands(program: Command, io: EvaluateIo = defau
     .requiredOption("--surface <name>", "the surface")
     .option("--model <version>", "a model version `recs settings` lists (e.g. hlinucb-d32-u1200@home)")
     .option("--reason <text>", "recorded with the settings")
-    .option("--author <name>", "recorded with the settings (default: the user running the command)")
-    .action(async (flags: { surface: string; model?: string; reason?: string; author?: string }) => {
-      if (flags.model === undefined) await runRollback(flags, io);
-      else await runModelRollback({ surface: flags.surface, model: flags.model }, io);
-    });
+    .option("--author <name>", "recorded with the settings (default: the user running the command)");
+  rollback.action(
+    reportingUsageErrors(
+      rollback,
+      async (flags: { surface: string; model?: string; reason?: string; author?: string }) => {
+        if (flags.model === undefined) await runRollback(flags, io);
+        else await runModelRollback({ surface: flags.surface, model: flags.model }, io);
+      },
+    ),
+  );
 }
 
 function wholeNumber(name: string, min: number) {
