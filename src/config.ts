@@ -244,7 +244,7 @@ const keys = {
     default: "16",
     description:
       "Surfaces (RecommendRequest.surface) a replica creates on first use; a new one past this gets " +
-      "RESOURCE_EXHAUSTED. Each holds its own model: ~1.1 MB at dimension 32, plus ~7 KB per item it " +
+      "RESOURCE_EXHAUSTED. Each holds its own model: ~1.4 MB at dimension 32, plus ~8 KB per item it " +
       "learned about (docs/surfaces.md).",
     schema: int(1, 1_000),
   },

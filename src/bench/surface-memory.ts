@@ -30,6 +30,28 @@ console.log(
   `  process, per surface: external (WebAssembly memory) ${kib(perSurface("external"))}, ` +
     `rss ${kib(perSurface("rss"))}, heap ${kib(perSurface("heapUsed"))}`,
 );
+// Scoring a Recommend's candidates (RECS_CANDIDATES, default 200) grows each model's kernel memory once.
+const CANDIDATES = 200;
+const beforeScoring = settle();
+for (const each of models) {
+  const ids = Array.from({ length: CANDIDATES }, (_, i) => `c${i}`);
+  const out = {
+    mean: new Float64Array(CANDIDATES),
+    bonus: new Float64Array(CANDIDATES),
+    ucb: new Float64Array(CANDIDATES),
+  };
+  each.bandit.scoreMany(
+    ids,
+    new Float64Array(CANDIDATES * each.spec.sharedDim).fill(0.01),
+    new Float64Array(CANDIDATES * each.spec.armDim).fill(0.1),
+    out,
+  );
+}
+const afterScoring = settle();
+console.log(
+  `  after scoring ${CANDIDATES} candidates, per surface: external ` +
+    `${kib(perSurface("external") + (afterScoring.external - beforeScoring.external) / SURFACES)}`,
+);
 const shared = new Float32Array(model.spec.sharedDim).fill(0.01);
 const arm = new Float32Array(model.spec.armDim).fill(0.1);
 const beforeItems = settle();
