@@ -202,6 +202,14 @@ const keys = {
     description: "Seconds between model snapshots (also taken at shutdown).",
     schema: int(1, 86400),
   },
+  modelVersionsKept: {
+    env: "RECS_MODEL_VERSIONS_KEPT",
+    default: "3",
+    description:
+      "Model snapshots kept per surface, each a version `recs rollback --model` can return to (one is taken " +
+      "every RECS_SNAPSHOT_INTERVAL_S; each is ~150 KB plus ~3.3 KB per item with its own statistics).",
+    schema: int(1, 10_000),
+  },
   eventRetentionDays: {
     env: "RECS_EVENT_RETENTION_DAYS",
     default: "90",
@@ -230,6 +238,15 @@ const keys = {
       "How long a Feedback call waits for the event log to confirm its write before it gets UNAVAILABLE; " +
       "the write goes on, and a retry is then a duplicate. Keep it under clients' deadlines (often 10 s).",
     schema: int(1, 600_000),
+  },
+  maxSurfaces: {
+    env: "RECS_MAX_SURFACES",
+    default: "16",
+    description:
+      "Surfaces (RecommendRequest.surface) a replica creates on first use; a new one past this gets " +
+      "RESOURCE_EXHAUSTED. Each holds its own model: ~1.4 MB at dimension 32, plus ~8 KB per item it " +
+      "learned about (docs/surfaces.md).",
+    schema: int(1, 1_000),
   },
   maxInFlight: {
     env: "RECS_MAX_IN_FLIGHT",

@@ -49,7 +49,8 @@ export interface HybridLinUCBOptions {
 export class HybridLinUCB {
   readonly sharedDim: number;
   readonly armDim: number;
-  readonly alpha: number;
+  /** Exploration width; `setAlpha` changes it (a surface's settings), the statistics stay. */
+  private alphaValue: number;
   readonly lambda: number;
   readonly refreshEvery: number;
   readonly maxArms: number;
@@ -76,7 +77,7 @@ export class HybridLinUCB {
   constructor(options: HybridLinUCBOptions) {
     this.sharedDim = checkDim("sharedDim", options.sharedDim);
     this.armDim = checkDim("armDim", options.armDim);
-    this.alpha = checkAlpha(options.alpha);
+    this.alphaValue = checkAlpha(options.alpha);
     this.lambda = checkLambda(options.lambda ?? 1);
     this.refreshEvery = checkRefreshEvery(options.refreshEvery ?? 1000);
     this.maxArms = checkDim("maxArms", options.maxArms ?? 10_000);
@@ -95,6 +96,15 @@ export class HybridLinUCB {
     this.sharedScratch = new Float64Array(this.sharedDim);
     this.armScratch = new Float64Array(this.armDim);
     this.armScratch2 = new Float64Array(this.armDim);
+  }
+
+  get alpha(): number {
+    return this.alphaValue;
+  }
+
+  /** Scores with another exploration width from now on; the statistics are unchanged. */
+  setAlpha(alpha: number): void {
+    this.alphaValue = checkAlpha(alpha);
   }
 
   /** How many updates the statistics hold (evicted items' included). */

@@ -64,6 +64,7 @@ for (let i = 0; i < RECOMMENDATIONS; i++) {
     rules: NO_SLATE_RULES,
     recentItemIds: [],
     explain: false,
+    surface: "default",
   };
   const out = await engine.recommend(input);
   shown.push({

@@ -12,8 +12,12 @@ import { LivePolicy, liveWarnings, type LiveAgreement, type LiveSettings } from 
 import { ModelUpdateFeed } from "../eval/model-update-feed";
 import { parsePolicyArg, parsePolicySpec, type EvalPolicySpec, type PolicyArg } from "../eval/policy-spec";
 import { logSummaryText, resultChartSvg, resultJson, resultTable } from "../eval/report";
+import { parseSurfaceSettings } from "../engine/surface-settings";
+import { checkSurface } from "../engine/surfaces";
+import type { SurfaceSettingsRecord } from "../state/ports";
 import { createLogger } from "../log";
 import { openPostgresStores } from "../state/postgres/open-postgres-stores";
+import { reportingUsageErrors } from "./usage-errors";
 
 export interface EvaluateFlags {
   catalog?: string;
@@ -28,6 +32,10 @@ export interface EvaluateFlags {
   strict?: boolean;
   limit?: number;
   fromDb?: boolean;
+  /** With --from-db: whose impressions and model (default "default"). */
+  surface?: string;
+  /** With --from-db: only impressions after this time (epoch ms; `recs promote --since`). */
+  sinceMs?: number;
   progress?: boolean;
 }
 
@@ -56,7 +64,7 @@ const wholeNumber = (name: string, min: number) => (value: string) => {
 
 /** `recs evaluate`: offline evaluation of target policies on a logged-decision file or the service's own event log. */
 export function registerEvaluateCommand(program: Command, io: EvaluateIo = defaultIo): void {
-  program
+  const command = program
     .command("evaluate")
     .description(
       "Estimate what target policies would earn from logged decisions: replay, IPS, SNIPS and doubly robust, " +
@@ -87,10 +95,13 @@ export function registerEvaluateCommand(program: Command, io: EvaluateIo = defau
     .option("--chart <out.svg>", "write the chart of estimated reward over the log (SVG)")
     .option("--strict", "stop at the first malformed line (file:line: field) instead of skipping it")
     .option("--limit <n>", "evaluate at most N decisions", wholeNumber("--limit", 1))
-    .option("--no-progress", "no progress bar")
-    .action(async (flags: EvaluateFlags) => {
+    .option("--surface <name>", "with --from-db: the surface whose impressions and model to evaluate", "default")
+    .option("--no-progress", "no progress bar");
+  command.action(
+    reportingUsageErrors(command, async (flags: EvaluateFlags) => {
       await runEvaluate(flags, io);
-    });
+    }),
+  );
 }
 
 function collect<T>(parse: (value: string) => T) {
@@ -127,6 +138,9 @@ export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = default
   if (!flags.fromDb && !(flags.log && flags.catalog))
     throw new InvalidArgumentError("give --catalog FILE and --log FILE, or --from-db");
   const policies: PolicyArg[] = flags.policy.length > 0 ? flags.policy : DEFAULT_POLICIES.map(parsePolicySpec);
+  const surface = checkSurface("--surface", flags.surface ?? "default");
+  if (!flags.fromDb && surface !== "default")
+    throw new InvalidArgumentError("--surface picks the service's own impressions: it needs --from-db");
   if (!flags.fromDb && policies.some((p) => p.kind === "live"))
     throw new InvalidArgumentError(
       "--policy live is the service's own policy replayed from its event log: it needs --from-db",
@@ -170,6 +184,8 @@ export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = default
       const catalog = await catalogFromStore(durable);
       const rows = decisionsFromStore(durable, flags.limit ?? 1_000_000, {
         strict,
+        surface,
+        ...(flags.sinceMs === undefined ? {} : { afterMs: flags.sinceMs }),
         onProblem: (problem) => {
           bad.skipped++;
           if (bad.problems.length < 20) bad.problems.push(problem.message);
@@ -177,12 +193,20 @@ export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = default
       });
       if (catalog.length === 0)
         throw new InvalidArgumentError("the service's catalog is empty: load one with `recs load-catalog FILE` first");
-      const feed = new ModelUpdateFeed(durable.events);
-      const agreement: LiveAgreement = { rows: 0, exactRows: 0, reproduced: 0, maxDifference: 0 };
+      const feed = new ModelUpdateFeed(durable.events, surface);
+      const settings = liveSettings(config, (await durable.settings.history(surface))[0]);
+      // Each live policy its own agreement; the report's is plain live's (or the first live's).
+      const agreements = policies.map(
+        (): LiveAgreement => ({ rows: 0, exactRows: 0, reproduced: 0, maxDifference: 0 }),
+      );
+      const plainLive = policies.findIndex(
+        (p) => p.kind === "live" && p.alpha === undefined && p.epsilon === undefined,
+      );
+      const agreement = agreements[plainLive >= 0 ? plainLive : policies.findIndex((p) => p.kind === "live")]!;
       if (showProgress) bar.start(1, 0, { rows: 0 });
       result = await evaluate(withUpdatesLoaded(rows, feed), {
         ...base,
-        policies: policies.map((p) => definition(p, liveSettings(config), feed, agreement)),
+        policies: policies.map((p, i) => definition(p, settings, feed, agreements[i]!)),
         catalog,
         source: DB_SOURCE,
         onProgress: (read) => showProgress && bar.update(read, { rows: read }),
@@ -237,13 +261,13 @@ export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = default
   return result;
 }
 
-/** `live` as the service runs it now: its scoring settings from the environment it reads. */
-function liveSettings(config: Config): LiveSettings {
-  return {
-    alpha: config.alpha,
-    epsilon: config.epsilon,
-    prior: modelPrior(config),
-  };
+/**
+ * `live` as the service runs it now on the surface: the settings of its newest settings record, else the
+ * environment's (RECS_ALPHA, RECS_EPSILON); the prior from the environment.
+ */
+function liveSettings(config: Config, record: SurfaceSettingsRecord | undefined): LiveSettings {
+  const policy = record ? parseSurfaceSettings(record.settings) : { alpha: config.alpha, epsilon: config.epsilon };
+  return { ...policy, prior: modelPrior(config) };
 }
 
 /** A command-line policy as the evaluator takes it; `live` shares one feed of the log's model updates. */
@@ -254,9 +278,10 @@ function definition(
   agreement: LiveAgreement,
 ): PolicyDefinition {
   if (policy.kind !== "live") return policy;
-  const { alpha, epsilon, prior } = settings;
+  const chosen = { ...settings, alpha: policy.alpha ?? settings.alpha, epsilon: policy.epsilon ?? settings.epsilon };
+  const { alpha, epsilon, prior } = chosen;
   const name = `live (alpha=${alpha},epsilon=${epsilon},prior=${prior.session}/${prior.longTerm}/${prior.strength})`;
-  return { name, create: (catalog) => new LivePolicy(catalog, settings, feed, name, agreement) };
+  return { name, create: (catalog) => new LivePolicy(catalog, chosen, feed, name, agreement) };
 }
 
 /** The rows, each once the model updates its model version names are loaded (`live` applies them). */

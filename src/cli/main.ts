@@ -7,6 +7,7 @@ import { registerDemoCommand } from "./demo";
 import { registerEvaluateCommand } from "./evaluate-command";
 import { registerForgetUserCommand } from "./forget-user-command";
 import { registerModelCommand } from "./model-command";
+import { registerSurfaceCommands } from "./surface-commands";
 import { runServe } from "./serve";
 import { registerWorldCommands } from "./world-commands";
 
@@ -52,6 +53,7 @@ export async function main(argv: string[]): Promise<void> {
   registerEvaluateCommand(program);
   registerModelCommand(program);
   registerForgetUserCommand(program);
+  registerSurfaceCommands(program);
 
   try {
     await program.parseAsync(argv);

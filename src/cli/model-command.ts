@@ -12,17 +12,27 @@ export function registerModelCommand(program: Command): void {
     .option("--target <host:port...>", "the replicas (several: one line each)", ["127.0.0.1:50051"])
     .option("--api-key <key>", "x-api-key, when the server requires one")
     .option("--json", "one JSON object per line")
-    .action(async (opts: { target: string[]; apiKey?: string; json?: boolean }) => {
+    .option("--surface <name>", "the surface whose model to show", "default")
+    .action(async (opts: { target: string[]; apiKey?: string; json?: boolean; surface: string }) => {
       const lines = await Promise.all(
         opts.target.map(async (target) => {
           const client = new RecsClient(target, { apiKey: opts.apiKey, timeoutMs: 10_000 });
           try {
-            const status = await client.modelStatus();
-            const { updateCount, checksum, logPosition, modelVersion } = status;
+            const status = await client.modelStatus(false, undefined, opts.surface);
+            const { updateCount, checksum, logPosition, modelVersion, settingsVersion, alpha, epsilon } = status;
             return opts.json
-              ? JSON.stringify({ target, updateCount: Number(updateCount), checksum, logPosition, modelVersion })
+              ? JSON.stringify({
+                  target,
+                  updateCount: Number(updateCount),
+                  checksum,
+                  logPosition,
+                  modelVersion,
+                  settingsVersion,
+                  alpha,
+                  epsilon,
+                })
               : `${target}  updates ${updateCount}  checksum ${checksum}  log position ${logPosition}  ` +
-                  `version ${modelVersion}`;
+                  `version ${modelVersion}  settings v${settingsVersion} (alpha ${alpha}, epsilon ${epsilon})`;
           } catch (err) {
             throw new Error(`${target}: ${(err as Error).message}`, { cause: err });
           } finally {

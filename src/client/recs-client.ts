@@ -97,9 +97,12 @@ export class RecsClient {
     return this.unary((m, o, cb) => this.catalog.GetItem({ itemId }, m, o, cb), md);
   }
 
-  /** The replica's model: update count and checksum (and with `includeStatistics` the statistics). */
-  modelStatus(includeStatistics = false, md?: Metadata): Promise<ModelStatus__Output> {
-    return this.unary((m, o, cb) => this.replica.GetModelStatus({ includeStatistics }, m, o, cb), md);
+  /**
+   * The replica's model of `surface` (default "default"): update count and checksum (and with
+   * `includeStatistics` the statistics).
+   */
+  modelStatus(includeStatistics = false, md?: Metadata, surface = ""): Promise<ModelStatus__Output> {
+    return this.unary((m, o, cb) => this.replica.GetModelStatus({ includeStatistics, surface }, m, o, cb), md);
   }
 
   /** Streams the events and resolves with the server's summary. */

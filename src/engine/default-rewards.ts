@@ -3,7 +3,7 @@ import type { Logger } from "../log";
 import type { DefaultRewardRecord, EventLog, ServingContextStore } from "../state/ports";
 import { examinedUpdate } from "./examination";
 import type { EngineMetrics } from "./metrics";
-import type { OnlineModel } from "./model";
+import { OnlineModel } from "./model";
 import type { WriteHold } from "./model-persistence";
 import type { StoreGuard } from "./store-guard";
 
@@ -29,7 +29,8 @@ export class DefaultRewardSweeper implements WriteHold {
     private readonly deps: {
       servingContexts: ServingContextStore;
       events: EventLog;
-      model: OnlineModel;
+      /** Where each update goes: the surface of its recommendation (`SurfaceModels`). */
+      model: Pick<OnlineModel, "applyLocal">;
       guard: StoreGuard;
       metrics: EngineMetrics;
       log: Logger;
@@ -99,7 +100,12 @@ export class DefaultRewardSweeper implements WriteHold {
             recommendationId: context.recommendationId,
             userId: context.userId,
             occurredAtMs: now,
-            update: examinedUpdate(item, this.deps.defaultReward, this.deps.positionDiscount),
+            update: examinedUpdate(
+              item,
+              this.deps.defaultReward,
+              this.deps.positionDiscount,
+              OnlineModel.surfaceOfVersion(context.modelVersion),
+            ),
           });
         }
       }

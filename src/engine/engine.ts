@@ -3,7 +3,7 @@ import type { Registry } from "prom-client";
 import { seededRandom } from "../bandit/rng";
 import { modelPrior, type Config } from "../config";
 import { defaultRewardSweepMs, ENGINE_TIMINGS } from "./timings";
-import { Unavailable } from "../errors";
+import { NotFound, Unavailable } from "../errors";
 import type { Logger } from "../log";
 import type { CatalogItem, DurableStores, EphemeralStores, EventLog, ImpressionRecord } from "../state/ports";
 import { CachedServingContextStore } from "../state/cached-serving-context-store";
@@ -18,7 +18,9 @@ import { EngineMetrics } from "./metrics";
 import type { OnlineModel } from "./model";
 import { statisticsChecksum } from "../bandit/statistics-checksum";
 import { LogFollower } from "./log-follower";
-import { restoreModel, saveSnapshot } from "./model-persistence";
+import { restoreSurfaces, saveSnapshot } from "./model-persistence";
+import { SettingsFollower } from "./surface-settings";
+import { DEFAULT_SURFACE, type SurfaceModels } from "./surfaces";
 import { recommend, type RecommendDeps } from "./recommend";
 import { StoreGuard } from "./store-guard";
 import type {
@@ -37,6 +39,10 @@ import { Timers } from "./timers";
 export type { StreamEntry };
 
 export interface ModelStatusOutput {
+  surface: string;
+  settingsVersion: number;
+  alpha: number;
+  epsilon: number;
   updateCount: number;
   checksum: string;
   logPosition: string;
@@ -69,7 +75,8 @@ export class Engine {
   private constructor(
     private readonly options: EngineOptions,
     readonly catalog: CatalogMirror,
-    readonly model: OnlineModel,
+    /** Every surface's model and settings. */
+    readonly surfaces: SurfaceModels,
     private readonly guard: StoreGuard,
     private readonly users: UserCache,
     private readonly feedbackFlow: FeedbackFlow,
@@ -79,8 +86,14 @@ export class Engine {
     metrics: EngineMetrics,
     private readonly follower: LogFollower,
     private readonly forgetting: ForgetUserFlow,
+    private readonly settings: SettingsFollower,
   ) {
     this.metrics = metrics;
+  }
+
+  /** The default surface's model. */
+  get model(): OnlineModel {
+    return this.surfaces.defaultSurface.model;
   }
 
   /** Loads the catalog and the model (snapshot + replay), then starts the background work. */
@@ -95,18 +108,30 @@ export class Engine {
     const catalog = new CatalogMirror(config.embeddingDim);
     await catalog.pull(durable.items);
     metrics.watchCatalog(() => catalog.size);
-    const modelOptions = {
-      dim: config.embeddingDim,
-      alpha: config.alpha,
-      prior: modelPrior(config),
-    };
-    const restored = await restoreModel(durable.snapshots, durable.events, modelOptions, logger);
+    const restored = await restoreSurfaces(
+      durable.snapshots,
+      durable.events,
+      {
+        model: { dim: config.embeddingDim, alpha: config.alpha, prior: modelPrior(config) },
+        policy: { alpha: config.alpha, epsilon: config.epsilon },
+        maxSurfaces: config.maxSurfaces,
+      },
+      logger,
+    );
+    const surfaces = restored.surfaces;
+    // Each surface's settings from its newest record before the first answer; then followed (background).
+    const settings = new SettingsFollower(durable.settings, surfaces, logger.child({ flow: "settings" }));
+    await settings.catchUp();
     logger.info(
-      { items: catalog.size, modelVersion: restored.model.version, replayed: restored.replayed },
+      {
+        items: catalog.size,
+        surfaces: surfaces.all().map((s) => s.model.version),
+        replayed: restored.replayed,
+      },
       "engine state loaded",
     );
     metrics.banditUpdates.inc({ source: "replay" }, restored.replayed);
-    const model = restored.model;
+    const model = surfaces;
     const users = new UserCache(durable.users, config.userCacheSize);
     const impressions = new Batcher<ImpressionRecord, void>({
       flush: async (records) => {
@@ -157,11 +182,11 @@ export class Engine {
       servingContexts,
       impressions,
       log: logger.child({ flow: "recommend" }),
+      surfaces,
       rng: seededRandom(options.seed ?? randomInt(2 ** 31)),
-      epsilon: config.epsilon,
       candidates: { retrieve: config.candidates, excludeSessionItems: config.excludeSessionItems },
       servingWriteTimeoutMs: Math.max(config.storeTimeoutMs, ENGINE_TIMINGS.servingWriteMinTimeoutMs),
-      rankBuffers: new RankBuffers(model.spec),
+      rankBuffers: new RankBuffers(surfaces.defaultSurface.model.spec),
     };
     const recount = recountPopularity(catalog, durable.events);
     const follower = new LogFollower(
@@ -197,7 +222,7 @@ export class Engine {
     const engine = new Engine(
       options,
       catalog,
-      model,
+      surfaces,
       guard,
       users,
       feedbackFlow,
@@ -207,22 +232,38 @@ export class Engine {
       metrics,
       follower,
       forgetting,
+      settings,
     );
     engine.startBackgroundWork();
     return engine;
   }
 
   /**
-   * What an operator compares across replicas: the update count, a checksum of the statistics (see
-   * `statisticsChecksum`), the log position followed, and with `includeStatistics` the statistics.
+   * What an operator compares across replicas, of one surface's model: the update count, a checksum of
+   * the statistics (see `statisticsChecksum`), the log position followed, and with `includeStatistics`
+   * the statistics. NOT_FOUND for a surface this replica has not created.
    */
-  modelStatus(includeStatistics = false): ModelStatusOutput {
-    const statistics = this.model.bandit.exportState();
+  modelStatus(includeStatistics = false, surfaceName = DEFAULT_SURFACE): ModelStatusOutput {
+    const surface = this.surfaces.get(surfaceName);
+    if (!surface)
+      throw new NotFound(
+        `surface "${surfaceName}" is not on this replica: it has had no request or logged update yet ` +
+          `(surfaces here: ${this.surfaces
+            .all()
+            .map((s) => s.name)
+            .join(", ")})`,
+      );
+    const model = surface.model;
+    const statistics = model.bandit.exportState();
     return {
-      updateCount: this.model.updateCount,
+      surface: surface.name,
+      settingsVersion: surface.settingsVersion,
+      alpha: model.bandit.alpha,
+      epsilon: surface.policy.epsilon,
+      updateCount: model.updateCount,
       checksum: statisticsChecksum(statistics),
       logPosition: this.follower.position,
-      modelVersion: this.model.version,
+      modelVersion: model.version,
       statistics: includeStatistics ? statistics : null,
     };
   }
@@ -307,13 +348,13 @@ export class Engine {
     await Promise.allSettled([this.feedbackFlow.drain(), this.impressions.drain()]);
     await this.publishOutgoing();
     try {
-      const saved = await saveSnapshot(this.model, durable.snapshots, this.positionNow, [
+      const saved = await saveSnapshot(this.surfaces, durable.snapshots, this.positionNow, [
         this.feedbackFlow.batcher,
         this.sweeper,
         this.forgetting,
       ]);
       logger.info(
-        { position: saved.position, bytes: saved.bytes, modelVersion: this.model.version },
+        { position: saved.position, bytes: saved.bytes, surfaces: this.surfaces.all().map((s) => s.model.version) },
         "final model snapshot saved",
       );
     } catch (err) {
@@ -339,12 +380,16 @@ export class Engine {
         logAway = true;
       }
     });
+    // Settings records (`recs promote`, `recs rollback`) reach every replica within this interval.
+    this.timers.every(ENGINE_TIMINGS.settingsPollIntervalMs, async () => {
+      await this.settings.catchUp();
+    });
     this.timers.every(ENGINE_TIMINGS.catalogPollIntervalMs, async () => {
       await this.catalog.pull(durable.items);
     });
     this.sweeper.start(defaultRewardSweepMs(config.rewardWaitMs));
     this.timers.every(config.snapshotIntervalS * 1000, async () => {
-      const saved = await saveSnapshot(this.model, durable.snapshots, this.positionNow, [
+      const saved = await saveSnapshot(this.surfaces, durable.snapshots, this.positionNow, [
         this.feedbackFlow.batcher,
         this.sweeper,
         this.forgetting,
@@ -362,7 +407,7 @@ export class Engine {
     );
     this.timers.onError = (err) => logger.warn({ err }, "background task failed; it will run again");
     // Read at scrape time: updates applied from other replicas count as soon as they are applied.
-    this.metrics.modelUpdateCount = () => this.model.updateCount;
+    this.metrics.modelUpdateCount = () => this.surfaces.updateCount;
   }
 
   /** Catches the model up to the log and returns the position it then holds (see `saveSnapshot`). */
@@ -372,7 +417,7 @@ export class Engine {
   };
 
   private async publishOutgoing(): Promise<void> {
-    const outgoing = this.model.takeOutgoing();
+    const outgoing = this.surfaces.takeOutgoing();
     if (outgoing.length === 0) return;
     await this.options.ephemeral.modelBus.publish(outgoing).catch((err: unknown) => {
       this.options.logger.warn({ err, updates: outgoing.length }, "model updates not published to other replicas");

@@ -12,16 +12,18 @@ export function examinationWeight(position: number, exponent: number): number {
  * of its slot. Clicks are then modelled as weight(slot)·θᵀφ, still linear in the stored features, so an
  * item shown low is not taken for a bad item because its slot is seldom looked at (without this, what
  * the model ranks first gets the clicks and looks better still), and a low slot's silence counts for
- * less. Scoring uses φ unscaled: the prediction is for slot 0.
+ * less. Scoring uses φ unscaled: the prediction is for slot 0. It trains `surface` (the recommendation's).
  */
 export function examinedUpdate(
   served: Pick<ServedItem, "itemId" | "position" | "shared" | "arm">,
   reward: number,
   exponent: number,
+  surface = "default",
 ): ModelUpdate {
   const weight = examinationWeight(served.position, exponent);
-  if (weight === 1) return { itemId: served.itemId, shared: served.shared, arm: served.arm, reward };
+  if (weight === 1) return { surface, itemId: served.itemId, shared: served.shared, arm: served.arm, reward };
   return {
+    surface,
     itemId: served.itemId,
     shared: served.shared.map((v) => v * weight),
     arm: served.arm.map((v) => v * weight),

@@ -21,7 +21,7 @@ import { examinedUpdate } from "./examination";
 import { CommitTimeout, refusal, reusedEventId } from "./feedback-refusals";
 import { appendIsolatingRejects, type EntryResult } from "./isolating-append";
 import type { EngineMetrics } from "./metrics";
-import type { OnlineModel } from "./model";
+import { OnlineModel } from "./model";
 import { rewardFor } from "./rewards";
 import { moveLongTerm } from "./session-vector";
 import type { StoreGuard } from "./store-guard";
@@ -37,7 +37,8 @@ export interface FeedbackDeps {
   servingContexts: ServingContextStore & {
     heldItem?(recommendationId: string, itemId: string): ServedItemLookup | undefined;
   };
-  model: OnlineModel;
+  /** Where each update goes: the surface of its recommendation (`SurfaceModels`). */
+  model: Pick<OnlineModel, "applyLocal">;
   guard: StoreGuard;
   metrics: EngineMetrics;
   log: Logger;
@@ -357,10 +358,12 @@ export class FeedbackFlow {
       );
     }
     const served = lookup.found ? lookup.item : null;
+    // The reward trains the surface its recommendation was served on: the context's model version names it.
+    const surface = lookup.found ? OnlineModel.surfaceOfVersion(lookup.modelVersion) : undefined;
     if (!failed && !served)
       this.deps.metrics.feedbackUntrained.inc({ reason: lookup.found ? "item_not_served" : "context_gone" });
     return served
-      ? { update: examinedUpdate(served, reward, this.deps.positionDiscount), position: served.position }
+      ? { update: examinedUpdate(served, reward, this.deps.positionDiscount, surface), position: served.position }
       : { update: null, position: null };
   }
 

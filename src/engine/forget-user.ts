@@ -4,7 +4,7 @@ import type { EventLog, ServingContextStore, SessionStore } from "../state/ports
 import type { DefaultRewardSweeper } from "./default-rewards";
 import type { LogFollower } from "./log-follower";
 import type { EngineMetrics } from "./metrics";
-import type { OnlineModel } from "./model";
+import type { ModelTarget } from "./model-log-reader";
 import type { WriteHold } from "./model-persistence";
 import type { GuardedStore, StoreGuard } from "./store-guard";
 import type { UserCache } from "./user-cache";
@@ -13,7 +13,8 @@ export interface ForgetUserDeps {
   events: EventLog;
   sessions: SessionStore;
   servingContexts: ServingContextStore;
-  model: OnlineModel;
+  /** Each removal goes to its update's surface (`SurfaceModels`). */
+  model: ModelTarget;
   follower: LogFollower;
   sweeper: DefaultRewardSweeper;
   /** The feedback flow's log writes, held while a user is forgotten. */

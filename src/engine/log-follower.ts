@@ -1,6 +1,5 @@
 import type { EventLog } from "../state/ports";
-import type { OnlineModel } from "./model";
-import { ModelLogReader, type PageApplied } from "./model-log-reader";
+import { ModelLogReader, type ModelTarget, type PageApplied } from "./model-log-reader";
 
 /** Updates read per page while catching up. */
 const PAGE = 5_000;
@@ -23,7 +22,7 @@ export class LogFollower {
   private excluded: Promise<unknown> | null = null;
 
   constructor(
-    model: OnlineModel,
+    model: ModelTarget,
     private readonly events: EventLog,
     /** Every update up to here is in the model (from the snapshot, the replay, or catching up). */
     private positionSeq: string,

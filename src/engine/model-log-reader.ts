@@ -1,6 +1,9 @@
 import type { LoggedModelUpdate, ModelUpdate } from "../state/ports";
 import type { OnlineModel } from "./model";
 
+/** What follows the log: one model (`OnlineModel`) or a replica's surfaces (`SurfaceModels`, routing by surface). */
+export type ModelTarget = Pick<OnlineModel, "apply" | "remove">;
+
 /** What one page did to the model. */
 export interface PageApplied {
   applied: number;
@@ -20,13 +23,22 @@ export interface PageApplied {
 export class ModelLogReader {
   private readonly neverApplied = new Set<string>();
 
-  constructor(private readonly model: OnlineModel) {}
+  constructor(
+    private readonly model: ModelTarget,
+    /**
+     * Whether the model still lacks this row (default: every row): false for a row a restored snapshot
+     * of its surface already holds. Such a row is skipped whole, a tombstone's too: the snapshot held
+     * the update until the removal, which comes later and so is applied.
+     */
+    private readonly lacks: (update: LoggedModelUpdate) => boolean = () => true,
+  ) {}
 
   apply(updates: readonly LoggedModelUpdate[]): PageApplied {
     let applied = 0;
     const removals: ModelUpdate[] = [];
     const recount = new Set<string>();
     for (const update of updates) {
+      if (!this.lacks(update)) continue;
       if (update.effect === "forgotten") this.neverApplied.add(update.seq);
       else if (update.effect === "recount") recount.add(update.itemId);
       else if (update.effect === "add") {

@@ -42,7 +42,12 @@ export interface ModelOptions {
   useSession?: boolean;
   useLongTerm?: boolean;
   maxArms?: number;
+  /** The surface the model serves (its version names it); default "default". */
+  surface?: string;
 }
+
+/** The surface a request with an empty `surface` uses. */
+export const DEFAULT_SURFACE = "default";
 
 const SNAPSHOT_MAGIC = 0x52454353; // "RECS"
 
@@ -53,12 +58,16 @@ const SNAPSHOT_MAGIC = 0x52454353; // "RECS"
 export class OnlineModel {
   readonly spec: FeatureSpec;
   private outgoing: ModelUpdate[] = [];
+  /** What `version` adds after the update count: "" for the default surface, "@<surface>" for others. */
+  private readonly versionSuffix: string;
 
   private constructor(
     readonly bandit: HybridLinUCB,
     spec: FeatureSpec,
+    readonly surface: string,
   ) {
     this.spec = spec;
+    this.versionSuffix = surface === DEFAULT_SURFACE ? "" : `@${surface}`;
   }
 
   static create(options: ModelOptions): OnlineModel {
@@ -78,18 +87,30 @@ export class OnlineModel {
       maxArms: options.maxArms,
       priorMean: priorMean(spec, prior),
     });
-    return new OnlineModel(bandit, spec);
+    return new OnlineModel(bandit, spec, options.surface ?? DEFAULT_SURFACE);
   }
 
-  /** A short, monotonic name for the model's state: it changes with every update. */
+  /**
+   * A short, monotonic name for the model's state: it changes with every update. It names the surface:
+   * `hlinucb-d32-u120` on the default surface (the format from before surfaces), `hlinucb-d32-u7@home`
+   * on surface "home".
+   */
   get version(): string {
-    return `hlinucb-d${this.spec.dim}-u${this.bandit.updateCount}`;
+    return `hlinucb-d${this.spec.dim}-u${this.bandit.updateCount}${this.versionSuffix}`;
   }
 
-  /** The number of updates a `version` names, or null when it is not one of this class's names. */
+  /**
+   * The number of updates a `version` names (updates of its surface's model), or null when it is not
+   * one of this class's names.
+   */
   static updatesOfVersion(version: string): number | null {
-    const match = /^hlinucb-d\d+-u(\d+)$/.exec(version);
+    const match = VERSION.exec(version);
     return match ? Number(match[1]) : null;
+  }
+
+  /** The surface a `version` names: "default" for a version without one (or not one of this class's names). */
+  static surfaceOfVersion(version: string): string {
+    return VERSION.exec(version)?.[2] ?? DEFAULT_SURFACE;
   }
 
   get updateCount(): number {
@@ -151,9 +172,12 @@ export class OnlineModel {
     if (view.getUint32(12) !== fresh.spec.armDim) return null;
     const bandit = HybridLinUCB.fromState(bytes.subarray(16));
     if (bandit.sharedDim !== fresh.spec.sharedDim) return null;
-    return new OnlineModel(bandit, fresh.spec);
+    return new OnlineModel(bandit, fresh.spec, fresh.surface);
   }
 }
+
+/** `OnlineModel.version`: dimension, update count, and "@surface" off the default surface. */
+const VERSION = /^hlinucb-d\d+-u(\d+)(?:@([a-z0-9_-]{1,64}))?$/;
 
 /** μ0 over φ's shared part: the prior's weights on the similarity features (of parts that are on), 0 elsewhere. */
 export function priorMean(spec: FeatureSpec, prior: ModelPrior): Float64Array {

@@ -8,12 +8,12 @@ import { selectCandidateIndices, type CandidateOptions } from "./candidates";
 import type { CatalogMirror } from "./catalog-mirror";
 import { itemSignals } from "./item-signals";
 import type { EngineMetrics } from "./metrics";
-import type { OnlineModel } from "./model";
 import { rankSlate, type RankBuffers, type RankedSlot } from "./ranker";
 import { candidateRules, formatLogRules, hasRules, unplacedPinned, withPinned, withRecentItems } from "./rules";
 import { sessionVector } from "./session-vector";
 import type { StoreGuard } from "./store-guard";
 import type { DegradedStore, RecommendInput, RecommendOutput } from "./types";
+import type { SurfaceModels } from "./surfaces";
 import type { UserCache } from "./user-cache";
 
 export interface RecommendDeps {
@@ -22,12 +22,12 @@ export interface RecommendDeps {
   sessions: SessionStore;
   servingContexts: ServingContextStore;
   impressions: Batcher<ImpressionRecord, void>;
-  model: OnlineModel;
+  /** Each surface's model and exploration settings (ε, α). */
+  surfaces: SurfaceModels;
   guard: StoreGuard;
   metrics: EngineMetrics;
   log: Logger;
   rng: Random;
-  epsilon: number;
   candidates: CandidateOptions;
   /** Deadline of the serving-context write. */
   servingWriteTimeoutMs: number;
@@ -40,6 +40,8 @@ export interface RecommendDeps {
  * `degraded`), candidates, φ, LinUCB, the ε-greedy slate, then the serving context and impression.
  */
 export async function recommend(deps: RecommendDeps, input: RecommendInput): Promise<RecommendOutput> {
+  // First: a surface over the limit is refused before any store is read.
+  const surface = deps.surfaces.forRequest(input.surface);
   const degraded: DegradedStore[] = [];
   const [windowRead, userRead] = await Promise.all([
     input.sessionId === ""
@@ -65,7 +67,7 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
   const signals = itemSignals(deps.catalog, indices, window, session, longTerm);
   const loggedSignals = Float32Array.from(signals);
   signals.set(loggedSignals);
-  const model = deps.model;
+  const model = surface.model;
   const slots = rankSlate(
     model.bandit,
     model.spec,
@@ -77,7 +79,7 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
       context: hashContext(input.context),
       signals,
       k: input.k,
-      epsilon: deps.epsilon,
+      epsilon: surface.policy.epsilon,
       rng: deps.rng,
       rules: candidateRules(deps.catalog, indices, candidates, input.rules),
       explain: input.explain,
@@ -126,6 +128,7 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
     deps.impressions
       .add({
         recommendationId,
+        surface: surface.name,
         userId: input.userId,
         sessionId: input.sessionId,
         occurredAtMs: servedAtMs,

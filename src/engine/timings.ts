@@ -33,6 +33,8 @@ export const ENGINE_TIMINGS = Object.freeze({
   modelPublishIntervalMs: 50,
   /** How often this replica reads other replicas' model updates from the log when the bus is quiet or down. */
   logFollowIntervalMs: 500,
+  /** How often this replica reads new surface settings records: a change reaches every replica within it. */
+  settingsPollIntervalMs: 1_000,
   /** How often this replica pulls catalog changes other replicas wrote. */
   catalogPollIntervalMs: 2_000,
   /** How often old events are deleted: retention is counted in days, so hourly is plenty. */

@@ -39,6 +39,8 @@ export interface RecommendInput {
   recentItemIds: string[];
   /** Return each item's score parts. */
   explain: boolean;
+  /** The surface asking (checked: `checkSurface`); "default" when the request names none. */
+  surface: string;
 }
 
 /** One filled slot of a recommendation. */

@@ -30,14 +30,23 @@ export async function catalogFromStore(durable: DurableStores, pageSize = 5000):
 export async function* decisionsFromStore(
   durable: DurableStores,
   limit: number,
-  options: { strict: boolean; onProblem: (problem: LogFormatError) => void; pageSize?: number },
+  options: {
+    strict: boolean;
+    onProblem: (problem: LogFormatError) => void;
+    pageSize?: number;
+    /** Whose impressions (default "default"). */
+    surface?: string;
+    /** Only impressions after this time (epoch ms). */
+    afterMs?: number;
+  },
 ): AsyncGenerator<LoggedDecision> {
   const pageSize = options.pageSize ?? PAGE_ROWS;
   let read = 0;
-  let after: { occurredAtMs: number; seq: string } | undefined;
+  let after: { occurredAtMs: number; seq?: string } | undefined =
+    options.afterMs === undefined ? undefined : { occurredAtMs: options.afterMs };
   while (read < limit) {
     const want = Math.min(pageSize, limit - read);
-    const page = await durable.events.loggedDecisions(want, after?.occurredAtMs, after?.seq);
+    const page = await durable.events.loggedDecisions(want, after?.occurredAtMs, after?.seq, options.surface);
     // A full page may end inside an impression: its rows come again, whole, with the next page.
     const last = page.at(-1);
     const whole =

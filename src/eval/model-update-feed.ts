@@ -10,7 +10,7 @@ const KEEP = 8_192;
 export type ModelUpdateSource = Pick<EventLog, "modelUpdatesSince">;
 
 /**
- * The service's model updates (feedback and default rewards) in log order, read ahead as an evaluation
+ * One surface's model updates (feedback and default rewards) in log order, read ahead as an evaluation
  * needs them, for readers that rebuild the service's model as it was when it served each impression:
  * `ensure(n)` (async) loads the first n updates, then each reader applies them (sync). Updates every
  * reader has passed are dropped.
@@ -23,7 +23,11 @@ export class ModelUpdateFeed {
   private exhausted = false;
   private readonly readers: ModelUpdateReader[] = [];
 
-  constructor(private readonly source: ModelUpdateSource) {}
+  constructor(
+    private readonly source: ModelUpdateSource,
+    /** Whose updates: a surface's model version counts its own updates only. */
+    private readonly surface = "default",
+  ) {}
 
   /** Updates loaded so far (log indices 0 .. loaded). */
   get loaded(): number {
@@ -37,7 +41,8 @@ export class ModelUpdateFeed {
       // DeleteUser's rows (tombstones, removals, recounts) are not updates the serving model counted on
       // top of the others: a forgotten user's impressions are gone, and rows served while their updates
       // were in the model no longer match the log (the agreement check reports them).
-      for (const update of page) if (update.effect === "add") this.updates.push(update);
+      for (const update of page)
+        if (update.effect === "add" && (update.surface ?? "default") === this.surface) this.updates.push(update);
       if (page.length > 0) this.afterSeq = page[page.length - 1]!.seq;
       if (page.length < PAGE) this.exhausted = true;
     }

@@ -8,7 +8,7 @@ import { InvalidArgument } from "../errors";
  * - `linucb[:alpha=A,epsilon=E,session=on|off,longterm=on|off]`: the service's own policy
  *   (defaults α = 0.5, ε = 0.05, both state features on: fixed, so that a spec names one policy
  *   whatever the environment; `live` is the one with the service's settings).
- * On the command line `live` also names the service's own policy as configured (see `PolicyArg`).
+ * On the command line `live[:alpha=A,epsilon=E]` also names the service's own policy (see `PolicyArg`).
  */
 export type EvalPolicySpec =
   | { kind: "random" }
@@ -16,19 +16,53 @@ export type EvalPolicySpec =
   | { kind: "egreedy"; epsilon: number }
   | { kind: "linucb"; alpha: number; epsilon: number; session: boolean; longTerm: boolean };
 
-/** A policy as the command line names it: a spec, or `live` (the service's own, resolved from its config). */
-export type PolicyArg = EvalPolicySpec | { kind: "live" };
+/**
+ * A policy as the command line names it: a spec, or `live`: the service's own, with the surface's
+ * settings in force (its newest settings record, else RECS_ALPHA / RECS_EPSILON), the ones given here
+ * replacing them: `live:alpha=0.1` is "the service's learning, scored with α = 0.1" (`recs promote`).
+ */
+export type PolicyArg = EvalPolicySpec | LiveArg;
 
-/** Parses a `--policy` value: `live`, or a spec as `parsePolicySpec` reads it. */
+/** `live`, with the settings it overrides. */
+export interface LiveArg {
+  kind: "live";
+  alpha?: number;
+  epsilon?: number;
+}
+
+/** Parses a `--policy` value: `live[:alpha=A,epsilon=E]`, or a spec as `parsePolicySpec` reads it. */
 export function parsePolicyArg(text: string): PolicyArg {
   const trimmed = text.trim();
   if (trimmed.toLowerCase() === "live") return { kind: "live" };
-  if (trimmed.toLowerCase().startsWith("live:"))
-    throw new InvalidArgument(
-      `policy "${text}": live takes no settings, it is the service's own (RECS_ALPHA, RECS_EPSILON, RECS_PRIOR_*); ` +
-        "set those in the environment, or name a linucb spec",
-    );
+  if (trimmed.toLowerCase().startsWith("live:")) {
+    const values = keyValues(text, trimmed.slice(5), ["alpha", "epsilon"], "live");
+    const live: LiveArg = { kind: "live" };
+    if (values.has("alpha")) live.alpha = numberIn(text, "alpha", values.get("alpha"), 0, 0, 100);
+    if (values.has("epsilon")) live.epsilon = numberIn(text, "epsilon", values.get("epsilon"), 0, 0, 1);
+    return live;
+  }
   return parsePolicySpec(text);
+}
+
+/** The `key=value,...` of a spec, each key one of `allowed`. */
+function keyValues(text: string, body: string, allowed: readonly string[], kind: string): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const part of body
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const [key, value, extra] = part.split("=").map((p) => p.trim());
+    if (key === undefined || value === undefined || value === "" || extra !== undefined)
+      throw new InvalidArgument(`policy "${text}": "${part}" is not key=value`);
+    const name = key.toLowerCase();
+    if (!allowed.includes(name))
+      throw new InvalidArgument(
+        `policy "${text}": "${key}" is not a setting of ${kind}; ` +
+          `it takes ${allowed.length > 0 ? allowed.join(", ") : "no settings"}`,
+      );
+    values.set(name, value);
+  }
+  return values;
 }
 
 const KEYS: Record<EvalPolicySpec["kind"], readonly string[]> = {
@@ -48,24 +82,7 @@ export function parsePolicySpec(text: string): EvalPolicySpec {
       `policy "${text}": unknown kind "${kind}"; use random, popularity, egreedy or linucb ` +
         "(e.g. linucb:alpha=0.5,epsilon=0.05,session=on,longterm=on), or live with --from-db",
     );
-  const allowed = KEYS[kind as EvalPolicySpec["kind"]];
-  const values = new Map<string, string>();
-  const body = colon < 0 ? "" : trimmed.slice(colon + 1);
-  for (const part of body
-    .split(",")
-    .map((p) => p.trim())
-    .filter(Boolean)) {
-    const [key, value, extra] = part.split("=").map((p) => p.trim());
-    if (key === undefined || value === undefined || value === "" || extra !== undefined)
-      throw new InvalidArgument(`policy "${text}": "${part}" is not key=value`);
-    const name = key.toLowerCase();
-    if (!allowed.includes(name))
-      throw new InvalidArgument(
-        `policy "${text}": "${key}" is not a setting of ${kind}; ` +
-          `it takes ${allowed.length > 0 ? allowed.join(", ") : "no settings"}`,
-      );
-    values.set(name, value);
-  }
+  const values = keyValues(text, colon < 0 ? "" : trimmed.slice(colon + 1), KEYS[kind as EvalPolicySpec["kind"]], kind);
   const epsilon = (fallback: number) => numberIn(text, "epsilon", values.get("epsilon"), fallback, 0, 1);
   switch (kind as EvalPolicySpec["kind"]) {
     case "random":

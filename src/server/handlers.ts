@@ -1,3 +1,4 @@
+import { checkSurface } from "../engine/surfaces";
 import { InvalidArgument, NotFound } from "../errors";
 import { checkId, type RawItem } from "../engine/item-validation";
 import type { Engine, StreamEntry } from "../engine/engine";
@@ -92,13 +93,17 @@ export function catalogHandlers(engines: EngineSource, policy: CallPolicy): Cata
 export function replicaHandlers(engines: EngineSource, policy: CallPolicy): ReplicaHandlers {
   return {
     GetModelStatus: unary(policy, "GetModelStatus", async (request): Promise<ModelStatus> => {
-      const status = engines.ready().modelStatus(request.includeStatistics);
+      const status = engines.ready().modelStatus(request.includeStatistics, checkSurface("surface", request.surface));
       return {
         updateCount: String(status.updateCount),
         checksum: status.checksum,
         logPosition: status.logPosition,
         modelVersion: status.modelVersion,
         statistics: status.statistics ? Buffer.from(status.statistics) : Buffer.alloc(0),
+        surface: status.surface,
+        settingsVersion: status.settingsVersion,
+        alpha: status.alpha,
+        epsilon: status.epsilon,
       };
     }),
   };

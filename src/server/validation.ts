@@ -1,5 +1,6 @@
 import { InvalidArgument } from "../errors";
 import { checkId, checkNoNul, checkStringMap } from "../engine/item-validation";
+import { checkSurface } from "../engine/surfaces";
 import type { FeedbackInput, RecommendInput, SlateBoost } from "../engine/types";
 import type { FeedbackKind } from "../state/ports";
 import type { Boost__Output } from "./generated/recs/v1/Boost";
@@ -68,6 +69,7 @@ export function toRecommendInput(req: RecommendRequest__Output): RecommendInput 
     },
     recentItemIds: checkIdList("recent_item_ids", req.recentItemIds, LIMITS.recentItemIds),
     explain: req.explain,
+    surface: checkSurface("surface", req.surface),
   };
 }
 

@@ -251,6 +251,7 @@ export async function simulate(options: SimulationOptions = {}): Promise<Simulat
       rules: NO_SLATE_RULES,
       recentItemIds: [],
       explain: false,
+      surface: "default",
     });
     const shown: number[] = [];
     for (const slot of rec.items) {

@@ -37,7 +37,13 @@ export class CachedServingContextStore implements ServingContextStore {
    */
   heldItem(recommendationId: string, itemId: string): ServedItemLookup | undefined {
     const held = this.peek(recommendationId);
-    return held && { found: true, item: held.items.find((item) => item.itemId === itemId) ?? null };
+    return (
+      held && {
+        found: true,
+        item: held.items.find((item) => item.itemId === itemId) ?? null,
+        modelVersion: held.modelVersion,
+      }
+    );
   }
 
   private remember(context: ServingContext): void {

@@ -18,6 +18,8 @@ export interface UserProfile {
 /** One recommendation as logged: what was shown, where, and with what probability. */
 export interface ImpressionRecord {
   recommendationId: string;
+  /** The surface that served it (`RecommendInput.surface`); absent = "default". */
+  surface?: string;
   userId: string;
   sessionId: string;
   occurredAtMs: number;
@@ -49,6 +51,8 @@ export interface ServingState {
 
 /** An update the bandit applied: logged so a restart can replay it after the last snapshot. */
 export interface ModelUpdate {
+  /** The surface whose model it trains (the surface of the recommendation it answers); absent = "default". */
+  surface?: string;
   itemId: string;
   shared: Float32Array;
   arm: Float32Array;
@@ -172,6 +176,8 @@ export interface LoggedDecision {
   seq: string;
   /** The model version that served it (`OnlineModel.version`). */
   modelVersion: string;
+  /** The surface that served it. */
+  surface: string;
   /** On the impression's position-0 row, when logged (impressions since migration 004). */
   serving?: ServingState;
 }
@@ -218,6 +224,14 @@ export interface EventLog {
    */
   forgetUser(userId: string): Promise<UserForgotten>;
   /**
+   * Takes back, all or nothing, every model update of `surface` logged after `afterSeq` and not taken
+   * back before (`recs rollback --model`): each gets a removal row (effect `remove`, its vectors, the
+   * surface) appended in log order and is marked, so a later DeleteUser of its user appends no second
+   * removal. Every reader of the log then holds the surface's model as it was at `afterSeq` (less what
+   * DeleteUser took back since). Takes its positions like any model-update write. Returns how many.
+   */
+  rollbackSurface(surface: string, afterSeq: string): Promise<number>;
+  /**
    * Per item, the positive feedback (reward > 0) this handle logged, in log order, the last `limit` of
    * each: what this process's popularity counts were made of, to recount them after a DeleteUser.
    */
@@ -230,7 +244,7 @@ export interface EventLog {
    * Decisions the service logged (each shown item with its propensity) joined to the reward it got,
    * oldest first (by time, then log position): at most `limit` rows of impressions after `afterMs`, or,
    * with `afterSeq` too, of impressions after that one (the `occurredAtMs` and `seq` of a row read
-   * before), so a reader can page through the log.
+   * before), so a reader can page through the log. Only impressions of `surface` (default "default").
    */
-  loggedDecisions(limit: number, afterMs?: number, afterSeq?: string): Promise<LoggedDecision[]>;
+  loggedDecisions(limit: number, afterMs?: number, afterSeq?: string, surface?: string): Promise<LoggedDecision[]>;
 }

@@ -33,10 +33,11 @@ export function usesRedis(config: Pick<Config, "redisUrl" | "redisCluster">): bo
  * migrations. Whatever opened before a failure is closed again.
  */
 export async function openStores(config: Config, logger: Logger, onCorrupt: (what: string) => void): Promise<Stores> {
+  const snapshotsKept = config.modelVersionsKept;
   const durable = await openPostgresStores(
     config.databaseUrl
-      ? { url: config.databaseUrl, embeddingDim: config.embeddingDim, logger, onCorrupt }
-      : { dataDir: config.dataDir, embeddingDim: config.embeddingDim, logger, onCorrupt },
+      ? { url: config.databaseUrl, embeddingDim: config.embeddingDim, snapshotsKept, logger, onCorrupt }
+      : { dataDir: config.dataDir, embeddingDim: config.embeddingDim, snapshotsKept, logger, onCorrupt },
   );
   let ephemeral: EphemeralStores;
   try {

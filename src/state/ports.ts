@@ -79,7 +79,14 @@ export interface ServingContext {
  * (not unknown, expired, claimed or undecodable) and, if so, the slot the item was served in (null when
  * the item was not in the slate).
  */
-export type ServedItemLookup = { found: false } | { found: true; item: ServedItem | null };
+export type ServedItemLookup =
+  | { found: false }
+  | {
+      found: true;
+      item: ServedItem | null;
+      /** The context's model version: it names the surface the reward trains (`surfaceOfVersion`). */
+      modelVersion: string;
+    };
 
 /** A serving context whose reward wait window has passed, claimed by exactly one caller. */
 export interface DueServingContext {
@@ -176,6 +183,8 @@ export interface ItemStore {
 
 /** A saved copy of the bandit's statistics and the log position it includes. */
 export interface ModelSnapshot {
+  /** The surface whose model it is. */
+  surface: string;
   modelVersion: string;
   /** Every model update with seq ≤ this is in the snapshot. */
   eventSeq: string;
@@ -184,9 +193,64 @@ export interface ModelSnapshot {
 }
 
 export interface SnapshotStore {
-  /** Saves a snapshot; older ones beyond the newest few are pruned. */
-  save(snapshot: ModelSnapshot): Promise<void>;
-  latest(): Promise<ModelSnapshot | null>;
+  /**
+   * Saves snapshots (one per surface, taken at one log position) in one transaction, all or none; per
+   * surface, older ones beyond the newest `kept` are pruned.
+   */
+  save(snapshots: ModelSnapshot | readonly ModelSnapshot[]): Promise<void>;
+  /** The newest snapshot of `surface` (default "default"), or null. */
+  latest(surface?: string): Promise<ModelSnapshot | null>;
+  /** The newest snapshot of every surface that has one, by surface name. */
+  latestPerSurface(): Promise<ModelSnapshot[]>;
+  /** The surface's snapshots kept (its model versions), newest first, without their data. */
+  versions(surface: string): Promise<Array<Omit<ModelSnapshot, "data">>>;
+}
+
+/** One version of a surface's policy settings, as stored (append-only, `surface_settings`). */
+export interface SurfaceSettingsRecord {
+  /** Position among all surfaces' records (decimal string), increasing in commit order: what followers page by. */
+  id: string;
+  surface: string;
+  /** 1, 2, ... per surface. */
+  version: number;
+  /** The settings, as JSON (the engine checks them: `parseSurfaceSettings`). */
+  settings: Record<string, unknown>;
+  createdAtMs: number;
+  /** Why it was written (a promotion's evidence, a rollback's target). */
+  reason: string;
+  author: string;
+  /** Written against the promotion gate's verdict (`recs promote --force`). */
+  forced: boolean;
+}
+
+/** What a new settings record says besides the settings. */
+export interface SettingsRecordNote {
+  reason: string;
+  author: string;
+  forced: boolean;
+}
+
+/**
+ * Each surface's policy settings as versioned records that every replica follows (`SettingsFollower`).
+ * Records are never changed or deleted; a rollback is a new record.
+ */
+export interface SettingsStore {
+  /**
+   * Appends the surface's next version. Appends commit one at a time, each with an id above every record
+   * committed before, so a follower that has read up to an id misses nothing by reading after it. With
+   * `expectedVersion`, throws `FailedPrecondition` (writing nothing) unless the surface's newest version
+   * is that one (0 = none yet): two operators acting at once cannot both win.
+   */
+  append(
+    surface: string,
+    settings: Record<string, unknown>,
+    note: SettingsRecordNote,
+    expectedVersion?: number,
+  ): Promise<SurfaceSettingsRecord>;
+  /** Every surface's records after `afterId` ("0" = from the first), in id order, at most `limit`. */
+  since(afterId: string, limit: number): Promise<SurfaceSettingsRecord[]>;
+  /** The surface's records, newest first. */
+  history(surface: string): Promise<SurfaceSettingsRecord[]>;
 }
 
 /**
@@ -207,6 +271,7 @@ export interface DurableStores {
   items: ItemStore;
   events: EventLog;
   snapshots: SnapshotStore;
+  settings: SettingsStore;
   /** Runs pending migrations (idempotent; safe when several replicas start at once). */
   migrate(): Promise<void>;
   /** Cheap liveness check. */

@@ -19,6 +19,7 @@ describe("examinedUpdate", () => {
   it("scales the served features by the slot's weight and leaves the served copy alone", () => {
     const update = examinedUpdate(served, 1, 1);
     expect(update).toEqual({
+      surface: "default",
       itemId: "a",
       shared: Float32Array.of(0.5, -1, 0.25),
       arm: Float32Array.of(0.5, 0.125),

@@ -15,6 +15,7 @@ import { RankBuffers } from "../../src/engine/ranker";
 import { recommend, type RecommendDeps } from "../../src/engine/recommend";
 import { NO_SLATE_RULES } from "../../src/engine/rules";
 import { StoreGuard } from "../../src/engine/store-guard";
+import { SurfaceModels } from "../../src/engine/surfaces";
 import type { FeedbackInput, RecommendInput } from "../../src/engine/types";
 import { UserCache } from "../../src/engine/user-cache";
 import { silentLogger } from "../../src/log";
@@ -143,6 +144,11 @@ export class MemoryEventLog implements EventLog {
     return [];
   }
 
+  /** Nothing to take back: like `modelUpdatesSince`, this log keeps no model-update rows for readers. */
+  async rollbackSurface(): Promise<number> {
+    return 0;
+  }
+
   async othersModelUpdatesSince(): Promise<ModelUpdatePage> {
     return { updates: [], scanned: 0, lastSeq: null };
   }
@@ -227,6 +233,13 @@ export function flowHarness(options: FlowOptions = {}) {
     }),
   );
   const model = OnlineModel.create({ dim: DIM, alpha: config.alpha });
+  // The default surface's model is `model`; other surfaces are made like it.
+  const surfaces = new SurfaceModels(
+    { dim: DIM, alpha: config.alpha },
+    { alpha: config.alpha, epsilon: config.epsilon },
+    4,
+    [model],
+  );
   const guard = new StoreGuard({ timeoutMs: 100 });
   const registry = new Registry();
   const metrics = new EngineMetrics(registry);
@@ -236,7 +249,7 @@ export function flowHarness(options: FlowOptions = {}) {
     events: log,
     sessions: sessions.store,
     servingContexts: servingContexts.store,
-    model,
+    model: surfaces,
     guard,
     metrics,
     log: silentLogger,
@@ -262,12 +275,11 @@ export function flowHarness(options: FlowOptions = {}) {
     sessions: sessions.store,
     servingContexts: servingContexts.store,
     impressions,
-    model,
+    surfaces,
     guard,
     metrics,
     log: silentLogger,
     rng: seededRandom(7),
-    epsilon: config.epsilon,
     candidates: { retrieve: 50, excludeSessionItems: true },
     servingWriteTimeoutMs: 200,
     rankBuffers: new RankBuffers(model.spec),
@@ -280,6 +292,7 @@ export function flowHarness(options: FlowOptions = {}) {
     sessions,
     servingContexts,
     model,
+    surfaces,
     metrics,
     recommend: (input: Partial<RecommendInput> = {}) =>
       recommend(recommendDeps, {
@@ -293,6 +306,7 @@ export function flowHarness(options: FlowOptions = {}) {
         rules: NO_SLATE_RULES,
         recentItemIds: [],
         explain: false,
+        surface: "default",
         ...input,
       }),
     /** A feedback event (a click on item-0 by user u, organic, a fresh event id) with `extra` over it. */

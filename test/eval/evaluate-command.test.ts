@@ -268,6 +268,11 @@ describe("recs evaluate", () => {
     await expect(run(["--catalog", catalogPath, "--log", logPath, "--policy", "live"])).rejects.toThrow(
       /live is the service's own policy replayed from its event log: it needs --from-db/,
     );
-    await expect(run(["--from-db", "--policy", "live:alpha=1"])).rejects.toThrow(/live takes no settings/);
+    await expect(run(["--from-db", "--policy", "live:prior=1"])).rejects.toThrow(
+      /"prior" is not a setting of live; it takes alpha, epsilon/,
+    );
+    await expect(run(["--from-db", "--policy", "live:alpha=101"])).rejects.toThrow(
+      /alpha must be a number in \[0, 100\]/,
+    );
   }, 60_000);
 });

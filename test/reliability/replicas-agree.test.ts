@@ -4,7 +4,7 @@ import { decodeHybridState, type HybridSnapshot } from "../../src/bandit/hybrid-
 import { statisticsChecksum } from "../../src/bandit/statistics-checksum";
 import { RecsClient } from "../../src/client/recs-client";
 import { loadConfig, modelPrior } from "../../src/config";
-import { restoreModel } from "../../src/engine/model-persistence";
+import { restoreSurfaces } from "../../src/engine/model-persistence";
 import { silentLogger } from "../../src/log";
 import { openPostgresStores } from "../../src/state/postgres/open-postgres-stores";
 import { spawnServer, type ServerProcess } from "../helpers/process";
@@ -171,18 +171,18 @@ async function rebuildFromLog(
   const config = loadConfig({}, { embeddingDim: DIM });
   const durable = await openPostgresStores({ url: databaseUrl, embeddingDim: DIM });
   try {
-    const noSnapshots = { latest: async () => null, save: async () => undefined };
-    const { model } = await restoreModel(
+    const noSnapshots = { latestPerSurface: async () => [] };
+    const { surfaces } = await restoreSurfaces(
       noSnapshots,
       durable.events,
       {
-        dim: DIM,
-        alpha: config.alpha,
-        prior: modelPrior(config),
+        model: { dim: DIM, alpha: config.alpha, prior: modelPrior(config) },
+        policy: { alpha: config.alpha, epsilon: config.epsilon },
+        maxSurfaces: config.maxSurfaces,
       },
       silentLogger,
     );
-    const bytes = model.bandit.exportState();
+    const bytes = surfaces.defaultSurface.model.bandit.exportState();
     return { ...decodeHybridState(bytes), bytes };
   } finally {
     await durable.close();

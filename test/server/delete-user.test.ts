@@ -6,7 +6,7 @@ import { RecsClient } from "../../src/client/recs-client";
 import { loadConfig, type Config } from "../../src/config";
 import { CatalogMirror } from "../../src/engine/catalog-mirror";
 import { DEFAULT_PRIOR, OnlineModel } from "../../src/engine/model";
-import { restoreModel } from "../../src/engine/model-persistence";
+import { restoreSurfaces } from "../../src/engine/model-persistence";
 import { createLogger, silentLogger } from "../../src/log";
 import { startService, type RunningService } from "../../src/service";
 import type { EventLog, ModelSnapshot } from "../../src/state/ports";
@@ -69,6 +69,14 @@ async function trainedOnLog(events: EventLog, config: Config): Promise<OnlineMod
     if (page.length < 1000) return model;
     after = page.at(-1)!.seq;
   }
+}
+
+function surfaceOptions(config: Config) {
+  return {
+    model: modelOptions(config),
+    policy: { alpha: config.alpha, epsilon: config.epsilon },
+    maxSurfaces: config.maxSurfaces,
+  };
 }
 
 function modelOptions(config: Config) {
@@ -186,21 +194,21 @@ describe.each(kinds)("DeleteUser over a socket (%s stores)", (kind) => {
     expect((await client.modelStatus()).checksum).toBe(status.checksum);
 
     // Replaying the log from the snapshot taken before the deletion takes it back too.
-    const replayed = await restoreModel(
-      { latest: async () => older, save: async () => undefined },
+    const replayed = await restoreSurfaces(
+      { latestPerSurface: async () => (older ? [older] : []) },
       events,
-      modelOptions(config),
+      surfaceOptions(config),
       silentLogger,
     );
-    expectSameStatistics(statisticsOf(replayed.model), statisticsOf(expected));
+    expectSameStatistics(statisticsOf(replayed.surfaces.defaultSurface.model), statisticsOf(expected));
     // So does a model from the log alone (no snapshot): it never had the user's updates.
-    const fromLog = await restoreModel(
-      { latest: async () => null, save: async () => undefined },
+    const fromLog = await restoreSurfaces(
+      { latestPerSurface: async () => [] },
       events,
-      modelOptions(config),
+      surfaceOptions(config),
       silentLogger,
     );
-    expectSameStatistics(statisticsOf(fromLog.model), statisticsOf(expected));
+    expectSameStatistics(statisticsOf(fromLog.surfaces.defaultSurface.model), statisticsOf(expected));
 
     // Counted; logged without the id.
     const forgotten = await service.engine.metrics.usersForgotten.get();

@@ -50,15 +50,16 @@ describe("binary codec", () => {
     const served = context(10);
     const blob = encodeServingContext(served);
     for (const position of [0, 4, 9]) {
-      const slot = decodeServedItem(blob, `item-${position}-ß`);
+      const { item: slot, modelVersion } = decodeServedItem(blob, `item-${position}-ß`);
+      expect(modelVersion).toBe(served.modelVersion);
       expect(slot).toEqual(served.items[position]);
       expect(Array.from(slot!.shared)).toEqual(Array.from(served.items[position]!.shared));
       expect(Array.from(slot!.arm)).toEqual(Array.from(served.items[position]!.arm));
     }
-    expect(decodeServedItem(blob, "item-10-ß")).toBeNull();
+    expect(decodeServedItem(blob, "item-10-ß").item).toBeNull();
     // A slate that holds an item twice: the first slot, as items.find picks.
     const twice = { ...served, items: [served.items[3]!, { ...served.items[3]!, position: 7 }] };
-    expect(decodeServedItem(encodeServingContext(twice), "item-3-ß")?.position).toBe(3);
+    expect(decodeServedItem(encodeServingContext(twice), "item-3-ß").item?.position).toBe(3);
   });
 
   it("grows past its first size and past a wrong size hint", () => {

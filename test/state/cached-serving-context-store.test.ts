@@ -47,7 +47,7 @@ describe("CachedServingContextStore", () => {
     await store.put(context("r1", 1_000));
     expect((await store.get("r1"))!.items[0]!.itemId).toBe("a");
     expect(await store.servedItem("r1", "a")).toMatchObject({ found: true, item: { itemId: "a", position: 0 } });
-    expect(await store.servedItem("r1", "zz")).toEqual({ found: true, item: null });
+    expect(await store.servedItem("r1", "zz")).toEqual({ found: true, item: null, modelVersion: "v" });
     expect(reads).toEqual([]);
     now = 1_100; // due: the sweeper may claim it now
     const due = await store.claimDue(now, 10);
@@ -83,8 +83,9 @@ describe("CachedServingContextStore", () => {
       expect(slot).toEqual({
         found: true,
         item: { itemId: "a", position: 0, propensity: 0.9, shared: Float32Array.of(1, 2), arm: Float32Array.of(3) },
+        modelVersion: "v",
       });
-      expect(await store.servedItem("other", "b")).toEqual({ found: true, item: null });
+      expect(await store.servedItem("other", "b")).toEqual({ found: true, item: null, modelVersion: "v" });
       expect(await store.servedItem("unknown", "a")).toEqual({ found: false });
       control.failNext = true;
       await expect(store.servedItem("other", "a")).rejects.toThrow("redis went away");

@@ -77,7 +77,7 @@ export class MemoryServingContextStore implements ServingContextStore {
     const held = this.live(recommendationId);
     if (!held) return { found: false };
     const item = held.context.items.find((i) => i.itemId === itemId);
-    return { found: true, item: item ? copyItem(item) : null };
+    return { found: true, item: item ? copyItem(item) : null, modelVersion: held.context.modelVersion };
   }
 
   async markRewarded(recommendationId: string, itemId: string): Promise<void> {

@@ -35,6 +35,8 @@ export interface EventInsert {
   update: ModelUpdate | null;
   /** Impressions: the candidates and the state they were scored with (own-log evaluation). */
   serving?: ServingState;
+  /** The surface of an impression or of a model update; null = "default" (as rows before migration 005). */
+  surface: string | null;
 }
 
 /**
@@ -64,6 +66,7 @@ const ROW_COLUMNS = [
   ["long_term_vector", "bytea"],
   ["candidate_signals", "bytea"],
   ["rules", "jsonb"],
+  ["surface", "text"],
   // Set on every row (not only the model updates' own, as the column default does): a replica recounts
   // its popularity from its own feedback after a DeleteUser (`EventLog.ownPositiveFeedback`).
   ["writer", "text"],
@@ -153,6 +156,7 @@ export function eventRowsParams(
         context: row.context ?? undefined,
         candidate_count: row.candidateCount ?? undefined,
         shown_items: row.shownItems ?? undefined,
+        surface: row.surface ?? undefined,
         writer,
         ord,
       };
@@ -226,6 +230,7 @@ export function feedbackInsert(record: FeedbackRecord): EventInsert {
     candidateCount: null,
     shownItems: null,
     update: record.modelUpdate,
+    surface: record.modelUpdate ? (record.modelUpdate.surface ?? null) : null,
   };
 }
 
@@ -246,6 +251,7 @@ export function impressionInsert(record: ImpressionRecord): EventInsert {
     shownItems: record.items,
     update: null,
     ...(record.serving ? { serving: record.serving } : {}),
+    surface: record.surface ?? null,
   };
 }
 
@@ -265,12 +271,13 @@ export function defaultRewardInsert(record: DefaultRewardRecord): EventInsert {
     candidateCount: null,
     shownItems: null,
     update: record.update,
+    surface: record.update.surface ?? null,
   };
 }
 
 /** The columns of `ModelUpdateRow`, for a select list. */
 export const MODEL_UPDATE_COLUMNS =
-  "seq, writer, kind, removes_seq, update_item_id, update_reward, update_shared, update_arm";
+  "seq, writer, kind, removes_seq, update_item_id, update_reward, update_shared, update_arm, surface";
 
 /** A logged model update as both drivers return it (a `forgotten` tombstone has nulls and an empty update_shared). */
 export interface ModelUpdateRow {
@@ -282,19 +289,31 @@ export interface ModelUpdateRow {
   update_reward: number | null;
   update_shared: Uint8Array;
   update_arm: Uint8Array | null;
+  surface: string | null;
 }
 
 /** Maps a row to an update; null (to be reported) when a vector is not whole float32 values. */
 export function rowToModelUpdate(row: ModelUpdateRow): LoggedModelUpdate | null {
   const seq = bigintText(row.seq);
+  const surface = row.surface ?? "default";
   if (row.kind === "forgotten")
-    return { seq, writer: row.writer, effect: "forgotten", removesSeq: null, itemId: "", reward: 0, ...NO_VECTORS };
+    return {
+      seq,
+      writer: row.writer,
+      effect: "forgotten",
+      removesSeq: null,
+      surface,
+      itemId: "",
+      reward: 0,
+      ...NO_VECTORS,
+    };
   if (row.kind === "forget" && row.removes_seq === null)
     return {
       seq,
       writer: row.writer,
       effect: "recount",
       removesSeq: null,
+      surface,
       itemId: row.update_item_id ?? "",
       reward: 0,
       ...NO_VECTORS,
@@ -308,6 +327,7 @@ export function rowToModelUpdate(row: ModelUpdateRow): LoggedModelUpdate | null 
     writer: row.writer,
     effect: removing ? "remove" : "add",
     removesSeq: removing ? bigintText(row.removes_seq!) : null,
+    surface,
     itemId: row.update_item_id,
     reward: Number(row.update_reward),
     shared,
@@ -329,6 +349,7 @@ export interface LoggedDecisionRow {
   reward: number;
   seq: string;
   model_version: string | null;
+  surface: string | null;
   candidate_ids: string[] | null;
   session_vector: Uint8Array | null;
   long_term_vector: Uint8Array | null;
@@ -351,6 +372,7 @@ export function rowToLoggedDecision(row: LoggedDecisionRow): LoggedDecision {
     reward: Number(row.reward),
     seq: bigintText(row.seq),
     modelVersion: row.model_version ?? "",
+    surface: row.surface ?? "default",
     ...(serving ? { serving } : {}),
   };
 }

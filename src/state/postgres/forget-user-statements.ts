@@ -13,8 +13,13 @@ import { bigintText, type OnCorrupt } from "./sql-values";
 export async function forgetUserRows(tx: SqlExecutor, userId: string, onCorrupt: OnCorrupt): Promise<UserForgotten> {
   const { rows } = await tx.query<ModelUpdateRow>(
     `SELECT ${MODEL_UPDATE_COLUMNS} FROM events
-     WHERE user_id = $1 AND update_shared IS NOT NULL AND kind IN ('feedback', 'default_reward')
+     WHERE user_id = $1 AND update_shared IS NOT NULL AND kind IN ('feedback', 'default_reward') AND NOT rolled_back
      ORDER BY seq FOR UPDATE`,
+    [userId],
+  );
+  // Updates a model rollback took back already have their removal: they become tombstones, with none more.
+  const { rows: rolledBack } = await tx.query<{ seq: string }>(
+    `SELECT seq FROM events WHERE user_id = $1 AND update_shared IS NOT NULL AND rolled_back FOR UPDATE`,
     [userId],
   );
   const removed: RemovedUpdate[] = [];
@@ -33,23 +38,24 @@ export async function forgetUserRows(tx: SqlExecutor, userId: string, onCorrupt:
     [userId],
   );
   const positiveItemIds = positive.map((row) => row.item_id);
-  if (rows.length > 0) {
+  if (rows.length > 0)
     await tx.query(
       `INSERT INTO events (event_id, kind, occurred_at, user_id, update_item_id, update_reward, update_shared,
-         update_arm, removes_seq)
-       SELECT 'forget:' || seq, 'forget', now(), '', update_item_id, update_reward, update_shared, update_arm, seq
+         update_arm, removes_seq, surface)
+       SELECT 'forget:' || seq, 'forget', now(), '', update_item_id, update_reward, update_shared, update_arm, seq,
+         surface
        FROM events WHERE seq = ANY($1::bigint[]) ORDER BY seq`,
       [removed.map((r) => r.seq)],
     );
+  if (rows.length + rolledBack.length > 0)
     await tx.query(
       `UPDATE events SET kind = 'forgotten', event_id = 'forgotten:' || seq, user_id = '', session_id = NULL,
          item_id = NULL, feedback_type = NULL, recommendation_id = NULL, reward = NULL, model_version = NULL,
          context = NULL, candidate_count = NULL, shown_items = NULL, update_item_id = NULL,
          update_reward = NULL, update_shared = ''::bytea, update_arm = NULL
        WHERE seq = ANY($1::bigint[])`,
-      [rows.map((row) => bigintText(row.seq))],
+      [[...rows, ...rolledBack].map((row) => bigintText(row.seq))],
     );
-  }
   if (positiveItemIds.length > 0)
     await tx.query(
       `INSERT INTO events (event_id, kind, occurred_at, user_id, update_item_id, update_shared)
@@ -60,7 +66,7 @@ export async function forgetUserRows(tx: SqlExecutor, userId: string, onCorrupt:
   const deleted = await tx.query("DELETE FROM events WHERE user_id = $1", [userId]);
   const profile = await tx.query("DELETE FROM users WHERE user_id = $1", [userId]);
   return {
-    eventsDeleted: rows.length + deleted.rowCount,
+    eventsDeleted: rows.length + rolledBack.length + deleted.rowCount,
     profileDeleted: profile.rowCount > 0,
     removed,
     positiveItemIds,
@@ -68,5 +74,11 @@ export async function forgetUserRows(tx: SqlExecutor, userId: string, onCorrupt:
 }
 
 function modelUpdateOf(logged: LoggedModelUpdate): RemovedUpdate["update"] {
-  return { itemId: logged.itemId, shared: logged.shared, arm: logged.arm, reward: logged.reward };
+  return {
+    surface: logged.surface ?? "default",
+    itemId: logged.itemId,
+    shared: logged.shared,
+    arm: logged.arm,
+    reward: logged.reward,
+  };
 }

@@ -6,6 +6,7 @@ import { createPgClient } from "./pg-sql-client";
 import { createPgliteClient } from "./pglite-sql-client";
 import { PostgresEventLog } from "./postgres-event-log";
 import { PostgresItemStore } from "./postgres-item-store";
+import { PostgresSettingsStore } from "./postgres-settings-store";
 import { PostgresSnapshotStore } from "./postgres-snapshot-store";
 import { PostgresUserRepository } from "./postgres-user-repository";
 import { checkedSchemaName, type SqlClient } from "./sql-client";
@@ -22,6 +23,8 @@ export interface PostgresStoresOptions {
   schema?: string;
   /** Width of user and item embeddings; stored vectors of another width read as missing. */
   embeddingDim: number;
+  /** Model snapshots kept per surface (RECS_MODEL_VERSIONS_KEPT); default SNAPSHOTS_KEPT. */
+  snapshotsKept?: number;
   logger?: Logger;
   /**
    * Hears of every stored value that could not be read (besides the log line): its kind
@@ -111,6 +114,7 @@ async function connect(options: PostgresStoresOptions, logger: Logger): Promise<
 /** What the stores need besides a connection. */
 export interface DurableStoresSettings {
   embeddingDim: number;
+  snapshotsKept?: number;
   logger: Logger;
   /** As `PostgresStoresOptions.onCorrupt`. */
   onCorrupt?: (kind: CorruptKind, detail: string) => void;
@@ -127,7 +131,8 @@ export function durableStoresOn(sql: SqlClient, settings: DurableStoresSettings)
     users: new PostgresUserRepository(sql, embeddingDim, onCorrupt),
     items: new PostgresItemStore(sql, embeddingDim, onCorrupt),
     events: new PostgresEventLog(sql, onCorrupt, embeddingDim),
-    snapshots: new PostgresSnapshotStore(sql),
+    snapshots: new PostgresSnapshotStore(sql, settings.snapshotsKept),
+    settings: new PostgresSettingsStore(sql),
     async migrate(): Promise<void> {
       await runMigrations(sql, logger);
     },
@@ -148,6 +153,7 @@ export async function openPostgresStores(options: PostgresStoresOptions): Promis
   return durableStoresOn(sql, {
     embeddingDim: options.embeddingDim,
     logger,
+    ...(options.snapshotsKept === undefined ? {} : { snapshotsKept: options.snapshotsKept }),
     ...(options.onCorrupt ? { onCorrupt: options.onCorrupt } : {}),
   });
 }

@@ -231,7 +231,7 @@ export class PostgresEventLog implements EventLog {
        SELECT ${MODEL_UPDATE_COLUMNS}, NULL::bigint AS scanned
        FROM page WHERE writer IS DISTINCT FROM $3
        UNION ALL
-       SELECT max(seq), NULL, NULL, NULL, NULL, NULL, NULL, NULL, count(*) FROM page
+       SELECT max(seq), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, count(*) FROM page
        ORDER BY scanned NULLS FIRST, seq`,
       [checkedSeq(afterSeq, "afterSeq"), Math.max(0, Math.floor(limit)), writer],
       "recs_others_model_updates",
@@ -257,6 +257,29 @@ export class PostgresEventLog implements EventLog {
       this.sql.transaction(async (tx) => {
         await this.orderUpdates(tx);
         return forgetUserRows(tx, userId, this.onCorrupt);
+      }),
+    );
+  }
+
+  async rollbackSurface(surface: string, afterSeq: string): Promise<number> {
+    return this.retryingDeadlocks(() =>
+      this.sql.transaction(async (tx) => {
+        await this.orderUpdates(tx);
+        // The statement's reads see the rows before its UPDATE: the vectors come from them.
+        const { rowCount } = await tx.query(
+          `WITH taken AS (
+             UPDATE events SET rolled_back = true
+             WHERE coalesce(surface, 'default') = $1 AND seq > $2::bigint AND kind IN ('feedback', 'default_reward')
+               AND update_shared IS NOT NULL AND NOT rolled_back
+             RETURNING seq)
+           INSERT INTO events (event_id, kind, occurred_at, user_id, update_item_id, update_reward, update_shared,
+             update_arm, removes_seq, surface)
+           SELECT 'rollback:' || e.seq, 'forget', now(), '', e.update_item_id, e.update_reward, e.update_shared,
+             e.update_arm, e.seq, e.surface
+           FROM events e JOIN taken t ON t.seq = e.seq ORDER BY e.seq`,
+          [surface, checkedSeq(afterSeq, "afterSeq")],
+        );
+        return rowCount;
       }),
     );
   }
@@ -305,10 +328,15 @@ export class PostgresEventLog implements EventLog {
    * item without feedback has its default reward, or 0 while it has neither. The serving state travels
    * once per impression, on its position-0 row (the only one the estimators weigh).
    */
-  async loggedDecisions(limit: number, afterMs?: number, afterSeq?: string): Promise<LoggedDecision[]> {
+  async loggedDecisions(
+    limit: number,
+    afterMs?: number,
+    afterSeq?: string,
+    surface = "default",
+  ): Promise<LoggedDecision[]> {
     const { rows } = await this.sql.query<LoggedDecisionRow>(
       `SELECT i.occurred_at, i.user_id, i.session_id, i.context, s."itemId" AS item_id, s.position, s.propensity,
-         i.seq, i.model_version,
+         i.seq, i.model_version, i.surface,
          CASE WHEN s.position = 0 THEN i.candidate_ids END AS candidate_ids,
          CASE WHEN s.position = 0 THEN i.session_vector END AS session_vector,
          CASE WHEN s.position = 0 THEN i.long_term_vector END AS long_term_vector,
@@ -323,7 +351,7 @@ export class PostgresEventLog implements EventLog {
            0) AS reward
        FROM events i
        CROSS JOIN LATERAL jsonb_to_recordset(i.shown_items) AS s("itemId" text, position integer, propensity float8)
-       WHERE i.kind = 'impression' AND ($1::timestamptz IS NULL OR
+       WHERE i.kind = 'impression' AND coalesce(i.surface, 'default') = $4 AND ($1::timestamptz IS NULL OR
          CASE WHEN $3::bigint IS NULL THEN i.occurred_at > $1::timestamptz
            ELSE (i.occurred_at, i.seq) > ($1::timestamptz, $3::bigint) END)
        ORDER BY i.occurred_at, i.seq, s.position
@@ -332,6 +360,7 @@ export class PostgresEventLog implements EventLog {
         afterMs === undefined ? null : timeParam(afterMs),
         Math.max(0, Math.floor(limit)),
         afterSeq === undefined ? null : checkedSeq(afterSeq, "afterSeq"),
+        surface,
       ],
     );
     return rows.map(rowToLoggedDecision);

@@ -4,6 +4,7 @@ import { bigintText, bytesColumn, bytesParam, checkedSeq, timeColumn, timeParam 
 
 /** A `model_snapshots` row as both drivers return it. */
 export interface SnapshotRow {
+  surface: string;
   model_version: string;
   event_seq: string;
   created_at: Date;
@@ -12,6 +13,7 @@ export interface SnapshotRow {
 
 export function rowToSnapshot(row: SnapshotRow): ModelSnapshot {
   return {
+    surface: row.surface,
     modelVersion: row.model_version,
     eventSeq: bigintText(row.event_seq),
     createdAtMs: timeColumn(row.created_at),
@@ -19,37 +21,68 @@ export function rowToSnapshot(row: SnapshotRow): ModelSnapshot {
   };
 }
 
-/** Snapshots kept: the newest, and a couple to fall back on if the newest cannot be decoded. */
+/** Snapshots kept per surface by default: the newest, and a couple to fall back on if it cannot be decoded. */
 export const SNAPSHOTS_KEPT = 3;
 
-/** Model snapshots in Postgres/PGlite; "latest" is the newest saved, by insertion order. */
-export class PostgresSnapshotStore implements SnapshotStore {
-  constructor(private readonly sql: SqlClient) {}
+const COLUMNS = "surface, model_version, event_seq, created_at, data";
 
-  async save(snapshot: ModelSnapshot): Promise<void> {
+/** Model snapshots in Postgres/PGlite; "latest" is the newest saved, by insertion order, per surface. */
+export class PostgresSnapshotStore implements SnapshotStore {
+  constructor(
+    private readonly sql: SqlClient,
+    /** Snapshots kept per surface. */
+    private readonly kept = SNAPSHOTS_KEPT,
+  ) {}
+
+  async save(snapshots: ModelSnapshot | readonly ModelSnapshot[]): Promise<void> {
+    const all: readonly ModelSnapshot[] = Array.isArray(snapshots) ? snapshots : [snapshots as ModelSnapshot];
+    if (all.length === 0) return;
     await this.sql.transaction(async (tx) => {
-      await tx.query(
-        "INSERT INTO model_snapshots (model_version, event_seq, created_at, data) " +
-          "VALUES ($1, $2::bigint, $3::timestamptz, $4::bytea)",
-        [
-          snapshot.modelVersion,
-          checkedSeq(snapshot.eventSeq, "snapshot eventSeq"),
-          timeParam(snapshot.createdAtMs),
-          bytesParam(snapshot.data),
-        ],
-      );
-      await tx.query(
-        `DELETE FROM model_snapshots WHERE id NOT IN ` +
-          `(SELECT id FROM model_snapshots ORDER BY id DESC LIMIT ${SNAPSHOTS_KEPT})`,
-      );
+      for (const snapshot of all) {
+        await tx.query(
+          `INSERT INTO model_snapshots (${COLUMNS}) VALUES ($1, $2, $3::bigint, $4::timestamptz, $5::bytea)`,
+          [
+            snapshot.surface,
+            snapshot.modelVersion,
+            checkedSeq(snapshot.eventSeq, "snapshot eventSeq"),
+            timeParam(snapshot.createdAtMs),
+            bytesParam(snapshot.data),
+          ],
+        );
+        await tx.query(
+          "DELETE FROM model_snapshots WHERE surface = $1 AND id NOT IN " +
+            `(SELECT id FROM model_snapshots WHERE surface = $1 ORDER BY id DESC LIMIT ${this.kept})`,
+          [snapshot.surface],
+        );
+      }
     });
   }
 
-  async latest(): Promise<ModelSnapshot | null> {
+  async latest(surface = "default"): Promise<ModelSnapshot | null> {
     const { rows } = await this.sql.query<SnapshotRow>(
-      "SELECT model_version, event_seq, created_at, data FROM model_snapshots ORDER BY id DESC LIMIT 1",
+      `SELECT ${COLUMNS} FROM model_snapshots WHERE surface = $1 ORDER BY id DESC LIMIT 1`,
+      [surface],
     );
     const row = rows[0];
     return row ? rowToSnapshot(row) : null;
+  }
+
+  async versions(surface: string): Promise<Array<Omit<ModelSnapshot, "data">>> {
+    const { rows } = await this.sql.query<SnapshotRow>(
+      `SELECT surface, model_version, event_seq, created_at, ''::bytea AS data FROM model_snapshots
+       WHERE surface = $1 ORDER BY id DESC`,
+      [surface],
+    );
+    return rows.map((row) => {
+      const { data: _data, ...info } = rowToSnapshot(row);
+      return info;
+    });
+  }
+
+  async latestPerSurface(): Promise<ModelSnapshot[]> {
+    const { rows } = await this.sql.query<SnapshotRow>(
+      `SELECT DISTINCT ON (surface) ${COLUMNS} FROM model_snapshots ORDER BY surface, id DESC`,
+    );
+    return rows.map(rowToSnapshot);
   }
 }

@@ -111,8 +111,8 @@ export class RedisServingContextStore implements ServingContextStore {
 
   async servedItem(recommendationId: string, itemId: string): Promise<ServedItemLookup> {
     const blob = await this.redis.getBinary(this.keys.servingContext(recommendationId));
-    const item = blob === null ? undefined : this.decode(recommendationId, blob, (b) => decodeServedItem(b, itemId));
-    return item === undefined ? { found: false } : { found: true, item };
+    const served = blob === null ? undefined : this.decode(recommendationId, blob, (b) => decodeServedItem(b, itemId));
+    return served === undefined ? { found: false } : { found: true, ...served };
   }
 
   async markRewarded(recommendationId: string, itemId: string): Promise<void> {

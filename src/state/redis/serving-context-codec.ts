@@ -70,10 +70,11 @@ export function decodeServingContext(recommendationId: string, blob: Buffer): Se
  * The slot `itemId` was served in (the first, as `items.find` would pick), or null when it was not
  * served. Only that slot's vectors are copied out: the others are stepped over, which is most of the
  * blob. The whole blob is still checked as `decodeServingContext` checks it; throws `CorruptValue` alike.
+ * Also returns the context's model version (it names the surface the reward trains).
  */
-export function decodeServedItem(blob: Buffer, itemId: string): ServedItem | null {
+export function decodeServedItem(blob: Buffer, itemId: string): { item: ServedItem | null; modelVersion: string } {
   const reader = new ByteReader(blob);
-  const { count } = readHead(reader);
+  const { count, modelVersion } = readHead(reader);
   let found: ServedItem | null = null;
   for (let i = 0; i < count; i++) {
     const slotItemId = reader.string();
@@ -87,5 +88,5 @@ export function decodeServedItem(blob: Buffer, itemId: string): ServedItem | nul
     }
   }
   reader.end();
-  return found;
+  return { item: found, modelVersion };
 }

@@ -195,6 +195,7 @@ export function describeEventLogContract(harness: DurableHarness): void {
           writer: stores.events.writerId,
           effect: "add",
           removesSeq: null,
+          surface: "default",
         }),
       });
     });
@@ -340,6 +341,7 @@ export function describeEventLogContract(harness: DurableHarness): void {
           writer: stores.events.writerId,
           effect: "add",
           removesSeq: null,
+          surface: "default",
           shared: Array.from(u.shared),
           arm: Array.from(u.arm),
         })),
@@ -377,6 +379,7 @@ export function describeEventLogContract(harness: DurableHarness): void {
           writer: stores.events.writerId,
           effect: "add",
           removesSeq: null,
+          surface: "default",
           shared: Array.from(u.shared),
           arm: Array.from(u.arm),
         })),
@@ -473,6 +476,7 @@ export function describeEventLogContract(harness: DurableHarness): void {
           reward: 6,
           seq: expect.any(String),
           modelVersion: "m1",
+          surface: "default",
         },
         {
           occurredAtMs: NOW_MS,
@@ -485,6 +489,7 @@ export function describeEventLogContract(harness: DurableHarness): void {
           reward: -0.5,
           seq: expect.any(String),
           modelVersion: "m1",
+          surface: "default",
         },
         {
           occurredAtMs: NOW_MS,
@@ -497,6 +502,7 @@ export function describeEventLogContract(harness: DurableHarness): void {
           reward: 0,
           seq: expect.any(String),
           modelVersion: "m1",
+          surface: "default",
         },
         {
           occurredAtMs: NOW_MS + 1000,
@@ -509,6 +515,7 @@ export function describeEventLogContract(harness: DurableHarness): void {
           reward: 0,
           seq: expect.any(String),
           modelVersion: "m1",
+          surface: "default",
         },
       ]);
       expect((await stores.events.loggedDecisions(2)).map((d) => d.itemId)).toEqual(["A", "B"]);

@@ -86,6 +86,7 @@ describe("openPostgresStores", () => {
       await first.items.upsert([catalogItem("persisted")]);
       await first.events.appendFeedback([feedback("before-restart", { userId: "dana" }, unitVector(TEST_DIM, 1))]);
       await first.snapshots.save({
+        surface: "default",
         modelVersion: "v7",
         eventSeq: "1",
         createdAtMs: NOW_MS,

@@ -18,6 +18,7 @@ export function describeSnapshotStoreContract(harness: DurableHarness): void {
       const saved: ModelSnapshot[] = [];
       for (let i = 1; i <= 5; i++) {
         const snapshot: ModelSnapshot = {
+          surface: "default",
           modelVersion: `v${i}`,
           eventSeq: String(9_007_199_254_740_993n + BigInt(i)), // beyond 2^53: must not pass through a float
           createdAtMs: NOW_MS + i,
@@ -34,6 +35,33 @@ export function describeSnapshotStoreContract(harness: DurableHarness): void {
         "SELECT model_version FROM model_snapshots ORDER BY id",
       );
       expect(rows.map((row) => row.model_version)).toEqual(["v3", "v4", "v5"]);
+    });
+
+    it("keeps each surface's snapshots apart: latest per surface, pruned per surface, saved all or none", async () => {
+      const { stores } = await openMigrated(harness);
+      const snapshot = (surface: string, i: number): ModelSnapshot => ({
+        surface,
+        modelVersion: `hlinucb-d4-u${i}@${surface}`,
+        eventSeq: String(i),
+        createdAtMs: NOW_MS + i,
+        data: Uint8Array.of(i),
+      });
+      for (let i = 1; i <= 4; i++) await stores.snapshots.save([snapshot("default", i), snapshot("home", i)]);
+      await stores.snapshots.save(snapshot("cart", 9));
+      expect((await stores.snapshots.latest("home"))?.modelVersion).toBe("hlinucb-d4-u4@home");
+      expect((await stores.snapshots.latest())?.surface).toBe("default");
+      expect(await stores.snapshots.latest("nowhere")).toBeNull();
+      const latest = await stores.snapshots.latestPerSurface();
+      expect(latest.map((s) => [s.surface, s.eventSeq])).toEqual([
+        ["cart", "9"],
+        ["default", "4"],
+        ["home", "4"],
+      ]);
+      // A batch with a bad row writes none of it.
+      await expect(
+        stores.snapshots.save([snapshot("home", 5), { ...snapshot("cart", 6), eventSeq: "not a seq" }]),
+      ).rejects.toThrow();
+      expect((await stores.snapshots.latest("home"))?.eventSeq).toBe("4");
     });
   });
 }

@@ -83,7 +83,11 @@ describe.each(adapters)("ServingContextStore contract ($name)", (adapter) => {
           const item = lookup.found ? lookup.item : null;
           expectSameContext({ ...expected, items: [item!] }, { ...expected, items: [expected.items[position]!] });
         }
-        expect(await stores.servingContexts.servedItem("rec-s", "sku-9")).toEqual({ found: true, item: null });
+        expect(await stores.servingContexts.servedItem("rec-s", "sku-9")).toEqual({
+          found: true,
+          item: null,
+          modelVersion: "m-42",
+        });
         expect(await stores.servingContexts.servedItem("rec-unknown", "sku-0")).toEqual({ found: false });
         await claimAll(stores.servingContexts, t + wait, 10);
         expect(await stores.servingContexts.servedItem("rec-s", "sku-0")).toEqual({ found: false });

@@ -3,8 +3,10 @@
 
 export interface GetModelStatusRequest {
   'includeStatistics'?: (boolean);
+  'surface'?: (string);
 }
 
 export interface GetModelStatusRequest__Output {
   'includeStatistics': (boolean);
+  'surface': (string);
 }

@@ -8,6 +8,10 @@ export interface ModelStatus {
   'logPosition'?: (string);
   'modelVersion'?: (string);
   'statistics'?: (Buffer | Uint8Array | string);
+  'surface'?: (string);
+  'settingsVersion'?: (number);
+  'alpha'?: (number | string);
+  'epsilon'?: (number | string);
 }
 
 export interface ModelStatus__Output {
@@ -16,4 +20,8 @@ export interface ModelStatus__Output {
   'logPosition': (string);
   'modelVersion': (string);
   'statistics': (Buffer);
+  'surface': (string);
+  'settingsVersion': (number);
+  'alpha': (number);
+  'epsilon': (number);
 }

@@ -15,6 +15,7 @@ export interface RecommendRequest {
   'maxPerCategory'?: (number);
   'boosts'?: (_recs_v1_Boost)[];
   'recentItemIds'?: (string)[];
+  'surface'?: (string);
 }
 
 export interface RecommendRequest__Output {
@@ -30,4 +31,5 @@ export interface RecommendRequest__Output {
   'maxPerCategory': (number);
   'boosts': (_recs_v1_Boost__Output)[];
   'recentItemIds': (string)[];
+  'surface': (string);
 }
