@@ -8,6 +8,7 @@ import { registerEvaluateCommand } from "./evaluate-command";
 import { registerForgetUserCommand } from "./forget-user-command";
 import { registerModelCommand } from "./model-command";
 import { runServe } from "./serve";
+import { registerWarmStartCommand } from "./warm-start-command";
 import { registerWorldCommands } from "./world-commands";
 
 /** The `recs` command. Exit codes: 0 done, 1 failed, 2 bad configuration or usage. */
@@ -52,6 +53,7 @@ export async function main(argv: string[]): Promise<void> {
   registerEvaluateCommand(program);
   registerModelCommand(program);
   registerForgetUserCommand(program);
+  registerWarmStartCommand(program);
 
   try {
     await program.parseAsync(argv);
