@@ -6,6 +6,7 @@ import { registerBenchCommand } from "./bench";
 import { registerDemoCommand } from "./demo";
 import { registerEvaluateCommand } from "./evaluate-command";
 import { registerForgetUserCommand } from "./forget-user-command";
+import { registerImportCommand } from "./import-command";
 import { registerModelCommand } from "./model-command";
 import { runServe } from "./serve";
 import { registerWarmStartCommand } from "./warm-start-command";
@@ -54,6 +55,7 @@ export async function main(argv: string[]): Promise<void> {
   registerModelCommand(program);
   registerForgetUserCommand(program);
   registerWarmStartCommand(program);
+  registerImportCommand(program);
 
   try {
     await program.parseAsync(argv);

@@ -18,6 +18,7 @@ import { EngineMetrics } from "./metrics";
 import type { OnlineModel } from "./model";
 import { statisticsChecksum } from "../bandit/statistics-checksum";
 import { LogFollower } from "./log-follower";
+import { countLoggedPopularity, POPULARITY_COUNT_LIMIT } from "./logged-popularity";
 import { restoreModel, saveSnapshot } from "./model-persistence";
 import { recommend, type RecommendDeps } from "./recommend";
 import { StoreGuard } from "./store-guard";
@@ -94,6 +95,7 @@ export class Engine {
     });
     const catalog = new CatalogMirror(config.embeddingDim);
     await catalog.pull(durable.items);
+    const popular = await countLoggedPopularity(catalog, durable.events);
     metrics.watchCatalog(() => catalog.size);
     const modelOptions = {
       dim: config.embeddingDim,
@@ -102,7 +104,7 @@ export class Engine {
     };
     const restored = await restoreModel(durable.snapshots, durable.events, modelOptions, logger);
     logger.info(
-      { items: catalog.size, modelVersion: restored.model.version, replayed: restored.replayed },
+      { items: catalog.size, popular, modelVersion: restored.model.version, replayed: restored.replayed },
       "engine state loaded",
     );
     metrics.banditUpdates.inc({ source: "replay" }, restored.replayed);
@@ -380,7 +382,7 @@ export class Engine {
 }
 
 /** Positive feedback of an item beyond its last this many adds under 1e-17 to its popularity (0.999^n). */
-const POPULARITY_RECOUNT_LIMIT = 40_000;
+const POPULARITY_RECOUNT_LIMIT = POPULARITY_COUNT_LIMIT;
 
 /** Recounts items' popularity from this process's own logged positive feedback, as `FeedbackFlow` counted it. */
 function recountPopularity(catalog: CatalogMirror, events: EventLog): (itemIds: string[]) => Promise<void> {

@@ -222,6 +222,12 @@ export interface EventLog {
    * each: what this process's popularity counts were made of, to recount them after a DeleteUser.
    */
   ownPositiveFeedback(itemIds: readonly string[], limit: number): Promise<Map<string, PositiveFeedback[]>>;
+  /**
+   * Per item, the positive feedback (reward > 0) every writer logged, in log order, the last `limit` of
+   * each: what a starting replica counts popularity from (imported history and other replicas' feedback
+   * included), so the counts outlive a restart.
+   */
+  loggedPositiveFeedback(itemIds: readonly string[], limit: number): Promise<Map<string, PositiveFeedback[]>>;
   /** The position of the newest logged entry ("0" when empty). */
   latestSeq(): Promise<string>;
   /** Drops what is older than the retention window, by whole days; returns the rows removed. */

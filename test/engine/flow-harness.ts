@@ -166,6 +166,10 @@ export class MemoryEventLog implements EventLog {
     return new Map();
   }
 
+  async loggedPositiveFeedback(): Promise<Map<string, PositiveFeedback[]>> {
+    return new Map();
+  }
+
   async enforceRetention(): Promise<number> {
     return 0;
   }
