@@ -14,7 +14,7 @@ import { FeedbackFlow } from "./feedback";
 import { ForgetUserFlow, type ForgetUserResult } from "./forget-user";
 import { RankBuffers } from "./ranker";
 import type { RawItem } from "./item-validation";
-import { EngineMetrics } from "./metrics";
+import { EngineMetrics, type LogStatus } from "./metrics";
 import type { OnlineModel } from "./model";
 import { statisticsChecksum } from "../bandit/statistics-checksum";
 import { LogFollower } from "./log-follower";
@@ -228,6 +228,19 @@ export class Engine {
     };
   }
 
+  /** The model's log position, the log's newest and the other writers' updates between (replica agreement). */
+  async logStatus(): Promise<LogStatus> {
+    const { events } = this.options.durable;
+    const modelPosition = this.follower.position;
+    const [newestPosition, updatesPending] = await this.guard.run(
+      "event_log",
+      "log_status",
+      () => Promise.all([events.latestSeq(), events.othersModelUpdateCount(modelPosition, events.writerId)]),
+      this.options.config.offPathStoreTimeoutMs,
+    );
+    return { modelPosition, newestPosition, updatesPending };
+  }
+
   /** DeleteUser: forgets the user everywhere, their contribution to the model included (`ForgetUserFlow`). */
   forgetUser(userId: string): Promise<ForgetUserResult> {
     return this.forgetting.forget(userId);
@@ -364,6 +377,7 @@ export class Engine {
     this.timers.onError = (err) => logger.warn({ err }, "background task failed; it will run again");
     // Read at scrape time: updates applied from other replicas count as soon as they are applied.
     this.metrics.modelUpdateCount = () => this.model.updateCount;
+    this.metrics.logStatus = () => this.logStatus();
   }
 
   /** Catches the model up to the log and returns the position it then holds (see `saveSnapshot`). */

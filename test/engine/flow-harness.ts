@@ -147,6 +147,10 @@ export class MemoryEventLog implements EventLog {
     return { updates: [], scanned: 0, lastSeq: null };
   }
 
+  async othersModelUpdateCount(): Promise<number> {
+    return 0;
+  }
+
   async latestSeq(): Promise<string> {
     return String(this.feedback.length);
   }

@@ -294,6 +294,15 @@ export class PostgresEventLog implements EventLog {
     return out;
   }
 
+  async othersModelUpdateCount(afterSeq: string, writer: string): Promise<number> {
+    const { rows } = await this.sql.query<{ n: string }>(
+      "SELECT count(*) AS n FROM events WHERE update_shared IS NOT NULL AND seq > $1::bigint " +
+        "AND writer IS DISTINCT FROM $2",
+      [checkedSeq(afterSeq, "afterSeq"), writer],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
   async latestSeq(): Promise<string> {
     const { rows } = await this.sql.query<{ seq: string }>("SELECT coalesce(max(seq), 0) AS seq FROM events");
     return bigintText(rows[0]?.seq ?? "0");

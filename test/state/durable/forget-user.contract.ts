@@ -8,7 +8,7 @@ export function describeForgetUserContract(harness: DurableHarness): void {
   describe(`EventLog.forgetUser on ${harness.engine}`, () => {
     afterEach(() => harness.closeAll());
 
-    it("counts every writer's positive feedback for a starting replica, this handle's alone for a recount", async () => {
+    it("counts every writer's positive feedback for a starting replica, its own alone for a recount", async () => {
       const { stores, sql } = await openMigrated(harness);
       const other = durableStoresOn(sql, { embeddingDim: TEST_DIM, logger: silentLogger });
       await stores.events.appendFeedback([
@@ -43,6 +43,20 @@ export function describeForgetUserContract(harness: DurableHarness): void {
         { reward: 2, organic: true },
         { reward: 1, organic: true },
       ]);
+    });
+
+    it("counts the model updates other writers logged after a position", async () => {
+      const { stores, sql } = await openMigrated(harness);
+      const other = durableStoresOn(sql, { embeddingDim: TEST_DIM, logger: silentLogger });
+      await stores.events.appendDefaultRewards([defaultReward("r1", "a")]);
+      await other.events.appendDefaultRewards([defaultReward("r1", "b"), defaultReward("r1", "c")]);
+      await stores.events.appendImpressions([impression("r2", ["a"])]);
+      const [mine, first, second] = await stores.events.modelUpdatesSince("0", 10);
+      expect(await stores.events.othersModelUpdateCount("0", stores.events.writerId)).toBe(2);
+      expect(await stores.events.othersModelUpdateCount(first!.seq, stores.events.writerId)).toBe(1);
+      expect(await stores.events.othersModelUpdateCount(second!.seq, stores.events.writerId)).toBe(0);
+      expect(await other.events.othersModelUpdateCount("0", other.events.writerId)).toBe(1);
+      expect(await other.events.othersModelUpdateCount(mine!.seq, other.events.writerId)).toBe(0);
     });
 
     it("deletes the user's rows and profile, leaves tombstones and removals, then is a no-op", async () => {
