@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { modelPrior, type Config } from "../config";
 import { examinedUpdate } from "../engine/examination";
+import { InvalidArgument } from "../errors";
 import { LogFollower } from "../engine/log-follower";
 import type { OnlineModel } from "../engine/model";
 import { restoreModel, saveSnapshot } from "../engine/model-persistence";
@@ -70,11 +71,8 @@ export async function warmStart(
   const { durable, config, logger } = deps;
   const items = await catalogFromStore(durable);
   if (items.length === 0)
-    throw new LogFormatError(
-      path,
-      0,
-      null,
-      "cannot be trained on: the catalog is empty; load it first (recs load-catalog)",
+    throw new InvalidArgument(
+      "the catalog is empty: load it first (recs load-catalog FILE); the log's rows are scored against its items",
     );
   const catalog = new EvalCatalog(items);
   const rows = await checkRows(path, catalog, onProgress);
@@ -158,7 +156,7 @@ async function checkRows(
       onProgress({ phase: "check", rows: report.rowsRead, bytesRead: report.bytesRead });
   }
   onProgress({ phase: "check", rows: report.rowsRead, bytesRead: report.bytesRead });
-  if (report.rowsRead === 0) throw new LogFormatError(path, 0, null, "holds no rows: nothing to train on");
+  if (report.rowsRead === 0) throw new InvalidArgument(`${path} holds no rows: nothing to train on`);
   return report.rowsRead;
 }
 

@@ -8,6 +8,7 @@ import { statisticsChecksum } from "../../src/bandit/statistics-checksum";
 import { loadConfig, type Config } from "../../src/config";
 import { examinedUpdate } from "../../src/engine/examination";
 import { OnlineModel } from "../../src/engine/model";
+import { ModelLogReader } from "../../src/engine/model-log-reader";
 import { CandidateScorer } from "../../src/engine/ranker";
 import { CandidateResolver, Decision, EvalCatalog } from "../../src/eval/decision";
 import { evaluate } from "../../src/eval/evaluate";
@@ -190,6 +191,17 @@ describe.each(kinds)("recs warm-start (%s stores)", (kind) => {
     } finally {
       await again.close();
     }
+
+    // DeleteUser takes a user's warm-start updates back, as it does their feedback's.
+    const u0 = rows.filter((row) => row.userId === "u0").length;
+    const after = await startTestService(storage!, { embeddingDim: DIM });
+    try {
+      expect((await after.client.deleteUser("u0")).modelUpdated).toBe(true);
+      expect(after.service.engine.model.updateCount).toBe(300 - u0);
+    } finally {
+      after.client.close();
+      await after.service.stop();
+    }
   });
 
   it("scales each row's update by its slot's examination weight, as the feedback path does", async ({ skip }) => {
@@ -209,7 +221,8 @@ describe.each(kinds)("recs warm-start (%s stores)", (kind) => {
       // The expected model: every update logged before these rows, then each row's φ scaled by 1/(1+2).
       const logged = await durable.events.modelUpdatesSince("0", 10_000);
       const expected = OnlineModel.create({ dim: DIM, alpha: config.alpha });
-      for (const update of logged.slice(0, -rows.length)) expected.apply(update);
+      // Through the reader every replica follows the log with: a DeleteUser's tombstones and removals included.
+      new ModelLogReader(expected).apply(logged.slice(0, -rows.length));
       const catalog = new EvalCatalog(CATALOG);
       const resolver = new CandidateResolver(catalog);
       const state = new LoggedState(catalog.mirror);
