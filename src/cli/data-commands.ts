@@ -8,7 +8,7 @@ import { durableStoreName } from "../state/open-stores";
 import { openPostgresStores } from "../state/postgres/open-postgres-stores";
 
 /** Opens only the durable stores the configuration names (for commands that need no server). */
-async function openDurable() {
+export async function openDurable() {
   const config = loadConfig();
   const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
   const durable = await openPostgresStores(

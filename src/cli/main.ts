@@ -6,9 +6,11 @@ import { registerBenchCommand } from "./bench";
 import { registerDemoCommand } from "./demo";
 import { registerEvaluateCommand } from "./evaluate-command";
 import { registerForgetUserCommand } from "./forget-user-command";
+import { registerImportCommand } from "./import-command";
 import { registerModelCommand } from "./model-command";
 import { registerSurfaceCommands } from "./surface-commands";
 import { runServe } from "./serve";
+import { registerWarmStartCommand } from "./warm-start-command";
 import { registerWorldCommands } from "./world-commands";
 
 /** The `recs` command. Exit codes: 0 done, 1 failed, 2 bad configuration or usage. */
@@ -54,6 +56,8 @@ export async function main(argv: string[]): Promise<void> {
   registerModelCommand(program);
   registerForgetUserCommand(program);
   registerSurfaceCommands(program);
+  registerWarmStartCommand(program);
+  registerImportCommand(program);
 
   try {
     await program.parseAsync(argv);

@@ -14,13 +14,14 @@ import { FeedbackFlow } from "./feedback";
 import { ForgetUserFlow, type ForgetUserResult } from "./forget-user";
 import { RankBuffers } from "./ranker";
 import type { RawItem } from "./item-validation";
-import { EngineMetrics } from "./metrics";
+import { EngineMetrics, type LogStatus } from "./metrics";
 import type { OnlineModel } from "./model";
 import { statisticsChecksum } from "../bandit/statistics-checksum";
 import { LogFollower } from "./log-follower";
 import { restoreSurfaces, saveSnapshot } from "./model-persistence";
 import { SettingsFollower } from "./surface-settings";
 import { DEFAULT_SURFACE, type SurfaceModels } from "./surfaces";
+import { countLoggedPopularity, POPULARITY_COUNT_LIMIT } from "./logged-popularity";
 import { recommend, type RecommendDeps } from "./recommend";
 import { StoreGuard } from "./store-guard";
 import type {
@@ -107,6 +108,7 @@ export class Engine {
     });
     const catalog = new CatalogMirror(config.embeddingDim);
     await catalog.pull(durable.items);
+    const popular = await countLoggedPopularity(catalog, durable.events);
     metrics.watchCatalog(() => catalog.size);
     const restored = await restoreSurfaces(
       durable.snapshots,
@@ -125,6 +127,7 @@ export class Engine {
     logger.info(
       {
         items: catalog.size,
+        popular,
         surfaces: surfaces.all().map((s) => s.model.version),
         replayed: restored.replayed,
       },
@@ -268,6 +271,19 @@ export class Engine {
     };
   }
 
+  /** The model's log position, the log's newest and the other writers' updates between (replica agreement). */
+  async logStatus(): Promise<LogStatus> {
+    const { events } = this.options.durable;
+    const modelPosition = this.follower.position;
+    const [newestPosition, updatesPending] = await this.guard.run(
+      "event_log",
+      "log_status",
+      () => Promise.all([events.latestSeq(), events.othersModelUpdateCount(modelPosition, events.writerId)]),
+      this.options.config.offPathStoreTimeoutMs,
+    );
+    return { modelPosition, newestPosition, updatesPending };
+  }
+
   /** DeleteUser: forgets the user everywhere, their contribution to the model included (`ForgetUserFlow`). */
   forgetUser(userId: string): Promise<ForgetUserResult> {
     return this.forgetting.forget(userId);
@@ -408,6 +424,7 @@ export class Engine {
     this.timers.onError = (err) => logger.warn({ err }, "background task failed; it will run again");
     // Read at scrape time: updates applied from other replicas count as soon as they are applied.
     this.metrics.modelUpdateCount = () => this.surfaces.updateCount;
+    this.metrics.logStatus = () => this.logStatus();
   }
 
   /** Catches the model up to the log and returns the position it then holds (see `saveSnapshot`). */
@@ -426,7 +443,7 @@ export class Engine {
 }
 
 /** Positive feedback of an item beyond its last this many adds under 1e-17 to its popularity (0.999^n). */
-const POPULARITY_RECOUNT_LIMIT = 40_000;
+const POPULARITY_RECOUNT_LIMIT = POPULARITY_COUNT_LIMIT;
 
 /** Recounts items' popularity from this process's own logged positive feedback, as `FeedbackFlow` counted it. */
 function recountPopularity(catalog: CatalogMirror, events: EventLog): (itemIds: string[]) => Promise<void> {

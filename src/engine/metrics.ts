@@ -4,6 +4,19 @@ import type { FeedbackKind } from "../state/ports";
 /** Slots counted one by one in `recs_clicks_by_position_total`; later ones share the last label. */
 const COUNTED_POSITIONS = 10;
 
+/** Where the served model stands in the event log (`Engine.logStatus`): replica agreement, where known. */
+export interface LogStatus {
+  /** Every update up to this log position is in the model (`recs model status`'s log position). */
+  modelPosition: string;
+  /** The position of the newest logged entry. */
+  newestPosition: string;
+  /** Model updates other writers logged after `modelPosition`: not applied here yet. */
+  updatesPending: number;
+}
+
+/** One read of the log status serves every gauge of a scrape that starts within this long. */
+const LOG_STATUS_REUSE_MS = 250;
+
 /** The engine's and the stores' metrics (issue list of DESIGN ops): one registry shared with the server. */
 export class EngineMetrics {
   readonly storeDuration: Histogram<"store" | "operation">;
@@ -22,6 +35,12 @@ export class EngineMetrics {
   /** The served model's update count, read when metrics are collected (set by the engine that owns the model). */
   modelUpdateCount: (() => number) | null = null;
   readonly snapshotAge: Gauge;
+  readonly modelLogPosition: Gauge;
+  readonly logNewestPosition: Gauge;
+  readonly modelUpdatesPending: Gauge;
+  /** Reads the model's place in the log when metrics are collected (set by the engine that owns the model). */
+  logStatus: (() => Promise<LogStatus>) | null = null;
+  private logStatusRead: { atMs: number; status: Promise<LogStatus | null> } | null = null;
   readonly eventBatchSize: Histogram<"log">;
   readonly eventFlushSeconds: Histogram<"log">;
   readonly recommendedItems: Counter<"explored">;
@@ -127,6 +146,37 @@ export class EngineMetrics {
         this.set(self.lastSnapshotMs === 0 ? -1 : (Date.now() - self.lastSnapshotMs) / 1000);
       },
     });
+    // A failed read leaves the last values: a scrape must not fail because the log is away.
+    const logGauge = (name: string, help: string, aggregator: "min" | "max", read: (s: LogStatus) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        aggregator,
+        async collect() {
+          const status = await self.readLogStatus();
+          if (status) this.set(read(status));
+        },
+      });
+    this.modelLogPosition = logGauge(
+      "recs_model_log_position",
+      "Event-log position up to which the model holds every update; with several workers, the lowest",
+      "min",
+      (s) => Number(s.modelPosition),
+    );
+    this.logNewestPosition = logGauge(
+      "recs_log_newest_position",
+      "Position of the newest event-log entry; with several workers, the highest",
+      "max",
+      (s) => Number(s.newestPosition),
+    );
+    this.modelUpdatesPending = logGauge(
+      "recs_model_updates_pending",
+      "Model updates other writers logged after the model's log position, not applied yet; with several workers, " +
+        "the most",
+      "max",
+      (s) => s.updatesPending,
+    );
     this.eventBatchSize = new Histogram({
       name: "recs_event_log_batch_size",
       help: "Entries per event-log write",
@@ -213,6 +263,15 @@ export class EngineMetrics {
   /** Where `recs_catalog_items` reads the catalog size from. */
   watchCatalog(size: () => number): void {
     this.catalogSize = size;
+  }
+
+  private readLogStatus(): Promise<LogStatus | null> {
+    const read = this.logStatus;
+    if (read === null) return Promise.resolve(null);
+    const now = Date.now();
+    if (this.logStatusRead === null || now - this.logStatusRead.atMs > LOG_STATUS_REUSE_MS)
+      this.logStatusRead = { atMs: now, status: read().catch(() => null) };
+    return this.logStatusRead.status;
   }
 
   snapshotSaved(atMs: number): void {

@@ -46,6 +46,9 @@ export const LIVE_PAGE_HTML =
   <span class="kv">model version <b data-figure="model-version">–</b></span>
   <span class="kv">catalog <b data-figure="catalog-items">–</b> items</span>
   <span class="kv">snapshot age <b data-figure="snapshot-age">–</b></span>
+  <span class="kv" title="replica agreement: the model holds every update up to its log position">log position ` +
+  `<b data-figure="log-position">–</b> of <b data-figure="log-newest">–</b> · ` +
+  `<b data-figure="updates-pending">–</b> updates pending</span>
   <span id="status">waiting for the first poll…</span>
 </header>
 <main>
@@ -215,6 +218,10 @@ function render(cur) {
   setFigure("catalog-items", cur.catalog.items, String(cur.catalog.items));
   const age = cur.model.snapshotAgeSeconds;
   setFigure("snapshot-age", age, age < 0 ? "none yet" : age.toFixed(0) + " s");
+  const known = (v) => (v === null ? "–" : String(v));
+  setFigure("log-position", cur.model.logPosition, known(cur.model.logPosition));
+  setFigure("log-newest", cur.model.logNewestPosition, known(cur.model.logNewestPosition));
+  setFigure("updates-pending", cur.model.updatesPending, known(cur.model.updatesPending));
   $("rpc-rows").innerHTML = cur.rpc.map((r) => {
     const w = win && win.rpc[r.method];
     return '<tr data-method="' + r.method + '"><td>' + r.method + '</td><td>' + (w ? w.rps.toFixed(1) : "–") ` +

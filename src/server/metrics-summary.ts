@@ -54,7 +54,18 @@ export interface MetricsSummary {
     /** Feedback naming a recommendation whose context was gone or unreadable. */
     misses: number;
   };
-  model: { version: number; updates: Record<string, number>; snapshotAgeSeconds: number };
+  model: {
+    version: number;
+    updates: Record<string, number>;
+    snapshotAgeSeconds: number;
+    /**
+     * Replica agreement, where known (null before the first read of the log): the log position the model
+     * holds every update up to, the log's newest position, and other writers' updates not applied yet.
+     */
+    logPosition: number | null;
+    logNewestPosition: number | null;
+    updatesPending: number | null;
+  };
   catalog: { items: number };
 }
 
@@ -102,6 +113,7 @@ export function summarize(text: string, atMs = Date.now()): MetricsSummary {
         out[s.labels[label]!] = (out[s.labels[label]!] ?? 0) + s.value;
     return out;
   };
+  const known = (name: string) => (samples.some((s) => s.name === name) ? sum(name) : null);
   const untrained = byLabel("recs_feedback_untrained_total", "reason");
   return {
     atMs,
@@ -128,6 +140,9 @@ export function summarize(text: string, atMs = Date.now()): MetricsSummary {
       version: sum("recs_model_updates"),
       updates: byLabel("recs_bandit_updates_total", "source"),
       snapshotAgeSeconds: sum("recs_model_snapshot_age_seconds"),
+      logPosition: known("recs_model_log_position"),
+      logNewestPosition: known("recs_log_newest_position"),
+      updatesPending: known("recs_model_updates_pending"),
     },
     catalog: { items: sum("recs_catalog_items") },
   };

@@ -236,6 +236,17 @@ export interface EventLog {
    * each: what this process's popularity counts were made of, to recount them after a DeleteUser.
    */
   ownPositiveFeedback(itemIds: readonly string[], limit: number): Promise<Map<string, PositiveFeedback[]>>;
+  /**
+   * Per item, the positive feedback (reward > 0) every writer logged, in log order, the last `limit` of
+   * each: what a starting replica counts popularity from (imported history and other replicas' feedback
+   * included), so the counts outlive a restart.
+   */
+  loggedPositiveFeedback(itemIds: readonly string[], limit: number): Promise<Map<string, PositiveFeedback[]>>;
+  /**
+   * How many model-update rows after `afterSeq` others than `writer` logged: what a replica whose model
+   * holds the log up to `afterSeq` has yet to apply (`othersModelUpdatesSince` would return them).
+   */
+  othersModelUpdateCount(afterSeq: string, writer: string): Promise<number>;
   /** The position of the newest logged entry ("0" when empty). */
   latestSeq(): Promise<string>;
   /** Drops what is older than the retention window, by whole days; returns the rows removed. */

@@ -10,8 +10,9 @@ import { createTestStorage, testCatalog, type TestStorage } from "../helpers/ser
 /** The summed value of a metric's samples whose labels contain `labels`, from Prometheus text. */
 function metric(text: string, name: string, labels = ""): number {
   let sum = 0;
+  // The whole name: recs_model_updates is a prefix of recs_model_updates_pending.
   for (const line of text.split("\n"))
-    if (line.startsWith(name) && line.includes(labels)) sum += Number(line.split(" ").pop());
+    if (/^[^ {]+/.exec(line)?.[0] === name && line.includes(labels)) sum += Number(line.split(" ").pop());
   return sum;
 }
 
@@ -127,6 +128,16 @@ describe("recs serve with RECS_WORKERS=2", { timeout: 120_000 }, () => {
         expect(metric(text, "recs_rpc_duration_seconds_count", 'method="Recommend"')).toBe(6);
         // Each worker's model holds every update; the gauge combines by max, not by sum.
         expect(metric(text, "recs_model_updates")).toBe(events);
+        // Replica agreement on /metrics: once drained, no worker has another's updates pending, and the
+        // laggiest worker's log position is at most the log's newest (impressions come after the updates).
+        await eventually(async () => {
+          const now = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+          expect(metric(now, "recs_model_updates_pending")).toBe(0);
+          expect(metric(now, "recs_model_log_position")).toBeGreaterThan(0);
+          expect(metric(now, "recs_log_newest_position")).toBeGreaterThanOrEqual(
+            metric(now, "recs_model_log_position"),
+          );
+        }, 5_000);
 
         // A worker that dies is replaced, and the port keeps serving.
         const workers = () =>

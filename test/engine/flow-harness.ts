@@ -153,6 +153,10 @@ export class MemoryEventLog implements EventLog {
     return { updates: [], scanned: 0, lastSeq: null };
   }
 
+  async othersModelUpdateCount(): Promise<number> {
+    return 0;
+  }
+
   async latestSeq(): Promise<string> {
     return String(this.feedback.length);
   }
@@ -169,6 +173,10 @@ export class MemoryEventLog implements EventLog {
   }
 
   async ownPositiveFeedback(): Promise<Map<string, PositiveFeedback[]>> {
+    return new Map();
+  }
+
+  async loggedPositiveFeedback(): Promise<Map<string, PositiveFeedback[]>> {
     return new Map();
   }
 

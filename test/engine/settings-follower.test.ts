@@ -7,7 +7,7 @@ import { openPostgresStores } from "../../src/state/postgres/open-postgres-store
 const note = { reason: "test", author: "t", forced: false };
 
 describe("SettingsFollower", () => {
-  it("applies each record once, in order, to its surface (now or when created), skipping one that does not parse", async () => {
+  it("applies each record once, in order, to its surface (now or when created), skipping a bad one", async () => {
     const durable = await openPostgresStores({ memory: true, embeddingDim: 4 });
     try {
       await durable.migrate();

@@ -138,6 +138,14 @@ describe("the live page on the metrics port, in a real browser", () => {
     expect(figure("items-served")).toBe(itemsServed);
     expect(figure("model-version")).toBe(value("recs_model_updates"));
     expect(figure("model-version")).toBeGreaterThan(0);
+    // Replica agreement, from the source `recs model status` reads: in step with the log, nothing pending.
+    expect(figure("log-position")).toBe(value("recs_model_log_position"));
+    expect(figure("log-position")).toBe(Number(t.service.engine.modelStatus().logPosition));
+    expect(figure("log-position")).toBeGreaterThan(0);
+    expect(figure("log-newest")).toBe(value("recs_log_newest_position"));
+    expect(figure("log-newest")).toBeGreaterThanOrEqual(figure("log-position"));
+    expect(figure("updates-pending")).toBe(value("recs_model_updates_pending"));
+    expect(figure("updates-pending")).toBe(0);
     expect(figure("catalog-items")).toBe(30);
     expect(figure("catalog-items")).toBe(value("recs_catalog_items"));
     expect(figure("calls-Recommend")).toBe(value("recs_rpc_total", { method: "Recommend" }));

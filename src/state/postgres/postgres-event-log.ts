@@ -284,20 +284,46 @@ export class PostgresEventLog implements EventLog {
     );
   }
 
-  async ownPositiveFeedback(itemIds: readonly string[], limit: number): Promise<Map<string, PositiveFeedback[]>> {
+  ownPositiveFeedback(itemIds: readonly string[], limit: number): Promise<Map<string, PositiveFeedback[]>> {
+    return this.positiveFeedback(itemIds, limit, this.writerId);
+  }
+
+  loggedPositiveFeedback(itemIds: readonly string[], limit: number): Promise<Map<string, PositiveFeedback[]>> {
+    return this.positiveFeedback(itemIds, limit, null);
+  }
+
+  /** Per item, the last `limit` positive feedback events in log order: of one writer, or (null) of all. */
+  private async positiveFeedback(
+    itemIds: readonly string[],
+    limit: number,
+    writer: string | null,
+  ): Promise<Map<string, PositiveFeedback[]>> {
     const out = new Map<string, PositiveFeedback[]>(itemIds.map((id) => [id, []]));
     if (itemIds.length === 0) return out;
+    // Two statements rather than "writer = $2 OR $2 IS NULL", so each gets the plan for its own filter.
+    const byWriter = writer === null ? "" : "AND e.writer = $3";
     const { rows } = await this.sql.query<{ item_id: string; reward: number; organic: boolean }>(
       `SELECT p.item_id, p.reward, p.organic FROM unnest($1::text[]) AS i(item_id)
        CROSS JOIN LATERAL (
          SELECT e.item_id, e.seq, e.reward, e.recommendation_id IS NULL AS organic FROM events e
-         WHERE e.item_id = i.item_id AND e.kind = 'feedback' AND e.reward > 0 AND e.writer = $2
-         ORDER BY e.seq DESC LIMIT $3) p
+         WHERE e.item_id = i.item_id AND e.kind = 'feedback' AND e.reward > 0 ${byWriter}
+         ORDER BY e.seq DESC LIMIT $2) p
        ORDER BY p.item_id, p.seq`,
-      [[...itemIds], this.writerId, Math.max(0, Math.floor(limit))],
+      writer === null
+        ? [[...itemIds], Math.max(0, Math.floor(limit))]
+        : [[...itemIds], Math.max(0, Math.floor(limit)), writer],
     );
     for (const row of rows) out.get(row.item_id)?.push({ reward: Number(row.reward), organic: row.organic });
     return out;
+  }
+
+  async othersModelUpdateCount(afterSeq: string, writer: string): Promise<number> {
+    const { rows } = await this.sql.query<{ n: string }>(
+      "SELECT count(*) AS n FROM events WHERE update_shared IS NOT NULL AND seq > $1::bigint " +
+        "AND writer IS DISTINCT FROM $2",
+      [checkedSeq(afterSeq, "afterSeq"), writer],
+    );
+    return Number(rows[0]?.n ?? 0);
   }
 
   async latestSeq(): Promise<string> {

@@ -1,10 +1,63 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { silentLogger } from "../../../src/log";
+import { durableStoresOn } from "../../../src/state/postgres/open-postgres-stores";
 import { defaultReward, feedback, impression, modelUpdate, unitVector } from "./fixtures";
 import { openMigrated, TEST_DIM, type DurableHarness } from "./harness";
 
 export function describeForgetUserContract(harness: DurableHarness): void {
   describe(`EventLog.forgetUser on ${harness.engine}`, () => {
     afterEach(() => harness.closeAll());
+
+    it("counts every writer's positive feedback for a starting replica, its own alone for a recount", async () => {
+      const { stores, sql } = await openMigrated(harness);
+      const other = durableStoresOn(sql, { embeddingDim: TEST_DIM, logger: silentLogger });
+      await stores.events.appendFeedback([
+        feedback("p1", { itemId: "i1", reward: 2 }),
+        feedback("p2", { itemId: "i1", reward: -1, type: "dismiss" }),
+      ]);
+      await other.events.appendFeedback([
+        feedback("p3", { itemId: "i1", reward: 5, type: "purchase", recommendationId: "r1" }),
+        feedback("p4", { itemId: "i2", reward: 1 }),
+      ]);
+      await stores.events.appendFeedback([feedback("p5", { itemId: "i1", reward: 1 })]);
+      expect(await stores.events.loggedPositiveFeedback(["i1", "i2", "i9"], 10)).toEqual(
+        new Map([
+          [
+            "i1",
+            [
+              { reward: 2, organic: true },
+              { reward: 5, organic: false },
+              { reward: 1, organic: true },
+            ],
+          ],
+          ["i2", [{ reward: 1, organic: true }]],
+          ["i9", []],
+        ]),
+      );
+      // The last `limit` of each item, still in log order.
+      expect((await stores.events.loggedPositiveFeedback(["i1"], 2)).get("i1")).toEqual([
+        { reward: 5, organic: false },
+        { reward: 1, organic: true },
+      ]);
+      expect((await stores.events.ownPositiveFeedback(["i1"], 10)).get("i1")).toEqual([
+        { reward: 2, organic: true },
+        { reward: 1, organic: true },
+      ]);
+    });
+
+    it("counts the model updates other writers logged after a position", async () => {
+      const { stores, sql } = await openMigrated(harness);
+      const other = durableStoresOn(sql, { embeddingDim: TEST_DIM, logger: silentLogger });
+      await stores.events.appendDefaultRewards([defaultReward("r1", "a")]);
+      await other.events.appendDefaultRewards([defaultReward("r1", "b"), defaultReward("r1", "c")]);
+      await stores.events.appendImpressions([impression("r2", ["a"])]);
+      const [mine, first, second] = await stores.events.modelUpdatesSince("0", 10);
+      expect(await stores.events.othersModelUpdateCount("0", stores.events.writerId)).toBe(2);
+      expect(await stores.events.othersModelUpdateCount(first!.seq, stores.events.writerId)).toBe(1);
+      expect(await stores.events.othersModelUpdateCount(second!.seq, stores.events.writerId)).toBe(0);
+      expect(await other.events.othersModelUpdateCount("0", other.events.writerId)).toBe(1);
+      expect(await other.events.othersModelUpdateCount(mine!.seq, other.events.writerId)).toBe(0);
+    });
 
     it("deletes the user's rows and profile, leaves tombstones and removals, then is a no-op", async () => {
       const { stores, sql } = await openMigrated(harness);
