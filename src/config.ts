@@ -168,7 +168,7 @@ const keys = {
   },
   epsilon: {
     env: "RECS_EPSILON",
-    default: "0.03",
+    default: "0.025",
     description: "Probability that a slot is filled uniformly at random.",
     schema: num(0, 1),
   },

@@ -114,7 +114,7 @@ describe.each(kinds)("own-log evaluation of the live policy (%s stores)", (kind)
       expect(result.live).toMatchObject({ rows: DECISIONS, exactRows: DECISIONS, reproduced: DECISIONS });
       expect(result.live!.maxDifference).toBeLessThanOrEqual(1e-9);
       const live = result.policies[0]!;
-      expect(live.name).toMatch(/^live \(alpha=0\.25,epsilon=0\.03/);
+      expect(live.name).toMatch(/^live \(alpha=0\.25,epsilon=0\.025/);
       expect(live.estimates.ips!.maxWeight).toBeLessThanOrEqual(1 + 1e-9);
       expect(live.estimates.snips!.weightSum).toBeCloseTo(DECISIONS, 6);
       expect(live.estimates.ips!.value).toBeCloseTo(earned, 9);
