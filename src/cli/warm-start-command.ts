@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { statSync } from "node:fs";
 import { createLogger } from "../log";
 import { durableStoreName } from "../state/open-stores";
+import { checkSurface } from "../engine/surfaces";
 import { warmStart } from "../eval/warm-start";
 import { openDurable } from "./data-commands";
 
@@ -15,7 +16,9 @@ export function registerWarmStartCommand(program: Command): void {
         "and save the snapshot the next `recs serve` starts from",
     )
     .requiredOption("--log <file>", "logged decisions, JSON Lines (.gz read gzipped)")
-    .action(async (opts: { log: string }) => {
+    .option("--surface <name>", "the surface whose model the log trains (1..64 of a-z, 0-9, _ and -)", "default")
+    .action(async (opts: { log: string; surface: string }) => {
+      const surface = checkSurface("--surface", opts.surface);
       const size = fileSize(opts.log);
       const { config, durable } = await openDurable();
       const bar = new SingleBar(
@@ -28,7 +31,7 @@ export function registerWarmStartCommand(program: Command): void {
         await durable.migrate();
         const summary = await warmStart(
           opts.log,
-          { durable, config, logger: createLogger(config.logLevel === "info" ? "warn" : config.logLevel) },
+          { durable, config, surface, logger: createLogger(config.logLevel === "info" ? "warn" : config.logLevel) },
           ({ phase, rows, bytesRead }) =>
             bar.update(Math.min(bytesRead, size) + (phase === "train" ? size : 0), {
               phase: phase === "check" ? "checking" : "training",

@@ -3,7 +3,7 @@ import { modelPrior, type Config } from "../config";
 import { examinedUpdate } from "../engine/examination";
 import { InvalidArgument } from "../errors";
 import { LogFollower } from "../engine/log-follower";
-import type { OnlineModel } from "../engine/model";
+import { DEFAULT_SURFACE, type OnlineModel } from "../engine/model";
 import { restoreSurfaces, saveSnapshot } from "../engine/model-persistence";
 import { CandidateScorer } from "../engine/ranker";
 import type { Logger } from "../log";
@@ -65,7 +65,7 @@ export const WARM_START_PREFIX = "warm-start:";
  */
 export async function warmStart(
   path: string,
-  deps: { durable: DurableStores; config: WarmStartConfig; logger: Logger },
+  deps: { durable: DurableStores; config: WarmStartConfig; logger: Logger; surface?: string },
   onProgress: (progress: WarmStartProgress) => void = () => undefined,
 ): Promise<WarmStartSummary> {
   const { durable, config, logger } = deps;
@@ -77,7 +77,7 @@ export async function warmStart(
   const catalog = new EvalCatalog(items);
   const rows = await checkRows(path, catalog, onProgress);
 
-  // A warm start trains the default surface; the others are restored so the snapshot keeps them.
+  // A warm start trains one surface (default unless named); the others are restored so the snapshot keeps them.
   const restored = await restoreSurfaces(
     durable.snapshots,
     durable.events,
@@ -89,10 +89,11 @@ export async function warmStart(
     logger,
   );
   const surfaces = restored.surfaces;
-  const model = surfaces.defaultSurface.model;
+  const surface = deps.surface ?? DEFAULT_SURFACE;
+  const model = surfaces.forRequest(surface).model;
   const updatesBefore = model.updateCount;
-  const training = new RowTrainer(catalog, model, config);
-  const ids = new RowIds();
+  const training = new RowTrainer(catalog, model, config, surface);
+  const ids = new RowIds(surface);
   const report = createReadReport();
   let batch: DefaultRewardRecord[] = [];
   let updates = 0;
@@ -179,6 +180,7 @@ class RowTrainer {
     private readonly catalog: EvalCatalog,
     model: OnlineModel,
     private readonly config: WarmStartConfig,
+    private readonly surface: string,
   ) {
     this.resolver = new CandidateResolver(catalog);
     this.state = new LoggedState(catalog.mirror, {
@@ -204,7 +206,7 @@ class RowTrainer {
     const reward = row.reward === 0 ? this.config.defaultReward : row.reward;
     // examinedUpdate keeps the vectors it is given when the weight is 1: they must be copies.
     const served = { itemId: row.itemId, position: row.position, shared: this.shared.slice(), arm: this.arm.slice() };
-    const update = examinedUpdate(served, reward, this.config.positionDiscount);
+    const update = examinedUpdate(served, reward, this.config.positionDiscount, this.surface);
     this.state.observe(row);
     return update;
   }
@@ -216,6 +218,12 @@ class RowTrainer {
  */
 class RowIds {
   private readonly seen = new Map<string, number>();
+  /** The id prefix: the same rows warm-start each surface once. */
+  private readonly prefix: string;
+
+  constructor(surface: string) {
+    this.prefix = surface === DEFAULT_SURFACE ? WARM_START_PREFIX : `${WARM_START_PREFIX}${surface}:`;
+  }
 
   next(row: LoggedDecision): string {
     const digest = createHash("sha256")
@@ -227,6 +235,6 @@ class RowIds {
       .slice(0, 32);
     const repeat = this.seen.get(digest) ?? 0;
     this.seen.set(digest, repeat + 1);
-    return `${WARM_START_PREFIX}${digest}${repeat === 0 ? "" : `:${repeat}`}`;
+    return `${this.prefix}${digest}${repeat === 0 ? "" : `:${repeat}`}`;
   }
 }

@@ -318,4 +318,40 @@ describe.each(kinds)("recs warm-start (%s stores)", (kind) => {
       await durable.close();
     }
   });
+
+  it("trains the surface it names, and leaves the others as they were", { timeout: 60_000 }, async ({ skip }) => {
+    if (!enabled) skip();
+    const file = join(dir, "home.jsonl");
+    await writeFile(file, `${logRows(80, 9).map(formatLogRow).join("\n")}\n`);
+    const config = configFor(storage!);
+    const before = await startTestService(storage!, { embeddingDim: DIM });
+    let defaultVersion: string;
+    try {
+      defaultVersion = (await before.client.recommend({ userId: "x", k: 3 })).modelVersion;
+    } finally {
+      before.client.close();
+      await before.service.stop();
+    }
+    const durable = await openDurable(config);
+    try {
+      const summary = await warmStart(file, { durable, config, surface: "home", logger: silentLogger });
+      expect(summary).toMatchObject({ rows: 80, updates: 80 });
+      expect(summary.modelVersion).toBe(`hlinucb-d${DIM}-u80@home`);
+      // The same rows on another surface are that surface's, not duplicates of home's.
+      const cart = await warmStart(file, { durable, config, surface: "cart", logger: silentLogger });
+      expect(cart).toMatchObject({ updates: 80, duplicates: 0, modelVersion: `hlinucb-d${DIM}-u80@cart` });
+    } finally {
+      await durable.close();
+    }
+    const t = await startTestService(storage!, { embeddingDim: DIM });
+    try {
+      expect((await t.client.recommend({ userId: "x", k: 3, surface: "home" })).modelVersion).toBe(
+        `hlinucb-d${DIM}-u80@home`,
+      );
+      expect((await t.client.recommend({ userId: "x", k: 3 })).modelVersion).toBe(defaultVersion);
+    } finally {
+      t.client.close();
+      await t.service.stop();
+    }
+  });
 });
