@@ -8,8 +8,9 @@ import { durableStoreName } from "../state/open-stores";
 import { openPostgresStores } from "../state/postgres/open-postgres-stores";
 
 /** Opens only the durable stores the configuration names (for commands that need no server). */
-export async function openDurable() {
-  const config = loadConfig();
+/** The durable stores the environment names (DATABASE_URL, else the embedded folder), not yet migrated. */
+export async function openDurable(env: NodeJS.ProcessEnv = process.env) {
+  const config = loadConfig(env);
   const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
   const durable = await openPostgresStores(
     config.databaseUrl

@@ -3,7 +3,7 @@ import { InvalidArgumentError, type Command } from "commander";
 import { statSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { loadConfig, modelPrior, type Config } from "../config";
+import { modelPrior, type Config } from "../config";
 import { ESTIMATOR_NAMES, type EstimatorName } from "../eval/bootstrap";
 import { approximateWarning, catalogFromStore, DB_SOURCE, decisionsFromStore } from "../eval/db-source";
 import { evaluate, type EvaluationResult, type PolicyDefinition } from "../eval/evaluate";
@@ -15,8 +15,7 @@ import { logSummaryText, resultChartSvg, resultJson, resultTable } from "../eval
 import { parseSurfaceSettings } from "../engine/surface-settings";
 import { checkSurface } from "../engine/surfaces";
 import type { SurfaceSettingsRecord } from "../state/ports";
-import { createLogger } from "../log";
-import { openPostgresStores } from "../state/postgres/open-postgres-stores";
+import { openDurable } from "./data-commands";
 import { reportingUsageErrors } from "./usage-errors";
 
 export interface EvaluateFlags {
@@ -172,13 +171,7 @@ export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = default
   let result: EvaluationResult;
   let source: string;
   if (flags.fromDb) {
-    const config = loadConfig(io.env);
-    const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
-    const durable = await openPostgresStores(
-      config.databaseUrl
-        ? { url: config.databaseUrl, embeddingDim: config.embeddingDim, logger }
-        : { dataDir: config.dataDir, embeddingDim: config.embeddingDim, logger },
-    );
+    const { config, durable } = await openDurable(io.env);
     try {
       await durable.migrate();
       const catalog = await catalogFromStore(durable);

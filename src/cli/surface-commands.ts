@@ -2,15 +2,14 @@ import { InvalidArgumentError, type Command } from "commander";
 import { mkdir, writeFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { dirname } from "node:path";
-import { loadConfig, type Config } from "../config";
+import type { Config } from "../config";
 import { parseSurfaceSettings } from "../engine/surface-settings";
 import { checkSurface, type SurfacePolicy } from "../engine/surfaces";
 import { ESTIMATOR_NAMES, type EstimatorName } from "../eval/bootstrap";
 import type { PolicyResult } from "../eval/evaluate";
 import { parsePolicyArg } from "../eval/policy-spec";
-import { createLogger } from "../log";
 import type { DurableStores, SurfaceSettingsRecord } from "../state/ports";
-import { openPostgresStores } from "../state/postgres/open-postgres-stores";
+import { openDurable } from "./data-commands";
 import { runEvaluate, type EvaluateIo } from "./evaluate-command";
 import { reportingUsageErrors } from "./usage-errors";
 
@@ -114,13 +113,7 @@ export function parseDuration(text: string): number {
 }
 
 async function withStores<T>(io: EvaluateIo, fn: (durable: DurableStores, config: Config) => Promise<T>): Promise<T> {
-  const config = loadConfig(io.env);
-  const logger = createLogger(config.logLevel === "info" ? "warn" : config.logLevel);
-  const durable = await openPostgresStores(
-    config.databaseUrl
-      ? { url: config.databaseUrl, embeddingDim: config.embeddingDim, logger }
-      : { dataDir: config.dataDir, embeddingDim: config.embeddingDim, logger },
-  );
+  const { config, durable } = await openDurable(io.env);
   try {
     await durable.migrate();
     return await fn(durable, config);

@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import type { Registry } from "prom-client";
 import { seededRandom } from "../bandit/rng";
-import { modelPrior, type Config } from "../config";
+import type { Config } from "../config";
 import { defaultRewardSweepMs, ENGINE_TIMINGS } from "./timings";
 import { NotFound, Unavailable } from "../errors";
 import type { Logger } from "../log";
@@ -18,7 +18,7 @@ import { EngineMetrics, type LogStatus } from "./metrics";
 import type { OnlineModel } from "./model";
 import { statisticsChecksum } from "../bandit/statistics-checksum";
 import { LogFollower } from "./log-follower";
-import { restoreSurfaces, saveSnapshot } from "./model-persistence";
+import { restoreSurfaces, saveSnapshot, surfaceOptions } from "./model-persistence";
 import { SettingsFollower } from "./surface-settings";
 import { DEFAULT_SURFACE, type SurfaceModels } from "./surfaces";
 import { countLoggedPopularity, POPULARITY_COUNT_LIMIT } from "./logged-popularity";
@@ -110,16 +110,7 @@ export class Engine {
     await catalog.pull(durable.items);
     const popular = await countLoggedPopularity(catalog, durable.events);
     metrics.watchCatalog(() => catalog.size);
-    const restored = await restoreSurfaces(
-      durable.snapshots,
-      durable.events,
-      {
-        model: { dim: config.embeddingDim, alpha: config.alpha, prior: modelPrior(config) },
-        policy: { alpha: config.alpha, epsilon: config.epsilon },
-        maxSurfaces: config.maxSurfaces,
-      },
-      logger,
-    );
+    const restored = await restoreSurfaces(durable.snapshots, durable.events, surfaceOptions(config), logger);
     const surfaces = restored.surfaces;
     // Each surface's settings from its newest record before the first answer; then followed (background).
     const settings = new SettingsFollower(durable.settings, surfaces, logger.child({ flow: "settings" }));

@@ -1,3 +1,4 @@
+import { modelPrior, type Config } from "../config";
 import type { Logger } from "../log";
 import type { EventLog, LoggedModelUpdate, SnapshotStore } from "../state/ports";
 import { DEFAULT_SURFACE, OnlineModel, type ModelOptions } from "./model";
@@ -14,6 +15,15 @@ export interface SurfaceOptions {
   model: ModelOptions;
   policy: SurfacePolicy;
   maxSurfaces: number;
+}
+
+/** The surfaces a replica (or a warm start) makes with the configuration it runs with. */
+export function surfaceOptions(config: Config): SurfaceOptions {
+  return {
+    model: { dim: config.embeddingDim, alpha: config.alpha, prior: modelPrior(config) },
+    policy: { alpha: config.alpha, epsilon: config.epsilon },
+    maxSurfaces: config.maxSurfaces,
+  };
 }
 
 /**

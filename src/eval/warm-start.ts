@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import { modelPrior, type Config } from "../config";
+import type { Config } from "../config";
 import { examinedUpdate } from "../engine/examination";
 import { InvalidArgument } from "../errors";
 import { LogFollower } from "../engine/log-follower";
 import { DEFAULT_SURFACE, type OnlineModel } from "../engine/model";
-import { restoreSurfaces, saveSnapshot } from "../engine/model-persistence";
+import { restoreSurfaces, saveSnapshot, surfaceOptions } from "../engine/model-persistence";
 import { CandidateScorer } from "../engine/ranker";
 import type { Logger } from "../log";
 import type { DefaultRewardRecord, DurableStores } from "../state/ports";
@@ -78,16 +78,7 @@ export async function warmStart(
   const rows = await checkRows(path, catalog, onProgress);
 
   // A warm start trains one surface (default unless named); the others are restored so the snapshot keeps them.
-  const restored = await restoreSurfaces(
-    durable.snapshots,
-    durable.events,
-    {
-      model: { dim: config.embeddingDim, alpha: config.alpha, prior: modelPrior(config) },
-      policy: { alpha: config.alpha, epsilon: config.epsilon },
-      maxSurfaces: config.maxSurfaces,
-    },
-    logger,
-  );
+  const restored = await restoreSurfaces(durable.snapshots, durable.events, surfaceOptions(config), logger);
   const surfaces = restored.surfaces;
   const surface = deps.surface ?? DEFAULT_SURFACE;
   const model = surfaces.forRequest(surface).model;
