@@ -161,13 +161,17 @@ function surfaceRates(prev, cur, dt) {
   return rates;
 }
 
-/** One row of the surfaces table; every cell carries its raw value (data-value) like the figures. */
+/**
+ * One row of the surfaces table; every cell carries its raw value (data-value) like the figures. Names
+ * are [a-z0-9_-] (checkSurface) but come from the log other replicas wrote: escaped all the same.
+ */
 function surfaceRow(s, rate) {
+  const name = s.surface.replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
   const cell = (figure, value, text) =>
-    '<td data-figure="surface-' + figure + "-" + s.surface + '" data-value="' + (value === null ? "" : value) ` +
+    '<td data-figure="surface-' + figure + "-" + name + '" data-value="' + (value === null ? "" : value) ` +
   `+ '">' + text + "</td>";
   const clickRate = share(s.clicks, s.itemsServed), rewardRate = share(s.rewardSum, s.itemsServed);
-  return '<tr data-surface="' + s.surface + '"><td>' + s.surface + "</td>" + cell("version", s.version, s.version)
+  return '<tr data-surface="' + name + '"><td>' + name + "</td>" + cell("version", s.version, s.version)
     + cell("update-rate", rate, rate === null ? "–" : rate.toFixed(1)) + cell("items", s.itemsServed, s.itemsServed)
     + cell("empty", s.empty, s.empty) + cell("click-rate", clickRate, pct(clickRate))
     + cell("reward-rate", rewardRate, num(rewardRate, 3)) + "</tr>";
@@ -273,7 +277,6 @@ function render(cur) {
   setFigure("context-hit-rate", hitRate, pct(hitRate));
   setFigure("untrained", total(fb.untrained), String(total(fb.untrained)));
   setFigure("update-rate", win ? win.updates : null, win ? win.updates.toFixed(1) : "–");
-  // Surfaces are named [a-z0-9_-] (checkSurface), so they go into the markup as they are.
   const several = cur.surfaces.length > 1;
   $("surfaces").hidden = !several;
   $("surface-rows").innerHTML = several ? cur.surfaces.map((s) => surfaceRow(s, win ? ` +
