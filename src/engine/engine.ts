@@ -414,7 +414,7 @@ export class Engine {
     );
     this.timers.onError = (err) => logger.warn({ err }, "background task failed; it will run again");
     // Read at scrape time: updates applied from other replicas count as soon as they are applied.
-    this.metrics.modelUpdateCount = () => this.surfaces.updateCount;
+    this.metrics.surfaceUpdateCounts = () => this.surfaces.all().map((s) => s.model);
     this.metrics.logStatus = () => this.logStatus();
   }
 

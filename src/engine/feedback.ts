@@ -20,7 +20,7 @@ import type { CatalogMirror } from "./catalog-mirror";
 import { examinedUpdate } from "./examination";
 import { CommitTimeout, refusal, reusedEventId } from "./feedback-refusals";
 import { appendIsolatingRejects, type EntryResult } from "./isolating-append";
-import type { EngineMetrics } from "./metrics";
+import { ORGANIC_SURFACE, UNKNOWN_SURFACE, type EngineMetrics } from "./metrics";
 import { OnlineModel } from "./model";
 import { rewardFor } from "./rewards";
 import { moveLongTerm } from "./session-vector";
@@ -65,6 +65,8 @@ interface Pending {
   reward: number;
   /** The slot the item was served in, when its serving context was held. */
   position: number | null;
+  /** The surface its metrics count it under: its recommendation's, or `ORGANIC_SURFACE`, `UNKNOWN_SURFACE`. */
+  surface: string;
 }
 
 /**
@@ -175,7 +177,7 @@ export class FeedbackFlow {
     });
     // Settled by commit(); this keeps an early failure from counting as unhandled meanwhile.
     outcome.catch(() => undefined);
-    return { outcome, modelUpdate, speculative, reward, position: served.position };
+    return { outcome, modelUpdate, speculative, reward, position: served.position, surface: served.surface };
   }
 
   private async commit(input: FeedbackInput, pending: Pending): Promise<FeedbackResult> {
@@ -204,7 +206,13 @@ export class FeedbackFlow {
     }
     // The caller hears back once the session holds the event, so its next Recommend sees it.
     await logged.applied;
-    metrics.feedbackAccepted(input.type, input.recommendationId !== null, pending.reward, pending.position);
+    metrics.feedbackAccepted(
+      input.type,
+      input.recommendationId !== null,
+      pending.reward,
+      pending.position,
+      pending.surface,
+    );
     return { duplicate: false, appliedToModel: pending.modelUpdate !== null };
   }
 
@@ -337,8 +345,8 @@ export class FeedbackFlow {
   private async servedUpdate(
     input: FeedbackInput,
     reward: number,
-  ): Promise<{ update: ModelUpdate | null; position: number | null }> {
-    if (input.recommendationId === null) return { update: null, position: null };
+  ): Promise<{ update: ModelUpdate | null; position: number | null; surface: string }> {
+    if (input.recommendationId === null) return { update: null, position: null, surface: ORGANIC_SURFACE };
     const recommendationId = input.recommendationId;
     const held = this.deps.servingContexts.heldItem?.(recommendationId, input.itemId);
     const { value: lookup, failed } = held
@@ -351,7 +359,7 @@ export class FeedbackFlow {
           this.deps.servingReadTimeoutMs,
         );
     if (failed) {
-      this.deps.metrics.feedbackUntrained.inc({ reason: "context_unreadable" });
+      this.deps.metrics.feedbackUntrained.inc({ reason: "context_unreadable", surface: UNKNOWN_SURFACE });
       this.deps.log.warn(
         { eventId: input.eventId, recommendationId },
         "serving context unreadable: the event is logged, but its reward will not train the model",
@@ -359,12 +367,16 @@ export class FeedbackFlow {
     }
     const served = lookup.found ? lookup.item : null;
     // The reward trains the surface its recommendation was served on: the context's model version names it.
-    const surface = lookup.found ? OnlineModel.surfaceOfVersion(lookup.modelVersion) : undefined;
+    const surface = lookup.found ? OnlineModel.surfaceOfVersion(lookup.modelVersion) : UNKNOWN_SURFACE;
     if (!failed && !served)
-      this.deps.metrics.feedbackUntrained.inc({ reason: lookup.found ? "item_not_served" : "context_gone" });
+      this.deps.metrics.feedbackUntrained.inc({ reason: lookup.found ? "item_not_served" : "context_gone", surface });
     return served
-      ? { update: examinedUpdate(served, reward, this.deps.positionDiscount, surface), position: served.position }
-      : { update: null, position: null };
+      ? {
+          update: examinedUpdate(served, reward, this.deps.positionDiscount, surface),
+          position: served.position,
+          surface,
+        }
+      : { update: null, position: null, surface };
   }
 
   /** The profile to build on: after the user's queued events if any, else committed (cached or stored). */

@@ -1,8 +1,26 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { FeedbackKind } from "../state/ports";
+import { DEFAULT_SURFACE } from "./model";
 
 /** Slots counted one by one in `recs_clicks_by_position_total`; later ones share the last label. */
 const COUNTED_POSITIONS = 10;
+
+/** `surface` of feedback that answers no recommendation (organic): it trains no surface. */
+export const ORGANIC_SURFACE = "(none)";
+/** `surface` of feedback naming a recommendation whose serving context was not held: its surface is unknown. */
+export const UNKNOWN_SURFACE = "(unknown)";
+/** What the help of every metric labelled by surface says about the label's values. */
+const SURFACE_LABEL = "; surface: the surface's name (at most RECS_MAX_SURFACES of them)";
+const FEEDBACK_SURFACES =
+  `${SURFACE_LABEL}, ${ORGANIC_SURFACE} for organic feedback, ${UNKNOWN_SURFACE} when the recommendation's ` +
+  "serving context was not held";
+
+/** One surface's counters of the Recommend path, made once per surface so a request only looks them up. */
+interface ServedCounters {
+  explored: Counter.Internal;
+  exploited: Counter.Internal;
+  empty: Counter.Internal;
+}
 
 /** Where the served model stands in the event log (`Engine.logStatus`): replica agreement, where known. */
 export interface LogStatus {
@@ -29,11 +47,11 @@ export class EngineMetrics {
   readonly usersForgotten: Counter<"outcome">;
   readonly forgotten: Counter<"what">;
   readonly sessionUpdatesSkipped: Counter;
-  readonly feedbackUntrained: Counter<"reason">;
+  readonly feedbackUntrained: Counter<"reason" | "surface">;
   readonly corruptState: Counter<"what">;
-  readonly modelUpdates: Gauge;
-  /** The served model's update count, read when metrics are collected (set by the engine that owns the model). */
-  modelUpdateCount: (() => number) | null = null;
+  readonly modelUpdates: Gauge<"surface">;
+  /** Each surface's update count, read when metrics are collected (set by the engine that owns the models). */
+  surfaceUpdateCounts: (() => Iterable<{ readonly surface: string; readonly updateCount: number }>) | null = null;
   readonly snapshotAge: Gauge;
   readonly modelLogPosition: Gauge;
   readonly logNewestPosition: Gauge;
@@ -43,12 +61,13 @@ export class EngineMetrics {
   private logStatusRead: { atMs: number; status: Promise<LogStatus | null> } | null = null;
   readonly eventBatchSize: Histogram<"log">;
   readonly eventFlushSeconds: Histogram<"log">;
-  readonly recommendedItems: Counter<"explored">;
-  readonly emptyResponses: Counter;
-  readonly feedbackByType: Counter<"type" | "answers">;
-  readonly feedbackReward: Histogram<"answers">;
-  readonly clicksByPosition: Counter<"position">;
+  readonly recommendedItems: Counter<"explored" | "surface">;
+  readonly emptyResponses: Counter<"surface">;
+  readonly feedbackByType: Counter<"type" | "answers" | "surface">;
+  readonly feedbackReward: Histogram<"answers" | "surface">;
+  readonly clicksByPosition: Counter<"position" | "surface">;
   readonly catalogItems: Gauge;
+  private readonly servedOn = new Map<string, ServedCounters>();
   private lastSnapshotMs = 0;
   private catalogSize: () => number = () => 0;
 
@@ -115,8 +134,8 @@ export class EngineMetrics {
     });
     this.feedbackUntrained = new Counter({
       name: "recs_feedback_untrained_total",
-      help: "Feedback naming a recommendation whose reward could not train the model, by reason",
-      labelNames: ["reason"],
+      help: `Feedback naming a recommendation whose reward could not train the model, by reason${FEEDBACK_SURFACES}`,
+      labelNames: ["reason", "surface"],
       registers,
     });
     this.corruptState = new Counter({
@@ -129,12 +148,14 @@ export class EngineMetrics {
     const self = this;
     this.modelUpdates = new Gauge({
       name: "recs_model_updates",
-      help: "Updates in the current model (its version); with several workers, the most any holds",
+      help:
+        `Updates in each surface's model (its version; the sum is every surface's)${SURFACE_LABEL}; ` +
+        "with several workers, the most any holds",
+      labelNames: ["surface"],
       registers,
       aggregator: "max",
       collect() {
-        const count = self.modelUpdateCount?.();
-        if (count !== undefined) this.set(count);
+        for (const model of self.surfaceUpdateCounts?.() ?? []) this.set({ surface: model.surface }, model.updateCount);
       },
     });
     this.snapshotAge = new Gauge({
@@ -194,29 +215,30 @@ export class EngineMetrics {
     // What operators alert on: what was shown, what shoppers did with it, and where in the slate.
     this.recommendedItems = new Counter({
       name: "recs_recommended_items_total",
-      help: "Items served in Recommend answers, by whether the ε branch chose them (explored)",
-      labelNames: ["explored"],
+      help: `Items served in Recommend answers, by whether the ε branch chose them (explored)${SURFACE_LABEL}`,
+      labelNames: ["explored", "surface"],
       registers,
     });
     this.emptyResponses = new Counter({
       name: "recs_empty_responses_total",
-      help: "Recommend answers with no items (empty catalog, or every candidate filtered out)",
+      help: `Recommend answers with no items (empty catalog, or every candidate filtered out)${SURFACE_LABEL}`,
+      labelNames: ["surface"],
       registers,
     });
     this.feedbackByType = new Counter({
       name: "recs_feedback_accepted_total",
       help:
         "Accepted (logged, not duplicate) feedback events by type and by whether they answer a " +
-        "recommendation (answers=recommendation) or not (organic)",
-      labelNames: ["type", "answers"],
+        `recommendation (answers=recommendation) or not (organic)${FEEDBACK_SURFACES}`,
+      labelNames: ["type", "answers", "surface"],
       registers,
     });
     this.feedbackReward = new Histogram({
       name: "recs_feedback_reward",
       help:
         "Rewards of accepted feedback events (the sum over recommended items served is the reward rate), " +
-        "by answers=recommendation|organic",
-      labelNames: ["answers"],
+        `by answers=recommendation|organic${FEEDBACK_SURFACES}`,
+      labelNames: ["answers", "surface"],
       buckets: [-1, 0, 0.5, 1, 2, 5],
       registers,
     });
@@ -224,8 +246,8 @@ export class EngineMetrics {
       name: "recs_clicks_by_position_total",
       help:
         `Accepted clicks on recommended items by 0-based slot position ` +
-        `(${COUNTED_POSITIONS - 1}+ for later slots); only clicks whose serving context was held`,
-      labelNames: ["position"],
+        `(${COUNTED_POSITIONS - 1}+ for later slots); only clicks whose serving context was held${SURFACE_LABEL}`,
+      labelNames: ["position", "surface"],
       registers,
     });
     this.catalogItems = new Gauge({
@@ -237,27 +259,55 @@ export class EngineMetrics {
         this.set(self.catalogSize());
       },
     });
+    this.servedCounters(DEFAULT_SURFACE);
   }
 
-  /** Counts one Recommend answer's items (or the empty answer). */
-  recommended(items: readonly { explored: boolean }[]): void {
+  /** Counts one Recommend answer's items (or the empty answer) on `surface`. */
+  recommended(surface: string, items: readonly { explored: boolean }[]): void {
+    const counters = this.servedCounters(surface);
     if (items.length === 0) {
-      this.emptyResponses.inc();
+      counters.empty.inc();
       return;
     }
     let explored = 0;
     for (const item of items) if (item.explored) explored++;
-    if (explored > 0) this.recommendedItems.inc({ explored: "true" }, explored);
-    if (explored < items.length) this.recommendedItems.inc({ explored: "false" }, items.length - explored);
+    if (explored > 0) counters.explored.inc(explored);
+    if (explored < items.length) counters.exploited.inc(items.length - explored);
   }
 
-  /** Counts one accepted feedback event; `position` is its slot when its serving context was held. */
-  feedbackAccepted(type: FeedbackKind, answersRecommendation: boolean, reward: number, position: number | null): void {
+  /**
+   * Counts one accepted feedback event; `position` is its slot when its serving context was held,
+   * `surface` its recommendation's (or `ORGANIC_SURFACE`, `UNKNOWN_SURFACE`).
+   */
+  feedbackAccepted(
+    type: FeedbackKind,
+    answersRecommendation: boolean,
+    reward: number,
+    position: number | null,
+    surface: string,
+  ): void {
     const answers = answersRecommendation ? "recommendation" : "organic";
-    this.feedbackByType.inc({ type, answers });
-    this.feedbackReward.observe({ answers }, reward);
+    this.feedbackByType.inc({ type, answers, surface });
+    this.feedbackReward.observe({ answers, surface }, reward);
     if (type === "click" && position !== null)
-      this.clicksByPosition.inc({ position: String(Math.min(position, COUNTED_POSITIONS - 1)) });
+      this.clicksByPosition.inc({ position: String(Math.min(position, COUNTED_POSITIONS - 1)), surface });
+  }
+
+  /**
+   * A surface's Recommend counters, made at its first answer: they start at 0 (a series from the start,
+   * so rates exist before the first empty answer), and their labels are built once.
+   */
+  private servedCounters(surface: string): ServedCounters {
+    const known = this.servedOn.get(surface);
+    if (known) return known;
+    const counters: ServedCounters = {
+      explored: this.recommendedItems.labels({ explored: "true", surface }),
+      exploited: this.recommendedItems.labels({ explored: "false", surface }),
+      empty: this.emptyResponses.labels({ surface }),
+    };
+    for (const counter of Object.values(counters)) counter.inc(0);
+    this.servedOn.set(surface, counters);
+    return counters;
   }
 
   /** Where `recs_catalog_items` reads the catalog size from. */

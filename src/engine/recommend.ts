@@ -87,7 +87,7 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
     deps.rankBuffers,
   );
 
-  deps.metrics.recommended(slots);
+  deps.metrics.recommended(surface.name, slots);
   const recommendationId = randomUUID();
   const servedAtMs = Date.now();
   const modelVersion = model.version;

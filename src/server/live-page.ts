@@ -84,6 +84,10 @@ export const LIVE_PAGE_HTML =
     <div class="legend" id="legend-model"></div><svg id="chart-model"></svg>
   </section>
   <section><h2>Clicks by slot position</h2><svg id="chart-positions"></svg></section>
+  <section class="wide" id="surfaces" hidden><h2>Surfaces</h2>
+    <table><thead><tr><th>surface</th><th>model version</th><th>updates/s</th><th>items served</th>` +
+  `<th>empty answers</th><th>click rate</th><th>reward rate</th></tr></thead><tbody id="surface-rows"></tbody></table>
+  </section>
 </main>
 <script>
 "use strict";
@@ -143,7 +147,34 @@ function windowed(prev, cur) {
     rewardRate: share(d((s) => s.feedback.rewardSum), served),
     updates: d((s) => total(s.model.updates)) / dt,
     hitRate: share(d((s) => s.servingContext.hits), lookups),
+    surfaces: surfaceRates(prev, cur, dt),
   };
+}
+
+/** Each surface's model updates per second between two polls (a surface new since the last poll held 0). */
+function surfaceRates(prev, cur, dt) {
+  const rates = {};
+  for (const s of cur.surfaces) {
+    const before = prev.surfaces.find((p) => p.surface === s.surface);
+    rates[s.surface] = (s.version - (before ? before.version : 0)) / dt;
+  }
+  return rates;
+}
+
+/**
+ * One row of the surfaces table; every cell carries its raw value (data-value) like the figures. Names
+ * are [a-z0-9_-] (checkSurface) but come from the log other replicas wrote: escaped all the same.
+ */
+function surfaceRow(s, rate) {
+  const name = s.surface.replace(/[&<>"']/g, (c) => "&#" + c.charCodeAt(0) + ";");
+  const cell = (figure, value, text) =>
+    '<td data-figure="surface-' + figure + "-" + name + '" data-value="' + (value === null ? "" : value) ` +
+  `+ '">' + text + "</td>";
+  const clickRate = share(s.clicks, s.itemsServed), rewardRate = share(s.rewardSum, s.itemsServed);
+  return '<tr data-surface="' + name + '"><td>' + name + "</td>" + cell("version", s.version, s.version)
+    + cell("update-rate", rate, rate === null ? "–" : rate.toFixed(1)) + cell("items", s.itemsServed, s.itemsServed)
+    + cell("empty", s.empty, s.empty) + cell("click-rate", clickRate, pct(clickRate))
+    + cell("reward-rate", rewardRate, num(rewardRate, 3)) + "</tr>";
 }
 
 function niceMax(v) {
@@ -246,6 +277,10 @@ function render(cur) {
   setFigure("context-hit-rate", hitRate, pct(hitRate));
   setFigure("untrained", total(fb.untrained), String(total(fb.untrained)));
   setFigure("update-rate", win ? win.updates : null, win ? win.updates.toFixed(1) : "–");
+  const several = cur.surfaces.length > 1;
+  $("surfaces").hidden = !several;
+  $("surface-rows").innerHTML = several ? cur.surfaces.map((s) => surfaceRow(s, win ? ` +
+  `(win.surfaces[s.surface] ?? null) : null)).join("") : "";
   const methods = cur.rpc.map((r) => r.method);
   const pts = (f) => history.map((h) => [h.t, f(h)]);
   lineChart("chart-rps", "legend-rps", methods.map((m) => ({ name: m, ` +

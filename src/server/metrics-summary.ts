@@ -1,3 +1,5 @@
+import { DEFAULT_SURFACE } from "../engine/model";
+
 /** One sample of the Prometheus text format. */
 export interface Sample {
   name: string;
@@ -20,6 +22,19 @@ export interface RpcSummary {
   p99Seconds: number | null;
   /** All codes together, so the page can take the p99 of the calls between two polls. */
   buckets: Buckets;
+}
+
+/** One surface's figures: cumulative since start, like the rest of the summary. */
+export interface SurfaceSummary {
+  surface: string;
+  /** Updates its model holds (its model version's count); with several workers, the most any holds. */
+  version: number;
+  itemsServed: number;
+  empty: number;
+  /** Accepted clicks answering one of its recommendations. */
+  clicks: number;
+  /** Sum of the rewards of accepted feedback answering one of its recommendations. */
+  rewardSum: number;
 }
 
 /**
@@ -67,6 +82,8 @@ export interface MetricsSummary {
     updatesPending: number | null;
   };
   catalog: { items: number };
+  /** Every surface the model holds (`recs_model_updates`), `default` first, then by name. */
+  surfaces: SurfaceSummary[];
 }
 
 /** Parses Prometheus text exposition (no timestamps, as prom-client writes it). */
@@ -145,7 +162,25 @@ export function summarize(text: string, atMs = Date.now()): MetricsSummary {
       updatesPending: known("recs_model_updates_pending"),
     },
     catalog: { items: sum("recs_catalog_items") },
+    surfaces: surfaceSummaries(sum, byLabel("recs_model_updates", "surface")),
   };
+}
+
+function surfaceSummaries(
+  sum: (name: string, labels: Record<string, string>) => number,
+  versions: Record<string, number>,
+): SurfaceSummary[] {
+  const names = Object.keys(versions).sort((a, b) =>
+    a === DEFAULT_SURFACE ? -1 : b === DEFAULT_SURFACE ? 1 : a.localeCompare(b),
+  );
+  return names.map((surface) => ({
+    surface,
+    version: versions[surface]!,
+    itemsServed: sum("recs_recommended_items_total", { surface }),
+    empty: sum("recs_empty_responses_total", { surface }),
+    clicks: sum("recs_feedback_accepted_total", { type: "click", answers: "recommendation", surface }),
+    rewardSum: sum("recs_feedback_reward_sum", { answers: "recommendation", surface }),
+  }));
 }
 
 function rpcSummaries(samples: Sample[]): RpcSummary[] {

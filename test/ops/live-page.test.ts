@@ -82,6 +82,8 @@ describe("the live page on the metrics port, in a real browser", () => {
     page.on("pageerror", (err) => consoleErrors.push(err.message));
     await page.goto(`${origin}/?every=0.5`);
     await waitInPage(page, "Number(document.body.dataset.polls ?? 0) >= 1");
+    // One surface (default): no surfaces table.
+    expect(await page.evaluate<boolean>(`document.getElementById("surfaces").hidden`)).toBe(true);
 
     // Traffic over a few polls, so the charts have points: answers, clicks at several slots, a dismiss,
     // feedback on a recommendation nobody holds (a serving-context miss), a bad call, an empty answer.
@@ -119,6 +121,17 @@ describe("the live page on the metrics port, in a real browser", () => {
       });
       await t.client.recommend({ userId: "" }).catch(() => undefined);
       await t.client.recommend({ userId: "lp-u9", candidateIds: ["no-such-item"] });
+      // A second surface: one answer of four items per round, a click at slot 0 or 1; once, an empty answer.
+      const home = await t.client.recommend({ userId: "lp-h", sessionId: "lp-hs", k: 4, surface: "home" });
+      await t.client.feedback({
+        eventId: `lp-h-${round}`,
+        userId: "lp-h",
+        sessionId: "lp-hs",
+        itemId: home.items[round % 2]!.itemId,
+        type: "CLICK",
+        recommendationId: home.recommendationId,
+      });
+      if (round === 0) await t.client.recommend({ userId: "lp-h", surface: "home", candidateIds: ["no-such-item"] });
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
     const doneAt = Date.now();
@@ -134,7 +147,9 @@ describe("the live page on the metrics port, in a real browser", () => {
     const figure = (name: string) => Number(shown[name]);
 
     const itemsServed = value("recs_recommended_items_total");
-    expect(itemsServed).toBe(6 * 8 * 5);
+    expect(value("recs_recommended_items_total", { surface: "default" })).toBe(6 * 8 * 5);
+    expect(value("recs_recommended_items_total", { surface: "home" })).toBe(6 * 4);
+    expect(itemsServed).toBe(6 * 8 * 5 + 6 * 4);
     expect(figure("items-served")).toBe(itemsServed);
     expect(figure("model-version")).toBe(value("recs_model_updates"));
     expect(figure("model-version")).toBeGreaterThan(0);
@@ -154,7 +169,7 @@ describe("the live page on the metrics port, in a real browser", () => {
     );
     expect(figure("calls-Feedback")).toBe(value("recs_rpc_total", { method: "Feedback" }));
     expect(figure("empty-answers")).toBe(value("recs_empty_responses_total"));
-    expect(figure("empty-answers")).toBe(6);
+    expect(figure("empty-answers")).toBe(7);
     expect(figure("clicks")).toBe(value("recs_feedback_accepted_total", { type: "click", answers: "recommendation" }));
     const clicks = figure("clicks");
     expect(figure("click-rate")).toBeCloseTo(clicks / itemsServed, 12);
@@ -188,6 +203,35 @@ describe("the live page on the metrics port, in a real browser", () => {
     );
     for (const position of ["0", "1", "2", "3"])
       expect(bars[position]).toBe(value("recs_clicks_by_position_total", { position }));
+    // Two surfaces: the surfaces table, one row each (default first), every cell the metrics' value.
+    expect(await page.locator("#surfaces").isVisible()).toBe(true);
+    expect(
+      await page.evaluate<string[]>(
+        `[...document.querySelectorAll("#surface-rows tr")].map((tr) => tr.dataset.surface)`,
+      ),
+    ).toEqual(["default", "home"]);
+    for (const surface of ["default", "home"]) {
+      const served = value("recs_recommended_items_total", { surface });
+      expect(figure(`surface-version-${surface}`)).toBe(value("recs_model_updates", { surface }));
+      expect(figure(`surface-items-${surface}`)).toBe(served);
+      expect(figure(`surface-empty-${surface}`)).toBe(value("recs_empty_responses_total", { surface }));
+      const surfaceClicks = value("recs_feedback_accepted_total", {
+        type: "click",
+        answers: "recommendation",
+        surface,
+      });
+      expect(figure(`surface-click-rate-${surface}`)).toBeCloseTo(surfaceClicks / served, 12);
+      expect(figure(`surface-reward-rate-${surface}`)).toBeCloseTo(
+        value("recs_feedback_reward_sum", { answers: "recommendation", surface }) / served,
+        12,
+      );
+      expect(shown[`surface-update-rate-${surface}`]).toMatch(/^\d/);
+    }
+    // Home learned only from its six clicks (no default rewards within the test's reward wait).
+    expect(figure("surface-version-home")).toBe(6);
+    expect(figure("surface-empty-home")).toBe(1);
+    expect(figure("surface-click-rate-home")).toBeCloseTo(6 / 24, 12);
+    expect(figure("surface-version-default") + figure("surface-version-home")).toBe(figure("model-version"));
     // Charts drew lines from the polls.
     expect(await page.locator("#chart-rps path[d^='M']").count()).toBeGreaterThan(0);
 

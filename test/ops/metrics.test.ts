@@ -23,6 +23,8 @@ function parseExposition(text: string): Sample[] {
   return samples;
 }
 
+type Answer = Awaited<ReturnType<RecsClient["recommend"]>>;
+
 describe("Prometheus /metrics on RECS_METRICS_PORT", () => {
   let storage: TestStorage;
   let ops: OpsService;
@@ -176,5 +178,100 @@ describe("Prometheus /metrics on RECS_METRICS_PORT", () => {
 
     // Process metrics come along (prefixed).
     expect(after.samples.some((s) => s.name.startsWith("recs_process_"))).toBe(true);
+  });
+
+  it("labels what shoppers did with the answers, and each model's updates, by surface", async () => {
+    const before = await scrape();
+    // Home: three answers of three items, clicks at slots 1, 1 and 0, then a click on an item the first
+    // answer did not hold, and an empty answer. Default: two answers of two items, one click at slot 0.
+    const home: Answer[] = [];
+    for (let i = 0; i < 3; i++)
+      home.push(await client.recommend({ userId: `su-${i}`, sessionId: `ss-${i}`, k: 3, surface: "home" }));
+    const plain: Answer[] = [];
+    for (let i = 0; i < 2; i++) plain.push(await client.recommend({ userId: `su-${i}`, sessionId: `ss-${i}`, k: 2 }));
+    const click = (n: string, answer: Answer, itemId: string, user = "su-0") =>
+      client.feedback({
+        eventId: `s-${n}`,
+        userId: user,
+        sessionId: "ss-0",
+        itemId,
+        type: "CLICK",
+        recommendationId: answer.recommendationId,
+      });
+    expect((await click("h0", home[0]!, home[0]!.items[1]!.itemId)).appliedToModel).toBe(true);
+    expect((await click("h1", home[1]!, home[1]!.items[1]!.itemId)).appliedToModel).toBe(true);
+    expect((await click("h2", home[2]!, home[2]!.items[0]!.itemId)).appliedToModel).toBe(true);
+    const notServed = testCatalog(20).find((item) => !home[0]!.items.some((s) => s.itemId === item.itemId))!;
+    expect((await click("h-not-served", home[0]!, notServed.itemId!)).appliedToModel).toBe(false);
+    expect((await client.recommend({ userId: "su-9", surface: "home", candidateIds: ["no-such-item"] })).items).toEqual(
+      [],
+    );
+    expect((await click("d0", plain[0]!, plain[0]!.items[0]!.itemId)).appliedToModel).toBe(true);
+    // Organic feedback, and feedback on a recommendation whose serving context nobody holds.
+    await client.feedback({ eventId: "s-organic", userId: "su-1", sessionId: "ss-1", itemId: "item-3", type: "CLICK" });
+    expect(
+      (
+        await client.feedback({
+          eventId: "s-gone",
+          userId: "su-1",
+          sessionId: "ss-1",
+          itemId: "item-4",
+          type: "CLICK",
+          recommendationId: "never-served",
+        })
+      ).appliedToModel,
+    ).toBe(false);
+
+    // Every item served gets one update, its click or its default reward: 9 on home, 4 on default.
+    let after = await scrape();
+    const delta = (name: string, labels: Record<string, string> = {}) =>
+      after.value(name, labels) - before.value(name, labels);
+    for (
+      let waited = 0;
+      waited < 5_000 &&
+      (delta("recs_model_updates", { surface: "home" }) < 9 || delta("recs_model_updates", { surface: "default" }) < 4);
+      waited += 200
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      after = await scrape();
+    }
+    expect(delta("recs_model_updates", { surface: "home" })).toBe(9);
+    expect(delta("recs_model_updates", { surface: "default" })).toBe(4);
+    expect(after.value("recs_model_updates", { surface: "home" })).toBe(
+      Number((await client.modelStatus(false, undefined, "home")).updateCount),
+    );
+    expect(after.value("recs_model_updates")).toBe(
+      after.value("recs_model_updates", { surface: "home" }) +
+        after.value("recs_model_updates", { surface: "default" }),
+    );
+
+    expect(delta("recs_recommended_items_total", { surface: "home" })).toBe(9);
+    expect(delta("recs_recommended_items_total", { surface: "default" })).toBe(4);
+    expect(delta("recs_empty_responses_total", { surface: "home" })).toBe(1);
+    expect(delta("recs_empty_responses_total", { surface: "default" })).toBe(0);
+    const clicks = (surface: string, answers = "recommendation") =>
+      delta("recs_feedback_accepted_total", { type: "click", answers, surface });
+    // The click on an item home did not serve is still home's: its serving context names the surface.
+    expect(clicks("home")).toBe(4);
+    expect(clicks("default")).toBe(1);
+    expect(clicks("(unknown)")).toBe(1);
+    expect(clicks("(none)", "organic")).toBe(1);
+    expect(delta("recs_feedback_reward_count", { answers: "recommendation", surface: "home" })).toBe(4);
+    expect(delta("recs_feedback_reward_sum", { answers: "recommendation", surface: "home" })).toBe(4);
+    expect(delta("recs_clicks_by_position_total", { surface: "home", position: "1" })).toBe(2);
+    expect(delta("recs_clicks_by_position_total", { surface: "home", position: "0" })).toBe(1);
+    expect(delta("recs_clicks_by_position_total", { surface: "default", position: "0" })).toBe(1);
+    expect(delta("recs_clicks_by_position_total")).toBe(4);
+    expect(delta("recs_feedback_untrained_total", { reason: "item_not_served", surface: "home" })).toBe(1);
+    expect(delta("recs_feedback_untrained_total", { reason: "context_gone", surface: "(unknown)" })).toBe(1);
+    expect(delta("recs_feedback_untrained_total")).toBe(2);
+    expect(after.text).toMatch(/# HELP recs_recommended_items_total .*at most RECS_MAX_SURFACES/);
+
+    // The summary's surfaces are the models' (default first), not the feedback-only label values.
+    const summary = (await (await fetch(`http://127.0.0.1:${ops.service.metricsPort}/summary.json`)).json()) as {
+      surfaces: Array<{ surface: string; version: number; itemsServed: number; empty: number; clicks: number }>;
+    };
+    expect(summary.surfaces.map((s) => s.surface)).toEqual(["default", "home"]);
+    expect(summary.surfaces[1]).toMatchObject({ version: 9, itemsServed: 9, empty: 1, clicks: 4 });
   });
 });
