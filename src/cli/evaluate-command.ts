@@ -192,9 +192,7 @@ export async function runEvaluate(flags: EvaluateFlags, io: EvaluateIo = default
       const agreements = policies.map(
         (): LiveAgreement => ({ rows: 0, exactRows: 0, reproduced: 0, maxDifference: 0 }),
       );
-      const plainLive = policies.findIndex(
-        (p) => p.kind === "live" && p.alpha === undefined && p.epsilon === undefined,
-      );
+      const plainLive = policies.findIndex((p) => p.kind === "live" && Object.keys(p).length === 1);
       const agreement = agreements[plainLive >= 0 ? plainLive : policies.findIndex((p) => p.kind === "live")]!;
       if (showProgress) bar.start(1, 0, { rows: 0 });
       result = await evaluate(withUpdatesLoaded(rows, feed), {
@@ -271,9 +269,16 @@ function definition(
   agreement: LiveAgreement,
 ): PolicyDefinition {
   if (policy.kind !== "live") return policy;
-  const chosen = { ...settings, alpha: policy.alpha ?? settings.alpha, epsilon: policy.epsilon ?? settings.epsilon };
+  const { kind: _, ...overrides } = policy;
+  const chosen: LiveSettings = { ...settings, ...overrides };
   const { alpha, epsilon, prior } = chosen;
-  const name = `live (alpha=${alpha},epsilon=${epsilon},prior=${prior.session}/${prior.longTerm}/${prior.strength})`;
+  const switches =
+    (chosen.session === false ? ",session=off" : "") +
+    (chosen.longTerm === false ? ",longterm=off" : "") +
+    (chosen.maxPerCategory ? `,max_per_category=${chosen.maxPerCategory}` : "");
+  const name =
+    `live (alpha=${alpha},epsilon=${epsilon}${switches},` +
+    `prior=${prior.session}/${prior.longTerm}/${prior.strength})`;
   return { name, create: (catalog) => new LivePolicy(catalog, chosen, feed, name, agreement) };
 }
 

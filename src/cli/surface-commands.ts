@@ -59,7 +59,10 @@ export function registerSurfaceCommands(program: Command, io: EvaluateIo = defau
         "only if the candidate's lower bound beats live's estimate",
     )
     .requiredOption("--surface <name>", "the surface")
-    .requiredOption("--candidate <spec>", "live:alpha=A,epsilon=E: the surface's learning with these settings")
+    .requiredOption(
+      "--candidate <spec>",
+      "live:alpha=A,epsilon=E,session=on|off,longterm=on|off,max_per_category=N (any of them)",
+    )
     .option("--since <duration>", "only impressions of the last DURATION (e.g. 30m, 24h, 7d)")
     .option("--json <out>", "write both evaluations and the decision as JSON")
     .option("--force", "write the candidate's settings whatever the gate says (recorded as forced)")
@@ -122,6 +125,16 @@ async function withStores<T>(io: EvaluateIo, fn: (durable: DurableStores, config
   }
 }
 
+/** A surface's settings as one line: α, ε, then the switches and cap that differ from the defaults. */
+export function describeSettings(settings: SurfacePolicy): string {
+  return (
+    `alpha=${settings.alpha}, epsilon=${settings.epsilon}` +
+    (settings.session === false ? ", session=off" : "") +
+    (settings.longTerm === false ? ", longterm=off" : "") +
+    (settings.maxPerCategory ? `, max_per_category=${settings.maxPerCategory}` : "")
+  );
+}
+
 /** The settings in force: the newest record's, else the environment's. */
 function inForce(history: readonly SurfaceSettingsRecord[], config: Config): SurfacePolicy {
   return history[0] ? parseSurfaceSettings(history[0].settings) : { alpha: config.alpha, epsilon: config.epsilon };
@@ -163,10 +176,11 @@ export async function runSettings(flags: { surface: string }, io: EvaluateIo = d
 export async function runPromote(flags: PromoteFlags, io: EvaluateIo = defaultIo): Promise<PromoteOutcome> {
   const surface = checkSurface("--surface", flags.surface);
   const candidate = parsePolicyArg(flags.candidate);
-  if (candidate.kind !== "live" || (candidate.alpha === undefined && candidate.epsilon === undefined))
+  if (candidate.kind !== "live" || Object.keys(candidate).length === 1)
     throw new InvalidArgumentError(
-      `--candidate "${flags.candidate}": name the settings to promote as live:alpha=A,epsilon=E ` +
-        "(the surface's own learning, scored with them): only settings can be switched on a running surface",
+      `--candidate "${flags.candidate}": name the settings to promote as ` +
+        "live:alpha=A,epsilon=E,session=on|off,longterm=on|off,max_per_category=N (any of them; the surface's " +
+        "own learning, scored with them): only settings can be switched on a running surface",
     );
   const estimator = flags.estimator.trim().toLowerCase() as EstimatorName;
   if (!ESTIMATOR_NAMES.includes(estimator))
@@ -177,14 +191,12 @@ export async function runPromote(flags: PromoteFlags, io: EvaluateIo = defaultIo
     const history = await durable.settings.history(surface);
     return { version: history[0]?.version ?? 0, settings: inForce(history, config) };
   });
-  const proposed: SurfacePolicy = {
-    alpha: candidate.alpha ?? before.settings.alpha,
-    epsilon: candidate.epsilon ?? before.settings.epsilon,
-  };
-  if (proposed.alpha === before.settings.alpha && proposed.epsilon === before.settings.epsilon)
+  const { kind: _, ...overrides } = candidate;
+  const proposed: SurfacePolicy = { ...before.settings, ...overrides };
+  if (describeSettings(proposed) === describeSettings(before.settings))
     throw new InvalidArgumentError(
       `--candidate "${flags.candidate}" is what surface "${surface}" runs with already ` +
-        `(alpha=${proposed.alpha}, epsilon=${proposed.epsilon}): nothing to promote`,
+        `(${describeSettings(proposed)}): nothing to promote`,
     );
   const result = await runEvaluate(
     {
@@ -234,7 +246,7 @@ export async function runPromote(flags: PromoteFlags, io: EvaluateIo = defaultIo
       ),
     );
     io.out(
-      `surface "${surface}" settings v${written.version}: alpha=${proposed.alpha}, epsilon=${proposed.epsilon}; ` +
+      `surface "${surface}" settings v${written.version}: ${describeSettings(proposed)}; ` +
         "every replica follows within seconds",
     );
   }

@@ -13,6 +13,7 @@ import { candidateRules, formatLogRules, hasRules, unplacedPinned, withPinned, w
 import { sessionVector } from "./session-vector";
 import type { StoreGuard } from "./store-guard";
 import type { DegradedStore, RecommendInput, RecommendOutput } from "./types";
+import { maskState } from "./state-switches";
 import type { SurfaceModels } from "./surfaces";
 import type { UserCache } from "./user-cache";
 
@@ -63,8 +64,16 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
     input.excludeIds,
   );
   const candidates = deps.catalog.itemsAt(indices);
-  // Scored as logged (float32), so an offline policy reading the log computes the same φ to the bit.
+  const policy = surface.policy;
+  // The surface's feature switches mask what φ sees (retrieval above saw everything), and its category
+  // cap stands in for a request that sets none; both are logged as applied.
   const signals = itemSignals(deps.catalog, indices, window, session, longTerm);
+  const scored = maskState({ session, longTerm, signals }, policy, true);
+  const rules =
+    input.rules.maxPerCategory === 0 && (policy.maxPerCategory ?? 0) > 0
+      ? { ...input.rules, maxPerCategory: policy.maxPerCategory! }
+      : input.rules;
+  // Scored as logged (float32), so an offline policy reading the log computes the same φ to the bit.
   const loggedSignals = Float32Array.from(signals);
   signals.set(loggedSignals);
   const model = surface.model;
@@ -74,14 +83,14 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
     {
       candidates,
       rows: { indices, embeddings: deps.catalog.embeddingRows() },
-      session,
-      longTerm,
+      session: scored.session,
+      longTerm: scored.longTerm,
       context: hashContext(input.context),
       signals,
       k: input.k,
       epsilon: surface.policy.epsilon,
       rng: deps.rng,
-      rules: candidateRules(deps.catalog, indices, candidates, input.rules),
+      rules: candidateRules(deps.catalog, indices, candidates, rules),
       explain: input.explain,
     },
     deps.rankBuffers,
@@ -144,10 +153,10 @@ export async function recommend(deps: RecommendDeps, input: RecommendInput): Pro
         })),
         serving: {
           candidateIds: candidates.map((item) => item.itemId),
-          session,
-          longTerm,
+          session: scored.session,
+          longTerm: scored.longTerm,
           signals: loggedSignals,
-          ...(hasRules(input.rules) ? { rules: formatLogRules(input.rules) } : {}),
+          ...(hasRules(rules) ? { rules: formatLogRules(rules) } : {}),
         },
       })
       .catch((err: unknown) => deps.log.warn({ err, recommendationId }, "impression not logged"));

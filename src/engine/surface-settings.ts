@@ -11,6 +11,11 @@ const SETTINGS = z
     alpha: z.number().min(0).max(100),
     /** RECS_EPSILON's range. */
     epsilon: z.number().min(0).max(1),
+    /** Feature switches (`StateSwitches`); absent = on. */
+    session: z.boolean().optional(),
+    longTerm: z.boolean().optional(),
+    /** A request's max_per_category range; absent or 0 = no cap unless the request sets one. */
+    maxPerCategory: z.number().int().min(0).max(100).optional(),
   })
   .strict();
 
@@ -21,7 +26,8 @@ export function parseSurfaceSettings(json: unknown): SurfacePolicy {
   const issue = parsed.error.issues[0]!;
   throw new InvalidArgument(
     `settings ${JSON.stringify(json)}: ${issue.path.join(".") || "record"} ${issue.message} ` +
-      "(a record holds alpha in [0, 100] and epsilon in [0, 1])",
+      "(a record holds alpha in [0, 100], epsilon in [0, 1], optionally session and longTerm true or false " +
+      "and maxPerCategory a whole number in [0, 100])",
   );
 }
 

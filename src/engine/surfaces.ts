@@ -1,6 +1,7 @@
 import { InvalidArgument, ResourceExhausted } from "../errors";
 import type { ModelUpdate } from "../state/ports";
 import { DEFAULT_SURFACE, OnlineModel, type ModelOptions } from "./model";
+import type { StateSwitches } from "./state-switches";
 
 export { DEFAULT_SURFACE };
 
@@ -20,11 +21,13 @@ export function checkSurface(field: string, value: string): string {
 }
 
 /** A surface's policy settings: what a settings record (`surface_settings`) sets; env gives the defaults. */
-export interface SurfacePolicy {
+export interface SurfacePolicy extends StateSwitches {
   /** LinUCB exploration width α. */
   alpha: number;
   /** Probability that a slot is filled uniformly at random. */
   epsilon: number;
+  /** The category cap of a request that sets none (0 or absent: none). */
+  maxPerCategory?: number;
 }
 
 /** One surface: its model and the exploration settings it serves with. */

@@ -5,12 +5,19 @@ import { CandidateScorer } from "../engine/ranker";
 import type { Decision, EvalCatalog } from "./decision";
 import type { EvalPolicy } from "./eval-policy";
 import type { ModelUpdateFeed, ModelUpdateReader } from "./model-update-feed";
+import { maskState, type StateSwitches } from "../engine/state-switches";
+import type { ScoreRequest } from "../engine/ranker";
 
-/** The service's scoring settings (RECS_ALPHA, RECS_EPSILON, RECS_PRIOR_*): what `live` means. */
-export interface LiveSettings {
+/**
+ * The service's scoring settings (RECS_ALPHA, RECS_EPSILON, RECS_PRIOR_*, or the surface's settings
+ * record with its feature switches): what `live` means. A category cap never changes slot 0, the only
+ * slot the estimators weigh, so `maxPerCategory` only names the policy.
+ */
+export interface LiveSettings extends StateSwitches {
   alpha: number;
   epsilon: number;
   prior: ModelPrior;
+  maxPerCategory?: number;
 }
 
 /** How closely `live` reproduced the logging policy, row by row (slot-0 rows its probabilities were asked of). */
@@ -62,7 +69,7 @@ export class LivePolicy implements EvalPolicy {
     if (pinned >= 0) return pinned === decision.logged;
     const epsilon = this.settings.epsilon;
     if (rng() < epsilon) return randomIndex(rng, decision.size) === decision.logged;
-    return this.scorer.isGreedyFirst(this.model.bandit, decision.scoreRequest(), decision.logged);
+    return this.scorer.isGreedyFirst(this.model.bandit, this.request(decision), decision.logged);
   }
 
   probabilityOfLogged(decision: Decision): number {
@@ -73,7 +80,7 @@ export class LivePolicy implements EvalPolicy {
       this.check(decision, certain);
       return certain;
     }
-    const greedy = this.scorer.isGreedyFirst(this.model.bandit, decision.scoreRequest(), decision.logged);
+    const greedy = this.scorer.isGreedyFirst(this.model.bandit, this.request(decision), decision.logged);
     const epsilon = this.settings.epsilon;
     const probability = epsilon / decision.size + (greedy ? 1 - epsilon : 0);
     this.check(decision, probability);
@@ -82,9 +89,17 @@ export class LivePolicy implements EvalPolicy {
 
   distribution(decision: Decision, out: Float64Array): void {
     this.catchUp(decision);
-    const scores = this.scorer.scoreAll(this.model.bandit, decision.scoreRequest());
+    const scores = this.scorer.scoreAll(this.model.bandit, this.request(decision));
     out.set(firstSlotDistribution(scores, this.settings.epsilon, decision.rules()));
     this.check(decision, out[decision.logged]!);
+  }
+
+  /**
+   * The row's state as φ sees it under these settings' switches: on a row served with a part on, a switch
+   * turned off here masks it as the service would (a part the service had off is not in the log to turn on).
+   */
+  private request(decision: Decision): ScoreRequest {
+    return maskState(decision.scoreRequest(), this.settings, false);
   }
 
   /** Learning is the logged updates, applied before each row. */

@@ -28,17 +28,36 @@ export interface LiveArg {
   kind: "live";
   alpha?: number;
   epsilon?: number;
+  /** Feature switches (`StateSwitches`): `session=off` scores as if the shopper had no session. */
+  session?: boolean;
+  longTerm?: boolean;
+  /** The surface's default category cap (it does not change slot 0, so not the estimates). */
+  maxPerCategory?: number;
 }
 
-/** Parses a `--policy` value: `live[:alpha=A,epsilon=E]`, or a spec as `parsePolicySpec` reads it. */
+/** What `live:...` can set: the settings a surface's settings record holds. */
+const LIVE_SETTINGS = ["alpha", "epsilon", "session", "longterm", "max_per_category"];
+
+/**
+ * Parses a `--policy` value: `live[:alpha=A,epsilon=E,session=on|off,longterm=on|off,max_per_category=N]`,
+ * or a spec as `parsePolicySpec` reads it.
+ */
 export function parsePolicyArg(text: string): PolicyArg {
   const trimmed = text.trim();
   if (trimmed.toLowerCase() === "live") return { kind: "live" };
   if (trimmed.toLowerCase().startsWith("live:")) {
-    const values = keyValues(text, trimmed.slice(5), ["alpha", "epsilon"], "live");
+    const values = keyValues(text, trimmed.slice(5), LIVE_SETTINGS, "live");
     const live: LiveArg = { kind: "live" };
     if (values.has("alpha")) live.alpha = numberIn(text, "alpha", values.get("alpha"), 0, 0, 100);
     if (values.has("epsilon")) live.epsilon = numberIn(text, "epsilon", values.get("epsilon"), 0, 0, 1);
+    if (values.has("session")) live.session = onOff(text, "session", values.get("session"));
+    if (values.has("longterm")) live.longTerm = onOff(text, "longterm", values.get("longterm"));
+    if (values.has("max_per_category")) {
+      const cap = numberIn(text, "max_per_category", values.get("max_per_category"), 0, 0, 100);
+      if (!Number.isInteger(cap))
+        throw new InvalidArgument(`policy "${text}": max_per_category must be a whole number`);
+      live.maxPerCategory = cap;
+    }
     return live;
   }
   return parsePolicySpec(text);
