@@ -3,9 +3,9 @@ import type { Registry } from "prom-client";
 import { seededRandom } from "../bandit/rng";
 import type { Config } from "../config";
 import { defaultRewardSweepMs, ENGINE_TIMINGS } from "./timings";
-import { NotFound, Unavailable } from "../errors";
+import { Unavailable } from "../errors";
 import type { Logger } from "../log";
-import type { CatalogItem, DurableStores, EphemeralStores, EventLog, ImpressionRecord } from "../state/ports";
+import type { CatalogItem, DurableStores, EphemeralStores, ImpressionRecord } from "../state/ports";
 import { CachedServingContextStore } from "../state/cached-serving-context-store";
 import { Batcher } from "./batcher";
 import { CatalogMirror } from "./catalog-mirror";
@@ -16,13 +16,13 @@ import { RankBuffers } from "./ranker";
 import type { RawItem } from "./item-validation";
 import { EngineMetrics, type LogStatus } from "./metrics";
 import type { OnlineModel } from "./model";
-import { statisticsChecksum } from "../bandit/statistics-checksum";
 import { LogFollower } from "./log-follower";
 import { restoreSurfaces, saveSnapshot, surfaceOptions } from "./model-persistence";
 import { SettingsFollower } from "./surface-settings";
 import { DEFAULT_SURFACE, type SurfaceModels } from "./surfaces";
-import { countLoggedPopularity, POPULARITY_COUNT_LIMIT } from "./logged-popularity";
+import { countLoggedPopularity, recountOwnPopularity } from "./logged-popularity";
 import { recommend, type RecommendDeps } from "./recommend";
+import { logStatus, surfaceStatus, type ModelStatusOutput } from "./replica-status";
 import { StoreGuard } from "./store-guard";
 import type {
   BulkSummary,
@@ -37,20 +37,7 @@ import type { StreamEntry } from "./bulk-summary";
 import { ingestFeedbackStream, upsertItemStream } from "./bulk-ingest";
 import { Timers } from "./timers";
 
-export type { StreamEntry };
-
-export interface ModelStatusOutput {
-  surface: string;
-  settingsVersion: number;
-  alpha: number;
-  epsilon: number;
-  updateCount: number;
-  checksum: string;
-  logPosition: string;
-  modelVersion: string;
-  /** `HybridLinUCB.exportState` bytes, when asked for. */
-  statistics: Uint8Array | null;
-}
+export type { StreamEntry, ModelStatusOutput };
 
 export interface EngineOptions {
   config: Config;
@@ -125,7 +112,6 @@ export class Engine {
       "engine state loaded",
     );
     metrics.banditUpdates.inc({ source: "replay" }, restored.replayed);
-    const model = surfaces;
     const users = new UserCache(durable.users, config.userCacheSize);
     const impressions = new Batcher<ImpressionRecord, void>({
       flush: async (records) => {
@@ -141,7 +127,8 @@ export class Engine {
       metrics.eventFlushSeconds.observe({ log: "impressions" }, seconds);
     };
     const servingContexts = new CachedServingContextStore(ephemeral.servingContexts, config.rewardWaitMs);
-    const common = { catalog, users, guard, metrics, model };
+    // Every flow's `model` is all the surfaces: an update goes to its own surface's model.
+    const common = { catalog, users, guard, metrics, model: surfaces };
     const feedbackFlow = new FeedbackFlow({
       ...common,
       events: durable.events,
@@ -161,7 +148,7 @@ export class Engine {
     const sweeper = new DefaultRewardSweeper({
       servingContexts,
       events: durable.events,
-      model,
+      model: surfaces,
       guard,
       metrics,
       log: logger.child({ flow: "default-rewards" }),
@@ -182,9 +169,9 @@ export class Engine {
       servingWriteTimeoutMs: Math.max(config.storeTimeoutMs, ENGINE_TIMINGS.servingWriteMinTimeoutMs),
       rankBuffers: new RankBuffers(surfaces.defaultSurface.model.spec),
     };
-    const recount = recountPopularity(catalog, durable.events);
+    const recount = recountOwnPopularity(catalog, durable.events);
     const follower = new LogFollower(
-      model,
+      surfaces,
       durable.events,
       restored.position,
       (applied) => metrics.banditUpdates.inc({ source: "replica" }, applied),
@@ -202,7 +189,7 @@ export class Engine {
       events: durable.events,
       sessions: ephemeral.sessions,
       servingContexts,
-      model,
+      model: surfaces,
       follower,
       sweeper,
       feedbackWrites: feedbackFlow.batcher,
@@ -232,47 +219,15 @@ export class Engine {
     return engine;
   }
 
-  /**
-   * What an operator compares across replicas, of one surface's model: the update count, a checksum of
-   * the statistics (see `statisticsChecksum`), the log position followed, and with `includeStatistics`
-   * the statistics. NOT_FOUND for a surface this replica has not created.
-   */
+  /** One surface's model status (`surfaceStatus`), at the log position this replica follows. */
   modelStatus(includeStatistics = false, surfaceName = DEFAULT_SURFACE): ModelStatusOutput {
-    const surface = this.surfaces.get(surfaceName);
-    if (!surface)
-      throw new NotFound(
-        `surface "${surfaceName}" is not on this replica: it has had no request or logged update yet ` +
-          `(surfaces here: ${this.surfaces
-            .all()
-            .map((s) => s.name)
-            .join(", ")})`,
-      );
-    const model = surface.model;
-    const statistics = model.bandit.exportState();
-    return {
-      surface: surface.name,
-      settingsVersion: surface.settingsVersion,
-      alpha: model.bandit.alpha,
-      epsilon: surface.policy.epsilon,
-      updateCount: model.updateCount,
-      checksum: statisticsChecksum(statistics),
-      logPosition: this.follower.position,
-      modelVersion: model.version,
-      statistics: includeStatistics ? statistics : null,
-    };
+    return surfaceStatus(this.surfaces, surfaceName, this.follower.position, includeStatistics);
   }
 
-  /** The model's log position, the log's newest and the other writers' updates between (replica agreement). */
-  async logStatus(): Promise<LogStatus> {
-    const { events } = this.options.durable;
-    const modelPosition = this.follower.position;
-    const [newestPosition, updatesPending] = await this.guard.run(
-      "event_log",
-      "log_status",
-      () => Promise.all([events.latestSeq(), events.othersModelUpdateCount(modelPosition, events.writerId)]),
-      this.options.config.offPathStoreTimeoutMs,
-    );
-    return { modelPosition, newestPosition, updatesPending };
+  /** Replica agreement: the model's log position, the log's newest, the other writers' updates between. */
+  logStatus(): Promise<LogStatus> {
+    const { durable, config } = this.options;
+    return logStatus(durable.events, this.guard, this.follower.position, config.offPathStoreTimeoutMs);
   }
 
   /** DeleteUser: forgets the user everywhere, their contribution to the model included (`ForgetUserFlow`). */
@@ -431,20 +386,4 @@ export class Engine {
       this.options.logger.warn({ err, updates: outgoing.length }, "model updates not published to other replicas");
     });
   }
-}
-
-/** Positive feedback of an item beyond its last this many adds under 1e-17 to its popularity (0.999^n). */
-const POPULARITY_RECOUNT_LIMIT = POPULARITY_COUNT_LIMIT;
-
-/** Recounts items' popularity from this process's own logged positive feedback, as `FeedbackFlow` counted it. */
-function recountPopularity(catalog: CatalogMirror, events: EventLog): (itemIds: string[]) => Promise<void> {
-  return async (itemIds) => {
-    if (itemIds.length === 0) return;
-    const own = await events.ownPositiveFeedback(itemIds, POPULARITY_RECOUNT_LIMIT);
-    for (const [itemId, feedback] of own)
-      catalog.recountPopularity(
-        itemId,
-        feedback.map((f) => ({ weight: Math.min(f.reward, 5), organic: f.organic })),
-      );
-  };
 }

@@ -20,6 +20,7 @@ import type { CatalogMirror } from "./catalog-mirror";
 import { examinedUpdate } from "./examination";
 import { CommitTimeout, refusal, reusedEventId } from "./feedback-refusals";
 import { appendIsolatingRejects, type EntryResult } from "./isolating-append";
+import { POPULARITY_WEIGHT_CAP } from "./logged-popularity";
 import { ORGANIC_SURFACE, UNKNOWN_SURFACE, type EngineMetrics } from "./metrics";
 import { OnlineModel } from "./model";
 import { rewardFor } from "./rewards";
@@ -288,7 +289,11 @@ export class FeedbackFlow {
     const trained: FeedbackRecord[] = [];
     for (const record of records) {
       if (record.reward > 0)
-        catalog.recordPositive(record.itemId, Math.min(record.reward, 5), record.recommendationId === null);
+        catalog.recordPositive(
+          record.itemId,
+          Math.min(record.reward, POPULARITY_WEIGHT_CAP),
+          record.recommendationId === null,
+        );
       if (record.modelUpdate) {
         model.applyLocal(record.modelUpdate);
         trained.push(record);
