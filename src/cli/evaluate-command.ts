@@ -16,6 +16,7 @@ import { parseSurfaceSettings } from "../engine/surface-settings";
 import { checkSurface } from "../engine/surfaces";
 import type { SurfaceSettingsRecord } from "../state/ports";
 import { openDurable } from "./data-commands";
+import { wholeNumber } from "./option-values";
 import { reportingUsageErrors } from "./usage-errors";
 
 export interface EvaluateFlags {
@@ -54,12 +55,6 @@ const DEFAULT_POLICIES = [
   "egreedy:epsilon=0.1",
   "linucb:alpha=0.5,epsilon=0.05,session=on,longterm=on",
 ];
-
-const wholeNumber = (name: string, min: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}`);
-  return n;
-};
 
 /** `recs evaluate`: offline evaluation of target policies on a logged-decision file or the service's own event log. */
 export function registerEvaluateCommand(program: Command, io: EvaluateIo = defaultIo): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { runEvaluate } from "../../src/cli/evaluate-command";
-import { runPromote } from "../../src/cli/surface-commands";
+import { runPromote } from "../../src/cli/promote-command";
 import { loadConfig } from "../../src/config";
 import { silentLogger } from "../../src/log";
 import { openPostgresStores } from "../../src/state/postgres/open-postgres-stores";
